@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * actions.h - what gravity does for each class, read from the "actions"
+ * policy file of the rules directory, and the outputs (reminder .ics and
+ * draft .eml) it renders for one classified message.
+ *
+ * Safety rule enforced here whatever the policy says: a message for which
+ * gr_message_is_automated() is true, or whose class is automated, never
+ * gets a draft (RFC 3834).
+ */
+#ifndef GRAVITY_ACTIONS_H
+#define GRAVITY_ACTIONS_H
+
+#include <stddef.h>
+#include <time.h>
+#include "gravity/classify.h"
+#include "gravity/conf.h"
+
+typedef struct gr_policy gr_policy;
+
+/* Read the policy and every template it names from r's layered directories.
+ * Problems go to diags; GR_E_CONFIG if any is an error.  *out owned by
+ * caller; it borrows r, which must outlive it. */
+gr_status gr_policy_load(const gr_rules *r, gr_policy **out, gr_diags *diags);
+void gr_policy_free(gr_policy *p);
+
+typedef enum gr_output_kind {
+	GR_OUT_REMINDER = 0,
+	GR_OUT_DRAFT,
+} gr_output_kind;
+
+/* One file to write.  All strings owned by the output. */
+typedef struct gr_output {
+	gr_output_kind kind;
+	char *action;           /* policy action name, e.g. "reply", "thank" */
+	char *relpath;          /* "reminders/NAME.ics" or "drafts/NAME.eml" */
+	char *uid;              /* reminder UID, or draft Message-ID */
+	int sequence;
+	char *content;          /* the file's bytes, NUL-terminated */
+	size_t len;
+	char *summary;          /* one line for people: "draft to Dana Lee <d@x>" */
+	time_t due;             /* reminders: when due; drafts: 0 */
+} gr_output;
+
+typedef struct gr_plan {
+	gr_output *v;
+	size_t n;
+} gr_plan;
+
+typedef struct gr_plan_ctx {
+	time_t now;             /* DTSTAMP and Date of drafts */
+	/* Last committed SEQUENCE of a reminder UID, or -1 if new.  May be NULL. */
+	int (*sequence_of)(void *aux, const char *uid);
+	void *aux;
+} gr_plan_ctx;
+
+/* Render the outputs for message m classified as v.  *out filled; free with
+ * gr_plan_free.  Names are deterministic: the same message and action give
+ * the same relpath and uid on every run. */
+gr_status gr_actions_plan(const gr_policy *p, const gr_rules *r,
+                          const gr_message *m, const gr_verdict *v,
+                          const gr_plan_ctx *ctx, gr_plan *out,
+                          gr_error *err);
+void gr_plan_free(gr_plan *pl);
+
+#endif

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * calendar.h - follow-up reminders as iCalendar (RFC 5545) made with
+ * libical: a VEVENT with a VALARM (default) or a VTODO with DUE, in the
+ * owner's time zone with its VTIMEZONE.
+ */
+#ifndef GRAVITY_CALENDAR_H
+#define GRAVITY_CALENDAR_H
+
+#include <stddef.h>
+#include <time.h>
+#include "gravity/status.h"
+
+typedef enum gr_rem_status {
+	GR_REM_PENDING = 0,
+	GR_REM_DONE,            /* COMPLETED (todo) or CANCELLED (event) */
+} gr_rem_status;
+
+/* Strings are owned by the caller. */
+typedef struct gr_reminder {
+	const char *uid;        /* stable per message and action */
+	int sequence;           /* 0 first, raised on every change */
+	gr_rem_status status;
+	int as_todo;            /* 1: VTODO with DUE; 0: VEVENT + VALARM */
+	time_t due;             /* instant the reminder is for */
+	int duration_min;       /* event length (default 15) */
+	int alarm_min;          /* alarm this many minutes before (default 0) */
+	const char *tzid;       /* IANA zone of the owner */
+	const char *summary;
+	const char *description;
+	const char *message_id; /* without <>; used for URL:mid: links */
+	time_t dtstamp;         /* when this version was made */
+} gr_reminder;
+
+/* One VCALENDAR holding r.  *out (NUL-terminated) owned by caller. */
+gr_status gr_calendar_render(const gr_reminder *r, char **out, gr_error *err);
+
+/* One VCALENDAR holding all n reminders (the subscribable feed). */
+gr_status gr_calendar_render_feed(const gr_reminder *const *v, size_t n,
+                                  char **out, gr_error *err);
+
+#endif

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fileio.h - output files written the OpenSMTPD way: a temporary file in the
+ * target directory (O_EXCL, mode 0600), write, fflush/fsync, rename over
+ * the final name, fsync the directory.  A crash leaves either the old file
+ * or the new one, never half of one.
+ */
+#ifndef GRAVITY_FILEIO_H
+#define GRAVITY_FILEIO_H
+
+#include <stddef.h>
+#include "gravity/status.h"
+
+/* Create dir and its parents, mode 0700 for the ones created. */
+gr_status gr_mkdirs(const char *dir, gr_error *err);
+
+/* Atomically replace path with [data, data+len), mode 0600. */
+gr_status gr_write_atomic(const char *path, const void *data, size_t len,
+                          gr_error *err);
+
+/* Remove stale "*.tmp.*" files left in dir by an interrupted write. */
+gr_status gr_clean_tmp(const char *dir, gr_error *err);
+
+/* A file name made safe for any directory: only [A-Za-z0-9._@+-], no
+ * leading dot, at most maxlen bytes; out has room for maxlen+1. */
+void gr_safe_name(const char *in, char *out, size_t maxlen);
+
+#endif

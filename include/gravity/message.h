@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * message.h - one parsed mail message (RFC 5322, MIME RFC 2045-2049,
+ * RFC 2047 encoded words, RFC 2231 parameters) as gravity needs it:
+ * decoded UTF-8 headers, addresses, and the text split into the new part,
+ * the quoted reply and the signature.
+ *
+ * Parsing uses libetpan.  Debian's libetpan 1.9.4 crashes on some hostile
+ * headers, so pollers parse through gr_parser (a worker process that is
+ * restarted when it dies); gr_message_parse() is the in-process core it runs.
+ *
+ * Ownership: a gr_message owns every string and array it points to; free it
+ * with gr_message_free().
+ */
+#ifndef GRAVITY_MESSAGE_H
+#define GRAVITY_MESSAGE_H
+
+#include <stddef.h>
+#include <time.h>
+#include "gravity/status.h"
+#include "gravity/util.h"
+
+typedef struct gr_addr {
+	char *name;             /* display name, decoded UTF-8; may be NULL */
+	char *addr;             /* addr-spec, lowercased; NULL if unparseable */
+} gr_addr;
+
+typedef struct gr_addrlist {
+	gr_addr *v;
+	size_t n;
+} gr_addrlist;
+
+typedef struct gr_header {
+	char *name;             /* as written, e.g. "List-Id" */
+	char *value;            /* unfolded, RFC 2047 decoded, UTF-8 */
+} gr_header;
+
+enum {
+	GR_MSG_HAS_ATTACHMENT = 1 << 0, /* a part with a filename or non-text */
+	GR_MSG_HTML_ONLY      = 1 << 1, /* text came from text/html only */
+	GR_MSG_TRUNCATED      = 1 << 2, /* text was cut at the text bound */
+	GR_MSG_IS_REPLY       = 1 << 3, /* In-Reply-To/References or Re: */
+	GR_MSG_IS_FORWARD     = 1 << 4, /* Fwd:/forwarded-message marker */
+	GR_MSG_NO_HEADERS     = 1 << 5, /* no header block was found */
+	GR_MSG_REPORT         = 1 << 6, /* multipart/report (DSN, MDN) */
+	GR_MSG_CALENDAR       = 1 << 7, /* has a text/calendar part */
+};
+
+typedef struct gr_message {
+	gr_header *headers;     /* every header field, in order */
+	size_t n_headers;
+
+	gr_addr from;           /* first From mailbox (fields may be NULL) */
+	gr_addr sender;         /* Sender: */
+	gr_addrlist reply_to;
+	gr_addrlist to;
+	gr_addrlist cc;
+
+	char *subject;          /* decoded; "" when absent, never NULL */
+	char *message_id;       /* without <>; NULL when absent */
+	char *in_reply_to;      /* first msg-id, without <>; may be NULL */
+	gr_strv references;     /* msg-ids without <>, oldest first */
+	time_t date;            /* 0 when absent or unparseable */
+
+	char *text;             /* whole main text, UTF-8, never NULL */
+	char *new_text;         /* text minus quoted reply and signature */
+	char *quoted;           /* the quoted reply / forwarded part ("" if none) */
+	char *signature;        /* the signature block ("" if none) */
+	char *content_type;     /* top-level type, lowercased, e.g. "multipart/report" */
+
+	unsigned flags;         /* GR_MSG_* */
+	size_t n_parts;         /* MIME leaf parts seen */
+	size_t n_attachments;
+	size_t raw_size;        /* bytes of the raw message */
+} gr_message;
+
+/* Bounds on what one message may cost. */
+typedef struct gr_parse_limits {
+	size_t max_raw;         /* bytes of raw message accepted (default 64 MiB) */
+	size_t max_header;      /* bytes of header block (default 1 MiB) */
+	size_t max_text;        /* bytes of decoded text kept (default 256 KiB) */
+	size_t max_parts;       /* MIME parts walked (default 1000) */
+	size_t max_depth;       /* MIME nesting walked (default 32) */
+	size_t max_addrs;       /* addresses kept per list (default 1000) */
+} gr_parse_limits;
+
+/* Fill l with the defaults above. */
+void gr_parse_limits_default(gr_parse_limits *l);
+
+/* Parse raw bytes in this process.  *out owned by caller.  Guards the known
+ * libetpan crash patterns before libetpan sees the input. */
+gr_status gr_message_parse(const char *raw, size_t len,
+                           const gr_parse_limits *lim, gr_message **out,
+                           gr_error *err);
+void gr_message_free(gr_message *m);
+
+/* First header named name (case-insensitive), or NULL.  Owned by m. */
+const char *gr_message_header(const gr_message *m, const char *name);
+
+/* The address a reply goes to: first Reply-To, else From.  Owned by m. */
+const gr_addr *gr_message_reply_addr(const gr_message *m);
+
+/* Serialise m to a flat byte string (for the worker pipe) and back.
+ * gr_message_unpack validates every length and never trusts the input. */
+gr_status gr_message_pack(const gr_message *m, char **out, size_t *len);
+gr_status gr_message_unpack(const char *data, size_t len, gr_message **out,
+                            gr_error *err);
+
+/*
+ * gr_parser: a parser worker process.  It is forked before any credential
+ * is loaded or connection opened, holds none, runs under rlimits, and is
+ * restarted when it dies; the message that killed it gets GR_E_CRASH.
+ */
+typedef struct gr_parser gr_parser;
+
+gr_status gr_parser_start(const gr_parse_limits *lim, gr_parser **out,
+                          gr_error *err);
+/* Parse one message in the worker.  On GR_E_CRASH the worker is restarted
+ * before this returns, so the next call works. */
+gr_status gr_parser_parse(gr_parser *p, const char *raw, size_t len,
+                          gr_message **out, gr_error *err);
+void gr_parser_stop(gr_parser *p);
+
+#endif

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * poll.h - the main job, one direction: source -> message -> classify ->
+ * act -> outputs, with the state beside it.
+ */
+#ifndef GRAVITY_POLL_H
+#define GRAVITY_POLL_H
+
+#include <stdio.h>
+#include "gravity/status.h"
+#include "gravity/rules.h"
+#include "gravity/actions.h"
+
+typedef struct gr_poll_opts {
+	const char *source;     /* source URI */
+	const char *out_dir;    /* OUT: reminders/, drafts/, log.jsonl */
+	const char *state_path; /* SQLite file */
+	const gr_rules *rules;  /* foreign */
+	const gr_policy *policy;/* foreign */
+	int dry_run;            /* classify and plan, write nothing */
+	int verbose;
+	FILE *summary;          /* human summary goes here (stdout) */
+} gr_poll_opts;
+
+typedef struct gr_poll_stats {
+	long seen;              /* messages read from the source */
+	long skipped;           /* already processed earlier */
+	long processed;
+	long failed;            /* logged and skipped */
+	long reminders;
+	long drafts;
+	long by_class[GR_CLASS_COUNT];
+} gr_poll_stats;
+
+/* Run one poll.  Per-message problems are logged and counted, never fatal;
+ * the return value is for problems that stop the poll (source unreadable,
+ * state locked, output directory unwritable). */
+gr_status gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats,
+                      gr_error *err);
+
+#endif

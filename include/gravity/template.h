@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * template.h - reply templates from the rules directory.
+ *
+ * A template file holds optional header lines ("Subject: ...") then a blank
+ * line and the body; or only a body.  {{name}} is replaced by the variable
+ * name; {{name|fallback text}} uses the fallback when the variable is empty.
+ * Unknown placeholder names are reported by gr_template_load as FILE:LINE:COL.
+ */
+#ifndef GRAVITY_TEMPLATE_H
+#define GRAVITY_TEMPLATE_H
+
+#include "gravity/status.h"
+#include "gravity/conf.h"
+
+typedef struct gr_template gr_template;
+
+/* One variable for rendering.  Strings owned by the caller. */
+typedef struct gr_var {
+	const char *name;
+	const char *value;      /* NULL or "" means empty */
+} gr_var;
+
+/* The placeholder names templates may use, NULL-terminated.  Static. */
+const char *const *gr_template_known_vars(void);
+
+/* Load path; problems go to diags.  *out owned by caller. */
+gr_status gr_template_load(const char *path, gr_template **out,
+                           gr_diags *diags);
+gr_status gr_template_load_mem(const char *name, const char *data, size_t len,
+                               gr_template **out, gr_diags *diags);
+void gr_template_free(gr_template *t);
+
+/* Render the subject line (NULL if the template has none) and the body.
+ * *subject and *body owned by caller. */
+gr_status gr_template_render(const gr_template *t, const gr_var *vars,
+                             size_t nvars, char **subject, char **body,
+                             gr_error *err);
+
+#endif

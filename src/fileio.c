@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fileio.c - atomic output files: temp file (O_EXCL, 0600) in the target
+ * directory, write, fsync, rename, fsync the directory.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gravity/fileio.h"
+#include "gravity/util.h"
+
+gr_status
+gr_mkdirs(const char *dir, gr_error *err)
+{
+	char path[PATH_MAX];
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof path)
+		return gr_error_set(err, GR_E_IO, "%s: bad directory name", dir);
+	memcpy(path, dir, n + 1);
+	for (char *p = path + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+
+			*p = '\0';
+			if (mkdir(path, 0700) != 0 && errno != EEXIST)
+				return gr_error_set(err, GR_E_IO, "%s: %s", path,
+				                    strerror(errno));
+			*p = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	return GR_OK;
+}
+
+static gr_status
+write_all(int fd, const char *p, size_t len, const char *path, gr_error *err)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return gr_error_set(err, GR_E_IO, "%s: write: %s", path,
+			                    strerror(errno));
+		p += w;
+		len -= (size_t)w;
+	}
+	return GR_OK;
+}
+
+static void
+dir_of(const char *path, char *dir, size_t dirlen)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	if (!slash) {
+		snprintf(dir, dirlen, ".");
+		return;
+	}
+	n = (size_t)(slash - path);
+	if (n == 0)
+		n = 1;
+	if (n >= dirlen)
+		n = dirlen - 1;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+}
+
+gr_status
+gr_write_atomic(const char *path, const void *data, size_t len, gr_error *err)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX];
+	int fd, dfd, n;
+	gr_status st;
+
+	n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof tmp)
+		return gr_error_set(err, GR_E_IO, "%s: path too long", path);
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return gr_error_set(err, GR_E_IO, "%s: %s", tmp, strerror(errno));
+	st = write_all(fd, data, len, tmp, err);
+	if (st == GR_OK && fsync(fd) != 0)
+		st = gr_error_set(err, GR_E_IO, "%s: fsync: %s", tmp,
+		                  strerror(errno));
+	if (close(fd) != 0 && st == GR_OK)
+		st = gr_error_set(err, GR_E_IO, "%s: close: %s", tmp,
+		                  strerror(errno));
+	if (st == GR_OK && rename(tmp, path) != 0)
+		st = gr_error_set(err, GR_E_IO, "%s: rename: %s", path,
+		                  strerror(errno));
+	if (st != GR_OK) {
+		(void)unlink(tmp);
+		return st;
+	}
+	dir_of(path, dir, sizeof dir);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		if (fsync(dfd) != 0)
+			st = gr_error_set(err, GR_E_IO, "%s: fsync: %s", dir,
+			                  strerror(errno));
+		close(dfd);
+	}
+	return st;
+}
+
+gr_status
+gr_clean_tmp(const char *dir, gr_error *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char path[PATH_MAX];
+
+	if (!d) {
+		if (errno == ENOENT)
+			return GR_OK;
+		return gr_error_set(err, GR_E_IO, "%s: %s", dir, strerror(errno));
+	}
+	while ((de = readdir(d)) != NULL) {
+		int n;
+
+		if (!strstr(de->d_name, ".tmp."))
+			continue;
+		n = snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		if (n > 0 && (size_t)n < sizeof path)
+			(void)unlink(path);
+	}
+	closedir(d);
+	return GR_OK;
+}
+
+void
+gr_safe_name(const char *in, char *out, size_t maxlen)
+{
+	size_t o = 0;
+
+	for (; in && *in && o < maxlen; in++) {
+		unsigned char c = (unsigned char)*in;
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		         (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		         c == '@' || c == '+' || c == '-';
+
+		if (o == 0 && c == '.')
+			ok = 0;
+		out[o++] = ok ? (char)c : '_';
+	}
+	if (o == 0 && maxlen > 0)
+		out[o++] = '_';
+	out[o] = '\0';
+}

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT */
+/* util.c - string, vector, hashing and file-reading helpers. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gnutls/crypto.h>
+
+#include "gravity/util.h"
+
+char *
+gr_strdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+char *
+gr_strndup(const char *s, size_t n)
+{
+	return s ? strndup(s, n) : NULL;
+}
+
+static int
+lower(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+int
+gr_strcaseeq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return 0;
+	while (*a && lower((unsigned char)*a) == lower((unsigned char)*b))
+		a++, b++;
+	return *a == '\0' && *b == '\0';
+}
+
+int
+gr_strncaseeq(const char *a, const char *b, size_t n)
+{
+	if (!a || !b)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
+			return 0;
+		if (!a[i])
+			return 1;
+	}
+	return 1;
+}
+
+int
+gr_startswith_ci(const char *s, const char *prefix)
+{
+	return s && prefix && gr_strncaseeq(s, prefix, strlen(prefix));
+}
+
+const char *
+gr_strcasestr(const char *hay, const char *needle)
+{
+	size_t n;
+
+	if (!hay || !needle)
+		return NULL;
+	n = strlen(needle);
+	for (; *hay; hay++)
+		if (gr_strncaseeq(hay, needle, n))
+			return hay;
+	return n == 0 ? hay : NULL;
+}
+
+void
+gr_str_lower(char *s)
+{
+	for (; s && *s; s++)
+		*s = (char)lower((unsigned char)*s);
+}
+
+static int
+blank(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' ||
+	       c == '\v';
+}
+
+char *
+gr_str_trim(char *s)
+{
+	size_t n;
+
+	if (!s)
+		return s;
+	while (blank((unsigned char)*s))
+		s++;
+	n = strlen(s);
+	while (n > 0 && blank((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+int
+gr_utf8_valid(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned c = s[i];
+		size_t k;
+		unsigned cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xE0) == 0xC0) {
+			k = 1, cp = c & 0x1F;
+		} else if ((c & 0xF0) == 0xE0) {
+			k = 2, cp = c & 0x0F;
+		} else if ((c & 0xF8) == 0xF0) {
+			k = 3, cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		for (size_t j = 1; j <= k; j++) {
+			if (i + j >= n || (s[i + j] & 0xC0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + j] & 0x3F);
+		}
+		if ((k == 1 && cp < 0x80) || (k == 2 && cp < 0x800) ||
+		    (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0;
+		i += k + 1;
+	}
+	return 1;
+}
+
+void
+gr_sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char d[32];
+	static const char hex[] = "0123456789abcdef";
+
+	memset(d, 0, sizeof d);
+	(void)gnutls_hash_fast(GNUTLS_DIG_SHA256, data, len, d);
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+gr_status
+gr_strv_push_owned(gr_strv *sv, char *s)
+{
+	if (!s)
+		return GR_E_NOMEM;
+	if (sv->n + 2 > sv->cap) {
+		size_t ncap = sv->cap ? sv->cap * 2 : 8;
+		char **nv = realloc(sv->v, ncap * sizeof *nv);
+
+		if (!nv) {
+			free(s);
+			return GR_E_NOMEM;
+		}
+		sv->v = nv;
+		sv->cap = ncap;
+	}
+	sv->v[sv->n++] = s;
+	sv->v[sv->n] = NULL;
+	return GR_OK;
+}
+
+gr_status
+gr_strv_push(gr_strv *sv, const char *s)
+{
+	return gr_strv_push_owned(sv, gr_strdup(s ? s : ""));
+}
+
+int
+gr_strv_contains_ci(const gr_strv *sv, const char *s)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (gr_strcaseeq(sv->v[i], s))
+			return 1;
+	return 0;
+}
+
+void
+gr_strv_free(gr_strv *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = sv->cap = 0;
+}
+
+gr_status
+gr_read_file(const char *path, size_t max, char **out, size_t *len,
+             gr_error *err)
+{
+	int fd;
+	struct stat sb;
+	char *buf = NULL;
+	size_t have = 0, cap;
+	gr_status st = GR_OK;
+
+	*out = NULL;
+	if (len)
+		*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return gr_error_set(err, errno == ENOENT ? GR_E_NOINPUT : GR_E_IO,
+		                    "%s: %s", path, strerror(errno));
+	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		close(fd);
+		return gr_error_set(err, GR_E_IO, "%s: is a directory", path);
+	}
+	cap = (sb.st_size > 0 && (size_t)sb.st_size < max) ?
+	      (size_t)sb.st_size + 1 : 4096;
+	buf = malloc(cap);
+	if (!buf) {
+		close(fd);
+		return gr_error_set(err, GR_E_NOMEM, "%s: out of memory", path);
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (have + 1 >= cap) {
+			size_t ncap = cap * 2;
+			char *nb;
+
+			if (cap > max + 1) {
+				st = gr_error_set(err, GR_E_LIMIT,
+				                  "%s: larger than %zu bytes", path, max);
+				break;
+			}
+			nb = realloc(buf, ncap);
+			if (!nb) {
+				st = gr_error_set(err, GR_E_NOMEM, "%s: out of memory", path);
+				break;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		r = read(fd, buf + have, cap - have - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			st = gr_error_set(err, GR_E_IO, "%s: %s", path, strerror(errno));
+			break;
+		}
+		if (r == 0)
+			break;
+		have += (size_t)r;
+		if (have > max) {
+			st = gr_error_set(err, GR_E_LIMIT, "%s: larger than %zu bytes",
+			                  path, max);
+			break;
+		}
+	}
+	close(fd);
+	if (st != GR_OK) {
+		free(buf);
+		return st;
+	}
+	buf[have] = '\0';
+	*out = buf;
+	if (len)
+		*len = have;
+	return GR_OK;
+}
