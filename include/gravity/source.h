@@ -19,6 +19,7 @@
 #include "gravity/status.h"
 
 struct gr_state;
+struct gr_imap_opts;
 
 /* One raw message handed on by a source. */
 typedef struct gr_raw_msg {
@@ -37,6 +38,7 @@ typedef struct gr_source_opts {
 	struct gr_state *state; /* foreign; may be NULL (classify) */
 	size_t max_message;     /* bytes; larger messages are cut (0: 64 MiB) */
 	int verbose;
+	const struct gr_imap_opts *imap; /* foreign; IMAP settings (imap.h) */
 } gr_source_opts;
 
 typedef struct gr_source gr_source;
