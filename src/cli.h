@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli.h - what the gravity command's subcommands share.  Each subcommand
+ * lives in its own cmd_*.c and returns a sysexits code; only main() exits.
+ */
+#ifndef GRAVITY_CLI_H
+#define GRAVITY_CLI_H
+
+#include <stdio.h>
+#include "gravity/actions.h"
+#include "gravity/classify.h"
+#include "gravity/message.h"
+#include "gravity/rules.h"
+
+extern const char *gr_progname;
+
+int gr_cmd_poll(int argc, char **argv);
+int gr_cmd_classify(int argc, char **argv);
+int gr_cmd_explain(int argc, char **argv);
+int gr_cmd_rules(int argc, char **argv);
+int gr_cmd_eval(int argc, char **argv);
+
+/* "gravity: " + message on stderr, one line. */
+void gr_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The installed default rules directory (GRAVITY_DEFAULT_RULES overrides;
+ * falls back to a rules/ directory beside the binary when not installed). */
+const char *gr_default_rules_dir(void);
+
+/* Load the default rules layered under user_dir (may be NULL) and, when
+ * want_policy, the actions policy.  Diagnostics are printed to stderr.
+ * Returns EX_OK or a sysexits code (EX_DATAERR for rule errors). */
+int gr_cli_load(const char *user_dir, int want_policy, gr_rules **rules,
+                gr_policy **policy);
+
+/* Print --version. */
+void gr_print_version(void);
+
+/* Classify every message of one path (file, Maildir, mbox or "-") and call
+ * fn for each; parse failures are reported through fn with m == NULL.
+ * Returns EX_OK or a sysexits code for a path that cannot be read. */
+typedef void (*gr_each_fn)(void *aux, const char *path, const char *source_id,
+                           const gr_message *m, const gr_verdict *v,
+                           const gr_error *perr);
+int gr_cli_classify_path(const gr_rules *r, gr_parser *parser,
+                         const char *path, gr_each_fn fn, void *aux);
+
+#endif

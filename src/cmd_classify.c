@@ -1,1 +1,424 @@
-/* placeholder: being written */
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_classify.c - "gravity classify" and "gravity explain", and the
+ * helpers every command uses to load rules and walk message paths.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+#include "gravity/source.h"
+
+int
+gr_cli_load(const char *user_dir, int want_policy, gr_rules **rules,
+            gr_policy **policy)
+{
+	const char *dirs[2];
+	size_t n = 0;
+	gr_diags d = { 0 };
+	gr_status st;
+
+	*rules = NULL;
+	if (policy)
+		*policy = NULL;
+	dirs[n++] = gr_default_rules_dir();
+	if (user_dir)
+		dirs[n++] = user_dir;
+	st = gr_rules_load(dirs, n, rules, &d);
+	if (st == GR_OK && want_policy && policy)
+		st = gr_policy_load(*rules, policy, &d);
+	gr_diags_print(&d, stderr);
+	if (st == GR_OK && gr_diags_errors(&d) > 0)
+		st = GR_E_CONFIG;
+	gr_diags_free(&d);
+	if (st != GR_OK) {
+		gr_warnx("rules in %s%s%s have errors; nothing was done",
+		         dirs[0], user_dir ? " and " : "", user_dir ? user_dir : "");
+		if (policy) {
+			gr_policy_free(*policy);
+			*policy = NULL;
+		}
+		gr_rules_free(*rules);
+		*rules = NULL;
+		return gr_status_to_exit(st);
+	}
+	return EX_OK;
+}
+
+int
+gr_cli_classify_path(const gr_rules *r, gr_parser *parser, const char *path,
+                     gr_each_fn fn, void *aux)
+{
+	gr_source *src;
+	gr_source_opts so = { 0 };
+	gr_error err;
+	gr_status st;
+
+	st = gr_source_open(path, &so, &src, &err);
+	if (st != GR_OK) {
+		gr_warnx("%s", err.msg);
+		return gr_status_to_exit(st);
+	}
+	for (;;) {
+		gr_raw_msg raw = { 0 };
+		gr_message *m = NULL;
+		gr_verdict v;
+
+		gr_error_clear(&err);
+		st = gr_source_next(src, &raw, &err);
+		if (st == GR_DONE)
+			break;
+		if (st != GR_OK) {
+			if (!raw.source_id) {   /* the source itself failed */
+				gr_warnx("%s", err.msg);
+				gr_source_close(src);
+				return gr_status_to_exit(st);
+			}
+			fn(aux, path, raw.source_id, NULL, NULL, &err);
+			continue;
+		}
+		st = gr_parser_parse(parser, raw.data, raw.len, &m, &err);
+		if (st != GR_OK) {
+			fn(aux, path, raw.source_id, NULL, NULL, &err);
+			continue;
+		}
+		memset(&v, 0, sizeof v);
+		st = gr_classify(r, m, NULL, &v, &err);
+		if (st != GR_OK)
+			fn(aux, path, raw.source_id, NULL, NULL, &err);
+		else
+			fn(aux, path, raw.source_id, m, &v, NULL);
+		gr_verdict_free(&v);
+		gr_message_free(m);
+	}
+	gr_source_close(src);
+	return EX_OK;
+}
+
+/* --- classify ------------------------------------------------------------ */
+
+struct classify_aux {
+	int json;
+	long n, failed;
+};
+
+static const char *
+nz(const char *s)
+{
+	return s ? s : "";
+}
+
+/* The path to show: the file for single files, else the source identity. */
+static const char *
+shown_path(const char *path, const char *source_id)
+{
+	if (source_id && !strncmp(source_id, "file:", 5))
+		return path;
+	return source_id ? source_id : path;
+}
+
+static void
+classify_one(void *vaux, const char *path, const char *source_id,
+             const gr_message *m, const gr_verdict *v, const gr_error *perr)
+{
+	struct classify_aux *a = vaux;
+	const char *p = shown_path(path, source_id);
+
+	a->n++;
+	if (!m) {
+		a->failed++;
+		gr_warnx("%s: skipped: %s", p, perr ? perr->msg : "unknown error");
+		return;
+	}
+	if (a->json) {
+		cJSON *o = cJSON_CreateObject(), *rules = cJSON_CreateArray();
+		char *s;
+
+		cJSON_AddStringToObject(o, "path", p);
+		if (m->message_id)
+			cJSON_AddStringToObject(o, "message_id", m->message_id);
+		else
+			cJSON_AddNullToObject(o, "message_id");
+		cJSON_AddStringToObject(o, "from", nz(m->from.addr));
+		cJSON_AddStringToObject(o, "subject", nz(m->subject));
+		cJSON_AddStringToObject(o, "class", gr_class_name(v->cls));
+		cJSON_AddNumberToObject(o, "score", v->scores[v->cls]);
+		for (size_t i = 0; i < v->n_hits; i++)
+			cJSON_AddItemToArray(rules, cJSON_CreateString(v->hits[i].rule));
+		cJSON_AddItemToObject(o, "rules", rules);
+		if (v->override)
+			cJSON_AddStringToObject(o, "override", v->override);
+		s = cJSON_PrintUnformatted(o);
+		if (s)
+			puts(s);
+		free(s);
+		cJSON_Delete(o);
+	} else {
+		printf("%-14s %6.1f  %s  %s\n", gr_class_name(v->cls),
+		       v->scores[v->cls], p, nz(m->subject));
+	}
+}
+
+static void
+classify_usage(FILE *fp)
+{
+	fprintf(fp, "usage: gravity classify [--rules DIR] [--json] PATH...\n"
+	        "Classify message files, Maildirs (maildir:DIR) and mboxes "
+	        "(mbox:FILE), or '-' for standard input.\n"
+	        "No state is read or written and no outputs are made.\n");
+}
+
+int
+gr_cmd_classify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "rules", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct classify_aux a = { 0 };
+	const char *rules_dir = NULL;
+	gr_rules *r;
+	gr_parser *parser;
+	gr_parse_limits lim;
+	gr_error err;
+	int c, rc = EX_OK;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:jhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': rules_dir = optarg; break;
+		case 'j': a.json = 1; break;
+		case 'h': classify_usage(stdout); return EX_OK;
+		case 'V': gr_print_version(); return EX_OK;
+		default: classify_usage(stderr); return EX_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		classify_usage(stderr);
+		return EX_USAGE;
+	}
+	gr_parse_limits_default(&lim);
+	if (gr_parser_start(&lim, &parser, &err) != GR_OK) {
+		gr_warnx("%s", err.msg);
+		return EX_OSERR;
+	}
+	rc = gr_cli_load(rules_dir, 0, &r, NULL);
+	for (int i = optind; rc == EX_OK && i < argc; i++) {
+		int prc = gr_cli_classify_path(r, parser, argv[i], classify_one, &a);
+
+		if (prc != EX_OK)
+			rc = prc;
+	}
+	gr_rules_free(r);
+	gr_parser_stop(parser);
+	if (rc == EX_OK && a.failed)
+		gr_warnx("%ld of %ld messages could not be classified",
+		         a.failed, a.n);
+	return rc;
+}
+
+/* --- explain ------------------------------------------------------------- */
+
+struct explain_aux {
+	int json;
+	const gr_rules *rules;
+	const gr_policy *policy;
+	long n;
+	int rc;
+};
+
+static cJSON *
+explain_json(const gr_message *m, const gr_verdict *v, const gr_plan *pl,
+             const char *p)
+{
+	cJSON *o = cJSON_CreateObject(), *hits = cJSON_CreateArray();
+	cJSON *totals = cJSON_CreateObject(), *acts = cJSON_CreateArray();
+
+	cJSON_AddStringToObject(o, "path", p);
+	cJSON_AddStringToObject(o, "message_id", nz(m->message_id));
+	cJSON_AddStringToObject(o, "from", nz(m->from.addr));
+	cJSON_AddStringToObject(o, "subject", nz(m->subject));
+	for (size_t i = 0; i < v->n_hits; i++) {
+		const gr_hit *h = &v->hits[i];
+		cJSON *ho = cJSON_CreateObject(), *sc = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(ho, "rule", h->rule);
+		cJSON_AddStringToObject(ho, "description", nz(h->desc));
+		if (h->file)
+			cJSON_AddStringToObject(ho, "file", h->file);
+		cJSON_AddNumberToObject(ho, "line", h->line);
+		for (int c = 0; c < GR_CLASS_COUNT; c++)
+			if (h->score[c] != 0)
+				cJSON_AddNumberToObject(sc, gr_class_name((gr_class)c),
+				                        h->score[c]);
+		cJSON_AddItemToObject(ho, "scores", sc);
+		cJSON_AddItemToArray(hits, ho);
+	}
+	cJSON_AddItemToObject(o, "hits", hits);
+	for (int c = 0; c < GR_CLASS_COUNT; c++)
+		cJSON_AddNumberToObject(totals, gr_class_name((gr_class)c),
+		                        v->scores[c]);
+	cJSON_AddItemToObject(o, "totals", totals);
+	cJSON_AddStringToObject(o, "class", gr_class_name(v->cls));
+	if (v->override)
+		cJSON_AddStringToObject(o, "override", v->override);
+	if (v->service)
+		cJSON_AddStringToObject(o, "service", v->service->key);
+	if (v->partner)
+		cJSON_AddStringToObject(o, "partner", nz(v->partner->email));
+	for (size_t i = 0; pl && i < pl->n; i++)
+		cJSON_AddItemToArray(acts, cJSON_CreateString(pl->v[i].summary));
+	cJSON_AddItemToObject(o, "actions", acts);
+	return o;
+}
+
+static void
+explain_text(const gr_message *m, const gr_verdict *v, const gr_plan *pl,
+             const char *p)
+{
+	printf("message:  %s\n", p);
+	printf("from:     %s%s%s%s\n", nz(m->from.name), m->from.name ? " <" : "",
+	       nz(m->from.addr), m->from.name ? ">" : "");
+	printf("subject:  %s\n", nz(m->subject));
+	if (m->message_id)
+		printf("id:       <%s>\n", m->message_id);
+	printf("\nrules that fired:\n");
+	if (v->n_hits == 0)
+		printf("  (none)\n");
+	for (size_t i = 0; i < v->n_hits; i++) {
+		const gr_hit *h = &v->hits[i];
+
+		printf("  %-28s", h->rule);
+		for (int c = 0; c < GR_CLASS_COUNT; c++)
+			if (h->score[c] != 0)
+				printf(" %s %+.1f", gr_class_name((gr_class)c), h->score[c]);
+		printf("\n      %s", nz(h->desc));
+		if (h->file)
+			printf("  (%s:%u)", h->file, h->line);
+		printf("\n");
+	}
+	printf("\ntotals:  ");
+	for (int c = 0; c < GR_CLASS_COUNT; c++)
+		printf(" %s %.1f", gr_class_name((gr_class)c), v->scores[c]);
+	printf("\n");
+	if (v->override)
+		printf("override: %s\n", v->override);
+	printf("decision: %s\n", gr_class_name(v->cls));
+	if (v->service)
+		printf("service:  %s (%s)%s%s\n", v->service->key,
+		       v->service->offered ? "offered" : "referred out",
+		       v->partner ? " -> partner " : "",
+		       v->partner ? nz(v->partner->email) : "");
+	if (v->introducer.addr || v->new_contact.addr)
+		printf("referral: %s introduces %s\n", nz(v->introducer.addr),
+		       nz(v->new_contact.addr));
+	printf("\nactions:\n");
+	if (!pl || pl->n == 0)
+		printf("  (none)\n");
+	for (size_t i = 0; pl && i < pl->n; i++)
+		printf("  %s\n", pl->v[i].summary);
+}
+
+static void
+explain_one(void *vaux, const char *path, const char *source_id,
+            const gr_message *m, const gr_verdict *v, const gr_error *perr)
+{
+	struct explain_aux *a = vaux;
+	const char *p = shown_path(path, source_id);
+	gr_plan pl = { 0 };
+	gr_plan_ctx ctx = { 0 };
+	gr_error err;
+
+	if (!m) {
+		gr_warnx("%s: cannot be explained: %s", p,
+		         perr ? perr->msg : "unknown error");
+		a->rc = EX_DATAERR;
+		return;
+	}
+	if (a->n++)
+		printf(a->json ? "" : "\n");
+	ctx.now = time(NULL);
+	if (gr_actions_plan(a->policy, a->rules, m, v, &ctx, &pl, &err) != GR_OK)
+		gr_warnx("%s: actions: %s", p, err.msg);
+	if (a->json) {
+		cJSON *o = explain_json(m, v, &pl, p);
+		char *s = cJSON_Print(o);
+
+		if (s)
+			puts(s);
+		free(s);
+		cJSON_Delete(o);
+	} else {
+		explain_text(m, v, &pl, p);
+	}
+	gr_plan_free(&pl);
+}
+
+static void
+explain_usage(FILE *fp)
+{
+	fprintf(fp, "usage: gravity explain [--rules DIR] [--json] FILE...\n"
+	        "Print every rule that fired with its score and description, "
+	        "the per-class totals,\nthe decision and the actions that "
+	        "would follow.  Nothing is written.\n");
+}
+
+int
+gr_cmd_explain(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "rules", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct explain_aux a = { 0 };
+	const char *rules_dir = NULL;
+	gr_rules *r;
+	gr_policy *pol;
+	gr_parser *parser;
+	gr_parse_limits lim;
+	gr_error err;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:jhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': rules_dir = optarg; break;
+		case 'j': a.json = 1; break;
+		case 'h': explain_usage(stdout); return EX_OK;
+		case 'V': gr_print_version(); return EX_OK;
+		default: explain_usage(stderr); return EX_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		explain_usage(stderr);
+		return EX_USAGE;
+	}
+	gr_parse_limits_default(&lim);
+	if (gr_parser_start(&lim, &parser, &err) != GR_OK) {
+		gr_warnx("%s", err.msg);
+		return EX_OSERR;
+	}
+	rc = gr_cli_load(rules_dir, 1, &r, &pol);
+	a.rules = r;
+	a.policy = pol;
+	for (int i = optind; rc == EX_OK && i < argc; i++)
+		rc = gr_cli_classify_path(r, parser, argv[i], explain_one, &a);
+	if (rc == EX_OK)
+		rc = a.rc;
+	gr_policy_free(pol);
+	gr_rules_free(r);
+	gr_parser_stop(parser);
+	return rc;
+}

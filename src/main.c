@@ -1,2 +1,128 @@
-/* placeholder */
-int main(void) { return 0; }
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c - the gravity command: a table of subcommands (as notmuch's
+ * commands[]), each in its own cmd_*.c.  Only main() turns a status into an
+ * exit code (sysexits.h).
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "cli.h"
+
+const char *gr_progname = "gravity";
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "poll", gr_cmd_poll,
+	  "read new mail, classify it, write reminders and drafts" },
+	{ "classify", gr_cmd_classify,
+	  "classify message files, Maildirs or mboxes (no state, no outputs)" },
+	{ "explain", gr_cmd_explain,
+	  "show every rule that fired for one message, and what would follow" },
+	{ "rules", gr_cmd_rules,
+	  "rules check: validate the rule files and templates" },
+	{ "eval", gr_cmd_eval,
+	  "measure the rules against a labelled set (LABELS.tsv)" },
+};
+
+void
+gr_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", gr_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
+gr_print_version(void)
+{
+	printf("gravity %s\n", PACKAGE_VERSION);
+}
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: gravity COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(fp, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(fp, "\n'gravity COMMAND --help' describes each command; "
+	        "see gravity(1) and gravity-rules(5).\n");
+}
+
+const char *
+gr_default_rules_dir(void)
+{
+	static char beside[4096];
+	const char *env = getenv("GRAVITY_DEFAULT_RULES");
+	struct stat sb;
+	ssize_t n;
+	char *slash;
+
+	if (env && *env)
+		return env;
+	if (stat(GR_DEFAULT_RULES_DIR, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return GR_DEFAULT_RULES_DIR;
+	/* Not installed: a rules/ directory beside the binary (in-tree build). */
+	n = readlink("/proc/self/exe", beside, sizeof beside - 8);
+	if (n > 0) {
+		beside[n] = '\0';
+		slash = strrchr(beside, '/');
+		if (slash) {
+			strcpy(slash + 1, "rules");
+			if (stat(beside, &sb) == 0 && S_ISDIR(sb.st_mode))
+				return beside;
+		}
+	}
+	return GR_DEFAULT_RULES_DIR;
+}
+
+int
+main(int argc, char **argv)
+{
+	int rc;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EX_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		gr_print_version();
+		return EX_OK;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			gr_warnx("cannot initialise libcurl");
+			return EX_SOFTWARE;
+		}
+		rc = commands[i].fn(argc - 1, argv + 1);
+		curl_global_cleanup();
+		if (fflush(stdout) != 0 && rc == EX_OK)
+			rc = EX_IOERR;
+		return rc;
+	}
+	gr_warnx("unknown command '%s' (try 'gravity --help')", argv[1]);
+	return EX_USAGE;
+}

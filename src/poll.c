@@ -1,1 +1,392 @@
-/* placeholder: being written */
+/* SPDX-License-Identifier: MIT */
+/*
+ * poll.c - the main job: source -> message -> classify -> act -> outputs,
+ * with the state beside it.
+ *
+ * Per message, in this order (libraries.md section 4): render outputs with
+ * deterministic names, write each atomically, then record the message and
+ * its outputs in one transaction, then tell the source it is done (so an
+ * IMAP high-water mark moves only past recorded mail).  A crash before the
+ * commit means the message is processed again and the same files are
+ * rewritten; nothing is lost and nothing doubles.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "gravity/classify.h"
+#include "gravity/fileio.h"
+#include "gravity/message.h"
+#include "gravity/poll.h"
+#include "gravity/source.h"
+#include "gravity/state.h"
+#include "gravity/util.h"
+
+struct poll_run {
+	const gr_poll_opts *o;
+	gr_poll_stats *stats;
+	gr_state *state;        /* NULL on --dry-run */
+	gr_parser *parser;
+	int log_fd;             /* OUT/log.jsonl, -1 on --dry-run */
+};
+
+static int
+known_contact(void *aux, const char *addr)
+{
+	return aux && addr ? gr_state_is_contact(aux, addr) == 1 : 0;
+}
+
+static int
+sequence_of(void *aux, const char *uid)
+{
+	return aux ? gr_state_sequence_of(aux, uid) : -1;
+}
+
+static const char *
+nz(const char *s)
+{
+	return s ? s : "";
+}
+
+/* Append one JSON line to OUT/log.jsonl (one write(2), O_APPEND). */
+static void
+log_line(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
+         const gr_verdict *v, const gr_plan *pl, const char *status,
+         const char *error)
+{
+	cJSON *o;
+	char *s;
+	size_t n;
+
+	if (pr->log_fd < 0)
+		return;
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "time", (double)time(NULL));
+	cJSON_AddStringToObject(o, "source_id", nz(raw->source_id));
+	cJSON_AddStringToObject(o, "status", status);
+	if (m) {
+		cJSON_AddStringToObject(o, "message_id", nz(m->message_id));
+		cJSON_AddStringToObject(o, "from", nz(m->from.addr));
+		cJSON_AddStringToObject(o, "subject", nz(m->subject));
+	}
+	if (v) {
+		cJSON *rules = cJSON_CreateArray();
+
+		cJSON_AddStringToObject(o, "class", gr_class_name(v->cls));
+		cJSON_AddNumberToObject(o, "score", v->scores[v->cls]);
+		for (size_t i = 0; i < v->n_hits; i++)
+			cJSON_AddItemToArray(rules,
+			                     cJSON_CreateString(v->hits[i].rule));
+		cJSON_AddItemToObject(o, "rules", rules);
+		if (v->override)
+			cJSON_AddStringToObject(o, "override", v->override);
+	}
+	if (pl) {
+		cJSON *outs = cJSON_CreateArray();
+
+		for (size_t i = 0; i < pl->n; i++)
+			cJSON_AddItemToArray(outs, cJSON_CreateString(pl->v[i].relpath));
+		cJSON_AddItemToObject(o, "outputs", outs);
+	}
+	if (error)
+		cJSON_AddStringToObject(o, "error", error);
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (!s)
+		return;
+	n = strlen(s);
+	s[n] = '\n';            /* replaces the NUL; written with its length */
+	if (write(pr->log_fd, s, n + 1) != (ssize_t)(n + 1))
+		fprintf(stderr, "gravity: %s/log.jsonl: %s\n", pr->o->out_dir,
+		        strerror(errno));
+	free(s);
+}
+
+/* A message that cannot be processed: say so, record it, go on. */
+static gr_status
+poll_failed(struct poll_run *pr, const gr_raw_msg *raw, const gr_error *perr)
+{
+	gr_error err;
+
+	pr->stats->failed++;
+	fprintf(stderr, "gravity: %s: skipped: %s\n", nz(raw->source_id),
+	        perr->msg);
+	log_line(pr, raw, NULL, NULL, NULL, "failed", perr->msg);
+	if (!pr->state)
+		return GR_OK;
+	if (gr_state_begin(pr->state, &err) != GR_OK ||
+	    gr_state_record_message(pr->state, raw->source_id, NULL, NULL, NULL,
+	                            NULL, "failed", perr->msg, time(NULL),
+	                            &err) != GR_OK ||
+	    gr_state_commit(pr->state, &err) != GR_OK) {
+		gr_state_rollback(pr->state);
+		fprintf(stderr, "gravity: %s\n", err.msg);
+		return err.status;
+	}
+	return GR_OK;
+}
+
+static gr_status
+write_outputs(struct poll_run *pr, const gr_plan *pl, gr_error *err)
+{
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < pl->n; i++) {
+		const gr_output *out = &pl->v[i];
+		int n = snprintf(path, sizeof path, "%s/%s", pr->o->out_dir,
+		                 out->relpath);
+		gr_status st;
+
+		if (n < 0 || (size_t)n >= sizeof path || strstr(out->relpath, ".."))
+			return gr_error_set(err, GR_E_INTERNAL,
+			                    "refusing output path %s", out->relpath);
+		st = gr_write_atomic(path, out->content, out->len, err);
+		if (st != GR_OK)
+			return st;
+	}
+	return GR_OK;
+}
+
+static gr_status
+record_all(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
+           const gr_verdict *v, const gr_plan *pl, gr_error *err)
+{
+	gr_state *st = pr->state;
+	gr_status s;
+
+	s = gr_state_begin(st, err);
+	if (s != GR_OK)
+		return s;
+	s = gr_state_record_message(st, raw->source_id, m->message_id,
+	                            m->from.addr, m->subject,
+	                            v ? gr_class_name(v->cls) : "sent",
+	                            "ok", NULL, time(NULL), err);
+	for (size_t i = 0; s == GR_OK && pl && i < pl->n; i++) {
+		const gr_output *out = &pl->v[i];
+		char hash[65];
+
+		gr_sha256_hex(out->content, out->len, hash);
+		s = gr_state_record_output(st, m->message_id ? m->message_id :
+		                           raw->source_id,
+		                           out->kind == GR_OUT_REMINDER ?
+		                           "reminder" : "draft", out->action,
+		                           out->relpath, out->uid, out->sequence,
+		                           out->due, hash, err);
+	}
+	if (s == GR_OK)
+		s = gr_state_commit(st, err);
+	if (s != GR_OK)
+		gr_state_rollback(st);
+	return s;
+}
+
+/* The owner's own sent mail: remember whom they write to. */
+static gr_status
+poll_sent(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
+          gr_error *err)
+{
+	const gr_addrlist *lists[2] = { &m->to, &m->cc };
+
+	if (!pr->state)
+		return GR_OK;
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; i < lists[l]->n; i++)
+			if (lists[l]->v[i].addr &&
+			    gr_state_add_contact(pr->state, lists[l]->v[i].addr,
+			                         err) != GR_OK)
+				return err->status;
+	return record_all(pr, raw, m, NULL, NULL, err);
+}
+
+static void
+print_plan(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
+           const gr_verdict *v, const gr_plan *pl)
+{
+	FILE *fp = pr->o->summary;
+
+	if (!fp || (!pr->o->verbose && !pr->o->dry_run && pl->n == 0))
+		return;
+	fprintf(fp, "%-14s %s: %s\n", gr_class_name(v->cls),
+	        nz(m->from.addr), nz(m->subject));
+	for (size_t i = 0; i < pl->n; i++)
+		fprintf(fp, "    %s%s\n", pr->o->dry_run ? "(dry run) " : "",
+		        pl->v[i].summary);
+	(void)raw;
+}
+
+/* Process one raw message.  Returns non-OK only for errors that must stop
+ * the poll (state or output directory failures). */
+static gr_status
+poll_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
+{
+	gr_message *m = NULL;
+	gr_verdict v;
+	gr_plan pl = { 0 };
+	gr_classify_ctx cctx = { known_contact, pr->state };
+	gr_plan_ctx pctx = { time(NULL), sequence_of, pr->state };
+	gr_error perr;
+	gr_status st;
+
+	memset(&v, 0, sizeof v);
+	if (pr->state && gr_state_seen(pr->state, raw->source_id, NULL) == 1) {
+		pr->stats->skipped++;
+		return GR_OK;
+	}
+	st = gr_parser_parse(pr->parser, raw->data, raw->len, &m, &perr);
+	if (st != GR_OK)
+		return poll_failed(pr, raw, &perr);
+	if (pr->state && m->message_id &&
+	    gr_state_seen(pr->state, NULL, m->message_id) == 1) {
+		/* Same message under another identity (UIDVALIDITY change,
+		 * second folder): remember the identity, make nothing. */
+		pr->stats->skipped++;
+		st = record_all(pr, raw, m, NULL, NULL, err);
+		gr_message_free(m);
+		return st;
+	}
+	if (raw->is_sent) {
+		st = poll_sent(pr, raw, m, err);
+		gr_message_free(m);
+		return st;
+	}
+	st = gr_classify(pr->o->rules, m, &cctx, &v, &perr);
+	if (st == GR_OK)
+		st = gr_actions_plan(pr->o->policy, pr->o->rules, m, &v, &pctx, &pl,
+		                     &perr);
+	if (st != GR_OK) {
+		st = poll_failed(pr, raw, &perr);
+		goto out;
+	}
+	pr->stats->processed++;
+	pr->stats->by_class[v.cls]++;
+	print_plan(pr, raw, m, &v, &pl);
+	if (pr->o->dry_run)
+		goto out;
+	st = write_outputs(pr, &pl, err);
+	if (st == GR_OK)
+		st = record_all(pr, raw, m, &v, &pl, err);
+	if (st != GR_OK)
+		goto out;
+	for (size_t i = 0; i < pl.n; i++) {
+		if (pl.v[i].kind == GR_OUT_REMINDER)
+			pr->stats->reminders++;
+		else
+			pr->stats->drafts++;
+	}
+	log_line(pr, raw, m, &v, &pl, "ok", NULL);
+out:
+	gr_plan_free(&pl);
+	gr_verdict_free(&v);
+	gr_message_free(m);
+	return st;
+}
+
+static gr_status
+poll_prepare(struct poll_run *pr, gr_error *err)
+{
+	const gr_poll_opts *o = pr->o;
+	char path[PATH_MAX];
+	const char *sub[] = { "reminders", "drafts" };
+	gr_status st;
+
+	for (int i = 0; i < 2; i++) {
+		int n = snprintf(path, sizeof path, "%s/%s", o->out_dir, sub[i]);
+
+		if (n < 0 || (size_t)n >= sizeof path)
+			return gr_error_set(err, GR_E_IO, "%s: path too long",
+			                    o->out_dir);
+		if ((st = gr_mkdirs(path, err)) != GR_OK ||
+		    (st = gr_clean_tmp(path, err)) != GR_OK)
+			return st;
+	}
+	snprintf(path, sizeof path, "%s", o->state_path);
+	if (strrchr(path, '/') && strrchr(path, '/') != path) {
+		*strrchr(path, '/') = '\0';
+		if ((st = gr_mkdirs(path, err)) != GR_OK)
+			return st;
+	}
+	snprintf(path, sizeof path, "%s/log.jsonl", o->out_dir);
+	pr->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (pr->log_fd < 0)
+		return gr_error_set(err, GR_E_IO, "%s: %s", path, strerror(errno));
+	return gr_state_open(o->state_path, &pr->state, err);
+}
+
+static void
+poll_summary(const gr_poll_opts *o, const gr_poll_stats *s)
+{
+	if (!o->summary)
+		return;
+	fprintf(o->summary, "gravity: %ld new message%s", s->processed,
+	        s->processed == 1 ? "" : "s");
+	for (int c = 0; c < GR_CLASS_COUNT; c++)
+		if (s->by_class[c])
+			fprintf(o->summary, ", %ld %s", s->by_class[c],
+			        gr_class_name((gr_class)c));
+	fprintf(o->summary, "; %s%ld reminder%s, %ld draft%s",
+	        o->dry_run ? "would write " : "", s->reminders,
+	        s->reminders == 1 ? "" : "s", s->drafts, s->drafts == 1 ? "" : "s");
+	if (s->skipped)
+		fprintf(o->summary, "; %ld already seen", s->skipped);
+	if (s->failed)
+		fprintf(o->summary, "; %ld failed (see log)", s->failed);
+	fprintf(o->summary, "\n");
+}
+
+gr_status
+gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
+{
+	struct poll_run pr = { .o = o, .stats = stats, .log_fd = -1 };
+	gr_source *src = NULL;
+	gr_source_opts so = { 0 };
+	gr_parse_limits lim;
+	gr_status st;
+
+	memset(stats, 0, sizeof *stats);
+	/* The parser worker is forked first: it never holds a credential or
+	 * an open mailbox connection. */
+	gr_parse_limits_default(&lim);
+	st = gr_parser_start(&lim, &pr.parser, err);
+	if (st == GR_OK && !o->dry_run)
+		st = poll_prepare(&pr, err);
+	so.state = pr.state;
+	so.verbose = o->verbose;
+	so.imap = o->imap;
+	if (st == GR_OK)
+		st = gr_source_open(o->source, &so, &src, err);
+	while (st == GR_OK) {
+		gr_raw_msg raw = { 0 };
+		gr_error serr;
+
+		st = gr_source_next(src, &raw, &serr);
+		if (st == GR_DONE) {
+			st = GR_OK;
+			break;
+		}
+		if (st != GR_OK && !raw.source_id) {
+			*err = serr;        /* the source itself failed */
+			break;
+		}
+		stats->seen++;
+		if (st != GR_OK)
+			st = poll_failed(&pr, &raw, &serr);
+		else
+			st = poll_one(&pr, &raw, err);
+		if (st == GR_OK && !o->dry_run)
+			st = gr_source_done(src, &raw, err);
+	}
+	gr_source_close(src);
+	gr_parser_stop(pr.parser);
+	if (pr.log_fd >= 0)
+		close(pr.log_fd);
+	gr_state_close(pr.state);
+	poll_summary(o, stats);
+	return st;
+}

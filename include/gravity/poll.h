@@ -11,6 +11,8 @@
 #include "gravity/rules.h"
 #include "gravity/actions.h"
 
+struct gr_imap_opts;
+
 typedef struct gr_poll_opts {
 	const char *source;     /* source URI */
 	const char *out_dir;    /* OUT: reminders/, drafts/, log.jsonl */
@@ -20,6 +22,7 @@ typedef struct gr_poll_opts {
 	int dry_run;            /* classify and plan, write nothing */
 	int verbose;
 	FILE *summary;          /* human summary goes here (stdout) */
+	const struct gr_imap_opts *imap; /* foreign; IMAP settings or NULL */
 } gr_poll_opts;
 
 typedef struct gr_poll_stats {

@@ -6,6 +6,13 @@
  * line and the body; or only a body.  {{name}} is replaced by the variable
  * name; {{name|fallback text}} uses the fallback when the variable is empty.
  * Unknown placeholder names are reported by gr_template_load as FILE:LINE:COL.
+ *
+ * The header block is recognised only when the first line is "Subject:"
+ * (any case); a template that starts with anything else is all body.  Blanks
+ * around a name are ignored ("{{ name }}").  Templates cannot print a
+ * literal "{{"; a lone "}}" is ordinary text.  CRLF line ends read as LF.
+ * A header block may also hold blank-free "Name: value" lines other than
+ * Subject; unknown names are reported.
  */
 #ifndef GRAVITY_TEMPLATE_H
 #define GRAVITY_TEMPLATE_H
@@ -30,6 +37,12 @@ gr_status gr_template_load(const char *path, gr_template **out,
 gr_status gr_template_load_mem(const char *name, const char *data, size_t len,
                                gr_template **out, gr_diags *diags);
 void gr_template_free(gr_template *t);
+
+/* 1 if the template (subject or body) has a {{name}} placeholder. */
+int gr_template_uses(const gr_template *t, const char *name);
+
+/* Name given at load (the path for gr_template_load).  Owned by t. */
+const char *gr_template_name(const gr_template *t);
 
 /* Render the subject line (NULL if the template has none) and the body.
  * *subject and *body owned by caller. */
