@@ -1,1 +1,207 @@
-/* placeholder: being written */
+/* SPDX-License-Identifier: MIT */
+/*
+ * source.c - the source driver table, URI dispatch and helpers shared by
+ * the local drivers (source_maildir.c, source_mbox.c, source_stdin.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gravity/source.h"
+#include "gravity/util.h"
+
+#define GR_SOURCE_DEFAULT_MAX ((size_t)64 << 20)
+
+struct gr_source {
+	const struct gr_source_driver *drv;     /* foreign (static) */
+	void *handle;                           /* owned by drv */
+};
+
+/*
+ * Tried in order; the first whose accepts() says yes opens the URI.  Explicit
+ * schemes never overlap; for a bare path the order is the auto-detection
+ * order (Maildir, mbox, then one message file), so keep gr_driver_file last.
+ */
+static const struct gr_source_driver *const drivers[] = {
+	/* network drivers go here, e.g. &gr_driver_imap (imap://, imaps://) */
+	&gr_driver_maildir,
+	&gr_driver_mbox,
+	&gr_driver_stdin,
+	&gr_driver_file,
+	NULL
+};
+
+/* Schemes named in the "unknown scheme" message. */
+#define KNOWN_SCHEMES "maildir:, mbox:, file:, imap://, imaps:// or - for stdin"
+
+size_t
+gr_source_max(const gr_source_opts *opts)
+{
+	if (!opts || opts->max_message == 0)
+		return GR_SOURCE_DEFAULT_MAX;
+	return opts->max_message;
+}
+
+const struct gr_source_driver *
+gr_source_driver_for(const char *uri)
+{
+	if (!uri || !*uri)
+		return NULL;
+	for (size_t i = 0; drivers[i]; i++)
+		if (drivers[i]->accepts(uri))
+			return drivers[i];
+	return NULL;
+}
+
+/* Length of a leading "scheme:" (RFC 3986 scheme syntax), or 0. */
+static size_t
+scheme_len(const char *uri)
+{
+	size_t n = 0;
+
+	if (!((uri[0] >= 'a' && uri[0] <= 'z') || (uri[0] >= 'A' && uri[0] <= 'Z')))
+		return 0;
+	while (uri[n] && uri[n] != ':') {
+		unsigned char c = (unsigned char)uri[n];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'))
+			return 0;
+		n++;
+	}
+	return uri[n] == ':' ? n : 0;
+}
+
+/* Why no driver took uri. */
+static gr_status
+no_driver(const char *uri, gr_error *err)
+{
+	struct stat sb;
+	size_t n = scheme_len(uri);
+
+	if (stat(uri, &sb) == 0) {
+		if (S_ISDIR(sb.st_mode))
+			return gr_error_set(err, GR_E_NOINPUT,
+			                    "%s: a directory but not a Maildir "
+			                    "(no cur/ or new/)", uri);
+		return gr_error_set(err, GR_E_NOINPUT, "%s: not a readable "
+		                    "mail source", uri);
+	}
+	if (n > 1)      /* "C:" style one-letter prefixes are paths */
+		return gr_error_set(err, GR_E_USAGE, "%s: unknown source scheme "
+		                    "\"%.*s:\" (use " KNOWN_SCHEMES ")", uri,
+		                    (int)n, uri);
+	return gr_error_set(err, GR_E_NOINPUT, "%s: %s", uri, strerror(ENOENT));
+}
+
+gr_status
+gr_source_open(const char *uri, const gr_source_opts *opts, gr_source **out,
+               gr_error *err)
+{
+	const struct gr_source_driver *drv;
+	gr_source *s;
+	gr_status st;
+
+	*out = NULL;
+	if (!uri || !*uri)
+		return gr_error_set(err, GR_E_USAGE, "empty source (use "
+		                    KNOWN_SCHEMES ")");
+	drv = gr_source_driver_for(uri);
+	if (!drv)
+		return no_driver(uri, err);
+	s = calloc(1, sizeof *s);
+	if (!s)
+		return gr_error_set(err, GR_E_NOMEM, "%s: out of memory", uri);
+	s->drv = drv;
+	st = drv->open(uri, opts, &s->handle, err);
+	if (st != GR_OK) {
+		free(s);
+		return st;
+	}
+	*out = s;
+	return GR_OK;
+}
+
+gr_status
+gr_source_next(gr_source *s, gr_raw_msg *msg, gr_error *err)
+{
+	memset(msg, 0, sizeof *msg);
+	return s->drv->next(s->handle, msg, err);
+}
+
+gr_status
+gr_source_done(gr_source *s, const gr_raw_msg *msg, gr_error *err)
+{
+	if (!s->drv->done)
+		return GR_OK;
+	return s->drv->done(s->handle, msg, err);
+}
+
+void
+gr_source_close(gr_source *s)
+{
+	if (!s)
+		return;
+	s->drv->close(s->handle);
+	free(s);
+}
+
+gr_status
+gr_source_read_fd(int fd, const char *name, size_t max, gr_buf *out,
+                  int *truncated, gr_error *err)
+{
+	char chunk[65536];
+	gr_status st;
+
+	gr_buf_reset(out);
+	*truncated = 0;
+	for (;;) {
+		size_t want = sizeof chunk;
+		ssize_t r;
+
+		/* Read one byte past max to learn whether there is more. */
+		if (max - out->len + 1 < want)
+			want = max - out->len + 1;
+		r = read(fd, chunk, want);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return gr_error_set(err, GR_E_IO, "%s: read: %s", name,
+			                    strerror(errno));
+		if (r == 0)
+			break;
+		if ((size_t)r > max - out->len) {
+			r = (ssize_t)(max - out->len);
+			*truncated = 1;
+		}
+		st = gr_buf_add(out, chunk, (size_t)r);
+		if (st != GR_OK)
+			return gr_error_set(err, st, "%s: %s", name,
+			                    gr_status_to_string(st));
+		if (*truncated)
+			break;
+	}
+	if (!out->data)         /* empty input: still hand on "" */
+		return gr_buf_add(out, "", 0) == GR_OK ? GR_OK :
+		       gr_error_set(err, GR_E_NOMEM, "%s: out of memory", name);
+	return GR_OK;
+}
+
+gr_status
+gr_source_abspath(const char *path, char **out, gr_error *err)
+{
+	*out = realpath(path, NULL);
+	if (*out)
+		return GR_OK;
+	if (errno == ENOENT || errno == ENOTDIR)
+		return gr_error_set(err, GR_E_NOINPUT, "%s: %s", path,
+		                    strerror(errno));
+	if (errno == ENOMEM)
+		return gr_error_set(err, GR_E_NOMEM, "%s: out of memory", path);
+	return gr_error_set(err, GR_E_IO, "%s: %s", path, strerror(errno));
+}

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * imap.h - the IMAP source: libcurl does the connection, TLS (implicit or
+ * STARTTLS, always required), certificate and host checks and the login
+ * (CURLOPT_CONNECT_ONLY); gravity speaks IMAP4rev1 (RFC 3501) itself over
+ * curl_easy_send/curl_easy_recv with the bounded response parser below.
+ *
+ * Read-only: folders are opened with EXAMINE and fetched with BODY.PEEK
+ * only, so flags never change.  Only the header and the text parts of a
+ * message are downloaded (each capped); attachments are never fetched.
+ *
+ * URIs: imaps://user@host[:port]/FOLDER (implicit TLS, port 993) and
+ * imap://user@host[:port]/FOLDER (STARTTLS required, port 143).
+ */
+#ifndef GRAVITY_IMAP_H
+#define GRAVITY_IMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "gravity/source.h"
+#include "gravity/status.h"
+
+/* Where the login secret comes from.  Secrets never come from the command
+ * line and never appear in logs or error messages. */
+typedef enum gr_imap_cred {
+	GR_CRED_NONE = 0,       /* no secret (a test server with PREAUTH) */
+	GR_CRED_PASSCMD,        /* cred_arg: shell command; first output line */
+	GR_CRED_ENV,            /* cred_arg: name of an environment variable */
+	GR_CRED_NETRC,          /* cred_arg: netrc file, NULL for ~/.netrc */
+	GR_CRED_TOKENCMD,       /* cred_arg: command printing an OAuth2 bearer
+	                         * token; login with AUTH=XOAUTH2 */
+	GR_CRED_OAUTH2_REFRESH  /* reserved: refresh-token flow (not yet) */
+} gr_imap_cred;
+
+/* IMAP settings.  All pointers are foreign (usually owned by a gr_config).
+ * Fill with gr_imap_opts_init() first, then set what differs. */
+struct gr_imap_opts {
+	const char *user;       /* login name; NULL: the user in the URI */
+	gr_imap_cred cred;
+	const char *cred_arg;
+	const char *cafile;     /* PEM bundle for a private CA, or NULL */
+	int insecure;           /* 1: no certificate or host name check (loud
+	                         * warning on stderr).  Never a default. */
+	const char *const *folders; /* more folders to poll besides the URI's */
+	size_t nfolders;
+	const char *sent_folder;/* the owner's Sent folder or NULL; its messages
+	                         * come with is_sent = 1 */
+	long connect_timeout;   /* seconds (0: 30) */
+	long timeout;           /* seconds without progress on a read (0: 60) */
+	unsigned batch;         /* UIDs per UID FETCH (0: 200) */
+	size_t text_cap;        /* bytes fetched per text part and header
+	                         * (0: 256 KiB) */
+	int append_drafts;      /* 1: drafts may be APPENDed to Drafts (later) */
+};
+
+void gr_imap_opts_init(struct gr_imap_opts *o);
+
+extern const struct gr_source_driver gr_driver_imap;
+
+/* --- credentials (secret.c) ------------------------------------------- */
+
+/* Get the secret for o (password or bearer token).  *out is owned by the
+ * caller, who frees it with gr_secret_free().  GR_CRED_NETRC and
+ * GR_CRED_NONE give *out = NULL (curl reads the netrc itself).  Failures
+ * are GR_E_AUTH or GR_E_CONFIG and never quote the secret. */
+gr_status gr_secret_get(const struct gr_imap_opts *o, char **out,
+                        gr_error *err);
+/* Zero s (explicit_bzero) and free it.  NULL is fine. */
+void gr_secret_free(char *s);
+
+/* --- the response parser (imap_proto.c): a pure function over bytes ---- */
+
+typedef enum gr_imap_type {
+	GR_IMAP_NIL = 0,
+	GR_IMAP_ATOM,           /* also flags (\Seen) and BODY[...]<n> keys */
+	GR_IMAP_NUMBER,         /* str holds the digits, num the value */
+	GR_IMAP_STRING,         /* quoted or literal; may hold NUL bytes */
+	GR_IMAP_LIST
+} gr_imap_type;
+
+typedef struct gr_imap_val {
+	gr_imap_type type;
+	char *str;              /* owned; NUL-terminated (ATOM/NUMBER/STRING) */
+	size_t len;
+	uint64_t num;           /* NUMBER */
+	struct gr_imap_val *v;  /* owned; LIST items */
+	size_t n;
+} gr_imap_val;
+
+typedef enum gr_imap_kind {
+	GR_IMAP_TAGGED,         /* "A001 OK ..." */
+	GR_IMAP_UNTAGGED,       /* "* ..." */
+	GR_IMAP_CONTINUE        /* "+ ..." */
+} gr_imap_kind;
+
+typedef struct gr_imap_resp {
+	gr_imap_kind kind;
+	char *tag;              /* owned; TAGGED only, else NULL */
+	char *name;             /* owned, upper case: OK NO BAD BYE PREAUTH
+	                         * CAPABILITY FLAGS FETCH EXISTS SEARCH ...;
+	                         * NULL for CONTINUE */
+	int has_number;         /* "* 5 FETCH": 1, number = 5 */
+	uint32_t number;
+	gr_imap_val code;       /* LIST: tokens of [resp-text-code] (n = 0 if
+	                         * none), status responses only */
+	char *text;             /* owned: human text of status responses and
+	                         * continuations, else NULL */
+	gr_imap_val data;       /* LIST: the tokens after name (data responses;
+	                         * for FETCH, data.v[0] is the attribute list) */
+} gr_imap_resp;
+
+void gr_imap_resp_free(gr_imap_resp *r);
+
+/* Parse one complete response at the start of [buf, buf+len).
+ *   GR_OK: *out is the response (owned by caller), *used the bytes it took;
+ *   GR_DONE: more bytes are needed (nothing allocated);
+ *   GR_E_LIMIT: a literal larger than max_literal, or a response larger
+ *     than max_response (nothing is ever allocated from the server's
+ *     sizes before this check);
+ *   GR_E_PROTOCOL: malformed.
+ * The server cannot desync it: literal bytes are never read as lines. */
+gr_status gr_imap_parse(const char *buf, size_t len, size_t max_literal,
+                        size_t max_response, gr_imap_resp **out, size_t *used,
+                        gr_error *err);
+
+/* A stream of responses: feed bytes as they arrive, take out complete
+ * responses.  Holds at most max_response + 64 KiB of unparsed input. */
+typedef struct gr_imap_parser gr_imap_parser;
+
+gr_status gr_imap_parser_new(size_t max_literal, size_t max_response,
+                             gr_imap_parser **out);
+gr_status gr_imap_parser_feed(gr_imap_parser *p, const char *data, size_t len,
+                              gr_error *err);
+/* GR_OK with *out (owned by caller), GR_DONE when more input is needed,
+ * or an error as gr_imap_parse(); after an error the stream is dead. */
+gr_status gr_imap_parser_next(gr_imap_parser *p, gr_imap_resp **out,
+                              gr_error *err);
+/* Bytes fed but not yet taken out as responses. */
+size_t gr_imap_parser_pending(const gr_imap_parser *p);
+void gr_imap_parser_free(gr_imap_parser *p);
+
+/* Helpers over parsed values (pointers are into v, not copies). */
+/* The value after key in a FETCH attribute list (case-insensitive; a key
+ * "BODY[1]" also matches "BODY[1]<0>"), or NULL. */
+const gr_imap_val *gr_imap_fetch_get(const gr_imap_val *atts, const char *key);
+/* 1 if the code list starts with name (e.g. "UIDVALIDITY"); its number
+ * argument, when present, into *num. */
+int gr_imap_code_is(const gr_imap_resp *r, const char *name, uint64_t *num);
+/* str of an ATOM/NUMBER/STRING, NULL for NIL and lists. */
+const char *gr_imap_str(const gr_imap_val *v);
+
+/* One leaf part of a BODYSTRUCTURE. */
+typedef struct gr_imap_part {
+	char section[64];       /* "1", "2.1", ... */
+	char type[32];          /* lower case, e.g. "text" */
+	char subtype[64];       /* lower case, e.g. "plain" */
+	int attachment;         /* Content-Disposition: attachment, or not text */
+	uint64_t size;          /* octets as encoded */
+} gr_imap_part;
+
+/* Walk a BODYSTRUCTURE value into at most max leaf parts (*n set; parts
+ * past max are dropped).  message/rfc822 parts are leaves.  GR_E_PROTOCOL
+ * when bs is not a body structure. */
+gr_status gr_imap_body_parts(const gr_imap_val *bs, gr_imap_part *parts,
+                             size_t max, size_t *n);
+
+/* Append s to b as an IMAP quoted string (or refuse: GR_E_PARSE for CR, LF
+ * or NUL, which need a literal). */
+struct gr_buf;
+gr_status gr_imap_quote(struct gr_buf *b, const char *s);
+
+/* --- the connection (imap_conn.c) ------------------------------------- */
+
+/* A parsed source URI. */
+typedef struct gr_imap_uri {
+	int implicit_tls;       /* 1 for imaps:// */
+	char *user;             /* owned, percent-decoded; NULL if absent */
+	char *host;             /* owned; IPv6 keeps its [brackets] */
+	unsigned port;          /* 993 or 143 unless given */
+	char *folder;           /* owned, percent-decoded; "INBOX" if absent */
+} gr_imap_uri;
+
+/* Parse imap[s]://[user@]host[:port][/FOLDER].  GR_E_USAGE if malformed;
+ * a password in the URI ("user:pass@") is refused. */
+gr_status gr_imap_uri_parse(const char *uri, gr_imap_uri *u, gr_error *err);
+void gr_imap_uri_free(gr_imap_uri *u);
+
+typedef struct gr_imap_conn gr_imap_conn;
+
+/* Connect, require TLS, verify the certificate and host name (unless
+ * o->insecure), log in; the secret is fetched here and zeroed at once.
+ * Refused/timeout/dropped: GR_E_NET; TLS or certificate: GR_E_TLS; login
+ * refused: GR_E_AUTH.  *out owned by caller (gr_imap_close). */
+gr_status gr_imap_connect(const gr_imap_uri *u, const struct gr_imap_opts *o,
+                          gr_imap_conn **out, gr_error *err);
+
+/* Called for each untagged response of a command; r is freed after the
+ * call.  A non-GR_OK return ends the command with that status (the rest
+ * of its responses are still read, so the stream stays in step). */
+typedef gr_status (*gr_imap_handler)(const gr_imap_resp *r, void *arg,
+                                     gr_error *err);
+
+/* Send "TAG cmd\r\n" and read responses up to the tagged one.  GR_OK on
+ * OK; GR_E_PROTOCOL on NO or BAD (with the server's text); GR_E_NET when
+ * the server drops the connection or stays silent for o->timeout. */
+gr_status gr_imap_cmd(gr_imap_conn *c, const char *cmd, gr_imap_handler cb,
+                      void *arg, gr_error *err);
+
+/* Total bytes received from the server after login. */
+uint64_t gr_imap_bytes_received(const gr_imap_conn *c);
+/* "host:port", for messages. */
+const char *gr_imap_peer(const gr_imap_conn *c);
+/* Send LOGOUT (best effort) and free.  NULL is fine. */
+void gr_imap_close(gr_imap_conn *c);
+
+#endif

@@ -6,8 +6,28 @@
  *   mbox:PATH      an mbox file (mboxrd/mboxo "From " separated)
  *   -              one message on standard input
  *   imaps://user@host[:port]/FOLDER, imap://...   (see imap.h)
+ *   file:PATH      one message file
  * A bare path is taken as a Maildir if it has cur/ or new/, else as an mbox
- * if it starts with "From ", else as one message file.
+ * if it starts with "From ", else as one message file.  An unknown scheme
+ * gives GR_E_USAGE; a path that does not exist gives GR_E_NOINPUT.
+ *
+ * Local sources are read-only: nothing in a Maildir or mbox is ever renamed,
+ * rewritten or re-flagged.  Their source_ids are stable across the changes a
+ * mail client makes:
+ *   maildir:ABSDIR/UNIQUE        UNIQUE is the file name up to ":2," (the
+ *                                Maildir unique name), so a flag change or a
+ *                                move from new/ to cur/ keeps the id.
+ *   mbox:ABSPATH#HASH[~N]        HASH is 16 hex digits of the SHA-256 of the
+ *                                message as handed on, leaving out the status
+ *                                headers mail clients rewrite (Status,
+ *                                X-Status, X-Mozilla-Status*, X-Keywords,
+ *                                X-UID, X-IMAP*, Content-Length, Lines); ~N
+ *                                (N >= 2) marks the N-th identical message in
+ *                                the file.  Byte offsets are not used: they
+ *                                change whenever an earlier message is deleted.
+ *   stdin:SHA256                 of the bytes read
+ *   file:ABSPATH
+ * ABSDIR and ABSPATH are realpath()s.
  *
  * All memory belongs to the driver's user unless stated otherwise.
  */
@@ -16,6 +36,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "gravity/buf.h"
 #include "gravity/status.h"
 
 struct gr_state;
@@ -26,12 +47,15 @@ typedef struct gr_raw_msg {
 	const char *data;       /* owned by the source; valid until next()/close() */
 	size_t len;
 	const char *source_id;  /* owned by the source: stable identity, e.g.
-	                         * "maildir:/m/cur/123.host:2,S" or
+	                         * "maildir:/m/123.M1P2.host" or
 	                         * "imap://u@h/INBOX;UIDVALIDITY=7;UID=42" */
 	const char *folder;     /* owned by the source: folder key or NULL */
 	uint32_t uidvalidity;   /* IMAP only, else 0 */
 	uint32_t uid;           /* IMAP only, else 0 */
 	int is_sent;            /* 1: from the owner's Sent folder */
+	int truncated;          /* 1: the message was longer than max_message
+	                         * and data holds only its first max_message
+	                         * bytes (next() still returns GR_OK) */
 } gr_raw_msg;
 
 typedef struct gr_source_opts {
@@ -63,6 +87,7 @@ struct gr_source_driver {
 /* Pick a driver for uri and open it.  *out owned by caller. */
 gr_status gr_source_open(const char *uri, const gr_source_opts *opts,
                          gr_source **out, gr_error *err);
+/* Clears *msg, then asks the driver for the next message. */
 gr_status gr_source_next(gr_source *s, gr_raw_msg *msg, gr_error *err);
 gr_status gr_source_done(gr_source *s, const gr_raw_msg *msg, gr_error *err);
 void gr_source_close(gr_source *s);
@@ -71,5 +96,24 @@ extern const struct gr_source_driver gr_driver_maildir;
 extern const struct gr_source_driver gr_driver_mbox;
 extern const struct gr_source_driver gr_driver_stdin;
 extern const struct gr_source_driver gr_driver_file;  /* one message file */
+
+/* The driver gr_source_open would pick for uri, or NULL (no side effects
+ * beyond stat()ing and reading the first bytes of a bare path). */
+const struct gr_source_driver *gr_source_driver_for(const char *uri);
+
+/* --- helpers for drivers ------------------------------------------------ */
+
+/* opts->max_message, or the 64 MiB default when opts is NULL or it is 0. */
+size_t gr_source_max(const gr_source_opts *opts);
+
+/* Read fd to its end, keeping at most max bytes in out (reset first).
+ * *truncated is set to 1 when there was more (the rest is not read).  name
+ * names fd in messages.  GR_E_IO on a read error. */
+gr_status gr_source_read_fd(int fd, const char *name, size_t max, gr_buf *out,
+                            int *truncated, gr_error *err);
+
+/* realpath(path) into *out (malloc'd, caller frees): GR_E_NOINPUT naming
+ * path when it does not exist, GR_E_IO otherwise. */
+gr_status gr_source_abspath(const char *path, char **out, gr_error *err);
 
 #endif
