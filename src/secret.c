@@ -1,1 +1,152 @@
-/* placeholder: being written */
+/* SPDX-License-Identifier: MIT */
+/*
+ * secret.c - where the IMAP password or OAuth2 bearer token comes from:
+ * a command's first output line (like mbsync's PassCmd, run with
+ * /bin/sh -c and read through a pipe, no stdio buffering), or an
+ * environment variable.  ~/.netrc is read by libcurl itself.  Secrets are
+ * zeroed (explicit_bzero) before their memory is freed and never appear in
+ * error messages.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "gravity/imap.h"
+#include "gravity/util.h"
+
+#define SECRET_MAX 8192         /* OAuth2 tokens can be a few KiB */
+
+void
+gr_secret_free(char *s)
+{
+	if (!s)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+/* Read the child's output up to the first line end into buf. */
+static size_t
+read_first_line(int fd, char *buf, size_t cap, int *toolong)
+{
+	size_t have = 0;
+	int eol = 0;
+
+	*toolong = 0;
+	for (;;) {
+		char tmp[512];
+		ssize_t r = read(fd, tmp, sizeof tmp);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		for (ssize_t i = 0; i < r && !eol; i++) {
+			if (tmp[i] == '\n' || tmp[i] == '\r')
+				eol = 1;
+			else if (have + 1 < cap)
+				buf[have++] = tmp[i];
+			else
+				*toolong = 1;
+		}
+		explicit_bzero(tmp, sizeof tmp);
+		/* Keep draining so the child never blocks on a full pipe. */
+	}
+	buf[have] = '\0';
+	return have;
+}
+
+static gr_status
+run_cmd(const char *what, const char *cmd, char **out, gr_error *err)
+{
+	char *buf = NULL;
+	int fds[2], status = 0, toolong = 0;
+	pid_t pid;
+	size_t n;
+
+	if (pipe(fds) < 0)
+		return gr_error_set(err, GR_E_IO, "%s: pipe: %s", what,
+		                    strerror(errno));
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return gr_error_set(err, GR_E_IO, "%s: fork: %s", what,
+		                    strerror(errno));
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		if (dup2(fds[1], STDOUT_FILENO) < 0)
+			_exit(127);
+		close(fds[1]);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	buf = malloc(SECRET_MAX);
+	if (buf)
+		n = read_first_line(fds[0], buf, SECRET_MAX, &toolong);
+	else
+		n = 0;
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!buf)
+		return gr_error_set(err, GR_E_NOMEM, "%s: out of memory", what);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		gr_secret_free(buf);
+		if (WIFSIGNALED(status))
+			return gr_error_set(err, GR_E_AUTH, "%s: killed by signal %d",
+			                    what, WTERMSIG(status));
+		return gr_error_set(err, GR_E_AUTH, "%s: command failed (exit %d)",
+		                    what, WEXITSTATUS(status));
+	}
+	if (toolong || n == 0) {
+		gr_secret_free(buf);
+		return gr_error_set(err, GR_E_AUTH, "%s: %s", what,
+		                    toolong ? "first output line too long"
+		                            : "command printed no secret");
+	}
+	*out = buf;
+	return GR_OK;
+}
+
+gr_status
+gr_secret_get(const struct gr_imap_opts *o, char **out, gr_error *err)
+{
+	const char *v;
+
+	*out = NULL;
+	switch (o->cred) {
+	case GR_CRED_NONE:
+	case GR_CRED_NETRC:
+		return GR_OK;
+	case GR_CRED_PASSCMD:
+	case GR_CRED_TOKENCMD:
+		if (!o->cred_arg || !*o->cred_arg)
+			return gr_error_set(err, GR_E_CONFIG, "%s: empty command",
+			                    o->cred == GR_CRED_PASSCMD ? "passcmd"
+			                                               : "token-cmd");
+		return run_cmd(o->cred == GR_CRED_PASSCMD ? "passcmd" : "token-cmd",
+		               o->cred_arg, out, err);
+	case GR_CRED_ENV:
+		if (!o->cred_arg || !*o->cred_arg)
+			return gr_error_set(err, GR_E_CONFIG,
+			                    "password-env: no variable named");
+		v = getenv(o->cred_arg);
+		if (!v || !*v)
+			return gr_error_set(err, GR_E_AUTH,
+			                    "password-env: $%s is not set", o->cred_arg);
+		*out = gr_strdup(v);
+		return *out ? GR_OK : gr_error_set(err, GR_E_NOMEM,
+		                                   "password-env: out of memory");
+	case GR_CRED_OAUTH2_REFRESH:
+		break;
+	}
+	return gr_error_set(err, GR_E_CONFIG,
+	                    "OAuth2 refresh-token login is not implemented yet; "
+	                    "use token-cmd");
+}
