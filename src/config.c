@@ -1,1 +1,515 @@
-/* placeholder: being written */
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.c - the configuration file (see config.h), read with the shared
+ * line reader; the XDG Base Directory default path; the starter file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gravity/buf.h"
+#include "gravity/config.h"
+#include "gravity/fileio.h"
+
+/* Keys of an account block. */
+enum akey {
+	K_SOURCE, K_USER, K_FOLDERS, K_SENT, K_PASSCMD, K_PASSENV, K_NETRC,
+	K_TOKENCMD, K_CAFILE, K_INSECURE, K_TIMEOUT, K_CTIMEOUT, K_BATCH,
+	K_TEXTCAP, K_APPEND, K_NONE
+};
+
+static const char *const akeys[] = {
+	[K_SOURCE] = "source", [K_USER] = "user", [K_FOLDERS] = "folders",
+	[K_SENT] = "sent-folder", [K_PASSCMD] = "passcmd",
+	[K_PASSENV] = "password-env", [K_NETRC] = "netrc",
+	[K_TOKENCMD] = "token-cmd", [K_CAFILE] = "cafile",
+	[K_INSECURE] = "insecure", [K_TIMEOUT] = "timeout",
+	[K_CTIMEOUT] = "connect-timeout", [K_BATCH] = "batch",
+	[K_TEXTCAP] = "text-cap", [K_APPEND] = "append-drafts",
+};
+
+typedef struct loader {
+	gr_conf *conf;
+	gr_diags *d;
+	gr_config *c;
+	const gr_toks *t;
+} loader;
+
+static enum akey
+akey_of(const char *s)
+{
+	for (int i = 0; i < K_NONE; i++)
+		if (strcmp(s, akeys[i]) == 0)
+			return (enum akey)i;
+	return K_NONE;
+}
+
+static char *
+expand_path(const char *s)
+{
+	const char *home = getenv("HOME");
+	gr_buf b;
+
+	if (strncmp(s, "~/", 2) != 0 || !home || !*home)
+		return gr_strdup(s);
+	gr_buf_init(&b, 1u << 16);
+	if (gr_buf_printf(&b, "%s/%s", home, s + 2) != GR_OK) {
+		gr_buf_free(&b);
+		return NULL;
+	}
+	return gr_buf_steal(&b);
+}
+
+static void
+account_free(gr_account *a)
+{
+	free(a->name);
+	free(a->source);
+	free(a->user);
+	free(a->cred_arg);
+	free(a->cafile);
+	free(a->sent_folder);
+	gr_strv_free(&a->folders);
+}
+
+void
+gr_config_free(gr_config *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->naccounts; i++)
+		account_free(&c->accounts[i]);
+	free(c->accounts);
+	free(c->path);
+	free(c->rules_dir);
+	free(c->out_dir);
+	free(c->state_path);
+	free(c);
+}
+
+static gr_account *
+new_account(gr_config *c, const char *name)
+{
+	gr_account *na = realloc(c->accounts, (c->naccounts + 1) * sizeof *na);
+	gr_account *a;
+
+	if (!na)
+		return NULL;
+	c->accounts = na;
+	a = &c->accounts[c->naccounts];
+	memset(a, 0, sizeof *a);
+	gr_imap_opts_init(&a->imap);
+	a->name = gr_strdup(name);
+	if (!a->name)
+		return NULL;
+	c->naccounts++;
+	return a;
+}
+
+/* Exactly n arguments (n < 0: at least one). */
+static int
+want_args(loader *l, int n)
+{
+	size_t have = l->t->n - 1;
+
+	if ((n < 0 && have >= 1) || (n >= 0 && have == (size_t)n))
+		return 1;
+	if (n == 1 && have > 1)
+		gr_conf_error(l->conf, l->d, l->t->v[2].col,
+		              "'%s' takes one value (quote it if it has blanks)",
+		              l->t->v[0].text);
+	else
+		gr_conf_error(l->conf, l->d, l->t->v[0].col, "'%s' needs %s",
+		              l->t->v[0].text, n == 0 ? "no value" : "a value");
+	return 0;
+}
+
+static int
+parse_bool(loader *l, int *out)
+{
+	const char *v = l->t->v[1].text;
+
+	if (gr_strcaseeq(v, "yes") || gr_strcaseeq(v, "true") ||
+	    strcmp(v, "1") == 0)
+		*out = 1;
+	else if (gr_strcaseeq(v, "no") || gr_strcaseeq(v, "false") ||
+	         strcmp(v, "0") == 0)
+		*out = 0;
+	else {
+		gr_conf_error(l->conf, l->d, l->t->v[1].col,
+		              "'%s' is yes or no, not '%s'", l->t->v[0].text, v);
+		return 0;
+	}
+	return 1;
+}
+
+/* A positive number, with an optional k/K or m/M suffix when sizes. */
+static int
+parse_num(loader *l, unsigned long long max, unsigned long long *out,
+          int sizes)
+{
+	const char *v = l->t->v[1].text;
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (sizes && (*end == 'k' || *end == 'K'))
+		n = n > max / 1024 ? max + 1 : n * 1024, end++;
+	else if (sizes && (*end == 'm' || *end == 'M'))
+		n = n > max / 1048576 ? max + 1 : n * 1048576, end++;
+	if (errno || end == v || *end || *v == '-' || n == 0 || n > max) {
+		gr_conf_error(l->conf, l->d, l->t->v[1].col,
+		              "'%s' needs a number from 1 to %llu, not '%s'",
+		              l->t->v[0].text, max, v);
+		return 0;
+	}
+	*out = n;
+	return 1;
+}
+
+static int
+set_cred(loader *l, gr_account *a, gr_imap_cred cred, const char *arg)
+{
+	if (a->imap.cred != GR_CRED_NONE) {
+		gr_conf_error(l->conf, l->d, l->t->v[0].col, "account '%s' already "
+		              "has a password source; give only one of passcmd, "
+		              "password-env, netrc, token-cmd", a->name);
+		return 0;
+	}
+	a->imap.cred = cred;
+	free(a->cred_arg);
+	a->cred_arg = NULL;
+	if (arg) {
+		a->cred_arg = cred == GR_CRED_NETRC ? expand_path(arg) : gr_strdup(arg);
+		if (!a->cred_arg)
+			return -1;
+	}
+	return 1;
+}
+
+static int
+set_str(char **dst, const char *v, int path)
+{
+	free(*dst);
+	*dst = path ? expand_path(v) : gr_strdup(v);
+	return *dst ? 1 : -1;
+}
+
+/* 1 done, 0 diagnosed, -1 out of memory. */
+static int
+account_key(loader *l, gr_account *a, enum akey k)
+{
+	const char *v = l->t->n > 1 ? l->t->v[1].text : NULL;
+	unsigned long long n;
+	int r;
+
+	switch (k) {
+	case K_FOLDERS:
+		if (!want_args(l, -1))
+			return 0;
+		for (size_t i = 1; i < l->t->n; i++)
+			if (gr_strv_push(&a->folders, l->t->v[i].text) != GR_OK)
+				return -1;
+		return 1;
+	case K_NETRC:
+		if (l->t->n > 2)
+			return want_args(l, 1);
+		return set_cred(l, a, GR_CRED_NETRC, v);
+	default:
+		break;
+	}
+	if (!want_args(l, 1))
+		return 0;
+	switch (k) {
+	case K_SOURCE:   return set_str(&a->source, v, 0);
+	case K_USER:     return set_str(&a->user, v, 0);
+	case K_SENT:     return set_str(&a->sent_folder, v, 0);
+	case K_CAFILE:   return set_str(&a->cafile, v, 1);
+	case K_PASSCMD:  return set_cred(l, a, GR_CRED_PASSCMD, v);
+	case K_PASSENV:  return set_cred(l, a, GR_CRED_ENV, v);
+	case K_TOKENCMD: return set_cred(l, a, GR_CRED_TOKENCMD, v);
+	case K_INSECURE: return parse_bool(l, &a->imap.insecure);
+	case K_APPEND:   return parse_bool(l, &a->imap.append_drafts);
+	case K_TIMEOUT:
+	case K_CTIMEOUT:
+		if (!(r = parse_num(l, 3600, &n, 0)))
+			return 0;
+		if (k == K_TIMEOUT)
+			a->imap.timeout = (long)n;
+		else
+			a->imap.connect_timeout = (long)n;
+		return 1;
+	case K_BATCH:
+		if (!(r = parse_num(l, 10000, &n, 0)))
+			return 0;
+		a->imap.batch = (unsigned)n;
+		return 1;
+	case K_TEXTCAP:
+		if (!(r = parse_num(l, 64ull << 20, &n, 1)))
+			return 0;
+		a->imap.text_cap = (size_t)n;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int
+global_key(loader *l, const char *key)
+{
+	gr_config *c = l->c;
+	char **dst;
+
+	if (strcmp(key, "rules-dir") == 0)
+		dst = &c->rules_dir;
+	else if (strcmp(key, "out-dir") == 0)
+		dst = &c->out_dir;
+	else if (strcmp(key, "state") == 0)
+		dst = &c->state_path;
+	else
+		return 2;               /* not a global key */
+	if (!want_args(l, 1))
+		return 0;
+	return set_str(dst, l->t->v[1].text, 1);
+}
+
+static int
+find_account(const gr_config *c, const char *name)
+{
+	for (size_t i = 0; i < c->naccounts; i++)
+		if (strcmp(c->accounts[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* One line.  *cur is the open account block (NULL outside). */
+static int
+do_line(loader *l, int indent, gr_account **cur)
+{
+	const char *key = l->t->v[0].text;
+	enum akey k = akey_of(key);
+	int r;
+
+	if (!indent) {
+		if (strcmp(key, "account") == 0) {
+			if (!want_args(l, 1))
+				return 0;
+			if (find_account(l->c, l->t->v[1].text)) {
+				gr_conf_error(l->conf, l->d, l->t->v[1].col,
+				              "account '%s' defined twice", l->t->v[1].text);
+				return 0;
+			}
+			*cur = new_account(l->c, l->t->v[1].text);
+			return *cur ? 1 : -1;
+		}
+		r = global_key(l, key);
+		if (r != 2)
+			return r;
+		if (k != K_NONE) {
+			if (!*cur || strcmp((*cur)->name, "default") != 0) {
+				if (find_account(l->c, "default")) {
+					gr_conf_error(l->conf, l->d, l->t->v[0].col, "'%s' "
+					              "belongs indented in an account block",
+					              key);
+					return 0;
+				}
+				*cur = new_account(l->c, "default");
+				if (!*cur)
+					return -1;
+			}
+			return account_key(l, *cur, k);
+		}
+	} else if (k != K_NONE) {
+		if (!*cur) {
+			gr_conf_error(l->conf, l->d, l->t->v[0].col, "indented '%s' "
+			              "outside an account block", key);
+			return 0;
+		}
+		return account_key(l, *cur, k);
+	}
+	gr_conf_error(l->conf, l->d, l->t->v[0].col, "unknown key '%s'", key);
+	return 0;
+}
+
+/* Point each account's imap options at its own strings; check it. */
+static void
+finish(loader *l)
+{
+	for (size_t i = 0; i < l->c->naccounts; i++) {
+		gr_account *a = &l->c->accounts[i];
+
+		a->imap.user = a->user;
+		a->imap.cred_arg = a->cred_arg;
+		a->imap.cafile = a->cafile;
+		a->imap.sent_folder = a->sent_folder;
+		a->imap.folders = (const char *const *)a->folders.v;
+		a->imap.nfolders = a->folders.n;
+		if (!a->source)
+			gr_diag_add(l->d, l->c->path, 0, 0, "account '%s' has no "
+			            "'source'", a->name);
+	}
+}
+
+gr_status
+gr_config_load(const char *path, gr_config **out, gr_diags *d)
+{
+	loader l = { NULL, d, NULL, NULL };
+	gr_account *cur = NULL;
+	gr_diags local = { NULL, 0, 0 };
+	gr_error err;
+	gr_status st;
+	size_t errs0;
+	const char *line;
+	int indent, r = 1;
+
+	*out = NULL;
+	if (!l.d)
+		l.d = &local;
+	errs0 = gr_diags_errors(l.d);
+	st = gr_conf_open(path, &l.conf, &err);
+	if (st != GR_OK) {
+		if (access(path, F_OK) != 0 && errno == ENOENT)
+			st = GR_E_NOINPUT;
+		gr_diag_add(l.d, path, 0, 0, "%s", err.msg);
+		goto out;
+	}
+	l.c = calloc(1, sizeof *l.c);
+	if (!l.c || !(l.c->path = gr_strdup(path))) {
+		st = GR_E_NOMEM;
+		goto out;
+	}
+	while (r >= 0 && (st = gr_conf_next(l.conf, &line, &indent)) == GR_OK) {
+		gr_toks t = { NULL, 0, 0 };
+
+		if (gr_conf_split(l.conf, line, &t, l.d) == GR_OK && t.n > 0) {
+			l.t = &t;
+			r = do_line(&l, indent, &cur);
+		}
+		gr_toks_free(&t);
+	}
+	if (r < 0 || st == GR_E_NOMEM) {
+		st = GR_E_NOMEM;
+		goto out;
+	}
+	finish(&l);
+	st = gr_diags_errors(l.d) > errs0 ? GR_E_CONFIG : GR_OK;
+out:
+	gr_conf_close(l.conf);
+	if (st == GR_OK)
+		*out = l.c;
+	else
+		gr_config_free(l.c);
+	if (st == GR_E_NOMEM)
+		gr_diag_add(l.d, path, 0, 0, "out of memory");
+	gr_diags_free(&local);
+	return st;
+}
+
+const gr_account *
+gr_config_account(const gr_config *c, const char *name)
+{
+	for (size_t i = 0; c && i < c->naccounts; i++)
+		if (!name || strcmp(c->accounts[i].name, name) == 0)
+			return &c->accounts[i];
+	return NULL;
+}
+
+char *
+gr_config_default_path(void)
+{
+	const char *x = getenv("XDG_CONFIG_HOME");
+	const char *h = getenv("HOME");
+	gr_buf b;
+	gr_status st;
+
+	gr_buf_init(&b, 1u << 16);
+	if (x && *x == '/')             /* XDG: relative paths are ignored */
+		st = gr_buf_printf(&b, "%s/gravity/config", x);
+	else if (h && *h)
+		st = gr_buf_printf(&b, "%s/.config/gravity/config", h);
+	else
+		return NULL;
+	if (st != GR_OK) {
+		gr_buf_free(&b);
+		return NULL;
+	}
+	return gr_buf_steal(&b);
+}
+
+static const char starter[] =
+"# gravity configuration.  Lines starting with '#' are comments.\n"
+"# Global keys are unindented; an 'account' block holds indented keys.\n"
+"\n"
+"# Where rules, outputs and the state database live.\n"
+"#rules-dir ~/.config/gravity/rules\n"
+"out-dir ~/gravity\n"
+"state ~/.local/state/gravity/state.db\n"
+"\n"
+"account work\n"
+"\t# imaps:// is TLS from the start (port 993); imap:// requires\n"
+"\t# STARTTLS (port 143).  Mail is never sent and flags never change.\n"
+"\tsource imaps://you@imap.example.com/INBOX\n"
+"\t# More folders to poll, and your Sent folder (tells which threads\n"
+"\t# you answered).\n"
+"\t#folders \"Clients/Active\" Projects\n"
+"\tsent-folder Sent\n"
+"\n"
+"\t# The password never goes on the command line.  Give one of:\n"
+"\tpasscmd \"pass show mail/work\"   # first output line is the password\n"
+"\t#password-env GRAVITY_PASSWORD  # an environment variable's name\n"
+"\t#netrc                          # ~/.netrc (or: netrc /path/to/netrc)\n"
+"\t#token-cmd \"oauth2-token work\"  # an OAuth2 bearer token (XOAUTH2)\n"
+"\n"
+"\t# A private certificate authority; 'insecure yes' turns every\n"
+"\t# certificate check off (never do this outside a test).\n"
+"\t#cafile ~/.config/gravity/ca.pem\n"
+"\tinsecure no\n"
+"\ttimeout 60\n"
+"\t#text-cap 256k                  # bytes fetched per text part\n"
+"\tappend-drafts no\n";
+
+gr_status
+gr_config_write_starter(const char *path, gr_error *err)
+{
+	char *dir = gr_strdup(path), *slash;
+	size_t len = sizeof starter - 1, off = 0;
+	gr_status st = GR_OK;
+	int fd;
+
+	if (!dir)
+		return gr_error_set(err, GR_E_NOMEM, "out of memory");
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		st = gr_mkdirs(dir, err);
+	}
+	free(dir);
+	if (st != GR_OK)
+		return st;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return gr_error_set(err, GR_E_IO, "%s: %s", path,
+		                    errno == EEXIST ? "exists; not overwritten"
+		                                    : strerror(errno));
+	while (off < len) {
+		ssize_t w = write(fd, starter + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			st = gr_error_set(err, GR_E_IO, "%s: %s", path, strerror(errno));
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (st == GR_OK && fsync(fd) != 0)
+		st = gr_error_set(err, GR_E_IO, "%s: %s", path, strerror(errno));
+	if (close(fd) != 0 && st == GR_OK)
+		st = gr_error_set(err, GR_E_IO, "%s: %s", path, strerror(errno));
+	return st;
+}

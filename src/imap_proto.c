@@ -449,7 +449,7 @@ gr_imap_parse(const char *buf, size_t len, size_t max_literal,
 {
 	gr_imap_resp *r;
 	lexer lx;
-	size_t end;
+	size_t end = 0;
 	gr_status st;
 
 	*out = NULL;

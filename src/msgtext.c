@@ -534,6 +534,8 @@ is_attribution(struct line l)
 {
 	const char *const *p;
 
+	while (l.n && (*l.s == '-' || *l.s == ' '))
+		l.s++, l.n--;
 	if (l.n > 400 || !ends_ci(l, ":"))
 		return 0;
 	for (p = on_prefixes; *p; p++)
@@ -547,26 +549,89 @@ is_attribution(struct line l)
 	return 0;
 }
 
-/* "On <date>, <name> wrote:" on one line or wrapped over two. */
-static int
+/* "On <date>, <name> wrote:" on one line or wrapped over two or three:
+ * the number of lines it takes, 0 if none. */
+static size_t
 on_wrote(const struct split *sp, size_t i)
 {
 	struct line a = trim_line(sp->l[i]), b, j;
-	char tmp[512];
+	char tmp[640];
+	size_t k, len;
 
 	if (is_attribution(a))
 		return 1;
-	if (i + 1 >= sp->n || a.n > 300)
-		return 0;
-	b = trim_line(sp->l[i + 1]);
-	if (b.n == 0 || b.n > 200 || a.n + 1 + b.n >= sizeof tmp)
+	if (a.n > 300 || a.n == 0)
 		return 0;
 	memcpy(tmp, a.s, a.n);
-	tmp[a.n] = ' ';
-	memcpy(tmp + a.n + 1, b.s, b.n);
-	j.s = tmp;
-	j.n = a.n + 1 + b.n;
-	return is_attribution(j);
+	len = a.n;
+	for (k = 1; k < 3 && i + k < sp->n; k++) {
+		b = trim_line(sp->l[i + k]);
+		/* a line that is an attribution by itself starts its own */
+		if (b.n == 0 || b.n > 200 || len + 1 + b.n >= sizeof tmp ||
+		    is_attribution(b))
+			return 0;
+		tmp[len++] = ' ';
+		memcpy(tmp + len, b.s, b.n);
+		len += b.n;
+		j.s = tmp;
+		j.n = len;
+		if (is_attribution(j))
+			return k + 1;
+	}
+	return 0;
+}
+
+static int
+is_quote_line(struct line l);
+
+/* Index of the next non-blank line after i, or sp->n. */
+static size_t
+next_nonblank(const struct split *sp, size_t i)
+{
+	for (i++; i < sp->n; i++)
+		if (trim_line(sp->l[i]).n)
+			break;
+	return i;
+}
+
+static int
+looks_dated(struct line l)
+{
+	size_t digits = 0;
+
+	for (size_t i = 0; i < l.n; i++)
+		if (l.s[i] >= '0' && l.s[i] <= '9')
+			digits++;
+	return digits >= 4 || memchr(l.s, '@', l.n) != NULL;
+}
+
+/* Any client's attribution: one or two short lines ending in ':', with a
+ * date or an address, right before a '>' quote (e.g. Android's
+ * "02.04.2012 14:20 <name> <addr> wrote in Russian:").  Returns the number
+ * of attribution lines, 0 if none. */
+static size_t
+generic_attribution(const struct split *sp, size_t i)
+{
+	struct line a = trim_line(sp->l[i]), b;
+	size_t j;
+
+	if (a.n == 0 || a.n > 300)
+		return 0;
+	if (ends_ci(a, ":")) {
+		j = next_nonblank(sp, i);
+		if (j < sp->n && is_quote_line(sp->l[j]) && looks_dated(a))
+			return 1;
+		return 0;
+	}
+	if (i + 1 >= sp->n)
+		return 0;
+	b = trim_line(sp->l[i + 1]);
+	if (b.n == 0 || b.n > 200 || !ends_ci(b, ":") || looks_dated(b))
+		return 0;
+	j = next_nonblank(sp, i + 1);
+	if (j < sp->n && is_quote_line(sp->l[j]) && looks_dated(a))
+		return 2;
+	return 0;
 }
 
 /* The text of a "----- Xxx -----" line without its dashes, or n == 0. */
@@ -656,33 +721,54 @@ is_quote_line(struct line l)
 	return l.n && *l.s == '>';
 }
 
-/* Index of the first line that starts the quoted tail, or sp->n. */
-static size_t
-find_quote_head(const struct split *sp, int *forward)
+/* Where the quoted part starts.  TAIL: every line from head on is quoted.
+ * ATTR: lines head..head+nattr-1 are an attribution; after it only '>'
+ * lines are quoted, so a bottom-posted or interleaved answer stays new. */
+enum { Q_NONE, Q_TAIL, Q_ATTR };
+
+static int
+find_quote_head(const struct split *sp, size_t *head, size_t *nattr,
+                int *forward)
 {
-	size_t i;
+	size_t i, k;
 
 	for (i = 0; i < sp->n; i++) {
 		struct line t = trim_line(sp->l[i]);
+		*head = i;
 		if (t.n == 0 || is_quote_line(sp->l[i]))
 			continue;
 		if (title_is(dashed_title(t), fwd_titles) ||
 		    (t.n == 24 && gr_strncaseeq(t.s, "Begin forwarded message:",
 		                                24))) {
 			*forward = 1;
-			return i;
+			return Q_TAIL;
 		}
-		if (title_is(dashed_title(t), orig_titles) || on_wrote(sp, i))
-			return i;
+		if (title_is(dashed_title(t), orig_titles))
+			return Q_TAIL;
+		if ((k = on_wrote(sp, i)) != 0 ||
+		    (k = generic_attribution(sp, i)) != 0) {
+			if (i + k > sp->n)
+				k = sp->n - i;
+			*nattr = k;
+			k = next_nonblank(sp, i + k - 1);
+			return k < sp->n && is_quote_line(sp->l[k]) ? Q_ATTR
+			                                            : Q_TAIL;
+		}
 		if (outlook_block(sp, i)) {
-			/* take an underscore rule just above with it */
-			if (i > 0 && dashed_title(sp->l[i - 1]).n == 0 &&
-			    trim_line(sp->l[i - 1]).n >= 8)
-				return i - 1;
-			return i;
+			/* take a rule line just above (blanks between) with it */
+			for (k = i; k > 0 && i - k < 3; k--) {
+				struct line r = trim_line(sp->l[k - 1]);
+				if (r.n == 0)
+					continue;
+				if (r.n >= 8 && dashed_title(r).n == 0)
+					*head = k - 1;
+				break;
+			}
+			return Q_TAIL;
 		}
 	}
-	return sp->n;
+	*head = sp->n;
+	return Q_NONE;
 }
 
 static const char *const signoffs[] = {
@@ -716,7 +802,17 @@ is_mobile_sig(struct line l)
 	l = trim_line(l);
 	if (l.n > 80)
 		return 0;
-	return starts_ci(l, "Sent from my ") || starts_ci(l, "Sent from Mail") ||
+	if (starts_ci(l, "Sent from my ")) {
+		/* "Sent from my desk, is much easier..." is prose */
+		size_t words = 1;
+		for (size_t i = 0; i < l.n; i++)
+			if (l.s[i] == ',' || l.s[i] == '.')
+				return 0;
+			else if (l.s[i] == ' ')
+				words++;
+		return words <= 6;
+	}
+	return starts_ci(l, "Sent from Mail") ||
 	    starts_ci(l, "Sent from Yahoo") || starts_ci(l, "Sent from Outlook") ||
 	    starts_ci(l, "Sent via ") || starts_ci(l, "Get Outlook for ") ||
 	    starts_ci(l, "Sent with ") ||
@@ -838,17 +934,20 @@ gr_text_split(const char *text, gr_text_parts *out)
 {
 	struct split sp = { NULL, 0, NULL };
 	gr_status st;
-	size_t head, i;
+	size_t head = 0, nattr = 0, i;
+	int mode;
 
 	memset(out, 0, sizeof *out);
 	st = split_lines(text, &sp);
 	if (st != GR_OK)
 		goto fail;
-	head = find_quote_head(&sp, &out->forward);
+	mode = find_quote_head(&sp, &head, &nattr, &out->forward);
 	for (i = 0; i < sp.n; i++)
-		if (i >= head || is_quote_line(sp.l[i]))
+		if ((mode == Q_TAIL && i >= head) ||
+		    (mode == Q_ATTR && i >= head && i < head + nattr) ||
+		    is_quote_line(sp.l[i]))
 			sp.kind[i] = L_QUOTED;
-	mark_signature(&sp, head);
+	mark_signature(&sp, mode == Q_TAIL ? head : sp.n);
 	out->new_text = join_kind(&sp, L_NEW);
 	out->quoted = join_kind(&sp, L_QUOTED);
 	out->signature = join_kind(&sp, L_SIG);

@@ -289,9 +289,9 @@ svc_new(gr_rules *r)
 
 static void
 svc_phrases(gr_rules *r, gr_svc *s, gr_conf *c, gr_diags *d,
-            const gr_toks *t)
+            const gr_toks *t, size_t from)
 {
-	for (size_t i = 1; i < t->n; i++) {
+	for (size_t i = from; i < t->n; i++) {
 		gr_tok *k = &t->v[i];
 		pcre2_code *re, **nv;
 		char *pat;
@@ -372,6 +372,7 @@ gr_services_parse(gr_rules *r, gr_conf *c, gr_diags *d)
 	int indent;
 	gr_svc *cur = NULL;
 	size_t curi = 0;
+	int in_phrases = 0;
 
 	while (gr_conf_next(c, &line, &indent) == GR_OK) {
 		gr_toks t = { 0 };
@@ -383,11 +384,16 @@ gr_services_parse(gr_rules *r, gr_conf *c, gr_diags *d)
 		if (indent == 0) {
 			cur = svc_head(r, c, d, &t);
 			curi = r->nsvcs - 1;
+			in_phrases = 0;
 		} else if (!cur) {
 			gr_conf_error(c, d, t.v[0].col, "indented line outside "
 			              "an offer/refer block");
-		} else if (strcmp(t.v[0].text, "phrases") == 0) {
-			svc_phrases(r, &r->svcs[curi], c, d, &t);
+		} else if (strcmp(t.v[0].text, "phrases") == 0 &&
+		           !t.v[0].quoted) {
+			svc_phrases(r, &r->svcs[curi], c, d, &t, 1);
+			in_phrases = 1;
+		} else if (in_phrases) {
+			svc_phrases(r, &r->svcs[curi], c, d, &t, 0);
 		} else {
 			gr_conf_error(c, d, t.v[0].col, "unknown service field "
 			              "'%s' (phrases)", t.v[0].text);

@@ -136,7 +136,15 @@ struct gr_rules {
 	gr_strv paths;          /* interned file paths for rules/diags */
 	double threshold;       /* minimum total for a class to win */
 	pcre2_match_context *mctx;
+	/* built-in patterns of the classifier */
+	pcre2_code *re_autosubj;        /* auto-reply subjects */
+	pcre2_code *re_attrib;          /* "On ..., Name <addr> wrote:" */
+	pcre2_code *re_thanks;          /* "Thanks Nate!" */
+	pcre2_code *re_named;           /* "Jen Park said/referred ..." */
 };
+
+/* Compile the classifier's built-in patterns into r (classify.c). */
+gr_status gr_classify_builtins(gr_rules *r, gr_diags *d);
 
 /* Compile pattern (UTF, UCP, caseless unless the "c" flag, invalid-UTF
  * safe, JIT when available, interpreter otherwise).  On error adds

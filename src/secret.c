@@ -8,7 +8,6 @@
  * error messages.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -18,6 +17,16 @@
 #include "gravity/util.h"
 
 #define SECRET_MAX 8192         /* OAuth2 tokens can be a few KiB */
+
+void
+gr_imap_opts_init(struct gr_imap_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->connect_timeout = 30;
+	o->timeout = 60;
+	o->batch = 200;
+	o->text_cap = 256 * 1024;
+}
 
 void
 gr_secret_free(char *s)

@@ -1,1 +1,778 @@
-/* placeholder: being written */
+/* SPDX-License-Identifier: MIT */
+/*
+ * source_imap.c - the imap:// and imaps:// source driver.
+ *
+ * Read-only (RFC 3501): folders are opened with EXAMINE (6.3.2) and read
+ * with UID SEARCH (6.4.4) and UID FETCH (6.4.8) using BODY.PEEK only, so
+ * no flag ever changes.  Incremental: the state keeps UIDVALIDITY and the
+ * highest UID processed per folder (RFC 3501 2.3.1.1); a UIDVALIDITY change
+ * means a rescan.  Two batched fetches per batch: BODYSTRUCTURE plus the
+ * header first, then, grouped by identical item lists, the MIME headers of
+ * the parts and the text parts (capped partial fetches, section 6.4.5).
+ * Each message is rebuilt as an RFC 5322 / RFC 2046 message: the real
+ * header and a multipart/mixed body with the text parts and an empty
+ * placeholder per attachment.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gravity/buf.h"
+#include "gravity/imap.h"
+#include "gravity/state.h"
+#include "gravity/util.h"
+
+#define MAX_PARTS 32
+
+typedef struct folder {
+	char *name;             /* IMAP name */
+	char *key;              /* state key and gr_raw_msg.folder */
+	int is_sent;
+	int examined;
+	uint32_t uidvalidity;
+	uint32_t last;          /* high-water mark at open */
+	uint32_t *uids;         /* to deliver, ascending, all > last */
+	unsigned char *done;
+	size_t nuids;
+	size_t next_fetch;      /* index of the next UID to fetch */
+	size_t mark;            /* uids[0..mark) are done */
+} folder;
+
+/* One message of a batch while it is being fetched. */
+typedef struct rec {
+	uint32_t uid;
+	int got;                /* first fetch answered */
+	int bad;                /* unusable BODYSTRUCTURE */
+	int multipart;
+	char *header;
+	size_t hlen;
+	gr_imap_part parts[MAX_PARTS];
+	size_t nparts;
+	int want[MAX_PARTS];    /* 1: text fetched, 2: placeholder, 0: left out */
+	char *mime[MAX_PARTS];
+	size_t mimelen[MAX_PARTS];
+	char *text[MAX_PARTS];
+	size_t textlen[MAX_PARTS];
+	char *items;            /* second fetch items, NULL if none */
+	char *msg;              /* the rebuilt message */
+	size_t msglen;
+	char source_id[512];
+} rec;
+
+typedef struct imap_src {
+	gr_imap_uri uri;
+	struct gr_imap_opts o;
+	gr_state *state;
+	int verbose;
+	gr_imap_conn *conn;
+	folder *f;
+	size_t nf;
+	size_t cur;
+	rec *batch;
+	size_t nbatch;
+	size_t ibatch;
+	char prefix[400];       /* "imaps://user@host:port/" */
+} imap_src;
+
+/* --- folders -------------------------------------------------------------- */
+
+static gr_status
+add_folder(imap_src *s, const char *name, int is_sent)
+{
+	folder *nf;
+
+	for (size_t i = 0; i < s->nf; i++)
+		if (strcmp(s->f[i].name, name) == 0) {
+			s->f[i].is_sent |= is_sent;
+			return GR_OK;
+		}
+	nf = realloc(s->f, (s->nf + 1) * sizeof *nf);
+	if (!nf)
+		return GR_E_NOMEM;
+	s->f = nf;
+	memset(&s->f[s->nf], 0, sizeof s->f[s->nf]);
+	s->f[s->nf].name = gr_strdup(name);
+	s->f[s->nf].is_sent = is_sent;
+	if (s->f[s->nf].name) {
+		gr_buf b;
+
+		gr_buf_init(&b, 4096);
+		if (gr_buf_printf(&b, "%s%s", s->prefix, name) == GR_OK)
+			s->f[s->nf].key = gr_buf_steal(&b);
+		gr_buf_free(&b);
+	}
+	s->nf++;
+	return s->f[s->nf - 1].key ? GR_OK : GR_E_NOMEM;
+}
+
+static void
+folder_free(folder *f)
+{
+	free(f->name);
+	free(f->key);
+	free(f->uids);
+	free(f->done);
+}
+
+typedef struct exam {
+	uint64_t uidvalidity, uidnext, exists;
+	int have_uidvalidity;
+} exam;
+
+static gr_status
+on_examine(const gr_imap_resp *r, void *arg, gr_error *err)
+{
+	exam *e = arg;
+
+	(void)err;
+	if (strcmp(r->name, "OK") == 0) {
+		if (gr_imap_code_is(r, "UIDVALIDITY", &e->uidvalidity))
+			e->have_uidvalidity = 1;
+		(void)gr_imap_code_is(r, "UIDNEXT", &e->uidnext);
+	} else if (strcmp(r->name, "EXISTS") == 0 && r->has_number) {
+		e->exists = r->number;
+	}
+	return GR_OK;
+}
+
+static gr_status
+on_search(const gr_imap_resp *r, void *arg, gr_error *err)
+{
+	folder *f = arg;
+
+	if (strcmp(r->name, "SEARCH") != 0)
+		return GR_OK;
+	for (size_t i = 0; i < r->data.n; i++) {
+		const gr_imap_val *v = &r->data.v[i];
+		uint32_t *nu;
+
+		if (v->type != GR_IMAP_NUMBER || v->num > UINT32_MAX ||
+		    v->num <= f->last)
+			continue;       /* "last+1:*" also returns the last UID */
+		nu = realloc(f->uids, (f->nuids + 1) * sizeof *nu);
+		if (!nu)
+			return gr_error_set(err, GR_E_NOMEM, "out of memory");
+		f->uids = nu;
+		f->uids[f->nuids++] = (uint32_t)v->num;
+	}
+	return GR_OK;
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static gr_status
+examine(imap_src *s, folder *f, gr_error *err)
+{
+	exam e = { 0, 0, 0, 0 };
+	uint32_t uv0 = 0, last0 = 0;
+	gr_buf cmd;
+	gr_status st;
+
+	f->examined = 1;
+	if (s->state) {
+		st = gr_state_folder_get(s->state, f->key, &uv0, &last0, err);
+		if (st != GR_OK)
+			return st;
+	}
+	gr_buf_init(&cmd, 8192);
+	st = gr_buf_addstr(&cmd, "EXAMINE ");
+	if (st == GR_OK && gr_imap_quote(&cmd, f->name) != GR_OK)
+		st = gr_error_set(err, GR_E_CONFIG, "folder name with a line "
+		                  "break refused");
+	if (st == GR_OK)
+		st = gr_imap_cmd(s->conn, cmd.data, on_examine, &e, err);
+	gr_buf_free(&cmd);
+	if (st != GR_OK)
+		return st;
+	if (!e.have_uidvalidity || e.uidvalidity == 0 || e.uidvalidity > UINT32_MAX)
+		return gr_error_set(err, GR_E_PROTOCOL, "%s: %s: no UIDVALIDITY",
+		                    gr_imap_peer(s->conn), f->name);
+	f->uidvalidity = (uint32_t)e.uidvalidity;
+	f->last = uv0 == f->uidvalidity ? last0 : 0;
+	if (uv0 && uv0 != f->uidvalidity && s->verbose)
+		fprintf(stderr, "gravity: %s: UIDVALIDITY changed (%u -> %u), "
+		        "rescanning\n", f->key, uv0, f->uidvalidity);
+	if (s->state && uv0 != f->uidvalidity) {
+		st = gr_state_folder_set(s->state, f->key, f->uidvalidity, 0, err);
+		if (st != GR_OK)
+			return st;
+	}
+	if (e.exists == 0 || (e.uidnext && e.uidnext <= (uint64_t)f->last + 1))
+		return GR_OK;   /* nothing new: no more round trips */
+	{
+		char q[64];
+
+		snprintf(q, sizeof q, "UID SEARCH UID %u:*", f->last + 1);
+		st = gr_imap_cmd(s->conn, q, on_search, f, err);
+	}
+	if (st != GR_OK)
+		return st;
+	if (f->nuids) {
+		qsort(f->uids, f->nuids, sizeof *f->uids, cmp_u32);
+		f->done = calloc(f->nuids, 1);
+		if (!f->done)
+			return gr_error_set(err, GR_E_NOMEM, "out of memory");
+	}
+	return GR_OK;
+}
+
+/* --- batches -------------------------------------------------------------- */
+
+static void
+rec_clear(rec *r)
+{
+	free(r->header);
+	for (size_t i = 0; i < MAX_PARTS; i++) {
+		free(r->mime[i]);
+		free(r->text[i]);
+	}
+	free(r->items);
+	free(r->msg);
+}
+
+static void
+batch_free(imap_src *s)
+{
+	for (size_t i = 0; i < s->nbatch; i++)
+		rec_clear(&s->batch[i]);
+	free(s->batch);
+	s->batch = NULL;
+	s->nbatch = s->ibatch = 0;
+}
+
+static rec *
+batch_find(imap_src *s, uint32_t uid)
+{
+	for (size_t i = 0; i < s->nbatch; i++)
+		if (s->batch[i].uid == uid)
+			return &s->batch[i];
+	return NULL;
+}
+
+static gr_status
+copy_val(const gr_imap_val *v, char **out, size_t *len)
+{
+	const char *p = gr_imap_str(v);
+
+	if (!p) {
+		*out = NULL;
+		*len = 0;
+		return GR_OK;
+	}
+	*out = malloc(v->len + 1);
+	if (!*out)
+		return GR_E_NOMEM;
+	memcpy(*out, p, v->len + 1);
+	*len = v->len;
+	return GR_OK;
+}
+
+static uint32_t
+fetch_uid(const gr_imap_resp *r, const gr_imap_val **atts)
+{
+	const gr_imap_val *u;
+
+	if (strcmp(r->name, "FETCH") != 0 || r->data.n < 1 ||
+	    r->data.v[0].type != GR_IMAP_LIST)
+		return 0;
+	*atts = &r->data.v[0];
+	u = gr_imap_fetch_get(*atts, "UID");
+	if (!u || u->type != GR_IMAP_NUMBER || u->num > UINT32_MAX)
+		return 0;
+	return (uint32_t)u->num;
+}
+
+/* Decide which parts to fetch: the text/plain parts, else the text/html
+ * ones; a placeholder for every attachment. */
+static void
+choose_parts(rec *r)
+{
+	int plain = 0;
+
+	for (size_t i = 0; i < r->nparts; i++)
+		if (!r->parts[i].attachment &&
+		    strcmp(r->parts[i].subtype, "plain") == 0)
+			plain = 1;
+	for (size_t i = 0; i < r->nparts; i++) {
+		const gr_imap_part *p = &r->parts[i];
+
+		if (p->attachment)
+			r->want[i] = 2;
+		else if (strcmp(p->subtype, plain ? "plain" : "html") == 0)
+			r->want[i] = 1;
+		else
+			r->want[i] = 0;
+	}
+}
+
+static gr_status
+items_for(rec *r, size_t cap)
+{
+	gr_buf b;
+	gr_status st = GR_OK;
+
+	gr_buf_init(&b, 65536);
+	if (!r->multipart) {
+		if (r->nparts == 1 && !r->parts[0].attachment)
+			st = gr_buf_printf(&b, "BODY.PEEK[TEXT]<0.%zu>", cap);
+	} else {
+		for (size_t i = 0; i < r->nparts && st == GR_OK; i++) {
+			if (!r->want[i])
+				continue;
+			st = gr_buf_printf(&b, "%sBODY.PEEK[%s.MIME]", b.len ? " " : "",
+			                   r->parts[i].section);
+			if (st == GR_OK && r->want[i] == 1)
+				st = gr_buf_printf(&b, " BODY.PEEK[%s]<0.%zu>",
+				                   r->parts[i].section, cap);
+		}
+	}
+	if (st == GR_OK && b.len)
+		r->items = gr_buf_steal(&b);
+	gr_buf_free(&b);
+	return st;
+}
+
+typedef struct fetch_ctx {
+	imap_src *s;
+	size_t cap;
+} fetch_ctx;
+
+static gr_status
+on_fetch1(const gr_imap_resp *r, void *arg, gr_error *err)
+{
+	fetch_ctx *fc = arg;
+	const gr_imap_val *atts = NULL, *bs;
+	uint32_t uid = fetch_uid(r, &atts);
+	rec *m = uid ? batch_find(fc->s, uid) : NULL;
+
+	if (!m || m->got)
+		return GR_OK;           /* unsolicited FETCH (e.g. FLAGS) */
+	m->got = 1;
+	if (copy_val(gr_imap_fetch_get(atts, "BODY[HEADER]"), &m->header,
+	             &m->hlen) != GR_OK)
+		return gr_error_set(err, GR_E_NOMEM, "out of memory");
+	bs = gr_imap_fetch_get(atts, "BODYSTRUCTURE");
+	if (!bs || gr_imap_body_parts(bs, m->parts, MAX_PARTS, &m->nparts) !=
+	    GR_OK || !m->header) {
+		m->bad = 1;
+		return GR_OK;
+	}
+	m->multipart = bs->n > 0 && bs->v[0].type == GR_IMAP_LIST;
+	choose_parts(m);
+	if (items_for(m, fc->cap) != GR_OK)
+		return gr_error_set(err, GR_E_NOMEM, "out of memory");
+	return GR_OK;
+}
+
+static gr_status
+on_fetch2(const gr_imap_resp *r, void *arg, gr_error *err)
+{
+	fetch_ctx *fc = arg;
+	const gr_imap_val *atts = NULL;
+	uint32_t uid = fetch_uid(r, &atts);
+	rec *m = uid ? batch_find(fc->s, uid) : NULL;
+	char key[96];
+	gr_status st = GR_OK;
+
+	if (!m || m->bad)
+		return GR_OK;
+	if (!m->multipart) {
+		const gr_imap_val *t = gr_imap_fetch_get(atts, "BODY[TEXT]");
+
+		if (t && !m->text[0])
+			st = copy_val(t, &m->text[0], &m->textlen[0]);
+	}
+	for (size_t i = 0; m->multipart && i < m->nparts && st == GR_OK; i++) {
+		if (!m->want[i])
+			continue;
+		snprintf(key, sizeof key, "BODY[%s.MIME]", m->parts[i].section);
+		if (!m->mime[i])
+			st = copy_val(gr_imap_fetch_get(atts, key), &m->mime[i],
+			              &m->mimelen[i]);
+		snprintf(key, sizeof key, "BODY[%s]", m->parts[i].section);
+		if (st == GR_OK && m->want[i] == 1 && !m->text[i])
+			st = copy_val(gr_imap_fetch_get(atts, key), &m->text[i],
+			              &m->textlen[i]);
+	}
+	if (st != GR_OK)
+		return gr_error_set(err, GR_E_NOMEM, "out of memory");
+	return GR_OK;
+}
+
+/* "1:3,7,9:10" for uids (ascending). */
+static gr_status
+uid_set(gr_buf *b, const uint32_t *u, size_t n)
+{
+	gr_status st = GR_OK;
+
+	for (size_t i = 0; i < n && st == GR_OK; ) {
+		size_t j = i;
+
+		while (j + 1 < n && u[j + 1] == u[j] + 1)
+			j++;
+		if (j == i)
+			st = gr_buf_printf(b, "%s%u", b->len ? "," : "", u[i]);
+		else
+			st = gr_buf_printf(b, "%s%u:%u", b->len ? "," : "", u[i], u[j]);
+		i = j + 1;
+	}
+	return st;
+}
+
+/* Second round: one UID FETCH per distinct item list. */
+static gr_status
+fetch_parts(imap_src *s, fetch_ctx *fc, gr_error *err)
+{
+	unsigned char *sent = calloc(s->nbatch ? s->nbatch : 1, 1);
+	uint32_t *uids = calloc(s->nbatch ? s->nbatch : 1, sizeof *uids);
+	gr_status st = GR_OK;
+
+	if (!sent || !uids) {
+		st = gr_error_set(err, GR_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < s->nbatch && st == GR_OK; i++) {
+		const char *items = s->batch[i].items;
+		size_t n = 0;
+		gr_buf cmd;
+
+		if (sent[i] || !items || s->batch[i].bad)
+			continue;
+		for (size_t j = i; j < s->nbatch; j++)
+			if (!sent[j] && s->batch[j].items && !s->batch[j].bad &&
+			    strcmp(s->batch[j].items, items) == 0) {
+				sent[j] = 1;
+				uids[n++] = s->batch[j].uid;
+			}
+		gr_buf_init(&cmd, 1u << 20);
+		st = gr_buf_addstr(&cmd, "UID FETCH ");
+		if (st == GR_OK)
+			st = uid_set(&cmd, uids, n);
+		if (st == GR_OK)
+			st = gr_buf_printf(&cmd, " (UID %s)", items);
+		if (st == GR_OK)
+			st = gr_imap_cmd(s->conn, cmd.data, on_fetch2, fc, err);
+		else
+			st = gr_error_set(err, st, "UID FETCH: command too long");
+		gr_buf_free(&cmd);
+	}
+out:
+	free(sent);
+	free(uids);
+	return st;
+}
+
+/* --- rebuilding a message --------------------------------------------- */
+
+/* Append the header without its Content-Type and Content-Transfer-Encoding
+ * fields, and without the blank line that ends it. */
+static gr_status
+add_header_without_ct(gr_buf *b, const char *h, size_t n)
+{
+	size_t i = 0;
+	int skip = 0;
+	gr_status st = GR_OK;
+
+	while (i < n && st == GR_OK) {
+		const char *nl = memchr(h + i, '\n', n - i);
+		size_t e = nl ? (size_t)(nl - h) + 1 : n;
+		size_t ll = e - i;
+
+		if (ll <= 2 && (h[i] == '\r' || h[i] == '\n'))
+			break;          /* the blank line */
+		if (h[i] != ' ' && h[i] != '\t')
+			skip = gr_startswith_ci(h + i, "content-type:") ||
+			       gr_startswith_ci(h + i, "content-transfer-encoding:");
+		if (!skip)
+			st = gr_buf_add(b, h + i, ll);
+		i = e;
+	}
+	if (st == GR_OK && b->len && b->data[b->len - 1] != '\n')
+		st = gr_buf_addstr(b, "\r\n");
+	return st;
+}
+
+/* Append a header block (cut at its last line end if it was truncated)
+ * and make sure it ends with a blank line. */
+static gr_status
+add_header_block(gr_buf *b, const char *h, size_t n)
+{
+	size_t keep = n;
+	gr_status st;
+
+	if (!h)
+		return gr_buf_addstr(b, "\r\n");
+	while (keep > 0 && h[keep - 1] != '\n')
+		keep--;
+	st = gr_buf_add(b, h, keep);
+	if (st != GR_OK)
+		return st;
+	if (keep >= 2 && h[keep - 2] == '\n')
+		return GR_OK;
+	if (keep >= 3 && h[keep - 2] == '\r' && h[keep - 3] == '\n')
+		return GR_OK;
+	return gr_buf_addstr(b, "\r\n");
+}
+
+static gr_status
+build_msg(const rec *r, gr_buf *b)
+{
+	char hex[65], bnd[96];
+	gr_status st;
+
+	if (!r->multipart) {
+		st = add_header_block(b, r->header, r->hlen);
+		if (st == GR_OK && r->text[0])
+			st = gr_buf_add(b, r->text[0], r->textlen[0]);
+		return st;
+	}
+	gr_sha256_hex(r->header, r->hlen, hex);
+	snprintf(bnd, sizeof bnd, "=_gravity_%u_%.16s", r->uid, hex);
+	st = add_header_without_ct(b, r->header, r->hlen);
+	if (st == GR_OK)
+		st = gr_buf_printf(b, "Content-Type: multipart/mixed; "
+		                   "boundary=\"%s\"\r\n\r\n", bnd);
+	for (size_t i = 0; i < r->nparts && st == GR_OK; i++) {
+		if (!r->want[i])
+			continue;
+		st = gr_buf_printf(b, "\r\n--%s\r\n", bnd);
+		if (st == GR_OK)
+			st = add_header_block(b, r->mime[i], r->mimelen[i]);
+		if (st == GR_OK && r->want[i] == 1 && r->text[i])
+			st = gr_buf_add(b, r->text[i], r->textlen[i]);
+	}
+	if (st == GR_OK)
+		st = gr_buf_printf(b, "\r\n--%s--\r\n", bnd);
+	return st;
+}
+
+static gr_status
+fetch_batch(imap_src *s, folder *f, gr_error *err)
+{
+	size_t n = f->nuids - f->next_fetch;
+	fetch_ctx fc = { s, s->o.text_cap };
+	gr_buf cmd;
+	gr_status st;
+
+	if (n > s->o.batch)
+		n = s->o.batch;
+	s->batch = calloc(n, sizeof *s->batch);
+	if (!s->batch)
+		return gr_error_set(err, GR_E_NOMEM, "out of memory");
+	s->nbatch = n;
+	for (size_t i = 0; i < n; i++)
+		s->batch[i].uid = f->uids[f->next_fetch + i];
+	gr_buf_init(&cmd, 1u << 20);
+	st = gr_buf_addstr(&cmd, "UID FETCH ");
+	if (st == GR_OK)
+		st = uid_set(&cmd, f->uids + f->next_fetch, n);
+	if (st == GR_OK)
+		st = gr_buf_printf(&cmd, " (UID RFC822.SIZE BODYSTRUCTURE "
+		                   "BODY.PEEK[HEADER]<0.%zu>)", s->o.text_cap);
+	if (st == GR_OK)
+		st = gr_imap_cmd(s->conn, cmd.data, on_fetch1, &fc, err);
+	gr_buf_free(&cmd);
+	if (st == GR_OK)
+		st = fetch_parts(s, &fc, err);
+	if (st != GR_OK)
+		return st;
+	f->next_fetch += n;
+	for (size_t i = 0; i < n; i++) {
+		rec *r = &s->batch[i];
+		gr_buf b;
+
+		snprintf(r->source_id, sizeof r->source_id, "%s;UIDVALIDITY=%u;"
+		         "UID=%u", f->key, f->uidvalidity, r->uid);
+		if (!r->got || r->bad)
+			continue;
+		gr_buf_init(&b, (size_t)MAX_PARTS * (s->o.text_cap + 65536) +
+		            s->o.text_cap + 65536);
+		st = build_msg(r, &b);
+		if (st != GR_OK) {
+			gr_buf_free(&b);
+			return gr_error_set(err, st, "%s: cannot rebuild message",
+			                    r->source_id);
+		}
+		r->msglen = b.len;
+		r->msg = gr_buf_steal(&b);
+		if (!r->msg)
+			return gr_error_set(err, GR_E_NOMEM, "out of memory");
+	}
+	return GR_OK;
+}
+
+/* --- the driver ------------------------------------------------------------ */
+
+static int
+imap_accepts(const char *uri)
+{
+	return gr_startswith_ci(uri, "imap://") || gr_startswith_ci(uri, "imaps://");
+}
+
+static void
+imap_close(void *handle)
+{
+	imap_src *s = handle;
+
+	if (!s)
+		return;
+	batch_free(s);
+	for (size_t i = 0; i < s->nf; i++)
+		folder_free(&s->f[i]);
+	free(s->f);
+	gr_imap_close(s->conn);
+	gr_imap_uri_free(&s->uri);
+	free(s);
+}
+
+static gr_status
+imap_open(const char *uri, const gr_source_opts *opts, void **handle,
+          gr_error *err)
+{
+	imap_src *s;
+	const char *user;
+	gr_status st;
+
+	*handle = NULL;
+	s = calloc(1, sizeof *s);
+	if (!s)
+		return gr_error_set(err, GR_E_NOMEM, "out of memory");
+	if (opts && opts->imap)
+		s->o = *opts->imap;
+	else
+		gr_imap_opts_init(&s->o);
+	if (!s->o.batch)
+		s->o.batch = 200;
+	if (!s->o.text_cap)
+		s->o.text_cap = 256 * 1024;
+	s->state = opts ? opts->state : NULL;
+	s->verbose = opts ? opts->verbose : 0;
+	st = gr_imap_uri_parse(uri, &s->uri, err);
+	if (st != GR_OK)
+		goto fail;
+	user = s->o.user ? s->o.user : s->uri.user;
+	snprintf(s->prefix, sizeof s->prefix, "%s://%s%s%s:%u/",
+	         s->uri.implicit_tls ? "imaps" : "imap", user ? user : "",
+	         user ? "@" : "", s->uri.host, s->uri.port);
+	st = add_folder(s, s->uri.folder, 0);
+	for (size_t i = 0; st == GR_OK && i < s->o.nfolders; i++)
+		st = add_folder(s, s->o.folders[i], 0);
+	if (st == GR_OK && s->o.sent_folder)
+		st = add_folder(s, s->o.sent_folder, 1);
+	if (st != GR_OK) {
+		st = gr_error_set(err, st, "out of memory");
+		goto fail;
+	}
+	st = gr_imap_connect(&s->uri, &s->o, &s->conn, err);
+	if (st != GR_OK)
+		goto fail;
+	*handle = s;
+	return GR_OK;
+fail:
+	imap_close(s);
+	return st;
+}
+
+static gr_status
+imap_next(void *handle, gr_raw_msg *msg, gr_error *err)
+{
+	imap_src *s = handle;
+
+	memset(msg, 0, sizeof *msg);
+	for (;;) {
+		folder *f;
+		gr_status st;
+
+		if (s->ibatch < s->nbatch) {
+			rec *r = &s->batch[s->ibatch++];
+
+			f = &s->f[s->cur];
+			msg->source_id = r->source_id;
+			msg->folder = f->key;
+			msg->uidvalidity = f->uidvalidity;
+			msg->uid = r->uid;
+			msg->is_sent = f->is_sent;
+			if (!r->got)
+				continue;       /* expunged meanwhile: nothing to do */
+			if (r->bad)
+				return gr_error_set(err, GR_E_PARSE, "%s: unusable "
+				                    "BODYSTRUCTURE or header",
+				                    r->source_id);
+			msg->data = r->msg;
+			msg->len = r->msglen;
+			return GR_OK;
+		}
+		batch_free(s);
+		if (s->cur >= s->nf)
+			return GR_DONE;
+		f = &s->f[s->cur];
+		if (!f->examined) {
+			st = examine(s, f, err);
+			if (st != GR_OK)
+				return st;
+		}
+		if (f->next_fetch >= f->nuids) {
+			s->cur++;
+			continue;
+		}
+		st = fetch_batch(s, f, err);
+		if (st != GR_OK)
+			return st;
+		/* UIDs that vanished (expunged) count as done. */
+		for (size_t i = 0; i < s->nbatch; i++)
+			if (!s->batch[i].got) {
+				gr_raw_msg gone = { .folder = f->key, .uid = s->batch[i].uid };
+
+				(void)gr_driver_imap.done(s, &gone, NULL);
+			}
+	}
+}
+
+static gr_status
+imap_done(void *handle, const gr_raw_msg *msg, gr_error *err)
+{
+	imap_src *s = handle;
+	folder *f = NULL;
+	uint32_t *hit;
+	size_t old;
+
+	for (size_t i = 0; i < s->nf && msg->folder; i++)
+		if (s->f[i].key == msg->folder || strcmp(s->f[i].key, msg->folder) == 0)
+			f = &s->f[i];
+	if (!f || !f->nuids)
+		return GR_OK;
+	hit = bsearch(&msg->uid, f->uids, f->nuids, sizeof *f->uids, cmp_u32);
+	if (!hit)
+		return GR_OK;
+	f->done[hit - f->uids] = 1;
+	old = f->mark;
+	while (f->mark < f->nuids && f->done[f->mark])
+		f->mark++;
+	if (f->mark == old || !s->state)
+		return GR_OK;
+	return gr_state_folder_set(s->state, f->key, f->uidvalidity,
+	                           f->uids[f->mark - 1], err);
+}
+
+uint64_t
+gr_imap_source_bytes(void *handle)
+{
+	imap_src *s = handle;
+
+	return s && s->conn ? gr_imap_bytes_received(s->conn) : 0;
+}
+
+const struct gr_source_driver gr_driver_imap = {
+	.name = "imap",
+	.accepts = imap_accepts,
+	.open = imap_open,
+	.next = imap_next,
+	.done = imap_done,
+	.close = imap_close,
+};

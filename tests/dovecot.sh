@@ -74,6 +74,7 @@ ssl_key = <$_d/$4.key
 $_dh
 disable_plaintext_auth = yes
 auth_mechanisms = plain login
+auth_failure_delay = 0
 default_login_user = $_login
 default_internal_user = $_int
 first_valid_uid = 0

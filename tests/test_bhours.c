@@ -120,8 +120,10 @@ test_dst_end(void **state)
 
 	(void)state;
 	profile_init(&p, LA);
-	p.week[0].open = 9 * 60;        /* open Sundays too */
-	p.week[0].close = 18 * 60;
+	for (int i = 0; i < 7; i++) {   /* open 09-18 every day */
+		p.week[i].open = 9 * 60;
+		p.week[i].close = 18 * 60;
+	}
 	/* 1 h on Saturday (PDT), 3 h on Sunday 1 November (PST). */
 	expect_due(&p, "4bh", "20261031T170000", "20261101T120000");
 	assert_int_equal(at(LA, "20261101T120000"), at(LA, "20261101T200000Z"));

@@ -18,9 +18,12 @@
 
 typedef struct gr_policy gr_policy;
 
-/* Read the policy and every template it names from r's layered directories.
- * Problems go to diags; GR_E_CONFIG if any is an error.  *out owned by
- * caller; it borrows r, which must outlive it. */
+/* Read the policy and every template it names from r's layered directories,
+ * and lint each template against the "tone" phrase list (pushy phrases,
+ * ALL-CAPS words, "!!").  The format is documented at the top of
+ * rules/actions and in gravity-rules(5).  Problems go to diags as
+ * FILE:LINE:COL; GR_E_CONFIG if any is an error.  *out owned by caller; it
+ * borrows r, which must outlive it. */
 gr_status gr_policy_load(const gr_rules *r, gr_policy **out, gr_diags *diags);
 void gr_policy_free(gr_policy *p);
 
@@ -52,6 +55,11 @@ typedef struct gr_plan_ctx {
 	/* Last committed SEQUENCE of a reminder UID, or -1 if new.  May be NULL. */
 	int (*sequence_of)(void *aux, const char *uid);
 	void *aux;
+	/* Where the message came from ("imap:INBOX;UIDVALIDITY=1;UID=7",
+	 * a Maildir file name...), used to name the outputs of a message that
+	 * has no Message-ID.  May be NULL: then a hash of From, Date, Subject
+	 * and text is used. */
+	const char *source_id;
 } gr_plan_ctx;
 
 /* Render the outputs for message m classified as v.  *out filled; free with

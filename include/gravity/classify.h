@@ -16,6 +16,7 @@ typedef struct gr_hit {
 	const char *file;                 /* owned by the rules */
 	unsigned line;
 	double score[GR_CLASS_COUNT];     /* what it added to each class */
+	char excerpt[96];                 /* text that matched ("" if none) */
 } gr_hit;
 
 /* What the classifier may ask of the world (all optional). */

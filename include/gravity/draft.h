@@ -5,6 +5,12 @@
  * In-Reply-To and References set.  No byte of any field can start a new
  * header: CR, LF and NUL are removed from every header value.
  * Drafts are never sent.
+ *
+ * Files use CRLF line ends (the RFC 5322 form every mail client opens, and
+ * the form the IMAP APPEND of a draft needs).  "X-Unsent: 1" makes Outlook
+ * and Apple Mail open the file as a message to edit and send.  The Date is
+ * written in UTC (+0000).  Bcc is kept in the draft: it is the owner's
+ * client that removes it when the owner sends.
  */
 #ifndef GRAVITY_DRAFT_H
 #define GRAVITY_DRAFT_H
@@ -31,7 +37,12 @@ typedef struct gr_draft {
  * *out owned by caller. */
 char *gr_reply_subject(const char *subject);
 
-/* Render d.  *out owned by caller. */
+/* Render d.  *out owned by caller.  GR_E_PARSE (naming the field) if an
+ * address is not a plain addr-spec (see gr_addr_spec_valid). */
 gr_status gr_draft_render(const gr_draft *d, char **out, gr_error *err);
+
+/* 1 if addr is a dot-atom "local@domain" of printable ASCII without
+ * blanks, quotes or RFC 5322 specials; 0 otherwise (NULL too). */
+int gr_addr_spec_valid(const char *addr);
 
 #endif

@@ -57,6 +57,10 @@ void gr_imap_opts_init(struct gr_imap_opts *o);
 
 extern const struct gr_source_driver gr_driver_imap;
 
+/* Bytes received from the server so far by an open gr_driver_imap handle
+ * (for tests and verbose summaries). */
+uint64_t gr_imap_source_bytes(void *handle);
+
 /* --- credentials (secret.c) ------------------------------------------- */
 
 /* Get the secret for o (password or bearer token).  *out is owned by the

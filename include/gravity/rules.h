@@ -89,4 +89,24 @@ const char *gr_rules_file(const gr_rules *r, const char *relname);
 /* 1 if addr is one of the owner's addresses. */
 int gr_rules_is_owner(const gr_rules *r, const char *addr);
 
+/* 1 if addr is listed in the "contacts" file. */
+int gr_rules_is_contact(const gr_rules *r, const char *addr);
+
+/* The scored rules, for `gravity rules` listings and explain output. */
+typedef struct gr_rule_info {
+	const char *name;               /* all owned by the rules */
+	const char *desc;
+	const char *file;
+	unsigned line;
+	int scored;                     /* 0: a helper used by all/any */
+	double score[GR_CLASS_COUNT];
+} gr_rule_info;
+
+size_t gr_rules_n_rules(const gr_rules *r);
+/* 0 and *out filled for 0 <= i < gr_rules_n_rules(r), else -1. */
+int gr_rules_rule_info(const gr_rules *r, size_t i, gr_rule_info *out);
+
+/* Minimum total a class needs to win (else the class is "other"). */
+double gr_rules_threshold(const gr_rules *r);
+
 #endif
