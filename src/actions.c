@@ -1074,8 +1074,8 @@ plan_reminder(act_run *ar, const act_item *it)
 	when = local_date(ar->prof, rem.due, 1);
 	o->summary = malloc(strlen(summary) + 64);
 	if (o->summary)
-		sprintf(o->summary, "reminder: %.1000s \xe2\x80\x94 due %.40s",
-		        summary, when ? when : "?");
+		snprintf(o->summary, strlen(summary) + 64, "reminder: %s "
+		         "\xe2\x80\x94 due %.40s", summary, when ? when : "?");
 	free(when);
 	st = o->uid && o->relpath && o->summary ? GR_OK : GR_E_NOMEM;
 out:
@@ -1083,5 +1083,262 @@ out:
 		gr_error_set(ar->err, st, "plan: out of memory");
 	free(summary);
 	free(desc);
+	return st;
+}
+
+/* Add role r's address to l unless unknown, the owner's or already in
+ * seen; seen collects every address used. */
+static gr_status
+add_rcpt(act_run *ar, gr_addrlist *l, act_role r, gr_strv *seen)
+{
+	const gr_addr *a = &ar->who[r];
+	gr_addr *nv;
+
+	if (!a->addr || !gr_addr_spec_valid(a->addr) ||
+	    gr_rules_is_owner(ar->p->r, a->addr) ||
+	    gr_strv_contains_ci(seen, a->addr))
+		return GR_OK;
+	nv = realloc(l->v, (l->n + 1) * sizeof *nv);
+	if (!nv)
+		return GR_E_NOMEM;
+	l->v = nv;
+	l->v[l->n++] = *a;
+	if (gr_strv_push(seen, a->addr) != GR_OK)
+		return GR_E_NOMEM;
+	return GR_OK;
+}
+
+/* "On Tue 24 Nov 2026, Dana Lee wrote:" and "> " lines, bounded. */
+static gr_status
+add_quote(act_run *ar, gr_buf *b)
+{
+	const gr_message *m = ar->m;
+	const char *t = m->new_text && *m->new_text ? m->new_text : m->text;
+	const gr_addr *f = &m->from;
+	char *when = m->date ? local_date(ar->prof, m->date, 0) : NULL;
+	int lines = 0;
+	size_t start = b->len;
+
+	gr_buf_printf(b, "\n\nOn %s%s%s wrote:\n", when ? when : "",
+	              when ? ", " : "", f->name && *f->name ? f->name :
+	              f->addr ? f->addr : "you");
+	free(when);
+	while (t && *t && lines < ar->p->quote_lines &&
+	       b->len - start < ACT_QUOTE_BYTES) {
+		size_t n = strcspn(t, "\n");
+
+		if (n && t[n - 1] == '\r')
+			n--;
+		if (gr_buf_printf(b, n ? "> %.*s\n" : ">\n", (int)n, t) != GR_OK)
+			return GR_E_LIMIT;
+		t += strcspn(t, "\n");
+		t += *t == '\n';
+		lines++;
+	}
+	if (t && *t)
+		gr_buf_addstr(b, "> [...]\n");
+	return GR_OK;
+}
+
+static char *
+draft_body(act_run *ar, const act_item *it, const char *text)
+{
+	const char *sig = ar->prof->signature;
+	int quote = it->quote >= 0 ? it->quote :
+	            (it->to == ROLE_SENDER || it->to == ROLE_NEW_CONTACT);
+	gr_buf b;
+
+	gr_buf_init(&b, ACT_MAX_TEXT);
+	gr_buf_addstr(&b, text);
+	while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == ' '))
+		b.data[--b.len] = '\0';
+	if (sig && *sig && !gr_template_uses(it->tpl, "signature"))
+		gr_buf_printf(&b, "\n\n-- \n%s", sig);
+	if (quote && ar->p->quote_lines > 0)
+		add_quote(ar, &b);
+	gr_buf_addc(&b, '\n');
+	return gr_buf_steal(&b);
+}
+
+static char *
+draft_summary(const gr_draft *d)
+{
+	gr_buf b;
+
+	gr_buf_init(&b, 4096);
+	gr_buf_addstr(&b, "draft to ");
+	for (size_t i = 0; i < d->to.n; i++)
+		gr_buf_printf(&b, "%s%s%s<%s>", i ? ", " : "",
+		              d->to.v[i].name ? d->to.v[i].name : "",
+		              d->to.v[i].name ? " " : "", d->to.v[i].addr);
+	for (size_t i = 0; i < d->cc.n; i++)
+		gr_buf_printf(&b, "%s<%s>", i ? ", " : " (cc ", d->cc.v[i].addr);
+	gr_buf_addstr(&b, d->cc.n ? ")" : "");
+	for (size_t i = 0; i < d->bcc.n; i++)
+		gr_buf_printf(&b, "%s<%s>", i ? ", " : " (bcc ", d->bcc.v[i].addr);
+	gr_buf_addstr(&b, d->bcc.n ? ")" : "");
+	gr_buf_printf(&b, ": %s", d->subject ? d->subject : "");
+	return gr_buf_steal(&b);
+}
+
+static gr_status
+draft_output(act_run *ar, const act_item *it, gr_draft *d)
+{
+	const char *owner = ar->prof->emails.v[0];
+	char mid[256];
+	gr_output *o;
+	gr_status st;
+
+	snprintf(mid, sizeof mid, "gravity.%s.%s%s", ar->id, it->action,
+	         strchr(owner, '@'));
+	d->message_id = mid;
+	if (!(o = new_output(ar, GR_OUT_DRAFT, it->action)))
+		return gr_error_set(ar->err, GR_E_NOMEM, "plan: out of memory");
+	st = gr_draft_render(d, &o->content, ar->err);
+	if (st != GR_OK)
+		return st;
+	o->len = strlen(o->content);
+	o->uid = gr_strdup(mid);
+	o->relpath = name_of(ar, "drafts", it->action, "eml");
+	o->summary = draft_summary(d);
+	if (!o->uid || !o->relpath || !o->summary)
+		return gr_error_set(ar->err, GR_E_NOMEM, "plan: out of memory");
+	return GR_OK;
+}
+
+static gr_status
+plan_draft(act_run *ar, const act_item *it)
+{
+	gr_draft d;
+	gr_strv seen = { 0 }, refs = { 0 };
+	char *subj = NULL, *text = NULL, *body = NULL;
+	int threaded = it->to != ROLE_PARTNER;
+	gr_status st;
+
+	memset(&d, 0, sizeof d);
+	if (ar->automated || !ar->prof->emails.n)  /* RFC 3834: never */
+		return ar->prof->emails.n ? GR_OK : gr_error_set(ar->err,
+		       GR_E_CONFIG, "profile: no 'email' for the From of drafts");
+	st = add_rcpt(ar, &d.to, it->to, &seen);
+	for (int r = 0; r < ROLE_COUNT && st == GR_OK; r++)
+		if (it->cc & (1u << r))
+			st = add_rcpt(ar, &d.cc, (act_role)r, &seen);
+	for (int r = 0; r < ROLE_COUNT && st == GR_OK; r++)
+		if (it->bcc & (1u << r))
+			st = add_rcpt(ar, &d.bcc, (act_role)r, &seen);
+	if (st != GR_OK || d.to.n == 0)
+		goto out;               /* nobody to write to: no draft */
+	st = gr_template_render(it->tpl, ar->vars, ar->nvars, &subj, &text,
+	                        ar->err);
+	if (st != GR_OK)
+		goto out;
+	if (!subj || !*gr_str_trim(subj)) {
+		free(subj);
+		subj = gr_reply_subject(ar->m->subject);
+	}
+	body = draft_body(ar, it, text);
+	d.from.name = ar->prof->name;
+	d.from.addr = ar->prof->emails.v[0];
+	d.subject = subj;
+	d.date = ar->ctx->now;
+	d.body = body;
+	if (threaded && ar->m->message_id) {
+		for (size_t i = 0; i < ar->m->references.n; i++)
+			gr_strv_push(&refs, ar->m->references.v[i]);
+		gr_strv_push(&refs, ar->m->message_id);
+		d.in_reply_to = ar->m->message_id;
+		d.references = &refs;
+	}
+	st = subj && body ? draft_output(ar, it, &d) :
+	     gr_error_set(ar->err, GR_E_NOMEM, "plan: out of memory");
+out:
+	free(d.to.v);
+	free(d.cc.v);
+	free(d.bcc.v);
+	gr_strv_free(&seen);
+	gr_strv_free(&refs);
+	free(subj);
+	free(text);
+	free(body);
+	return st;
+}
+
+static void
+make_id(act_run *ar)
+{
+	const gr_message *m = ar->m;
+	char hex[65];
+	gr_buf b;
+
+	gr_buf_init(&b, 1u << 20);
+	if (m->message_id && *m->message_id)
+		gr_buf_addstr(&b, m->message_id);
+	else if (ar->ctx->source_id && *ar->ctx->source_id)
+		gr_buf_addstr(&b, ar->ctx->source_id);
+	else
+		gr_buf_printf(&b, "%s\n%lld\n%s\n%.65536s",
+		              m->from.addr ? m->from.addr : "", (long long)m->date,
+		              m->subject ? m->subject : "", m->text ? m->text : "");
+	gr_sha256_hex(b.data ? b.data : "", b.len, hex);
+	gr_buf_free(&b);
+	memcpy(ar->id, hex, 16);
+	ar->id[16] = '\0';
+}
+
+void
+gr_plan_free(gr_plan *pl)
+{
+	for (size_t i = 0; pl && i < pl->n; i++) {
+		free(pl->v[i].action);
+		free(pl->v[i].relpath);
+		free(pl->v[i].uid);
+		free(pl->v[i].content);
+		free(pl->v[i].summary);
+	}
+	if (pl) {
+		free(pl->v);
+		pl->v = NULL;
+		pl->n = 0;
+	}
+}
+
+gr_status
+gr_actions_plan(const gr_policy *p, const gr_rules *r, const gr_message *m,
+                const gr_verdict *v, const gr_plan_ctx *ctx, gr_plan *out,
+                gr_error *err)
+{
+	act_run ar;
+	const act_list *l;
+	gr_status st = GR_OK;
+
+	out->v = NULL;
+	out->n = 0;
+	if ((unsigned)v->cls >= GR_CLASS_COUNT)
+		return gr_error_set(err, GR_E_INTERNAL, "plan: bad class %d",
+		                    (int)v->cls);
+	memset(&ar, 0, sizeof ar);
+	ar.p = p;
+	ar.prof = gr_rules_profile(r);
+	ar.m = m;
+	ar.v = v;
+	ar.ctx = ctx;
+	ar.out = out;
+	ar.err = err;
+	ar.automated = v->cls == GR_CLASS_AUTOMATED ||
+	               gr_message_is_automated(m) || looks_automated(m);
+	ar.arrival = m->date > 0 && m->date <= ctx->now ? m->date : ctx->now;
+	make_id(&ar);
+	resolve_roles(&ar);
+	build_vars(&ar);
+	l = &p->cls[v->cls];
+	for (size_t i = 0; i < l->n && st == GR_OK; i++) {
+		if (!conds_hold(&ar, l->v[i].conds))
+			continue;
+		st = l->v[i].is_draft ? plan_draft(&ar, &l->v[i]) :
+		     plan_reminder(&ar, &l->v[i]);
+	}
+	gr_strv_free(&ar.owned);
+	if (st != GR_OK)
+		gr_plan_free(out);
 	return st;
 }

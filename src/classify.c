@@ -447,19 +447,22 @@ svc_count(ev *e, const gr_svc *s, const char *text)
 	return n;
 }
 
-/* Count phrase hits per service in the subject and new text (the quoted
- * part only when those name no service: forwarded requests). */
+/* Count phrase hits per service in the subject and new text; the quoted
+ * part only counts when those name no service and the message forwards
+ * someone's request with that person copied (a forwarded introduction). */
 static void
 match_services(ev *e)
 {
 	const gr_rules *r = e->r;
 	gr_buf b;
-	int best = 0;
+	int best = 0, passes = 1;
 
 	e->best_svc = -1;
 	if (r->nsvcs == 0)
 		return;
-	for (int pass = 0; pass < 2 && best == 0; pass++) {
+	if ((e->m->flags & GR_MSG_IS_FORWARD) && other_person(r, e->m, NULL))
+		passes = 2;
+	for (int pass = 0; pass < passes && best == 0; pass++) {
 		gr_buf_init(&b, 1u << 20);
 		if (pass == 0)
 			gr_buf_printf(&b, "%s\n%s", e->m->subject ?

@@ -177,20 +177,17 @@ map_curl(CURLcode rc, const char *peer, const char *ebuf, gr_error *err)
 }
 
 static gr_status
-set_credentials(CURL *h, const struct gr_imap_opts *o, const char *peer,
-                gr_error *err)
+set_credentials(CURL *h, const struct gr_imap_opts *o, const char *host,
+                const char *user, const char *peer, gr_error *err)
 {
 	char *secret = NULL;
 	gr_status st;
 	CURLcode rc = CURLE_OK;
 
-	if (o->cred == GR_CRED_NETRC) {
-		rc = curl_easy_setopt(h, CURLOPT_NETRC, (long)CURL_NETRC_REQUIRED);
-		if (!rc && o->cred_arg)
-			rc = curl_easy_setopt(h, CURLOPT_NETRC_FILE, o->cred_arg);
-		goto done;
-	}
-	st = gr_secret_get(o, &secret, err);
+	if (o->cred == GR_CRED_NETRC)
+		st = gr_secret_netrc(o->cred_arg, host, user, &secret, err);
+	else
+		st = gr_secret_get(o, &secret, err);
 	if (st != GR_OK)
 		return st;
 	if (!secret)
@@ -203,7 +200,6 @@ set_credentials(CURL *h, const struct gr_imap_opts *o, const char *peer,
 		rc = curl_easy_setopt(h, CURLOPT_PASSWORD, secret);
 	}
 	gr_secret_free(secret);         /* curl holds its own copy */
-done:
 	if (rc)
 		return gr_error_set(err, GR_E_INTERNAL, "%s: credentials: %s", peer,
 		                    curl_easy_strerror(rc));
@@ -242,7 +238,7 @@ setup_curl(gr_imap_conn *c, const gr_imap_uri *u, const char *user,
 	if (rc)
 		return gr_error_set(err, GR_E_INTERNAL, "%s: curl setup: %s",
 		                    c->peer, curl_easy_strerror(rc));
-	return set_credentials(h, o, c->peer, err);
+	return set_credentials(h, o, u->host, user, c->peer, err);
 }
 
 gr_status

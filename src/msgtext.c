@@ -626,7 +626,7 @@ generic_attribution(const struct split *sp, size_t i)
 	if (i + 1 >= sp->n)
 		return 0;
 	b = trim_line(sp->l[i + 1]);
-	if (b.n == 0 || b.n > 200 || !ends_ci(b, ":") || looks_dated(b))
+	if (b.n == 0 || b.n > 200 || !ends_ci(b, ":"))
 		return 0;
 	j = next_nonblank(sp, i + 1);
 	if (j < sp->n && is_quote_line(sp->l[j]) && looks_dated(a))
@@ -777,8 +777,10 @@ static const char *const signoffs[] = {
 	"Thanks so much", "Cheers", "Sincerely", "Yours", "Yours sincerely",
 	"Yours truly", "All the best", "Take care", "Talk soon", "Love",
 	"Respectfully", "Thx", "Ty", "Mit freundlichen Gr\xc3\xbc\xc3\x9f" "en",
-	"Viele Gr\xc3\xbc\xc3\x9f" "e", "Cordialement", "Saludos", "Un saludo",
-	NULL
+	"Viele Gr\xc3\xbc\xc3\x9f" "e", "Liebe Gr\xc3\xbc\xc3\x9f" "e",
+	"Cordialement", "Bien \xc3\xa0 vous", "Merci", "Saludos",
+	"Saludos cordiales", "Un saludo", "Un abrazo", "Atentamente",
+	"Gracias", "Muchas gracias", NULL
 };
 
 static int

@@ -375,6 +375,15 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 			break;
 		}
 		stats->seen++;
+		if (st == GR_E_IO) {
+			/* Transient (a file vanished mid-read): say so, do not
+			 * record it, so the next poll tries again. */
+			stats->failed++;
+			fprintf(stderr, "gravity: %s: %s (will retry)\n",
+			        raw.source_id, serr.msg);
+			st = GR_OK;
+			continue;
+		}
 		if (st != GR_OK)
 			st = poll_failed(&pr, &raw, &serr);
 		else

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "gravity/buf.h"
 #include "gravity/imap.h"
 #include "gravity/util.h"
 
@@ -158,4 +159,76 @@ gr_secret_get(const struct gr_imap_opts *o, char **out, gr_error *err)
 	return gr_error_set(err, GR_E_CONFIG,
 	                    "OAuth2 refresh-token login is not implemented yet; "
 	                    "use token-cmd");
+}
+
+/* Next blank-separated token of a netrc file (quotes not supported, as
+ * in ftp(1)); NULL at the end. */
+static const char *
+netrc_tok(char **p)
+{
+	char *s = *p, *t;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	if (!*s)
+		return NULL;
+	t = s;
+	while (*s && *s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+		s++;
+	if (*s)
+		*s++ = '\0';
+	*p = s;
+	return t;
+}
+
+gr_status
+gr_secret_netrc(const char *path, const char *host, const char *user,
+                char **out, gr_error *err)
+{
+	char *data = NULL, *p, *home = getenv("HOME");
+	const char *tok;
+	char fallback[4096];
+	int inmach = 0, match = 0;
+	const char *login = NULL, *pass = NULL;
+	gr_status st;
+	size_t len;
+
+	*out = NULL;
+	if (!path) {
+		if (!home)
+			return gr_error_set(err, GR_E_CONFIG, "netrc: $HOME not set");
+		snprintf(fallback, sizeof fallback, "%s/.netrc", home);
+		path = fallback;
+	}
+	st = gr_read_file(path, 1u << 20, &data, &len, err);
+	if (st != GR_OK)
+		return st == GR_E_NOINPUT ? GR_E_AUTH : st;
+	p = data;
+	while ((tok = netrc_tok(&p)) != NULL && !*out) {
+		if (strcmp(tok, "machine") == 0 || strcmp(tok, "default") == 0) {
+			if (match && pass && (!user || !login || strcmp(login, user) == 0))
+				break;
+			match = strcmp(tok, "default") == 0 ||
+			        ((tok = netrc_tok(&p)) && strcmp(tok, host) == 0);
+			inmach = 1;
+			login = pass = NULL;
+		} else if (inmach && strcmp(tok, "login") == 0) {
+			login = netrc_tok(&p);
+		} else if (inmach && strcmp(tok, "password") == 0) {
+			pass = netrc_tok(&p);
+		} else if (strcmp(tok, "macdef") == 0) {
+			inmach = match = 0;     /* a macro body follows: skip it */
+			p += strcspn(p, "\n");
+			while (*p == '\n' && p[1] && p[1] != '\n')
+				p += 1 + strcspn(p + 1, "\n");
+		}
+	}
+	if (match && pass && (!user || !login || strcmp(login, user) == 0))
+		*out = gr_strdup(pass);
+	explicit_bzero(data, len);
+	free(data);
+	if (!*out)
+		return gr_error_set(err, GR_E_AUTH, "%s: no password for %s%s%s",
+		                    path, user ? user : "", user ? "@" : "", host);
+	return GR_OK;
 }

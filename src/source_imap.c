@@ -412,14 +412,15 @@ uid_set(gr_buf *b, const uint32_t *u, size_t n)
 	gr_status st = GR_OK;
 
 	for (size_t i = 0; i < n && st == GR_OK; ) {
+		const char *sep = i ? "," : "";
 		size_t j = i;
 
 		while (j + 1 < n && u[j + 1] == u[j] + 1)
 			j++;
 		if (j == i)
-			st = gr_buf_printf(b, "%s%u", b->len ? "," : "", u[i]);
+			st = gr_buf_printf(b, "%s%u", sep, u[i]);
 		else
-			st = gr_buf_printf(b, "%s%u:%u", b->len ? "," : "", u[i], u[j]);
+			st = gr_buf_printf(b, "%s%u:%u", sep, u[i], u[j]);
 		i = j + 1;
 	}
 	return st;

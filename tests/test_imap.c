@@ -422,7 +422,7 @@ write_big_message(const char *path)
 static int
 dv_setup(void **state)
 {
-	char big[400], cmd[4096];
+	char big[400], cmd[16384];
 	const char *m = srcpath("tests/data/imap/mail");
 	char mail[4096];
 	FILE *fp;
@@ -743,7 +743,7 @@ static void
 test_failures(void **state)
 {
 	struct gr_imap_opts o;
-	char uri[200], cmd[600];
+	char uri[200], cmd[4096];
 	struct sockaddr_in sa;
 	socklen_t sl = sizeof sa;
 	gr_error err;

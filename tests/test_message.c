@@ -293,6 +293,10 @@ static const struct split_case split_cases[] = {
 	{ "signoff.txt", "Hi Maya,\n\nWe would like to see the house on Elm "
 	  "street this weekend.\n\nBest,", NULL, "Sam", 0 },
 	{ "german-wrote.txt", "Passt mir gut.", "> Hast du Zeit?", "", 0 },
+	{ "bottom-post.txt", "Friday is fine.", "> Can we meet Friday?", "", 0 },
+	{ "wrapped3.txt", "I get proper rendering as well.",
+	  "> Was this caching", "", 0 },
+	{ "android-generic.txt", "Hello", "> Hi", "", 0 },
 };
 
 static void

@@ -26,7 +26,8 @@ typedef enum gr_imap_cred {
 	GR_CRED_NONE = 0,       /* no secret (a test server with PREAUTH) */
 	GR_CRED_PASSCMD,        /* cred_arg: shell command; first output line */
 	GR_CRED_ENV,            /* cred_arg: name of an environment variable */
-	GR_CRED_NETRC,          /* cred_arg: netrc file, NULL for ~/.netrc */
+	GR_CRED_NETRC,          /* cred_arg: netrc file, NULL for ~/.netrc
+	                         * (machine = URI host, login = user) */
 	GR_CRED_TOKENCMD,       /* cred_arg: command printing an OAuth2 bearer
 	                         * token; login with AUTH=XOAUTH2 */
 	GR_CRED_OAUTH2_REFRESH  /* reserved: refresh-token flow (not yet) */
@@ -64,11 +65,16 @@ uint64_t gr_imap_source_bytes(void *handle);
 /* --- credentials (secret.c) ------------------------------------------- */
 
 /* Get the secret for o (password or bearer token).  *out is owned by the
- * caller, who frees it with gr_secret_free().  GR_CRED_NETRC and
- * GR_CRED_NONE give *out = NULL (curl reads the netrc itself).  Failures
+ * caller, who frees it with gr_secret_free().  GR_CRED_NETRC (see
+ * gr_secret_netrc) and GR_CRED_NONE give *out = NULL.  Failures
  * are GR_E_AUTH or GR_E_CONFIG and never quote the secret. */
 gr_status gr_secret_get(const struct gr_imap_opts *o, char **out,
                         gr_error *err);
+/* The password for user@host in a netrc file (path NULL: ~/.netrc): the
+ * first "machine host" (or "default") entry whose login is user (any login
+ * when user is NULL).  GR_E_AUTH if there is none. */
+gr_status gr_secret_netrc(const char *path, const char *host,
+                          const char *user, char **out, gr_error *err);
 /* Zero s (explicit_bzero) and free it.  NULL is fine. */
 void gr_secret_free(char *s);
 

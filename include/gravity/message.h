@@ -115,6 +115,10 @@ typedef struct gr_parser gr_parser;
 
 gr_status gr_parser_start(const gr_parse_limits *lim, gr_parser **out,
                           gr_error *err);
+/* Test hook: when the environment variable GR_PARSER_CRASH_ON is set at
+ * gr_parser_start(), the worker raises SIGSEGV on every message containing
+ * its value, so tests can check crash recovery.  Leave it unset. */
+
 /* Parse one message in the worker.  On GR_E_CRASH the worker is restarted
  * before this returns, so the next call works. */
 gr_status gr_parser_parse(gr_parser *p, const char *raw, size_t len,
