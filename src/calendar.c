@@ -104,9 +104,13 @@ make_description(const gr_reminder *r, const char *mid)
 	gr_buf b;
 	char *d = clean_text(r->description, 1, CAL_MAX_TEXT);
 	gr_status st;
+	size_t n;
 
 	if (!d)
 		return NULL;
+	n = strlen(d);
+	while (n && d[n - 1] == '\n')
+		d[--n] = '\0';
 	if (!mid || !*mid)
 		return d;
 	gr_buf_init(&b, CAL_MAX_TEXT * 2);

@@ -355,6 +355,64 @@ finish(loader *l)
 	}
 }
 
+/* Split a config line into tokens like gr_conf_split(), except that a
+ * token starting with '/' is a plain word (an absolute path), not a
+ * /regex/.  Unclosed quotes are diagnosed. */
+static gr_status
+split_line(gr_conf *conf, const char *line, int indent, gr_toks *out,
+           gr_diags *d)
+{
+	const char *p = line;
+
+	while (*p) {
+		gr_tok tok;
+		gr_buf b;
+		gr_status st = GR_OK;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		memset(&tok, 0, sizeof tok);
+		tok.col = (unsigned)(p - line + indent) + 1;
+		gr_buf_init(&b, 1u << 16);
+		if (*p == '"') {
+			tok.quoted = 1;
+			for (p++; *p && *p != '"' && st == GR_OK; p++) {
+				if (*p == '\\' && p[1])
+					p++;
+				st = gr_buf_addc(&b, *p);
+			}
+			if (*p != '"') {
+				gr_buf_free(&b);
+				gr_conf_error(conf, d, tok.col, "unterminated quoted string");
+				return GR_E_CONFIG;
+			}
+			p++;
+		} else {
+			while (*p && *p != ' ' && *p != '\t' && st == GR_OK)
+				st = gr_buf_addc(&b, *p++);
+		}
+		tok.text = st == GR_OK ? gr_buf_steal(&b) : NULL;
+		gr_buf_free(&b);
+		if (!tok.text)
+			return GR_E_NOMEM;
+		if (out->n == out->cap) {
+			size_t ncap = out->cap ? out->cap * 2 : 8;
+			gr_tok *nv = realloc(out->v, ncap * sizeof *nv);
+
+			if (!nv) {
+				free(tok.text);
+				return GR_E_NOMEM;
+			}
+			out->v = nv;
+			out->cap = ncap;
+		}
+		out->v[out->n++] = tok;
+	}
+	return GR_OK;
+}
+
 gr_status
 gr_config_load(const char *path, gr_config **out, gr_diags *d)
 {
@@ -386,7 +444,7 @@ gr_config_load(const char *path, gr_config **out, gr_diags *d)
 	while (r >= 0 && (st = gr_conf_next(l.conf, &line, &indent)) == GR_OK) {
 		gr_toks t = { NULL, 0, 0 };
 
-		if (gr_conf_split(l.conf, line, &t, l.d) == GR_OK && t.n > 0) {
+		if (split_line(l.conf, line, indent, &t, l.d) == GR_OK && t.n > 0) {
 			l.t = &t;
 			r = do_line(&l, indent, &cur);
 		}

@@ -8,6 +8,7 @@
  * error messages.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -217,10 +218,13 @@ gr_secret_netrc(const char *path, const char *host, const char *user,
 		} else if (inmach && strcmp(tok, "password") == 0) {
 			pass = netrc_tok(&p);
 		} else if (strcmp(tok, "macdef") == 0) {
-			inmach = match = 0;     /* a macro body follows: skip it */
-			p += strcspn(p, "\n");
-			while (*p == '\n' && p[1] && p[1] != '\n')
-				p += 1 + strcspn(p + 1, "\n");
+			char *end = strstr(p, "\n\n");
+
+			/* A macro body follows, up to an empty line: skip it. */
+			if (match && pass)
+				break;
+			inmach = match = 0;
+			p = end ? end + 2 : p + strlen(p);
 		}
 	}
 	if (match && pass && (!user || !login || strcmp(login, user) == 0))

@@ -36,8 +36,10 @@ typedef struct scratch {
 static void
 sc_init(scratch *s)
 {
+	static const char tmpl[] = "/tmp/gr-rules-XXXXXX";
+
 	memset(s, 0, sizeof *s);
-	snprintf(s->dir, sizeof s->dir, "/tmp/gr-rules-XXXXXX");
+	memcpy(s->dir, tmpl, sizeof tmpl);
 	assert_non_null(mkdtemp(s->dir));
 }
 
@@ -46,9 +48,11 @@ sc_file(scratch *s, const char *rel, const char *text)
 {
 	FILE *fp;
 	char *slash;
+	char buf[256];
 
 	assert_true(s->n < 16);
-	snprintf(s->paths[s->n], sizeof s->paths[0], "%s/%s", s->dir, rel);
+	snprintf(buf, sizeof buf, "%s/%s", s->dir, rel);
+	memcpy(s->paths[s->n], buf, sizeof buf);
 	slash = strrchr(s->paths[s->n], '/');
 	*slash = '\0';
 	mkdir(s->paths[s->n], 0700);
@@ -309,7 +313,7 @@ test_lint_overrides(void **state)
 	assert_int_equal(sc_load(&s, &d, &r), GR_E_CONFIG);
 	assert_true(has_diag(&d, "overrides", 2, 20, "want 'always' or "
 	                     "'never'", 0));
-	assert_true(has_diag(&d, "overrides", 3, 23, "unknown class 'spam'",
+	assert_true(has_diag(&d, "overrides", 3, 24, "unknown class 'spam'",
 	                     0));
 	assert_true(has_diag(&d, "overrides", 4, 8, "is not a domain", 0));
 	assert_true(has_diag(&d, "overrides", 5, 1, "want 'sender", 0));
