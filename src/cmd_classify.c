@@ -347,6 +347,7 @@ explain_one(void *vaux, const char *path, const char *source_id,
 	if (a->n++)
 		printf(a->json ? "" : "\n");
 	ctx.now = time(NULL);
+	ctx.source_id = source_id;
 	if (gr_actions_plan(a->policy, a->rules, m, v, &ctx, &pl, &err) != GR_OK)
 		gr_warnx("%s: actions: %s", p, err.msg);
 	if (a->json) {

@@ -8,18 +8,27 @@
 #include <sysexits.h>
 
 #include "cli.h"
+#include "gravity/config.h"
+#include "gravity/imap.h"
 #include "gravity/poll.h"
 
 static void
 poll_usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: gravity poll [--config FILE] [--source URI] [--rules DIR]\n"
-	    "                    [--out DIR] [--state FILE] [--dry-run] [-v|-q]\n"
+	    "usage: gravity poll [--config FILE] [--account NAME] [--source URI]\n"
+	    "                    [--rules DIR] [--out DIR] [--state FILE] [--dry-run]\n"
+	    "                    [--cafile FILE] [--insecure] [--passcmd CMD]\n"
+	    "                    [--password-env VAR] [-v|-q]\n"
 	    "Read what is new in the source, classify it, write reminders to\n"
 	    "OUT/reminders/*.ics and drafts to OUT/drafts/*.eml, append one JSON\n"
 	    "line per message to OUT/log.jsonl, and print a short summary.\n"
-	    "Sources: maildir:DIR, mbox:FILE, FILE, '-' (one message on stdin).\n"
+	    "Sources: maildir:DIR, mbox:FILE, FILE, '-' (one message on stdin),\n"
+	    "imaps://USER@HOST[:PORT]/FOLDER, imap://... (STARTTLS required).\n"
+	    "Without --source, the config file ($XDG_CONFIG_HOME/gravity/config)\n"
+	    "names the account; 'gravity init' writes a starter one.  IMAP\n"
+	    "passwords come from --passcmd, --password-env or ~/.netrc, never\n"
+	    "from the command line.\n"
 	    "Defaults: OUT is $XDG_DATA_HOME/gravity, STATE is\n"
 	    "$XDG_STATE_HOME/gravity/state.db.  Nothing is ever sent.\n");
 }
@@ -40,6 +49,52 @@ xdg_path(const char *env, const char *fallback, const char *tail,
 	return n > 0 && (size_t)n < len ? buf : NULL;
 }
 
+/* Read the config file (the default one when path is NULL) and take from
+ * the account what the command line did not say. */
+static int
+load_config(const char *path, const char *account, gr_config **cfg,
+            gr_poll_opts *o, const char **rules_dir)
+{
+	char *def = path ? NULL : gr_config_default_path();
+	gr_diags d = { 0 };
+	const gr_account *a;
+	gr_status st;
+
+	st = gr_config_load(path ? path : def, cfg, &d);
+	gr_diags_print(&d, stderr);
+	gr_diags_free(&d);
+	if (st == GR_E_NOINPUT && !path) {
+		gr_warnx("no source: give --source URI, or write a config file "
+		         "with 'gravity init' (%s)", def ? def : "?");
+		free(def);
+		return EX_USAGE;
+	}
+	if (st != GR_OK) {
+		if (st == GR_E_NOINPUT)
+			gr_warnx("%s: no such config file", path);
+		free(def);
+		return st == GR_E_NOINPUT ? EX_NOINPUT : EX_CONFIG;
+	}
+	free(def);
+	a = gr_config_account(*cfg, account);
+	if (!a) {
+		gr_warnx("%s: no account%s%s", (*cfg)->path,
+		         account ? " named " : "", account ? account : "");
+		return EX_CONFIG;
+	}
+	if (!o->source) {
+		o->source = a->source;
+		o->imap = &a->imap;
+	}
+	if (!*rules_dir)
+		*rules_dir = (*cfg)->rules_dir;
+	if (!o->out_dir)
+		o->out_dir = (*cfg)->out_dir;
+	if (!o->state_path)
+		o->state_path = (*cfg)->state_path;
+	return EX_OK;
+}
+
 int
 gr_cmd_poll(int argc, char **argv)
 {
@@ -52,11 +107,19 @@ gr_cmd_poll(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "account", required_argument, NULL, 'a' },
+		{ "cafile", required_argument, NULL, 'C' },
+		{ "insecure", no_argument, NULL, 'k' },
+		{ "passcmd", required_argument, NULL, 'P' },
+		{ "password-env", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	gr_poll_opts o = { 0 };
+	struct gr_imap_opts imap;
+	gr_config *cfg = NULL;
+	const char *account = NULL;
 	gr_poll_stats stats;
 	const char *rules_dir = NULL, *config = NULL;
 	char outbuf[PATH_MAX], statebuf[PATH_MAX];
@@ -66,8 +129,11 @@ gr_cmd_poll(int argc, char **argv)
 	gr_status st;
 	int c, quiet = 0, rc;
 
+	gr_imap_opts_init(&imap);
+	imap.cred = GR_CRED_NETRC;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:s:r:o:S:nvqhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:s:r:o:S:nvqhVa:C:kP:E:", opts,
+	                        NULL)) != -1) {
 		switch (c) {
 		case 'c': config = optarg; break;
 		case 's': o.source = optarg; break;
@@ -77,6 +143,11 @@ gr_cmd_poll(int argc, char **argv)
 		case 'n': o.dry_run = 1; break;
 		case 'v': o.verbose = 1; break;
 		case 'q': quiet = 1; break;
+		case 'a': account = optarg; break;
+		case 'C': imap.cafile = optarg; break;
+		case 'k': imap.insecure = 1; break;
+		case 'P': imap.cred = GR_CRED_PASSCMD; imap.cred_arg = optarg; break;
+		case 'E': imap.cred = GR_CRED_ENV; imap.cred_arg = optarg; break;
 		case 'h': poll_usage(stdout); return EX_OK;
 		case 'V': gr_print_version(); return EX_OK;
 		default: poll_usage(stderr); return EX_USAGE;
@@ -86,14 +157,12 @@ gr_cmd_poll(int argc, char **argv)
 		poll_usage(stderr);
 		return EX_USAGE;
 	}
-	if (config) {
-		gr_warnx("%s: configuration files are not supported yet; "
-		         "use --source", config);
-		return EX_CONFIG;
-	}
-	if (!o.source) {
-		gr_warnx("no source: give --source URI (see gravity poll --help)");
-		return EX_USAGE;
+	if (config || !o.source) {
+		rc = load_config(config, account, &cfg, &o, &rules_dir);
+		if (rc != EX_OK)
+			return rc;
+	} else {
+		o.imap = &imap;
 	}
 	if (!o.out_dir)
 		o.out_dir = xdg_path("XDG_DATA_HOME", ".local/share", "gravity",
@@ -119,5 +188,6 @@ gr_cmd_poll(int argc, char **argv)
 	}
 	gr_policy_free(pol);
 	gr_rules_free(r);
+	gr_config_free(cfg);
 	return rc;
 }

@@ -35,6 +35,8 @@ static const struct command {
 	  "rules check: validate the rule files and templates" },
 	{ "eval", gr_cmd_eval,
 	  "measure the rules against a labelled set (LABELS.tsv)" },
+	{ "init", gr_cmd_init,
+	  "write a starter config and an empty user rules directory" },
 };
 
 void

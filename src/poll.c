@@ -230,7 +230,7 @@ poll_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 	gr_verdict v;
 	gr_plan pl = { 0 };
 	gr_classify_ctx cctx = { known_contact, pr->state };
-	gr_plan_ctx pctx = { time(NULL), sequence_of, pr->state };
+	gr_plan_ctx pctx = { time(NULL), sequence_of, pr->state, NULL };
 	gr_error perr;
 	gr_status st;
 
@@ -256,6 +256,7 @@ poll_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 		gr_message_free(m);
 		return st;
 	}
+	pctx.source_id = raw->source_id;
 	st = gr_classify(pr->o->rules, m, &cctx, &v, &perr);
 	if (st == GR_OK)
 		st = gr_actions_plan(pr->o->policy, pr->o->rules, m, &v, &pctx, &pl,

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gravity/imap.h"
 #include "gravity/source.h"
 #include "gravity/util.h"
 
@@ -28,7 +29,7 @@ struct gr_source {
  * order (Maildir, mbox, then one message file), so keep gr_driver_file last.
  */
 static const struct gr_source_driver *const drivers[] = {
-	/* network drivers go here, e.g. &gr_driver_imap (imap://, imaps://) */
+	&gr_driver_imap,        /* imap://, imaps:// */
 	&gr_driver_maildir,
 	&gr_driver_mbox,
 	&gr_driver_stdin,

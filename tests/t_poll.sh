@@ -20,7 +20,7 @@ ok "drafts were written ($n_eml)" test "$n_eml" -ge 4
 ok "every .ics parses with libical, every .eml with libetpan" \
 	"$GR_VERIFY" "$out"/reminders/*.ics "$out"/drafts/*.eml
 check "one log line per message" 8 "$(wc -l < "$out/log.jsonl")"
-cls() { grep -F "\"source_id\":\"maildir:$box/new/$1\"" "$out/log.jsonl" | sed -n 's/.*"class":"\([a-z_]*\)".*/\1/p'; }
+cls() { grep -F "\"source_id\":\"maildir:$(cd "$box" && pwd -P)/$1\"" "$out/log.jsonl" | sed -n 's/.*"class":"\([a-z_]*\)".*/\1/p'; }
 check "newsletter is automated" automated "$(cls 1763410000.M5P100.demo)"
 check "out-of-office is automated" automated "$(cls 1763420000.M6P100.demo)"
 ok "no draft for automated mail" sh -c "! grep -l -e 'dw212.20261118060000' -e 'oof-77120' '$out'/drafts/*.eml"
