@@ -86,6 +86,10 @@ struct gr_policy {
 	int duration_min;
 	int direct;             /* introductions direct (else double opt-in) */
 	int quote_lines;
+	gr_due fu_after;        /* followup after WHEN */
+	int fu_max;             /* followup max N */
+	int keep_done;          /* keep-done N (days) */
+	gr_template *fu_tpl;    /* templates/followup.txt, or NULL */
 };
 
 /* --- policy file -------------------------------------------------------- */
@@ -108,6 +112,7 @@ gr_policy_free(gr_policy *p)
 			item_free(&p->cls[c].v[i]);
 		free(p->cls[c].v);
 	}
+	gr_template_free(p->fu_tpl);
 	free(p);
 }
 
@@ -187,6 +192,26 @@ num_arg(act_parse *ap, const gr_toks *t, int lo, int hi, int *out)
 	return 0;
 }
 
+/* "followup after WHEN" or "followup max N". */
+static void
+followup_line(act_parse *ap, const gr_toks *t)
+{
+	gr_toks sub = *t;
+
+	if (t->n == 3 && strcmp(t->v[1].text, "after") == 0) {
+		if (gr_due_parse(t->v[2].text, &ap->p->fu_after) < 0)
+			gr_conf_error(ap->c, ap->d, t->v[2].col, "bad due '%s' (Nbh, "
+			              "Nbd, Nd or next-morning)", t->v[2].text);
+	} else if (t->n == 3 && strcmp(t->v[1].text, "max") == 0) {
+		sub.v = t->v + 1;
+		sub.n = 2;
+		(void)num_arg(ap, &sub, 0, 1, &ap->p->fu_max);
+	} else {
+		gr_conf_error(ap->c, ap->d, t->v[0].col, "'followup' wants "
+		              "'after WHEN' or 'max N' (0 or 1)");
+	}
+}
+
 static void
 top_line(act_parse *ap, const gr_toks *t)
 {
@@ -223,13 +248,17 @@ top_line(act_parse *ap, const gr_toks *t)
 		(void)num_arg(ap, t, 1, 1440, &ap->p->duration_min);
 	} else if (strcmp(k, "quote") == 0) {
 		(void)num_arg(ap, t, 0, 500, &ap->p->quote_lines);
+	} else if (strcmp(k, "followup") == 0) {
+		followup_line(ap, t);
+	} else if (strcmp(k, "keep-done") == 0) {
+		(void)num_arg(ap, t, 0, 3650, &ap->p->keep_done);
 	} else if (strcmp(k, "template") == 0 && t->n == 2) {
 		tpl = load_tpl(ap, &t->v[1]);  /* checked (and linted) only */
 		gr_template_free(tpl);
 	} else {
 		gr_conf_error(ap->c, ap->d, t->v[0].col, "unknown keyword '%s' "
 		              "(on, reminders, alarm, duration, introductions, "
-		              "quote, template)", k);
+		              "quote, followup, keep-done, template)", k);
 	}
 }
 
@@ -637,7 +666,7 @@ gr_status
 gr_policy_load(const gr_rules *r, gr_policy **out, gr_diags *diags)
 {
 	gr_policy *p;
-	const char *path;
+	const char *path, *fu;
 	size_t before = gr_diags_errors(diags);
 	gr_strv tpls = { 0 };
 	gr_status st;
@@ -654,7 +683,16 @@ gr_policy_load(const gr_rules *r, gr_policy **out, gr_diags *diags)
 		return GR_E_NOMEM;
 	p->r = r;
 	p->quote_lines = ACT_QUOTE_LINES;
+	p->fu_after.kind = GR_DUE_BUSINESS_DAYS;
+	p->fu_after.amount = 5;
+	p->fu_max = 1;
+	p->keep_done = 30;
 	st = parse_actions(p, path, diags);
+	if (st == GR_OK && p->fu_max > 0 &&
+	    (fu = gr_rules_file(r, "templates/followup.txt")) != NULL) {
+		(void)gr_template_load(fu, &p->fu_tpl, diags);
+		gr_strv_push(&tpls, fu);        /* a follow-up is linted too */
+	}
 	if (st == GR_OK) {
 		collect_templates(p, path, &tpls);
 		lint_all(p, gr_rules_file(r, "tone"), &tpls, diags);
@@ -688,6 +726,7 @@ typedef struct act_run {
 	gr_strv owned;                  /* values made for vars */
 	gr_plan *out;
 	gr_error *err;
+	const char *why;                /* replaces the classifier's reasons */
 } act_run;
 
 /* Local belt to gr_message_is_automated (RFC 3834 signs), so the safety
@@ -974,7 +1013,7 @@ static char *
 reminder_description(act_run *ar)
 {
 	const gr_addr *s = &ar->who[ROLE_SENDER];
-	char *why = why_text(ar), *when = NULL;
+	char *why = ar->why ? gr_strdup(ar->why) : why_text(ar), *when = NULL;
 	const char *ex = NULL;
 	gr_buf b;
 
@@ -989,7 +1028,8 @@ reminder_description(act_run *ar)
 	              s->addr ? s->addr : "(unknown)", s->name ? ">" : "",
 	              ar->m->subject ? ar->m->subject : "");
 	if (when)
-		gr_buf_printf(&b, "Received: %s\n", when);
+		gr_buf_printf(&b, "%s: %s\n", ar->why ? "You wrote" : "Received",
+		              when);
 	if (ar->v->service)
 		gr_buf_printf(&b, "Service: %s\n", ar->v->service->label);
 	if (ar->who[ROLE_PARTNER].addr)
@@ -1020,6 +1060,8 @@ default_summary(act_run *ar, const act_item *it)
 		gr_buf_printf(&b, "Reply to %s: %s", who, subj);
 	else if (strncmp(it->action, "thank", 5) == 0)
 		gr_buf_printf(&b, "Thank %s: %s", who, subj);
+	else if (strcmp(it->action, "followup") == 0)
+		gr_buf_printf(&b, "Follow up with %s: %s", who, subj);
 	else
 		gr_buf_printf(&b, "Follow up with %s (%s): %s", who, it->action,
 		              subj);
@@ -1070,6 +1112,14 @@ plan_reminder(act_run *ar, const act_item *it)
 	o->uid = gr_strdup(uid);
 	o->sequence = rem.sequence;
 	o->due = rem.due;
+	o->rem_summary = gr_strdup(summary);
+	o->rem_description = gr_strdup(desc);
+	o->tzid = rem.tzid ? gr_strdup(rem.tzid) : NULL;
+	o->peer = ar->who[it->who].addr ? gr_strdup(ar->who[it->who].addr) :
+	          NULL;
+	o->as_todo = rem.as_todo;
+	o->duration_min = rem.duration_min;
+	o->alarm_min = rem.alarm_min;
 	o->relpath = name_of(ar, "reminders", it->action, "ics");
 	when = local_date(ar->prof, rem.due, 1);
 	o->summary = malloc(strlen(summary) + 64);
@@ -1077,7 +1127,8 @@ plan_reminder(act_run *ar, const act_item *it)
 		snprintf(o->summary, strlen(summary) + 64, "reminder: %s "
 		         "\xe2\x80\x94 due %.40s", summary, when ? when : "?");
 	free(when);
-	st = o->uid && o->relpath && o->summary ? GR_OK : GR_E_NOMEM;
+	st = o->uid && o->relpath && o->summary && o->rem_summary &&
+	     o->rem_description ? GR_OK : GR_E_NOMEM;
 out:
 	if (st == GR_E_NOMEM)
 		gr_error_set(ar->err, st, "plan: out of memory");
@@ -1294,6 +1345,10 @@ gr_plan_free(gr_plan *pl)
 		free(pl->v[i].uid);
 		free(pl->v[i].content);
 		free(pl->v[i].summary);
+		free(pl->v[i].rem_summary);
+		free(pl->v[i].rem_description);
+		free(pl->v[i].tzid);
+		free(pl->v[i].peer);
 	}
 	if (pl) {
 		free(pl->v);
@@ -1336,6 +1391,89 @@ gr_actions_plan(const gr_policy *p, const gr_rules *r, const gr_message *m,
 			continue;
 		st = l->v[i].is_draft ? plan_draft(&ar, &l->v[i]) :
 		     plan_reminder(&ar, &l->v[i]);
+	}
+	gr_strv_free(&ar.owned);
+	if (st != GR_OK)
+		gr_plan_free(out);
+	return st;
+}
+
+void
+gr_policy_followup(const gr_policy *p, gr_due *after, int *max)
+{
+	*after = p->fu_after;
+	*max = p->fu_max;
+}
+
+int
+gr_policy_keep_done(const gr_policy *p)
+{
+	return p->keep_done;
+}
+
+gr_status
+gr_actions_followup(const gr_policy *p, const gr_rules *r,
+                    const gr_followup *f, const gr_plan_ctx *ctx,
+                    gr_plan *out, gr_error *err)
+{
+	gr_message m;
+	gr_verdict v;
+	act_run ar;
+	act_item rem, dr;
+	char *refs[2];
+	char why[160];
+	gr_status st;
+
+	out->v = NULL;
+	out->n = 0;
+	if (!f->owner_msgid || !*f->owner_msgid || !f->peer_addr)
+		return gr_error_set(err, GR_E_INTERNAL, "follow-up without the "
+		                    "owner's message or a recipient");
+	memset(&m, 0, sizeof m);
+	memset(&v, 0, sizeof v);
+	m.from.name = (char *)f->peer_name;
+	m.from.addr = (char *)f->peer_addr;
+	m.subject = (char *)(f->subject ? f->subject : "");
+	m.message_id = (char *)f->owner_msgid;
+	if (f->thread && strcmp(f->thread, f->owner_msgid) != 0) {
+		refs[0] = (char *)f->thread;
+		refs[1] = NULL;
+		m.references.v = refs;
+		m.references.n = 1;
+	}
+	m.date = f->last_out;
+	m.text = m.new_text = m.quoted = m.signature = (char *)"";
+	v.cls = GR_CLASS_OTHER;
+	memset(&ar, 0, sizeof ar);
+	ar.p = p;
+	ar.prof = gr_rules_profile(r);
+	ar.m = &m;
+	ar.v = &v;
+	ar.ctx = ctx;
+	ar.out = out;
+	ar.err = err;
+	ar.arrival = f->last_out > 0 && f->last_out <= ctx->now ? f->last_out :
+	             ctx->now;
+	snprintf(why, sizeof why, "you answered and have heard nothing back; "
+	         "one gentle follow-up (\"followup max\" in actions)");
+	ar.why = why;
+	make_id(&ar);
+	resolve_roles(&ar);
+	build_vars(&ar);
+	memset(&rem, 0, sizeof rem);
+	rem.action = (char *)"followup";
+	rem.due = p->fu_after;
+	rem.who = ROLE_SENDER;
+	rem.to = ROLE_NONE;
+	st = plan_reminder(&ar, &rem);
+	if (st == GR_OK && p->fu_tpl) {
+		memset(&dr, 0, sizeof dr);
+		dr.is_draft = 1;
+		dr.action = (char *)"followup";
+		dr.to = ROLE_SENDER;
+		dr.tpl = p->fu_tpl;
+		dr.quote = 0;
+		st = plan_draft(&ar, &dr);
 	}
 	gr_strv_free(&ar.owned);
 	if (st != GR_OK)

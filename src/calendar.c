@@ -246,6 +246,47 @@ out:
 	return st;
 }
 
+/* After truncation, the rules still in force at the end of the span carry
+ * an UNTIL that only marks where the truncation stopped.  Drop it (the rule
+ * goes on, as the zone's does) when no observance starts after it: readers
+ * such as Python's icalendar 4.0 (collective/icalendar#708) cannot expand a
+ * VTIMEZONE rule whose UNTIL is in UTC, although RFC 5545 3.8.3 wants it so. */
+static void
+open_last_rules(icalcomponent *vtz)
+{
+	icalcomponent *obs[64], *o;
+	size_t n = 0;
+
+	/* Collect first: libical has one child iterator per component. */
+	for (o = icalcomponent_get_first_component(vtz, ICAL_ANY_COMPONENT);
+	     o && n < 64;
+	     o = icalcomponent_get_next_component(vtz, ICAL_ANY_COMPONENT))
+		obs[n++] = o;
+	for (size_t i = 0; i < n; i++) {
+		icalproperty *rp = icalcomponent_get_first_property(obs[i],
+			ICAL_RRULE_PROPERTY);
+		struct icalrecurrencetype rr;
+		int later = 0;
+
+		if (!rp)
+			continue;
+		rr = icalproperty_get_rrule(rp);
+		if (icaltime_is_null_time(rr.until))
+			continue;
+		for (size_t j = 0; j < n && !later; j++) {
+			icalproperty *dp = icalcomponent_get_first_property(obs[j],
+				ICAL_DTSTART_PROPERTY);
+
+			later = j != i && dp && icaltime_compare_date_only(
+				icalproperty_get_dtstart(dp), rr.until) > 0;
+		}
+		if (later)
+			continue;
+		rr.until = icaltime_null_time();
+		icalproperty_set_rrule(rp, rr);
+	}
+}
+
 /* One VTIMEZONE per distinct zone, covering the reminders' span. */
 static gr_status
 add_zones(icalcomponent *cal, const gr_reminder *const *v, size_t n,
@@ -284,6 +325,7 @@ add_zones(icalcomponent *cal, const gr_reminder *const *v, size_t n,
 		icaltimezone_truncate_vtimezone(vtz,
 			icaltime_from_timet_with_zone(lo - 400 * 86400, 0, utc),
 			icaltime_from_timet_with_zone(hi + 400 * 86400, 0, utc), 1);
+		open_last_rules(vtz);
 		icalcomponent_add_component(cal, vtz);
 	}
 	return GR_OK;

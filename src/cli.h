@@ -20,6 +20,7 @@ int gr_cmd_explain(int argc, char **argv);
 int gr_cmd_rules(int argc, char **argv);
 int gr_cmd_eval(int argc, char **argv);
 int gr_cmd_init(int argc, char **argv);
+int gr_cmd_referrals(int argc, char **argv);
 
 /* "gravity: " + message on stderr, one line. */
 void gr_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

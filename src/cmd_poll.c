@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include "cli.h"
 #include "gravity/config.h"
@@ -19,7 +20,7 @@ poll_usage(FILE *fp)
 	    "usage: gravity poll [--config FILE] [--account NAME] [--source URI]\n"
 	    "                    [--rules DIR] [--out DIR] [--state FILE] [--dry-run]\n"
 	    "                    [--cafile FILE] [--insecure] [--passcmd CMD]\n"
-	    "                    [--password-env VAR] [-v|-q]\n"
+	    "                    [--password-env VAR] [--append-drafts] [-v|-q]\n"
 	    "Read what is new in the source, classify it, write reminders to\n"
 	    "OUT/reminders/*.ics and drafts to OUT/drafts/*.eml, append one JSON\n"
 	    "line per message to OUT/log.jsonl, and print a short summary.\n"
@@ -110,6 +111,7 @@ gr_cmd_poll(int argc, char **argv)
 		{ "account", required_argument, NULL, 'a' },
 		{ "cafile", required_argument, NULL, 'C' },
 		{ "insecure", no_argument, NULL, 'k' },
+		{ "append-drafts", no_argument, NULL, 'D' },
 		{ "passcmd", required_argument, NULL, 'P' },
 		{ "password-env", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
@@ -127,12 +129,13 @@ gr_cmd_poll(int argc, char **argv)
 	gr_policy *pol;
 	gr_error err;
 	gr_status st;
-	int c, quiet = 0, rc;
+	struct gr_imap_opts acct;
+	int c, quiet = 0, rc, append = 0;
 
 	gr_imap_opts_init(&imap);
 	imap.cred = GR_CRED_NETRC;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:s:r:o:S:nvqhVa:C:kP:E:", opts,
+	while ((c = getopt_long(argc, argv, "c:s:r:o:S:nvqhVa:C:kP:E:D", opts,
 	                        NULL)) != -1) {
 		switch (c) {
 		case 'c': config = optarg; break;
@@ -146,6 +149,7 @@ gr_cmd_poll(int argc, char **argv)
 		case 'a': account = optarg; break;
 		case 'C': imap.cafile = optarg; break;
 		case 'k': imap.insecure = 1; break;
+		case 'D': append = 1; imap.append_drafts = 1; break;
 		case 'P': imap.cred = GR_CRED_PASSCMD; imap.cred_arg = optarg; break;
 		case 'E': imap.cred = GR_CRED_ENV; imap.cred_arg = optarg; break;
 		case 'h': poll_usage(stdout); return EX_OK;
@@ -164,6 +168,13 @@ gr_cmd_poll(int argc, char **argv)
 	} else {
 		o.imap = &imap;
 	}
+	if (!o.imap)
+		o.imap = &imap;         /* --config with --source: CLI settings */
+	if (append && o.imap != &imap) {
+		acct = *o.imap;         /* the account's, with drafts on */
+		acct.append_drafts = 1;
+		o.imap = &acct;
+	}
 	if (!o.out_dir)
 		o.out_dir = xdg_path("XDG_DATA_HOME", ".local/share", "gravity",
 		                     outbuf, sizeof outbuf);
@@ -181,6 +192,9 @@ gr_cmd_poll(int argc, char **argv)
 	o.rules = r;
 	o.policy = pol;
 	o.summary = quiet ? NULL : stdout;
+	/* Tests make time pass: GRAVITY_NOW=epoch seconds. */
+	if (getenv("GRAVITY_NOW") && *getenv("GRAVITY_NOW"))
+		o.now = (time_t)strtoll(getenv("GRAVITY_NOW"), NULL, 10);
 	st = gr_poll_run(&o, &stats, &err);
 	if (st != GR_OK) {
 		gr_warnx("%s", err.msg);

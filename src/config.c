@@ -19,7 +19,8 @@
 enum akey {
 	K_SOURCE, K_USER, K_FOLDERS, K_SENT, K_PASSCMD, K_PASSENV, K_NETRC,
 	K_TOKENCMD, K_CAFILE, K_INSECURE, K_TIMEOUT, K_CTIMEOUT, K_BATCH,
-	K_TEXTCAP, K_APPEND, K_NONE
+	K_TEXTCAP, K_APPEND, K_DRAFTS, K_O2URL, K_O2ID, K_O2SECCMD, K_O2SECENV,
+	K_O2REFCMD, K_O2REFENV, K_O2CAFILE, K_NONE
 };
 
 static const char *const akeys[] = {
@@ -30,6 +31,13 @@ static const char *const akeys[] = {
 	[K_INSECURE] = "insecure", [K_TIMEOUT] = "timeout",
 	[K_CTIMEOUT] = "connect-timeout", [K_BATCH] = "batch",
 	[K_TEXTCAP] = "text-cap", [K_APPEND] = "append-drafts",
+	[K_DRAFTS] = "drafts-folder",
+	[K_O2URL] = "oauth2-token-url", [K_O2ID] = "oauth2-client-id",
+	[K_O2SECCMD] = "oauth2-client-secret-cmd",
+	[K_O2SECENV] = "oauth2-client-secret-env",
+	[K_O2REFCMD] = "oauth2-refresh-token-cmd",
+	[K_O2REFENV] = "oauth2-refresh-token-env",
+	[K_O2CAFILE] = "oauth2-cafile",
 };
 
 typedef struct loader {
@@ -73,6 +81,12 @@ account_free(gr_account *a)
 	free(a->cred_arg);
 	free(a->cafile);
 	free(a->sent_folder);
+	free(a->drafts_folder);
+	free(a->o2_url);
+	free(a->o2_id);
+	free(a->o2_secret);
+	free(a->o2_refresh);
+	free(a->o2_cafile);
 	gr_strv_free(&a->folders);
 }
 
@@ -200,6 +214,21 @@ set_str(char **dst, const char *v, int path)
 	return *dst ? 1 : -1;
 }
 
+/* An oauth2-* key: the account logs in with the refresh-token flow. */
+static int
+oauth2_key(loader *l, gr_account *a, char **dst, const char *v, int path)
+{
+	if (a->imap.cred != GR_CRED_NONE &&
+	    a->imap.cred != GR_CRED_OAUTH2_REFRESH) {
+		gr_conf_error(l->conf, l->d, l->t->v[0].col, "account '%s' already "
+		              "has a password source; oauth2-* keys replace it",
+		              a->name);
+		return 0;
+	}
+	a->imap.cred = GR_CRED_OAUTH2_REFRESH;
+	return set_str(dst, v, path);
+}
+
 /* 1 done, 0 diagnosed, -1 out of memory. */
 static int
 account_key(loader *l, gr_account *a, enum akey k)
@@ -229,6 +258,20 @@ account_key(loader *l, gr_account *a, enum akey k)
 	case K_SOURCE:   return set_str(&a->source, v, 0);
 	case K_USER:     return set_str(&a->user, v, 0);
 	case K_SENT:     return set_str(&a->sent_folder, v, 0);
+	case K_DRAFTS:   return set_str(&a->drafts_folder, v, 0);
+	case K_O2URL:    return oauth2_key(l, a, &a->o2_url, v, 0);
+	case K_O2ID:     return oauth2_key(l, a, &a->o2_id, v, 0);
+	case K_O2CAFILE: return oauth2_key(l, a, &a->o2_cafile, v, 1);
+	case K_O2SECCMD:
+	case K_O2SECENV:
+		a->imap.oauth2.secret_src = k == K_O2SECCMD ? GR_CRED_PASSCMD
+		                                            : GR_CRED_ENV;
+		return oauth2_key(l, a, &a->o2_secret, v, 0);
+	case K_O2REFCMD:
+	case K_O2REFENV:
+		a->imap.oauth2.refresh_src = k == K_O2REFCMD ? GR_CRED_PASSCMD
+		                                             : GR_CRED_ENV;
+		return oauth2_key(l, a, &a->o2_refresh, v, 0);
 	case K_CAFILE:   return set_str(&a->cafile, v, 1);
 	case K_PASSCMD:  return set_cred(l, a, GR_CRED_PASSCMD, v);
 	case K_PASSENV:  return set_cred(l, a, GR_CRED_ENV, v);
@@ -347,6 +390,17 @@ finish(loader *l)
 		a->imap.cred_arg = a->cred_arg;
 		a->imap.cafile = a->cafile;
 		a->imap.sent_folder = a->sent_folder;
+		a->imap.drafts_folder = a->drafts_folder;
+		a->imap.oauth2.token_url = a->o2_url;
+		a->imap.oauth2.client_id = a->o2_id;
+		a->imap.oauth2.cafile = a->o2_cafile;
+		a->imap.oauth2.secret_arg = a->o2_secret;
+		a->imap.oauth2.refresh_arg = a->o2_refresh;
+		if (a->imap.cred == GR_CRED_OAUTH2_REFRESH &&
+		    (!a->o2_url || !a->o2_id || !a->o2_refresh))
+			gr_diag_add(l->d, l->c->path, 0, 0, "account '%s': OAuth2 "
+			            "needs oauth2-token-url, oauth2-client-id and "
+			            "oauth2-refresh-token-cmd (or -env)", a->name);
 		a->imap.folders = (const char *const *)a->folders.v;
 		a->imap.nfolders = a->folders.n;
 		if (!a->source)
@@ -522,6 +576,11 @@ static const char starter[] =
 "\t#password-env GRAVITY_PASSWORD  # an environment variable's name\n"
 "\t#netrc                          # ~/.netrc (or: netrc /path/to/netrc)\n"
 "\t#token-cmd \"oauth2-token work\"  # an OAuth2 bearer token (XOAUTH2)\n"
+"\t# or the OAuth2 refresh-token flow (Gmail, Microsoft 365):\n"
+"\t#oauth2-token-url https://oauth2.googleapis.com/token\n"
+"\t#oauth2-client-id 1234.apps.googleusercontent.com\n"
+"\t#oauth2-client-secret-cmd \"pass show mail/client-secret\"\n"
+"\t#oauth2-refresh-token-cmd \"pass show mail/refresh-token\"\n"
 "\n"
 "\t# A private certificate authority; 'insecure yes' turns every\n"
 "\t# certificate check off (never do this outside a test).\n"
@@ -529,7 +588,10 @@ static const char starter[] =
 "\tinsecure no\n"
 "\ttimeout 60\n"
 "\t#text-cap 256k                  # bytes fetched per text part\n"
-"\tappend-drafts no\n";
+"\t# Also store each draft in the server's Drafts folder (flag \\Draft),\n"
+"\t# once: the only change gravity ever makes to a mailbox.\n"
+"\tappend-drafts no\n"
+"\t#drafts-folder Drafts\n";
 
 gr_status
 gr_config_write_starter(const char *path, gr_error *err)

@@ -192,7 +192,7 @@ set_credentials(CURL *h, const struct gr_imap_opts *o, const char *host,
 		return st;
 	if (!secret)
 		return GR_OK;
-	if (o->cred == GR_CRED_TOKENCMD) {
+	if (o->cred == GR_CRED_TOKENCMD || o->cred == GR_CRED_OAUTH2_REFRESH) {
 		rc = curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, secret);
 		if (!rc)
 			rc = curl_easy_setopt(h, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
@@ -398,9 +398,11 @@ tagged_status(gr_imap_conn *c, const gr_imap_resp *r, const char *cmd,
 	                    verb, r->name, r->text ? r->text : "");
 }
 
-gr_status
-gr_imap_cmd(gr_imap_conn *c, const char *cmd, gr_imap_handler cb, void *arg,
-            gr_error *err)
+/* Send "TAG cmd[ {litlen}]\r\n"; with a literal, send it (and the CRLF
+ * that ends the command) on the server's continuation (RFC 3501 7.5). */
+static gr_status
+run_cmd(gr_imap_conn *c, const char *cmd, const char *lit, size_t litlen,
+        gr_imap_handler cb, void *arg, gr_error *err)
 {
 	char tag[16];
 	gr_buf line;
@@ -412,7 +414,10 @@ gr_imap_cmd(gr_imap_conn *c, const char *cmd, gr_imap_handler cb, void *arg,
 		                    c->peer);
 	snprintf(tag, sizeof tag, "g%u", ++c->next_tag);
 	gr_buf_init(&line, 64 * 1024);
-	st = gr_buf_printf(&line, "%s %s\r\n", tag, cmd);
+	if (lit)
+		st = gr_buf_printf(&line, "%s %s {%zu}\r\n", tag, cmd, litlen);
+	else
+		st = gr_buf_printf(&line, "%s %s\r\n", tag, cmd);
 	if (st == GR_OK)
 		st = send_all(c, line.data, line.len, err);
 	gr_buf_free(&line);
@@ -422,6 +427,19 @@ gr_imap_cmd(gr_imap_conn *c, const char *cmd, gr_imap_handler cb, void *arg,
 		st = next_resp(c, &r, err);
 		if (st != GR_OK)
 			break;
+		if (r->kind == GR_IMAP_CONTINUE) {
+			gr_imap_resp_free(r);
+			if (!lit) {
+				st = gr_error_set(err, GR_E_PROTOCOL, "%s: unexpected "
+				                  "continuation", c->peer);
+				break;
+			}
+			st = send_all(c, lit, litlen, err);
+			if (st == GR_OK)
+				st = send_all(c, "\r\n", 2, err);
+			lit = NULL;
+			continue;
+		}
 		if (r->kind == GR_IMAP_TAGGED) {
 			if (strcmp(r->tag, tag) != 0)
 				st = gr_error_set(err, GR_E_PROTOCOL, "%s: unexpected "
@@ -446,6 +464,20 @@ gr_imap_cmd(gr_imap_conn *c, const char *cmd, gr_imap_handler cb, void *arg,
 	}
 	c->dead = 1;
 	return st;
+}
+
+gr_status
+gr_imap_cmd(gr_imap_conn *c, const char *cmd, gr_imap_handler cb, void *arg,
+            gr_error *err)
+{
+	return run_cmd(c, cmd, NULL, 0, cb, arg, err);
+}
+
+gr_status
+gr_imap_cmd_literal(gr_imap_conn *c, const char *cmd, const char *lit,
+                    size_t len, gr_imap_handler cb, void *arg, gr_error *err)
+{
+	return run_cmd(c, cmd, lit, len, cb, arg, err);
 }
 
 uint64_t

@@ -37,6 +37,8 @@ static const struct command {
 	  "measure the rules against a labelled set (LABELS.tsv)" },
 	{ "init", gr_cmd_init,
 	  "write a starter config and an empty user rules directory" },
+	{ "referrals", gr_cmd_referrals,
+	  "the referral ledger: who introduced whom, thanked or not" },
 };
 
 void

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 
 #include "gravity/classify.h"
 #include "gravity/fileio.h"
+#include "gravity/lifecycle.h"
 #include "gravity/message.h"
 #include "gravity/poll.h"
 #include "gravity/source.h"
@@ -35,7 +37,11 @@ struct poll_run {
 	gr_state *state;        /* NULL on --dry-run */
 	gr_parser *parser;
 	int log_fd;             /* OUT/log.jsonl, -1 on --dry-run */
+	gr_source *src;         /* foreign: for gr_source_append() */
+	gr_life life;           /* threads, follow-ups, ledger, feed */
 };
+
+enum { REC_PLAIN, REC_INCOMING, REC_OWNER };
 
 static int
 known_contact(void *aux, const char *addr)
@@ -156,7 +162,7 @@ write_outputs(struct poll_run *pr, const gr_plan *pl, gr_error *err)
 
 static gr_status
 record_all(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
-           const gr_verdict *v, const gr_plan *pl, gr_error *err)
+           const gr_verdict *v, const gr_plan *pl, int life, gr_error *err)
 {
 	gr_state *st = pr->state;
 	gr_status s;
@@ -180,6 +186,10 @@ record_all(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
 		                           out->relpath, out->uid, out->sequence,
 		                           out->due, hash, err);
 	}
+	if (s == GR_OK && life == REC_INCOMING && v)
+		s = gr_life_incoming(&pr->life, m, v, pl, err);
+	else if (s == GR_OK && life == REC_OWNER)
+		s = gr_life_owner_message(&pr->life, m, err);
 	if (s == GR_OK)
 		s = gr_state_commit(st, err);
 	if (s != GR_OK)
@@ -202,7 +212,25 @@ poll_sent(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
 			    gr_state_add_contact(pr->state, lists[l]->v[i].addr,
 			                         err) != GR_OK)
 				return err->status;
-	return record_all(pr, raw, m, NULL, NULL, err);
+	return record_all(pr, raw, m, NULL, NULL, REC_OWNER, err);
+}
+
+/* One summary line; control characters from the mail (a Subject with an
+ * encoded CR/LF or escape sequence) are printed as blanks, so a message
+ * cannot forge lines or drive the terminal. */
+static void __attribute__((format(printf, 2, 3)))
+print_clean(FILE *fp, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	for (unsigned char *p = (unsigned char *)line; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	fprintf(fp, "%s\n", line);
 }
 
 static void
@@ -213,12 +241,28 @@ print_plan(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
 
 	if (!fp || (!pr->o->verbose && !pr->o->dry_run && pl->n == 0))
 		return;
-	fprintf(fp, "%-14s %s: %s\n", gr_class_name(v->cls),
-	        nz(m->from.addr), nz(m->subject));
+	print_clean(fp, "%-14s %s: %s", gr_class_name(v->cls),
+	            nz(m->from.addr), nz(m->subject));
 	for (size_t i = 0; i < pl->n; i++)
-		fprintf(fp, "    %s%s\n", pr->o->dry_run ? "(dry run) " : "",
-		        pl->v[i].summary);
+		print_clean(fp, "    %s%s", pr->o->dry_run ? "(dry run) " : "",
+		            pl->v[i].summary);
 	(void)raw;
+}
+
+/* Drafts also go to the mailbox when the source does that (IMAP with
+ * append-drafts).  Before the state commit, like the files: the driver
+ * skips a draft already there, so a rerun after a failure or crash never
+ * doubles it, and a failed append is retried by the next poll. */
+static gr_status
+append_drafts(struct poll_run *pr, const gr_plan *pl, gr_error *err)
+{
+	gr_status st = GR_OK;
+
+	for (size_t i = 0; st == GR_OK && i < pl->n; i++)
+		if (pl->v[i].kind == GR_OUT_DRAFT)
+			st = gr_source_append(pr->src, NULL, pl->v[i].content,
+			                      pl->v[i].len, pl->v[i].uid, err);
+	return st;
 }
 
 /* Process one raw message.  Returns non-OK only for errors that must stop
@@ -230,7 +274,7 @@ poll_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 	gr_verdict v;
 	gr_plan pl = { 0 };
 	gr_classify_ctx cctx = { known_contact, pr->state };
-	gr_plan_ctx pctx = { time(NULL), sequence_of, pr->state, NULL };
+	gr_plan_ctx pctx = { pr->life.now, sequence_of, pr->state, NULL };
 	gr_error perr;
 	gr_status st;
 
@@ -247,18 +291,26 @@ poll_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 		/* Same message under another identity (UIDVALIDITY change,
 		 * second folder): remember the identity, make nothing. */
 		pr->stats->skipped++;
-		st = record_all(pr, raw, m, NULL, NULL, err);
+		st = record_all(pr, raw, m, NULL, NULL, REC_PLAIN, err);
 		gr_message_free(m);
 		return st;
 	}
-	if (raw->is_sent) {
+	/* The owner's own mail (Sent folder, or From the owner in any
+	 * folder, as a Maildir cannot tell): it answers, it is not asked. */
+	if (raw->is_sent || gr_life_from_owner(&pr->life, m)) {
 		st = poll_sent(pr, raw, m, err);
 		gr_message_free(m);
 		return st;
 	}
 	pctx.source_id = raw->source_id;
 	st = gr_classify(pr->o->rules, m, &cctx, &v, &perr);
-	if (st == GR_OK)
+	if (st == GR_OK && pr->state && gr_life_answered(&pr->life, m)) {
+		/* Already answered before gravity saw it: nothing to do. */
+		if (pr->o->verbose && pr->o->summary)
+			print_clean(pr->o->summary, "%-14s %s: %s (already "
+			            "answered)", gr_class_name(v.cls),
+			            nz(m->from.addr), nz(m->subject));
+	} else if (st == GR_OK)
 		st = gr_actions_plan(pr->o->policy, pr->o->rules, m, &v, &pctx, &pl,
 		                     &perr);
 	if (st != GR_OK) {
@@ -272,7 +324,9 @@ poll_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 		goto out;
 	st = write_outputs(pr, &pl, err);
 	if (st == GR_OK)
-		st = record_all(pr, raw, m, &v, &pl, err);
+		st = append_drafts(pr, &pl, err);
+	if (st == GR_OK)
+		st = record_all(pr, raw, m, &v, &pl, REC_INCOMING, err);
 	if (st != GR_OK)
 		goto out;
 	for (size_t i = 0; i < pl.n; i++) {
@@ -334,6 +388,14 @@ poll_summary(const gr_poll_opts *o, const gr_poll_stats *s)
 	fprintf(o->summary, "; %s%ld reminder%s, %ld draft%s",
 	        o->dry_run ? "would write " : "", s->reminders,
 	        s->reminders == 1 ? "" : "s", s->drafts, s->drafts == 1 ? "" : "s");
+	if (s->closed)
+		fprintf(o->summary, "; %ld answered", s->closed);
+	if (s->followups)
+		fprintf(o->summary, "; %ld follow-up%s", s->followups,
+		        s->followups == 1 ? "" : "s");
+	if (s->withdrawn)
+		fprintf(o->summary, "; %ld follow-up%s withdrawn", s->withdrawn,
+		        s->withdrawn == 1 ? "" : "s");
 	if (s->skipped)
 		fprintf(o->summary, "; %ld already seen", s->skipped);
 	if (s->failed)
@@ -351,6 +413,10 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 	gr_status st;
 
 	memset(stats, 0, sizeof *stats);
+	pr.life.rules = o->rules;
+	pr.life.policy = o->policy;
+	pr.life.out_dir = o->out_dir;
+	pr.life.now = o->now ? o->now : time(NULL);
 	/* The parser worker is forked first: it never holds a credential or
 	 * an open mailbox connection. */
 	gr_parse_limits_default(&lim);
@@ -358,10 +424,12 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 	if (st == GR_OK && !o->dry_run)
 		st = poll_prepare(&pr, err);
 	so.state = pr.state;
+	pr.life.state = pr.state;
 	so.verbose = o->verbose;
 	so.imap = o->imap;
 	if (st == GR_OK)
 		st = gr_source_open(o->source, &so, &src, err);
+	pr.src = src;
 	while (st == GR_OK) {
 		gr_raw_msg raw = { 0 };
 		gr_error serr;
@@ -394,6 +462,14 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 	}
 	gr_source_close(src);
 	gr_parser_stop(pr.parser);
+	/* Time passes even when no mail came: follow-ups, then the feed. */
+	if (st == GR_OK && pr.state)
+		st = gr_life_tick(&pr.life, o->summary, err);
+	if (st == GR_OK && pr.state)
+		st = gr_life_write_feed(&pr.life, err);
+	stats->closed = pr.life.closed;
+	stats->followups = pr.life.followups;
+	stats->withdrawn = pr.life.withdrawn;
 	if (pr.log_fd >= 0)
 		close(pr.log_fd);
 	gr_state_close(pr.state);

@@ -968,10 +968,15 @@ lint_reach(const gr_rules *r, gr_diags *d, const char *where)
 			continue;       /* fallback and built-in */
 		for (size_t i = 0; i < r->nrules && !reach; i++)
 			reach = r->rules[i].score[c] > 0;
+		/* An "always CLASS" override is a deliberate way in. */
+		for (size_t i = 0; i < r->novr && !reach; i++)
+			reach = r->ovr[i].always && (int)r->ovr[i].cls == c;
 		if (!reach)
-			gr_diag_warn(d, where, 0, 0, "no rule gives class '%s' a "
-			             "positive score: it can only be reached by "
-			             "an override", class_names[c]);
+			gr_diag_add(d, where, 0, 0, "no rule gives class '%s' a "
+			            "positive score and no override says 'always "
+			            "%s': no message can be classified %s",
+			            class_names[c], class_names[c],
+			            class_names[c]);
 	}
 }
 

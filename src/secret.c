@@ -125,6 +125,51 @@ run_cmd(const char *what, const char *cmd, char **out, gr_error *err)
 	return GR_OK;
 }
 
+/* A secret from a command or an environment variable (what names it). */
+static gr_status
+secret_from(gr_imap_cred src, const char *arg, const char *what, char **out,
+            gr_error *err)
+{
+	const char *v;
+
+	*out = NULL;
+	if (src == GR_CRED_NONE)
+		return GR_OK;
+	if (!arg || !*arg)
+		return gr_error_set(err, GR_E_CONFIG, "%s: empty", what);
+	if (src == GR_CRED_PASSCMD)
+		return run_cmd(what, arg, out, err);
+	v = getenv(arg);
+	if (!v || !*v)
+		return gr_error_set(err, GR_E_AUTH, "%s: $%s is not set", what, arg);
+	*out = gr_strdup(v);
+	return *out ? GR_OK : gr_error_set(err, GR_E_NOMEM, "%s: out of memory",
+	                                   what);
+}
+
+/* The refresh-token flow: fetch both secrets, trade them for an access
+ * token, zero them. */
+static gr_status
+oauth2_token(const struct gr_oauth2 *o, char **out, gr_error *err)
+{
+	char *secret = NULL, *refresh = NULL;
+	gr_status st;
+
+	st = secret_from(o->secret_src, o->secret_arg, "oauth2 client secret",
+	                 &secret, err);
+	if (st == GR_OK)
+		st = secret_from(o->refresh_src, o->refresh_arg,
+		                 "oauth2 refresh token", &refresh, err);
+	if (st == GR_OK && !refresh)
+		st = gr_error_set(err, GR_E_CONFIG, "oauth2: no refresh token "
+		                  "source (oauth2-refresh-token-cmd or -env)");
+	if (st == GR_OK)
+		st = gr_oauth2_refresh(o, secret, refresh, out, NULL, err);
+	gr_secret_free(secret);
+	gr_secret_free(refresh);
+	return st;
+}
+
 gr_status
 gr_secret_get(const struct gr_imap_opts *o, char **out, gr_error *err)
 {
@@ -155,11 +200,9 @@ gr_secret_get(const struct gr_imap_opts *o, char **out, gr_error *err)
 		return *out ? GR_OK : gr_error_set(err, GR_E_NOMEM,
 		                                   "password-env: out of memory");
 	case GR_CRED_OAUTH2_REFRESH:
-		break;
+		return oauth2_token(&o->oauth2, out, err);
 	}
-	return gr_error_set(err, GR_E_CONFIG,
-	                    "OAuth2 refresh-token login is not implemented yet; "
-	                    "use token-cmd");
+	return gr_error_set(err, GR_E_INTERNAL, "unknown credential source");
 }
 
 /* Next blank-separated token of a netrc file (quotes not supported, as

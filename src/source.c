@@ -143,6 +143,15 @@ gr_source_done(gr_source *s, const gr_raw_msg *msg, gr_error *err)
 	return s->drv->done(s->handle, msg, err);
 }
 
+gr_status
+gr_source_append(gr_source *s, const char *folder, const char *data,
+                 size_t len, const char *message_id, gr_error *err)
+{
+	if (!s || !s->drv->append)
+		return GR_OK;
+	return s->drv->append(s->handle, folder, data, len, message_id, err);
+}
+
 void
 gr_source_close(gr_source *s)
 {

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gravity/buf.h"
 #include "gravity/imap.h"
@@ -36,6 +37,7 @@ typedef struct folder {
 	size_t nuids;
 	size_t next_fetch;      /* index of the next UID to fetch */
 	size_t mark;            /* uids[0..mark) are done */
+	size_t saved;           /* mark as last written to the state */
 } folder;
 
 /* One message of a batch while it is being fetched. */
@@ -71,6 +73,8 @@ typedef struct imap_src {
 	rec *batch;
 	size_t nbatch;
 	size_t ibatch;
+	int drafts_open;        /* the drafts folder, not f[cur], is examined */
+	int progress;           /* stderr is a terminal: show "fetched N/M" */
 	char prefix[400];       /* "imaps://user@host:port/" */
 } imap_src;
 
@@ -219,6 +223,31 @@ examine(imap_src *s, folder *f, gr_error *err)
 		if (!f->done)
 			return gr_error_set(err, GR_E_NOMEM, "out of memory");
 	}
+	return GR_OK;
+}
+
+/* After an APPEND examined the drafts folder: examine f again, on the same
+ * UIDVALIDITY (else its UIDs are void: stop, the next poll rescans). */
+static gr_status
+reexamine(imap_src *s, folder *f, gr_error *err)
+{
+	exam e = { 0, 0, 0, 0 };
+	gr_buf cmd;
+	gr_status st;
+
+	gr_buf_init(&cmd, 8192);
+	st = gr_buf_addstr(&cmd, "EXAMINE ");
+	if (st == GR_OK)
+		st = gr_imap_quote(&cmd, f->name);
+	if (st == GR_OK)
+		st = gr_imap_cmd(s->conn, cmd.data, on_examine, &e, err);
+	gr_buf_free(&cmd);
+	if (st != GR_OK)
+		return st;
+	s->drafts_open = 0;
+	if (e.uidvalidity != f->uidvalidity)
+		return gr_error_set(err, GR_E_NET, "%s: UIDVALIDITY changed during "
+		                    "the poll; the next poll rescans", f->key);
 	return GR_OK;
 }
 
@@ -616,6 +645,27 @@ imap_accepts(const char *uri)
 	return gr_startswith_ci(uri, "imap://") || gr_startswith_ci(uri, "imaps://");
 }
 
+/* Write the high-water marks that moved.  Once per batch, not per message:
+ * every message is recorded by its source_id as well, so after a crash the
+ * few UIDs above a stale mark are fetched again and skipped as seen. */
+static gr_status
+save_marks(imap_src *s, gr_error *err)
+{
+	gr_status st = GR_OK;
+
+	for (size_t i = 0; i < s->nf && s->state && st == GR_OK; i++) {
+		folder *f = &s->f[i];
+
+		if (f->mark == f->saved)
+			continue;
+		st = gr_state_folder_set(s->state, f->key, f->uidvalidity,
+		                         f->uids[f->mark - 1], err);
+		if (st == GR_OK)
+			f->saved = f->mark;
+	}
+	return st;
+}
+
 static void
 imap_close(void *handle)
 {
@@ -623,6 +673,7 @@ imap_close(void *handle)
 
 	if (!s)
 		return;
+	(void)save_marks(s, NULL);
 	batch_free(s);
 	for (size_t i = 0; i < s->nf; i++)
 		folder_free(&s->f[i]);
@@ -653,6 +704,7 @@ imap_open(const char *uri, const gr_source_opts *opts, void **handle,
 	if (!s->o.text_cap)
 		s->o.text_cap = 256 * 1024;
 	s->state = opts ? opts->state : NULL;
+	s->progress = isatty(STDERR_FILENO);
 	s->verbose = opts ? opts->verbose : 0;
 	st = gr_imap_uri_parse(uri, &s->uri, err);
 	if (st != GR_OK)
@@ -678,6 +730,18 @@ imap_open(const char *uri, const gr_source_opts *opts, void **handle,
 fail:
 	imap_close(s);
 	return st;
+}
+
+/* Long first polls: "gravity: INBOX: fetched 1200/10000" on one terminal
+ * line, rewritten per batch; nothing when stderr is not a terminal. */
+static void
+show_progress(const imap_src *s, const folder *f)
+{
+	if (!s->progress || f->nuids <= s->o.batch)
+		return;
+	fprintf(stderr, "\rgravity: %s: fetched %zu/%zu%s", f->name,
+	        f->next_fetch, f->nuids, f->next_fetch == f->nuids ? "\n" : "");
+	fflush(stderr);
 }
 
 static gr_status
@@ -710,6 +774,9 @@ imap_next(void *handle, gr_raw_msg *msg, gr_error *err)
 			return GR_OK;
 		}
 		batch_free(s);
+		st = save_marks(s, err);
+		if (st != GR_OK)
+			return st;
 		if (s->cur >= s->nf)
 			return GR_DONE;
 		f = &s->f[s->cur];
@@ -722,9 +789,15 @@ imap_next(void *handle, gr_raw_msg *msg, gr_error *err)
 			s->cur++;
 			continue;
 		}
+		if (s->drafts_open) {
+			st = reexamine(s, f, err);
+			if (st != GR_OK)
+				return st;
+		}
 		st = fetch_batch(s, f, err);
 		if (st != GR_OK)
 			return st;
+		show_progress(s, f);
 		/* UIDs that vanished (expunged) count as done. */
 		for (size_t i = 0; i < s->nbatch; i++)
 			if (!s->batch[i].got) {
@@ -741,7 +814,6 @@ imap_done(void *handle, const gr_raw_msg *msg, gr_error *err)
 	imap_src *s = handle;
 	folder *f = NULL;
 	uint32_t *hit;
-	size_t old;
 
 	for (size_t i = 0; i < s->nf && msg->folder; i++)
 		if (s->f[i].key == msg->folder || strcmp(s->f[i].key, msg->folder) == 0)
@@ -752,13 +824,76 @@ imap_done(void *handle, const gr_raw_msg *msg, gr_error *err)
 	if (!hit)
 		return GR_OK;
 	f->done[hit - f->uids] = 1;
-	old = f->mark;
 	while (f->mark < f->nuids && f->done[f->mark])
 		f->mark++;
-	if (f->mark == old || !s->state)
+	(void)err;              /* the mark is saved per batch (save_marks) */
+	return GR_OK;
+}
+
+/* --- drafts (the only write) ------------------------------------------- */
+
+static gr_status
+on_search_any(const gr_imap_resp *r, void *arg, gr_error *err)
+{
+	int *found = arg;
+
+	(void)err;
+	if (strcmp(r->name, "SEARCH") == 0 && r->data.n > 0)
+		*found = 1;
+	return GR_OK;
+}
+
+/* RFC 3501 6.3.11 APPEND with the \Draft flag, after a UID SEARCH HEADER
+ * Message-ID (6.4.4) in that folder, so a rerun never appends twice. */
+static gr_status
+imap_append(void *handle, const char *box, const char *data, size_t len,
+            const char *message_id, gr_error *err)
+{
+	imap_src *s = handle;
+	gr_buf cmd;
+	int found = 0;
+	gr_status st;
+
+	if (!s->o.append_drafts)
 		return GR_OK;
-	return gr_state_folder_set(s->state, f->key, f->uidvalidity,
-	                           f->uids[f->mark - 1], err);
+	if (!box)
+		box = s->o.drafts_folder ? s->o.drafts_folder : "Drafts";
+	if (!message_id || !*message_id)
+		return gr_error_set(err, GR_E_INTERNAL, "draft without a "
+		                    "Message-ID: not appended to %s", box);
+	gr_buf_init(&cmd, 16384);
+	st = gr_buf_addstr(&cmd, "EXAMINE ");
+	if (st == GR_OK && gr_imap_quote(&cmd, box) != GR_OK)
+		st = gr_error_set(err, GR_E_CONFIG, "drafts box name with a "
+		                  "line break refused");
+	if (st == GR_OK && !s->drafts_open) {
+		s->drafts_open = 1;
+		st = gr_imap_cmd(s->conn, cmd.data, NULL, NULL, err);
+	}
+	gr_buf_reset(&cmd);
+	if (st == GR_OK)
+		st = gr_buf_addstr(&cmd, "UID SEARCH HEADER Message-ID ");
+	if (st == GR_OK && gr_imap_quote(&cmd, message_id) != GR_OK)
+		st = gr_error_set(err, GR_E_PARSE, "draft Message-ID with a line "
+		                  "break refused");
+	if (st == GR_OK)
+		st = gr_imap_cmd(s->conn, cmd.data, on_search_any, &found, err);
+	gr_buf_reset(&cmd);
+	if (st == GR_OK && !found) {
+		st = gr_buf_addstr(&cmd, "APPEND ");
+		if (st == GR_OK)
+			st = gr_imap_quote(&cmd, box);
+		if (st == GR_OK)
+			st = gr_buf_addstr(&cmd, " (\\Draft)");
+		if (st == GR_OK)
+			st = gr_imap_cmd_literal(s->conn, cmd.data, data, len, NULL,
+			                         NULL, err);
+		if (st == GR_OK && s->verbose)
+			fprintf(stderr, "gravity: draft %s appended to %s\n",
+			        message_id, box);
+	}
+	gr_buf_free(&cmd);
+	return st;
 }
 
 uint64_t
@@ -776,4 +911,5 @@ const struct gr_source_driver gr_driver_imap = {
 	.next = imap_next,
 	.done = imap_done,
 	.close = imap_close,
+	.append = imap_append,
 };

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * state.c - gravity's state in SQLite: WAL journal, synchronous=FULL, busy
+ * state.c - gravity's state in SQLite: WAL journal, synchronous=NORMAL, busy
  * timeout 5 s, BEGIN IMMEDIATE for every write, prepared statements cached
  * in the handle, schema versioned with PRAGMA user_version (and marked with
  * PRAGMA application_id).  One writer at a time: flock(LOCK_EX|LOCK_NB) on
@@ -13,6 +13,19 @@
  *           due, sha256, at)     re-recording a relpath or uid replaces it
  *   folders(folder PRIMARY KEY, uidvalidity, last_uid, at)
  *   contacts(addr PRIMARY KEY COLLATE NOCASE, at)
+ * Version 2 adds:
+ *   reminders(uid PRIMARY KEY, message_id, thread, action, relpath,
+ *             sequence, done, as_todo, duration, alarm, due, stamp,
+ *             changed, tzid, summary, description, etag, href, peer)
+ *             everything needed to render a reminder again (the feed,
+ *             cancellations) and its CalDAV ETag and URL
+ *   thread_msgs(message_id PRIMARY KEY, thread, from_owner, at)
+ *   threads(thread PRIMARY KEY, cls, subject, peer_name, peer_addr,
+ *           owner_msgid, last_in, last_out, followups)
+ *   replied(message_id PRIMARY KEY, at)   answered by the owner
+ *   referrals(id, kind 'received'|'given', at, message_id UNIQUE,
+ *             introducer_*, contact_*, partner_*, service, subject,
+ *             thanked, thanked_at)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -91,6 +104,36 @@ static const char *const migrations[] = {
 	"CREATE TABLE contacts ("
 	" addr TEXT PRIMARY KEY COLLATE NOCASE,"
 	" at INTEGER NOT NULL);",
+	/* 1 -> 2: reminder lifecycle, threads, referral ledger. */
+	"CREATE TABLE reminders ("
+	" uid TEXT PRIMARY KEY, message_id TEXT, thread TEXT, action TEXT,"
+	" relpath TEXT NOT NULL, sequence INTEGER NOT NULL DEFAULT 0,"
+	" done INTEGER NOT NULL DEFAULT 0, as_todo INTEGER NOT NULL DEFAULT 0,"
+	" duration INTEGER, alarm INTEGER, due INTEGER NOT NULL,"
+	" stamp INTEGER NOT NULL, changed INTEGER NOT NULL,"
+	" tzid TEXT, summary TEXT, description TEXT, etag TEXT, href TEXT,"
+	" peer TEXT);"
+	"CREATE INDEX reminders_thread ON reminders(thread);"
+	"CREATE TABLE thread_msgs ("
+	" message_id TEXT PRIMARY KEY, thread TEXT NOT NULL,"
+	" from_owner INTEGER NOT NULL, at INTEGER NOT NULL);"
+	"CREATE TABLE threads ("
+	" thread TEXT PRIMARY KEY, cls TEXT, subject TEXT,"
+	" peer_name TEXT, peer_addr TEXT, owner_msgid TEXT,"
+	" last_in INTEGER NOT NULL DEFAULT 0,"
+	" last_out INTEGER NOT NULL DEFAULT 0,"
+	" followups INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE replied ("
+	" message_id TEXT PRIMARY KEY, at INTEGER NOT NULL);"
+	"CREATE TABLE referrals ("
+	" id INTEGER PRIMARY KEY,"
+	" kind TEXT NOT NULL CHECK (kind IN ('received', 'given')),"
+	" at INTEGER NOT NULL, message_id TEXT UNIQUE,"
+	" introducer_name TEXT, introducer_addr TEXT COLLATE NOCASE,"
+	" contact_name TEXT, contact_addr TEXT,"
+	" partner_name TEXT, partner_addr TEXT,"
+	" service TEXT, subject TEXT,"
+	" thanked INTEGER NOT NULL DEFAULT 0, thanked_at INTEGER);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -309,7 +352,13 @@ open_db(gr_state *st, gr_error *err)
 	(void)sqlite3_db_config(st->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	rc = exec(st, "PRAGMA journal_mode = WAL", err);
 	if (rc == GR_OK)
-		rc = exec(st, "PRAGMA synchronous = FULL", err);
+		/* NORMAL in WAL: a commit does not fsync; a power loss may undo
+		 * the last commits, never half of one.  Safe because every output
+		 * is written (and fsync'd) under a deterministic name before its
+		 * commit, so an undone message is simply processed again and the
+		 * same files are rewritten (libraries.md section 4); it saves one
+		 * fsync per message (make bench). */
+		rc = exec(st, "PRAGMA synchronous = NORMAL", err);
 	if (rc == GR_OK)
 		rc = migrate(st, err);
 	chmod_side_files(st);
@@ -572,5 +621,357 @@ gr_state_counts(gr_state *st, long *messages, long *outputs, gr_error *err)
 		return db_error(st, err, "counting");
 	*messages = (long)m;
 	*outputs = (long)o;
+	return GR_OK;
+}
+
+/* --- reminders, threads, referrals (schema 2) -------------------------- */
+
+/* A one-off statement (these run a few times per poll, not per message). */
+static sqlite3_stmt *
+prep(gr_state *st, const char *sql, gr_error *err)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "prepare");
+		return NULL;
+	}
+	return s;
+}
+
+/* Step and finalize a one-off write statement. */
+static gr_status
+run_write(gr_state *st, sqlite3_stmt *s, const char *what, gr_error *err)
+{
+	gr_status rc = step_write(st, s, what, err);
+
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static const char *
+col_text(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+gr_status
+gr_state_rem_put(gr_state *st, const gr_state_rem *r, gr_error *err)
+{
+	sqlite3_stmt *s = prep(st, "INSERT OR REPLACE INTO reminders(uid, "
+	    "message_id, thread, action, relpath, sequence, done, as_todo, "
+	    "duration, alarm, due, stamp, changed, tzid, summary, description, "
+	    "etag, href, peer) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+	    "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)", err);
+
+	if (!s)
+		return GR_E_STATE;
+	if (!r->uid || !*r->uid || !r->relpath || !*r->relpath) {
+		sqlite3_finalize(s);
+		return gr_error_set(err, GR_E_INTERNAL, "%s: a reminder needs a "
+		                    "uid and a relpath", st->path);
+	}
+	bind_text(s, 1, r->uid);
+	bind_text(s, 2, r->message_id);
+	bind_text(s, 3, r->thread);
+	bind_text(s, 4, r->action);
+	bind_text(s, 5, r->relpath);
+	sqlite3_bind_int(s, 6, r->sequence);
+	sqlite3_bind_int(s, 7, r->done != 0);
+	sqlite3_bind_int(s, 8, r->as_todo != 0);
+	sqlite3_bind_int(s, 9, r->duration_min);
+	sqlite3_bind_int(s, 10, r->alarm_min);
+	sqlite3_bind_int64(s, 11, (sqlite3_int64)r->due);
+	sqlite3_bind_int64(s, 12, (sqlite3_int64)r->stamp);
+	sqlite3_bind_int64(s, 13, (sqlite3_int64)r->changed);
+	bind_text(s, 14, r->tzid);
+	bind_text(s, 15, r->summary);
+	bind_text(s, 16, r->description);
+	bind_text(s, 17, r->etag);
+	bind_text(s, 18, r->href);
+	bind_text(s, 19, r->peer);
+	return run_write(st, s, "recording a reminder", err);
+}
+
+gr_status
+gr_state_rem_each(gr_state *st, const char *thread, int pending_only,
+                  time_t done_since, gr_state_rem_fn fn, void *aux,
+                  gr_error *err)
+{
+	sqlite3_stmt *s = prep(st, "SELECT uid, message_id, thread, action, "
+	    "relpath, sequence, done, as_todo, duration, alarm, due, stamp, "
+	    "changed, tzid, summary, description, etag, href, peer "
+	    "FROM reminders "
+	    "WHERE (?1 IS NULL OR thread = ?1) AND (done = 0 OR "
+	    "(?2 = 0 AND changed >= ?3)) ORDER BY due, uid", err);
+	int rc;
+
+	if (!s)
+		return GR_E_STATE;
+	bind_text(s, 1, thread);
+	sqlite3_bind_int(s, 2, pending_only != 0);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)done_since);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		gr_state_rem r;
+
+		r.uid = col_text(s, 0);
+		r.message_id = col_text(s, 1);
+		r.thread = col_text(s, 2);
+		r.action = col_text(s, 3);
+		r.relpath = col_text(s, 4);
+		r.sequence = sqlite3_column_int(s, 5);
+		r.done = sqlite3_column_int(s, 6);
+		r.as_todo = sqlite3_column_int(s, 7);
+		r.duration_min = sqlite3_column_int(s, 8);
+		r.alarm_min = sqlite3_column_int(s, 9);
+		r.due = (time_t)sqlite3_column_int64(s, 10);
+		r.stamp = (time_t)sqlite3_column_int64(s, 11);
+		r.changed = (time_t)sqlite3_column_int64(s, 12);
+		r.tzid = col_text(s, 13);
+		r.summary = col_text(s, 14);
+		r.description = col_text(s, 15);
+		r.etag = col_text(s, 16);
+		r.href = col_text(s, 17);
+		r.peer = col_text(s, 18);
+		if (fn(aux, &r) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		db_error(st, err, "reading reminders");
+		sqlite3_finalize(s);
+		return GR_E_STATE;
+	}
+	sqlite3_finalize(s);
+	return GR_OK;
+}
+
+gr_status
+gr_state_thread_find(gr_state *st, const char *const *ids, size_t n,
+                     char **thread, gr_error *err)
+{
+	sqlite3_stmt *s = prep(st, "SELECT thread FROM thread_msgs "
+	                       "WHERE message_id = ?1", err);
+	gr_status rc = GR_OK;
+
+	*thread = NULL;
+	if (!s)
+		return GR_E_STATE;
+	for (size_t i = 0; i < n && !*thread; i++) {
+		int r;
+
+		if (!ids[i] || !*ids[i])
+			continue;
+		sqlite3_reset(s);
+		bind_text(s, 1, ids[i]);
+		r = sqlite3_step(s);
+		if (r == SQLITE_ROW) {
+			if (!(*thread = gr_strdup(col_text(s, 0))))
+				rc = gr_error_set(err, GR_E_NOMEM, "out of memory");
+		} else if (r != SQLITE_DONE) {
+			rc = db_error(st, err, "finding a thread");
+			break;
+		}
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+gr_status
+gr_state_thread_link(gr_state *st, const char *message_id, const char *thread,
+                     int from_owner, time_t at, gr_error *err)
+{
+	sqlite3_stmt *s;
+
+	if (!message_id || !*message_id || !thread || !*thread)
+		return GR_OK;
+	if (!(s = prep(st, "INSERT OR IGNORE INTO thread_msgs(message_id, "
+	               "thread, from_owner, at) VALUES (?1, ?2, ?3, ?4)", err)))
+		return GR_E_STATE;
+	bind_text(s, 1, message_id);
+	bind_text(s, 2, thread);
+	sqlite3_bind_int(s, 3, from_owner != 0);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)at);
+	return run_write(st, s, "linking a message to its thread", err);
+}
+
+static const char thread_cols[] = "thread, cls, subject, peer_name, "
+	"peer_addr, owner_msgid, last_in, last_out, followups";
+
+static void
+thread_row(sqlite3_stmt *s, gr_state_thread *t)
+{
+	t->thread = col_text(s, 0);
+	t->cls = col_text(s, 1);
+	t->subject = col_text(s, 2);
+	t->peer_name = col_text(s, 3);
+	t->peer_addr = col_text(s, 4);
+	t->owner_msgid = col_text(s, 5);
+	t->last_in = (time_t)sqlite3_column_int64(s, 6);
+	t->last_out = (time_t)sqlite3_column_int64(s, 7);
+	t->followups = sqlite3_column_int(s, 8);
+}
+
+gr_status
+gr_state_thread_each(gr_state *st, const char *thread, gr_state_thread_fn fn,
+                     void *aux, gr_error *err)
+{
+	char sql[256];
+	sqlite3_stmt *s;
+	int rc;
+
+	snprintf(sql, sizeof sql, "SELECT %s FROM threads WHERE ?1 IS NULL OR "
+	         "thread = ?1 ORDER BY thread", thread_cols);
+	if (!(s = prep(st, sql, err)))
+		return GR_E_STATE;
+	bind_text(s, 1, thread);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		gr_state_thread t;
+
+		thread_row(s, &t);
+		if (fn(aux, &t) != 0)
+			break;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(st, err, "reading threads");
+	return GR_OK;
+}
+
+gr_status
+gr_state_thread_put(gr_state *st, const gr_state_thread *t, gr_error *err)
+{
+	char sql[256];
+	sqlite3_stmt *s;
+
+	snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO threads(%s) VALUES "
+	         "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", thread_cols);
+	if (!t->thread || !*t->thread)
+		return gr_error_set(err, GR_E_INTERNAL, "%s: thread without an "
+		                    "id", st->path);
+	if (!(s = prep(st, sql, err)))
+		return GR_E_STATE;
+	bind_text(s, 1, t->thread);
+	bind_text(s, 2, t->cls);
+	bind_text(s, 3, t->subject);
+	bind_text(s, 4, t->peer_name);
+	bind_text(s, 5, t->peer_addr);
+	bind_text(s, 6, t->owner_msgid);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)t->last_in);
+	sqlite3_bind_int64(s, 8, (sqlite3_int64)t->last_out);
+	sqlite3_bind_int(s, 9, t->followups);
+	return run_write(st, s, "recording a thread", err);
+}
+
+gr_status
+gr_state_replied_add(gr_state *st, const char *message_id, time_t at,
+                     gr_error *err)
+{
+	sqlite3_stmt *s;
+
+	if (!message_id || !*message_id)
+		return GR_OK;
+	if (!(s = prep(st, "INSERT OR IGNORE INTO replied(message_id, at) "
+	               "VALUES (?1, ?2)", err)))
+		return GR_E_STATE;
+	bind_text(s, 1, message_id);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)at);
+	return run_write(st, s, "recording a reply", err);
+}
+
+int
+gr_state_replied(gr_state *st, const char *message_id)
+{
+	sqlite3_stmt *s;
+	long long v;
+
+	if (!message_id || !*message_id || !(s = prep(st, "SELECT 1 FROM "
+	    "replied WHERE message_id = ?1", NULL)))
+		return 0;
+	bind_text(s, 1, message_id);
+	v = query_int(st, s);
+	sqlite3_finalize(s);
+	return v == 1;
+}
+
+gr_status
+gr_state_referral_add(gr_state *st, const gr_state_referral *r, gr_error *err)
+{
+	sqlite3_stmt *s = prep(st, "INSERT OR IGNORE INTO referrals(kind, at, "
+	    "message_id, introducer_name, introducer_addr, contact_name, "
+	    "contact_addr, partner_name, partner_addr, service, subject, "
+	    "thanked, thanked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+	    "?10, ?11, ?12, ?13)", err);
+
+	if (!s)
+		return GR_E_STATE;
+	bind_text(s, 1, r->kind);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)r->at);
+	bind_text(s, 3, r->message_id);
+	bind_text(s, 4, r->introducer_name);
+	bind_text(s, 5, r->introducer_addr);
+	bind_text(s, 6, r->contact_name);
+	bind_text(s, 7, r->contact_addr);
+	bind_text(s, 8, r->partner_name);
+	bind_text(s, 9, r->partner_addr);
+	bind_text(s, 10, r->service);
+	bind_text(s, 11, r->subject);
+	sqlite3_bind_int(s, 12, r->thanked != 0);
+	if (r->thanked_at)
+		sqlite3_bind_int64(s, 13, (sqlite3_int64)r->thanked_at);
+	return run_write(st, s, "recording a referral", err);
+}
+
+gr_status
+gr_state_referral_thank(gr_state *st, const char *introducer, time_t when,
+                        gr_error *err)
+{
+	sqlite3_stmt *s;
+
+	if (!introducer || !*introducer)
+		return GR_OK;
+	if (!(s = prep(st, "UPDATE referrals SET thanked = 1, thanked_at = ?2 "
+	               "WHERE kind = 'received' AND thanked = 0 AND "
+	               "introducer_addr = ?1 AND at <= ?2", err)))
+		return GR_E_STATE;
+	bind_text(s, 1, introducer);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)when);
+	return run_write(st, s, "marking a referral thanked", err);
+}
+
+gr_status
+gr_state_referral_each(gr_state *st, gr_state_referral_fn fn, void *aux,
+                       gr_error *err)
+{
+	sqlite3_stmt *s = prep(st, "SELECT id, kind, at, message_id, "
+	    "introducer_name, introducer_addr, contact_name, contact_addr, "
+	    "partner_name, partner_addr, service, subject, thanked, "
+	    "thanked_at FROM referrals ORDER BY at DESC, id DESC", err);
+	int rc;
+
+	if (!s)
+		return GR_E_STATE;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		gr_state_referral r;
+
+		r.id = (long)sqlite3_column_int64(s, 0);
+		r.kind = col_text(s, 1);
+		r.at = (time_t)sqlite3_column_int64(s, 2);
+		r.message_id = col_text(s, 3);
+		r.introducer_name = col_text(s, 4);
+		r.introducer_addr = col_text(s, 5);
+		r.contact_name = col_text(s, 6);
+		r.contact_addr = col_text(s, 7);
+		r.partner_name = col_text(s, 8);
+		r.partner_addr = col_text(s, 9);
+		r.service = col_text(s, 10);
+		r.subject = col_text(s, 11);
+		r.thanked = sqlite3_column_int(s, 12);
+		r.thanked_at = (time_t)sqlite3_column_int64(s, 13);
+		if (fn(aux, &r) != 0)
+			break;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(st, err, "reading referrals");
 	return GR_OK;
 }

@@ -485,7 +485,8 @@ test_speed(void **state)
 	us = ((double)(b.tv_sec - a.tv_sec) * 1e6 +
 	      (double)(b.tv_nsec - a.tv_nsec) / 1e3) / n;
 	printf("# %.1f us per message\n", us);
-	assert_true(us < 5000);         /* generous: sanitizer builds */
+	if (!getenv("GR_VALGRIND"))     /* valgrind: ~50x slower */
+		assert_true(us < 5000); /* generous: sanitizer builds */
 	gr_message_free(m);
 	gr_rules_free(r);
 }

@@ -207,13 +207,36 @@ test_lint_unreachable_class(void **state)
 	gr_diags d = { 0 };
 
 	(void)state;
+	/* An error (issue 4): no message could ever get those classes. */
 	assert_int_equal(lint_rules("rule a\n\tdescribe \"d\"\n"
 	                            "\tsubject ~ /x/\n\tscore inquiry 1\n",
-	                            &d), GR_OK);
-	assert_true(has_diag(&d, "", 0, 0, "class 'cold_pitch'", 1));
-	assert_true(has_diag(&d, "", 0, 0, "class 'referral_intro'", 1));
-	assert_int_equal(gr_diags_errors(&d), 0);
+	                            &d), GR_E_CONFIG);
+	assert_true(has_diag(&d, "", 0, 0, "class 'cold_pitch'", 0));
+	assert_true(has_diag(&d, "", 0, 0, "class 'referral_intro'", 0));
+	assert_true(has_diag(&d, "", 0, 0, "class 'out_of_scope'", 0));
+	assert_int_equal(gr_diags_errors(&d), 3);
 	gr_diags_free(&d);
+}
+
+static void
+test_lint_class_reached_by_override(void **state)
+{
+	scratch s;
+	gr_diags d = { 0 };
+	gr_rules *r = NULL;
+
+	(void)state;
+	sc_init(&s);
+	sc_file(&s, "t.rules", "rule a\n\tdescribe \"d\"\n"
+	        "\tsubject ~ /x/\n\tscore inquiry 1 out_of_scope 1\n");
+	sc_file(&s, "overrides", "sender a@b.example always cold_pitch\n"
+	        "domain c.example always referral_intro\n"
+	        "domain d.example never out_of_scope\n");
+	assert_int_equal(sc_load(&s, &d, &r), GR_OK);
+	assert_int_equal(gr_diags_errors(&d), 0);
+	gr_rules_free(r);
+	gr_diags_free(&d);
+	sc_free(&s);
 }
 
 static void
@@ -519,6 +542,7 @@ main(void)
 		cmocka_unit_test(test_lint_duplicate_and_undefined),
 		cmocka_unit_test(test_lint_description_class_score),
 		cmocka_unit_test(test_lint_unreachable_class),
+		cmocka_unit_test(test_lint_class_reached_by_override),
 		cmocka_unit_test(test_lint_cycle_and_lists),
 		cmocka_unit_test(test_lint_partners),
 		cmocka_unit_test(test_lint_profile),

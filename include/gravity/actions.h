@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <time.h>
+#include "gravity/bhours.h"
 #include "gravity/classify.h"
 #include "gravity/conf.h"
 
@@ -43,6 +44,13 @@ typedef struct gr_output {
 	size_t len;
 	char *summary;          /* one line for people: "draft to Dana Lee <d@x>" */
 	time_t due;             /* reminders: when due; drafts: 0 */
+	/* Reminders: what was rendered, so it can be rendered again (the
+	 * combined feed, a cancellation).  NULL/0 for drafts. */
+	char *rem_summary;
+	char *rem_description;
+	char *tzid;
+	char *peer;             /* address of the person it is about */
+	int as_todo, duration_min, alarm_min;
 } gr_output;
 
 typedef struct gr_plan {
@@ -70,5 +78,28 @@ gr_status gr_actions_plan(const gr_policy *p, const gr_rules *r,
                           const gr_plan_ctx *ctx, gr_plan *out,
                           gr_error *err);
 void gr_plan_free(gr_plan *pl);
+
+/* Follow-up policy: "followup after WHEN" (default 5bd) and "followup max
+ * N" (default 1, 0: never) of the actions file; "keep-done N": days a
+ * cancelled or completed reminder stays in the combined feed (default 30). */
+void gr_policy_followup(const gr_policy *p, gr_due *after, int *max);
+int gr_policy_keep_done(const gr_policy *p);
+
+/* A conversation where the owner wrote last and the other side went quiet.
+ * Strings owned by the caller. */
+typedef struct gr_followup {
+	const char *peer_name, *peer_addr;      /* whom the owner wrote to */
+	const char *subject;    /* the conversation's subject */
+	const char *owner_msgid;/* the owner's last message (without <>) */
+	const char *thread;     /* the thread's first Message-ID, or NULL */
+	time_t last_out;        /* when the owner wrote */
+} gr_followup;
+
+/* The gentle follow-up: reminder "followup" (due "followup after" past
+ * last_out) and a draft from templates/followup.txt answering the owner's
+ * last message.  Names are deterministic, as for gr_actions_plan. */
+gr_status gr_actions_followup(const gr_policy *p, const gr_rules *r,
+                              const gr_followup *f, const gr_plan_ctx *ctx,
+                              gr_plan *out, gr_error *err);
 
 #endif

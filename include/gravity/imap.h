@@ -30,8 +30,33 @@ typedef enum gr_imap_cred {
 	                         * (machine = URI host, login = user) */
 	GR_CRED_TOKENCMD,       /* cred_arg: command printing an OAuth2 bearer
 	                         * token; login with AUTH=XOAUTH2 */
-	GR_CRED_OAUTH2_REFRESH  /* reserved: refresh-token flow (not yet) */
+	GR_CRED_OAUTH2_REFRESH  /* the OAuth2 refresh-token flow (struct
+	                         * gr_oauth2); login with AUTH=XOAUTH2 */
 } gr_imap_cred;
+
+/* The OAuth2 refresh-token grant (RFC 6749 section 6).  Pointers foreign.
+ * The client secret and the refresh token come from a command's first
+ * output line (GR_CRED_PASSCMD) or an environment variable (GR_CRED_ENV);
+ * a public client has no secret (GR_CRED_NONE). */
+struct gr_oauth2 {
+	const char *token_url;  /* https:// only */
+	const char *client_id;
+	const char *cafile;     /* for the token endpoint; NULL: system CAs */
+	gr_imap_cred secret_src;
+	const char *secret_arg;
+	gr_imap_cred refresh_src;
+	const char *refresh_arg;
+	long timeout;           /* seconds (0: 30) */
+};
+
+/* POST grant_type=refresh_token to o->token_url; *token (the access token,
+ * caller frees with gr_secret_free) and *expires (expires_in seconds, 0 if
+ * not given; expires may be NULL).  Refused: GR_E_AUTH with the endpoint's
+ * error code; unreachable or 5xx: GR_E_NET; TLS: GR_E_TLS.  No secret is
+ * ever in err. */
+gr_status gr_oauth2_refresh(const struct gr_oauth2 *o, const char *client_secret,
+                            const char *refresh_token, char **token,
+                            long *expires, gr_error *err);
 
 /* IMAP settings.  All pointers are foreign (usually owned by a gr_config).
  * Fill with gr_imap_opts_init() first, then set what differs. */
@@ -51,7 +76,10 @@ struct gr_imap_opts {
 	unsigned batch;         /* UIDs per UID FETCH (0: 200) */
 	size_t text_cap;        /* bytes fetched per text part and header
 	                         * (0: 256 KiB) */
-	int append_drafts;      /* 1: drafts may be APPENDed to Drafts (later) */
+	int append_drafts;      /* 1: each draft written is also APPENDed
+	                         * (flag \Draft) to drafts_folder, once */
+	const char *drafts_folder; /* NULL: "Drafts" */
+	struct gr_oauth2 oauth2; /* cred == GR_CRED_OAUTH2_REFRESH */
 };
 
 void gr_imap_opts_init(struct gr_imap_opts *o);
@@ -215,6 +243,13 @@ typedef gr_status (*gr_imap_handler)(const gr_imap_resp *r, void *arg,
  * the server drops the connection or stays silent for o->timeout. */
 gr_status gr_imap_cmd(gr_imap_conn *c, const char *cmd, gr_imap_handler cb,
                       void *arg, gr_error *err);
+
+/* The same for a command that ends with a literal (APPEND): sends
+ * "TAG cmd {len}", then lit (len bytes) on the server's "+" continuation.
+ * A tagged NO instead of the continuation gives GR_E_PROTOCOL. */
+gr_status gr_imap_cmd_literal(gr_imap_conn *c, const char *cmd,
+                              const char *lit, size_t len, gr_imap_handler cb,
+                              void *arg, gr_error *err);
 
 /* Total bytes received from the server after login. */
 uint64_t gr_imap_bytes_received(const gr_imap_conn *c);

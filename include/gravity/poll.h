@@ -7,6 +7,7 @@
 #define GRAVITY_POLL_H
 
 #include <stdio.h>
+#include <time.h>
 #include "gravity/status.h"
 #include "gravity/rules.h"
 #include "gravity/actions.h"
@@ -23,6 +24,7 @@ typedef struct gr_poll_opts {
 	int verbose;
 	FILE *summary;          /* human summary goes here (stdout) */
 	const struct gr_imap_opts *imap; /* foreign; IMAP settings or NULL */
+	time_t now;             /* the current time (0: time(NULL)); tests set it */
 } gr_poll_opts;
 
 typedef struct gr_poll_stats {
@@ -33,6 +35,9 @@ typedef struct gr_poll_stats {
 	long reminders;
 	long drafts;
 	long by_class[GR_CLASS_COUNT];
+	long closed;            /* reminders closed: the owner answered */
+	long followups;         /* follow-ups made (the other side went quiet) */
+	long withdrawn;         /* follow-ups withdrawn (they wrote back) */
 } gr_poll_stats;
 
 /* Run one poll.  Per-message problems are logged and counted, never fatal;

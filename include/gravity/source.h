@@ -82,6 +82,13 @@ struct gr_source_driver {
 	 * May be NULL. */
 	gr_status (*done)(void *handle, const gr_raw_msg *msg, gr_error *err);
 	void (*close)(void *handle);
+	/* Optional (NULL: nothing to do).  Store a draft in the mailbox's
+	 * drafts folder (folder NULL: the configured one), unless a message
+	 * with this Message-ID is already there, so a rerun never doubles it.
+	 * data (len bytes, CRLF lines) and message_id stay the caller's.
+	 * Drivers that may not write return GR_OK without doing anything. */
+	gr_status (*append)(void *handle, const char *folder, const char *data,
+	                    size_t len, const char *message_id, gr_error *err);
 };
 
 /* Pick a driver for uri and open it.  *out owned by caller. */
@@ -90,6 +97,10 @@ gr_status gr_source_open(const char *uri, const gr_source_opts *opts,
 /* Clears *msg, then asks the driver for the next message. */
 gr_status gr_source_next(gr_source *s, gr_raw_msg *msg, gr_error *err);
 gr_status gr_source_done(gr_source *s, const gr_raw_msg *msg, gr_error *err);
+/* The driver's append (see struct gr_source_driver); GR_OK when it has
+ * none. */
+gr_status gr_source_append(gr_source *s, const char *folder, const char *data,
+                           size_t len, const char *message_id, gr_error *err);
 void gr_source_close(gr_source *s);
 
 extern const struct gr_source_driver gr_driver_maildir;

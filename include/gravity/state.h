@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * state.h - what gravity has seen and produced, in SQLite (WAL, synchronous
- * FULL, busy timeout 5 s, BEGIN IMMEDIATE for every write).  A lock file
+ * NORMAL: see state.c, busy timeout 5 s, BEGIN IMMEDIATE for every write).  A lock file
  * (STATE.lock, flock LOCK_EX|LOCK_NB) makes a second concurrent poll fail at
  * once with GR_E_LOCKED.
  *
@@ -78,5 +78,90 @@ int gr_state_is_contact(gr_state *st, const char *addr);     /* 1/0 */
 /* Counts for summaries. */
 gr_status gr_state_counts(gr_state *st, long *messages, long *outputs,
                           gr_error *err);
+
+/* --- lifecycle (schema 2) ----------------------------------------------
+ * In every row handed to a callback the strings are owned by the state and
+ * valid only during the call; a callback returns nonzero to stop.  Do not
+ * write to the state from inside a callback: copy what you need first. */
+
+/* A reminder as it was last rendered (enough to render it again). */
+typedef struct gr_state_rem {
+	const char *uid, *message_id, *thread, *action, *relpath;
+	int sequence;
+	int done;               /* 1: CANCELLED (event) / COMPLETED (todo) */
+	int as_todo, duration_min, alarm_min;
+	time_t due, stamp, changed;     /* stamp: DTSTAMP; changed: status */
+	const char *tzid, *summary, *description;
+	const char *etag, *href;        /* CalDAV; NULL when not pushed */
+	const char *peer;       /* address of the person it is about */
+} gr_state_rem;
+typedef int (*gr_state_rem_fn)(void *aux, const gr_state_rem *r);
+
+/* Insert or replace the reminder r->uid. */
+gr_status gr_state_rem_put(gr_state *st, const gr_state_rem *r, gr_error *err);
+/* Reminders of thread (NULL: all), due order: pending ones, and unless
+ * pending_only the done ones changed at or after done_since. */
+gr_status gr_state_rem_each(gr_state *st, const char *thread, int pending_only,
+                            time_t done_since, gr_state_rem_fn fn, void *aux,
+                            gr_error *err);
+
+/* Threads: the conversation a message belongs to, found by Message-ID
+ * through In-Reply-To/References. */
+typedef struct gr_state_thread {
+	const char *thread;     /* id: the first Message-ID seen of it */
+	const char *cls;        /* class of the first incoming message */
+	const char *subject;
+	const char *peer_name, *peer_addr;      /* whom the owner wrote to */
+	const char *owner_msgid;        /* the owner's last message */
+	time_t last_in, last_out;       /* last message from them / owner */
+	int followups;          /* follow-ups made so far */
+} gr_state_thread;
+typedef int (*gr_state_thread_fn)(void *aux, const gr_state_thread *t);
+
+/* *thread (caller frees) := the thread of the first of ids[0..n) that is
+ * known, or NULL. */
+gr_status gr_state_thread_find(gr_state *st, const char *const *ids, size_t n,
+                               char **thread, gr_error *err);
+gr_status gr_state_thread_link(gr_state *st, const char *message_id,
+                               const char *thread, int from_owner, time_t at,
+                               gr_error *err);
+/* Thread rows (thread NULL: all). */
+gr_status gr_state_thread_each(gr_state *st, const char *thread,
+                               gr_state_thread_fn fn, void *aux,
+                               gr_error *err);
+gr_status gr_state_thread_put(gr_state *st, const gr_state_thread *t,
+                              gr_error *err);
+
+/* Message-IDs the owner has answered (In-Reply-To/References of sent mail). */
+gr_status gr_state_replied_add(gr_state *st, const char *message_id,
+                               time_t at, gr_error *err);
+int gr_state_replied(gr_state *st, const char *message_id);     /* 1/0 */
+
+/* Referral ledger.  kind "received": introducer_* introduced contact_* to
+ * the owner; "given": the owner passed contact_*'s request to partner_*.
+ * Adding a message_id again does nothing. */
+typedef struct gr_state_referral {
+	long id;
+	const char *kind;
+	time_t at;
+	const char *message_id;
+	const char *introducer_name, *introducer_addr;
+	const char *contact_name, *contact_addr;
+	const char *partner_name, *partner_addr;
+	const char *service, *subject;
+	int thanked;
+	time_t thanked_at;
+} gr_state_referral;
+typedef int (*gr_state_referral_fn)(void *aux, const gr_state_referral *r);
+
+gr_status gr_state_referral_add(gr_state *st, const gr_state_referral *r,
+                                gr_error *err);
+/* The owner wrote to introducer at when: received referrals from them made
+ * at or before when become thanked. */
+gr_status gr_state_referral_thank(gr_state *st, const char *introducer,
+                                  time_t when, gr_error *err);
+/* Most recent first. */
+gr_status gr_state_referral_each(gr_state *st, gr_state_referral_fn fn,
+                                 void *aux, gr_error *err);
 
 #endif

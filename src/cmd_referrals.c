@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_referrals.c - "gravity referrals": the referral ledger, most recent
+ * first, with the introducers who sent the most business on top.  Text, or
+ * JSON (RFC 8259) with --json.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+#include "gravity/state.h"
+#include "gravity/util.h"
+
+static void
+referrals_usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: gravity referrals [--state FILE] [--json]\n"
+	    "List the referrals gravity has seen: introductions made to you\n"
+	    "(who introduced whom, when, for what, whether you thanked them)\n"
+	    "and requests you passed to a partner, most recent first, after a\n"
+	    "summary of the introducers who sent you the most business.\n"
+	    "Default STATE: $XDG_STATE_HOME/gravity/state.db.\n");
+}
+
+/* One introducer in the summary. */
+typedef struct intro_sum {
+	char *name, *addr;
+	long count, thanked;
+	time_t last;
+} intro_sum;
+
+typedef struct ledger {
+	cJSON *rows;            /* array of referral objects */
+	intro_sum *sum;
+	size_t nsum;
+	int oom;
+} ledger;
+
+static void
+add_str(cJSON *o, const char *k, const char *v)
+{
+	if (v && *v)
+		cJSON_AddStringToObject(o, k, v);
+	else
+		cJSON_AddNullToObject(o, k);
+}
+
+static void
+iso_date(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (t <= 0 || !gmtime_r(&t, &tm) ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "?");
+}
+
+static void
+count_introducer(ledger *l, const gr_state_referral *r)
+{
+	intro_sum *s = NULL, *nv;
+
+	for (size_t i = 0; i < l->nsum && !s; i++)
+		if (gr_strcaseeq(l->sum[i].addr, r->introducer_addr))
+			s = &l->sum[i];
+	if (!s) {
+		nv = realloc(l->sum, (l->nsum + 1) * sizeof *nv);
+		if (!nv) {
+			l->oom = 1;
+			return;
+		}
+		l->sum = nv;
+		s = &l->sum[l->nsum++];
+		memset(s, 0, sizeof *s);
+		s->addr = gr_strdup(r->introducer_addr);
+		s->name = r->introducer_name ? gr_strdup(r->introducer_name) : NULL;
+	}
+	s->count++;
+	s->thanked += r->thanked != 0;
+	if (r->at > s->last)
+		s->last = r->at;
+}
+
+static int
+each_referral(void *aux, const gr_state_referral *r)
+{
+	ledger *l = aux;
+	cJSON *o = cJSON_CreateObject();
+	char when[32];
+
+	if (!o) {
+		l->oom = 1;
+		return 1;
+	}
+	iso_date(r->at, when, sizeof when);
+	cJSON_AddStringToObject(o, "kind", r->kind ? r->kind : "?");
+	cJSON_AddStringToObject(o, "date", when);
+	cJSON_AddNumberToObject(o, "time", (double)r->at);
+	add_str(o, "introducer_name", r->introducer_name);
+	add_str(o, "introducer_email", r->introducer_addr);
+	add_str(o, "contact_name", r->contact_name);
+	add_str(o, "contact_email", r->contact_addr);
+	add_str(o, "partner_name", r->partner_name);
+	add_str(o, "partner_email", r->partner_addr);
+	add_str(o, "service", r->service);
+	add_str(o, "subject", r->subject);
+	add_str(o, "message_id", r->message_id);
+	if (r->kind && strcmp(r->kind, "received") == 0) {
+		cJSON_AddBoolToObject(o, "thanked", r->thanked != 0);
+		if (r->introducer_addr)
+			count_introducer(l, r);
+	}
+	cJSON_AddItemToArray(l->rows, o);
+	return 0;
+}
+
+static int
+by_count(const void *a, const void *b)
+{
+	const intro_sum *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	if (x->last != y->last)
+		return x->last < y->last ? 1 : -1;
+	return strcmp(x->addr ? x->addr : "", y->addr ? y->addr : "");
+}
+
+static const char *
+js(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void
+print_who(const char *name, const char *addr)
+{
+	if (name && addr)
+		printf("%s <%s>", name, addr);
+	else
+		printf("%s", addr ? addr : name ? name : "(unknown)");
+}
+
+static void
+print_text(const ledger *l)
+{
+	const cJSON *o;
+	char day[16];
+
+	printf("Introducers who sent the most business:\n");
+	if (!l->nsum)
+		printf("  (none yet)\n");
+	for (size_t i = 0; i < l->nsum; i++) {
+		printf("  %3ld  ", l->sum[i].count);
+		print_who(l->sum[i].name, l->sum[i].addr);
+		printf("  (thanked %ld of %ld)\n", l->sum[i].thanked,
+		       l->sum[i].count);
+	}
+	printf("\nReferrals, most recent first:\n");
+	if (cJSON_GetArraySize(l->rows) == 0)
+		printf("  (none yet)\n");
+	cJSON_ArrayForEach(o, l->rows) {
+		const char *kind = js(o, "kind"), *date = js(o, "date");
+		const char *svc = js(o, "service"), *subj = js(o, "subject");
+
+		snprintf(day, sizeof day, "%.10s", date ? date : "?");
+		printf("  %s  ", day);
+		if (kind && strcmp(kind, "given") == 0) {
+			printf("you referred ");
+			print_who(js(o, "contact_name"), js(o, "contact_email"));
+			printf(" to ");
+			print_who(js(o, "partner_name"), js(o, "partner_email"));
+		} else {
+			print_who(js(o, "introducer_name"), js(o, "introducer_email"));
+			printf(" introduced ");
+			print_who(js(o, "contact_name"), js(o, "contact_email"));
+			printf(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o,
+			       "thanked")) ? "  [thanked]" : "  [not thanked yet]");
+		}
+		printf("\n        for: %s\n", svc ? svc : subj ? subj : "?");
+	}
+}
+
+static cJSON *
+to_json(const ledger *l)
+{
+	cJSON *root = cJSON_CreateObject(), *sum = cJSON_CreateArray();
+	char when[32];
+
+	for (size_t i = 0; i < l->nsum; i++) {
+		cJSON *s = cJSON_CreateObject();
+
+		add_str(s, "name", l->sum[i].name);
+		add_str(s, "email", l->sum[i].addr);
+		cJSON_AddNumberToObject(s, "referrals", (double)l->sum[i].count);
+		cJSON_AddNumberToObject(s, "thanked", (double)l->sum[i].thanked);
+		iso_date(l->sum[i].last, when, sizeof when);
+		cJSON_AddStringToObject(s, "last", when);
+		cJSON_AddItemToArray(sum, s);
+	}
+	cJSON_AddItemToObject(root, "top_introducers", sum);
+	cJSON_AddItemReferenceToObject(root, "referrals", l->rows);
+	return root;
+}
+
+static const char *
+default_state(char *buf, size_t len)
+{
+	const char *base = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	int n;
+
+	if (base && *base)
+		n = snprintf(buf, len, "%s/gravity/state.db", base);
+	else
+		n = snprintf(buf, len, "%s/.local/state/gravity/state.db",
+		             home ? home : ".");
+	return n > 0 && (size_t)n < len ? buf : NULL;
+}
+
+int
+gr_cmd_referrals(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = NULL;
+	char buf[PATH_MAX];
+	ledger l = { 0 };
+	gr_state *st = NULL;
+	gr_error err;
+	int c, json = 0, rc = EX_OK;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "S:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'S': path = optarg; break;
+		case 'j': json = 1; break;
+		case 'h': referrals_usage(stdout); return EX_OK;
+		default: referrals_usage(stderr); return EX_USAGE;
+		}
+	}
+	if (optind != argc) {
+		referrals_usage(stderr);
+		return EX_USAGE;
+	}
+	if (!path && !(path = default_state(buf, sizeof buf))) {
+		gr_warnx("cannot build the default state path");
+		return EX_USAGE;
+	}
+	if (access(path, F_OK) != 0) {
+		gr_warnx("%s: no state file (run 'gravity poll' first)", path);
+		return EX_NOINPUT;
+	}
+	if (gr_state_open(path, &st, &err) != GR_OK) {
+		gr_warnx("%s", err.msg);
+		return err.status == GR_E_LOCKED ? EX_TEMPFAIL : EX_DATAERR;
+	}
+	l.rows = cJSON_CreateArray();
+	if (!l.rows || gr_state_referral_each(st, each_referral, &l,
+	                                      &err) != GR_OK || l.oom) {
+		gr_warnx("%s", l.oom || !l.rows ? "out of memory" : err.msg);
+		rc = l.oom || !l.rows ? EX_OSERR : EX_DATAERR;
+	}
+	gr_state_close(st);
+	if (rc == EX_OK) {
+		qsort(l.sum, l.nsum, sizeof *l.sum, by_count);
+		if (json) {
+			cJSON *root = to_json(&l);
+			char *s = root ? cJSON_Print(root) : NULL;
+
+			if (s)
+				printf("%s\n", s);
+			else
+				rc = EX_OSERR;
+			free(s);
+			cJSON_Delete(root);
+		} else {
+			print_text(&l);
+		}
+	}
+	for (size_t i = 0; i < l.nsum; i++) {
+		free(l.sum[i].name);
+		free(l.sum[i].addr);
+	}
+	free(l.sum);
+	cJSON_Delete(l.rows);
+	return rc;
+}

@@ -1,0 +1,596 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lifecycle.c - follow a conversation across polls.
+ *
+ * Implements: RFC 5322 section 3.6.4 threading (Message-ID, In-Reply-To,
+ * References), RFC 5545 section 3.8.7.4 (SEQUENCE raised on every change,
+ * STATUS:CANCELLED for events and COMPLETED for to-dos, new DTSTAMP), and
+ * the combined feed a calendar subscribes to (one VCALENDAR, one VTIMEZONE
+ * per zone, done items kept for a while so that cancellations reach
+ * subscribers whose importers ignore SEQUENCE).
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gravity/bhours.h"
+#include "gravity/calendar.h"
+#include "gravity/fileio.h"
+#include "gravity/lifecycle.h"
+#include "gravity/util.h"
+
+#define LIFE_MAX_ROWS   100000
+
+static time_t
+msg_time(const gr_life *lf, const gr_message *m)
+{
+	return m->date > 0 && m->date <= lf->now ? m->date : lf->now;
+}
+
+int
+gr_life_from_owner(const gr_life *lf, const gr_message *m)
+{
+	return m->from.addr && gr_rules_is_owner(lf->rules, m->from.addr);
+}
+
+int
+gr_life_answered(gr_life *lf, const gr_message *m)
+{
+	return m->message_id && gr_state_replied(lf->state, m->message_id);
+}
+
+/* The thread of m: a known thread of its own id, In-Reply-To or
+ * References, else the oldest reference, else its own id.  NULL when m
+ * has no id at all. */
+static gr_status
+thread_of(gr_life *lf, const gr_message *m, char **out, gr_error *err)
+{
+	const char *ids[64];
+	size_t n = 0;
+	gr_status st;
+
+	ids[n++] = m->message_id;
+	ids[n++] = m->in_reply_to;
+	for (size_t i = m->references.n; i > 0 && n < 64; i--)
+		ids[n++] = m->references.v[i - 1];
+	st = gr_state_thread_find(lf->state, ids, n, out, err);
+	if (st != GR_OK || *out)
+		return st;
+	if (m->references.n)
+		*out = gr_strdup(m->references.v[0]);
+	else if (m->in_reply_to)
+		*out = gr_strdup(m->in_reply_to);
+	else if (m->message_id)
+		*out = gr_strdup(m->message_id);
+	return GR_OK;
+}
+
+/* --- copies of state rows ------------------------------------------------ */
+
+typedef struct rem_copy {
+	gr_state_rem r;
+	char *s[13];            /* owned strings behind r */
+} rem_copy;
+
+typedef struct rem_list {
+	rem_copy *v;
+	size_t n;
+	const char *only_action[2];     /* keep these actions (NULL: all) */
+} rem_list;
+
+static void
+rem_list_free(rem_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		for (size_t k = 0; k < 13; k++)
+			free(l->v[i].s[k]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static const char *
+dup_into(char **slot, const char *s)
+{
+	*slot = s ? gr_strdup(s) : NULL;
+	return *slot;
+}
+
+static int
+collect_rem(void *aux, const gr_state_rem *r)
+{
+	rem_list *l = aux;
+	rem_copy *c, *nv;
+
+	if (l->only_action[0] && !(r->action &&
+	    (strcmp(r->action, l->only_action[0]) == 0 ||
+	     (l->only_action[1] && strcmp(r->action, l->only_action[1]) == 0))))
+		return 0;
+	if (l->n >= LIFE_MAX_ROWS ||
+	    !(nv = realloc(l->v, (l->n + 1) * sizeof *nv)))
+		return 1;
+	l->v = nv;
+	c = &l->v[l->n++];
+	memset(c, 0, sizeof *c);
+	c->r = *r;
+	c->r.uid = dup_into(&c->s[0], r->uid);
+	c->r.message_id = dup_into(&c->s[1], r->message_id);
+	c->r.thread = dup_into(&c->s[2], r->thread);
+	c->r.action = dup_into(&c->s[3], r->action);
+	c->r.relpath = dup_into(&c->s[4], r->relpath);
+	c->r.tzid = dup_into(&c->s[5], r->tzid);
+	c->r.summary = dup_into(&c->s[6], r->summary);
+	c->r.description = dup_into(&c->s[7], r->description);
+	c->r.etag = dup_into(&c->s[8], r->etag);
+	c->r.href = dup_into(&c->s[9], r->href);
+	c->r.peer = dup_into(&c->s[10], r->peer);
+	return 0;
+}
+
+typedef struct thread_copy {
+	gr_state_thread t;
+	char *s[7];
+} thread_copy;
+
+typedef struct thread_list {
+	thread_copy *v;
+	size_t n;
+} thread_list;
+
+static void
+thread_list_free(thread_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		for (size_t k = 0; k < 7; k++)
+			free(l->v[i].s[k]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int
+collect_thread(void *aux, const gr_state_thread *t)
+{
+	thread_list *l = aux;
+	thread_copy *c, *nv;
+
+	if (l->n >= LIFE_MAX_ROWS ||
+	    !(nv = realloc(l->v, (l->n + 1) * sizeof *nv)))
+		return 1;
+	l->v = nv;
+	c = &l->v[l->n++];
+	memset(c, 0, sizeof *c);
+	c->t = *t;
+	c->t.thread = dup_into(&c->s[0], t->thread);
+	c->t.cls = dup_into(&c->s[1], t->cls);
+	c->t.subject = dup_into(&c->s[2], t->subject);
+	c->t.peer_name = dup_into(&c->s[3], t->peer_name);
+	c->t.peer_addr = dup_into(&c->s[4], t->peer_addr);
+	c->t.owner_msgid = dup_into(&c->s[5], t->owner_msgid);
+	return 0;
+}
+
+/* --- reminders ------------------------------------------------------------ */
+
+static void
+to_reminder(const gr_state_rem *r, gr_reminder *out)
+{
+	memset(out, 0, sizeof *out);
+	out->uid = r->uid;
+	out->sequence = r->sequence;
+	out->status = r->done ? GR_REM_DONE : GR_REM_PENDING;
+	out->as_todo = r->as_todo;
+	out->due = r->due;
+	out->duration_min = r->duration_min;
+	out->alarm_min = r->alarm_min;
+	out->tzid = r->tzid;
+	out->summary = r->summary;
+	out->description = r->description;
+	out->message_id = r->message_id;
+	out->dtstamp = r->stamp;
+}
+
+static gr_status
+out_path(const gr_life *lf, const char *rel, char *buf, size_t len,
+         gr_error *err)
+{
+	int n = snprintf(buf, len, "%s/%s", lf->out_dir, rel);
+
+	if (n < 0 || (size_t)n >= len || strstr(rel, ".."))
+		return gr_error_set(err, GR_E_INTERNAL, "refusing output path %s",
+		                    rel);
+	return GR_OK;
+}
+
+/* Close one reminder: same UID, SEQUENCE + 1, CANCELLED/COMPLETED, new
+ * DTSTAMP; the file first, then the state. */
+static gr_status
+close_reminder(gr_life *lf, gr_state_rem *r, gr_error *err)
+{
+	gr_reminder rem;
+	char path[PATH_MAX], hash[65], *ics = NULL;
+	gr_status st;
+
+	r->sequence++;
+	r->done = 1;
+	r->stamp = lf->now;
+	r->changed = lf->now;
+	to_reminder(r, &rem);
+	st = gr_calendar_render(&rem, &ics, err);
+	if (st == GR_OK)
+		st = out_path(lf, r->relpath, path, sizeof path, err);
+	if (st == GR_OK)
+		st = gr_write_atomic(path, ics, strlen(ics), err);
+	if (st == GR_OK) {
+		gr_sha256_hex(ics, strlen(ics), hash);
+		st = gr_state_record_output(lf->state, r->message_id, "reminder",
+		                            r->action, r->relpath, r->uid,
+		                            r->sequence, r->due, hash, err);
+	}
+	if (st == GR_OK)
+		st = gr_state_rem_put(lf->state, r, err);
+	free(ics);
+	return st;
+}
+
+/* Close the pending reminders of thread with action a1 or a2 whose person
+ * is in to (when to is not NULL). */
+static gr_status
+close_thread(gr_life *lf, const char *thread, const char *a1, const char *a2,
+             const gr_addrlist *const *to, size_t nto, long *count,
+             gr_error *err)
+{
+	rem_list l = { NULL, 0, { a1, a2 } };
+	gr_status st;
+
+	st = gr_state_rem_each(lf->state, thread, 1, 0, collect_rem, &l, err);
+	for (size_t i = 0; st == GR_OK && i < l.n; i++) {
+		int match = !to || !l.v[i].r.peer;
+
+		for (size_t k = 0; to && !match && k < nto; k++)
+			for (size_t j = 0; j < to[k]->n && !match; j++)
+				match = gr_strcaseeq(to[k]->v[j].addr, l.v[i].r.peer);
+		if (!match)
+			continue;
+		st = close_reminder(lf, &l.v[i].r, err);
+		if (st == GR_OK)
+			(*count)++;
+	}
+	rem_list_free(&l);
+	return st;
+}
+
+static gr_status
+record_reminders(gr_life *lf, const char *thread, const gr_plan *pl,
+                 const char *message_id, gr_error *err)
+{
+	gr_status st = GR_OK;
+
+	for (size_t i = 0; st == GR_OK && pl && i < pl->n; i++) {
+		const gr_output *o = &pl->v[i];
+		gr_state_rem r;
+
+		if (o->kind != GR_OUT_REMINDER)
+			continue;
+		memset(&r, 0, sizeof r);
+		r.uid = o->uid;
+		r.message_id = message_id;
+		r.thread = thread;
+		r.action = o->action;
+		r.relpath = o->relpath;
+		r.sequence = o->sequence;
+		r.as_todo = o->as_todo;
+		r.duration_min = o->duration_min;
+		r.alarm_min = o->alarm_min;
+		r.due = o->due;
+		r.stamp = lf->now;
+		r.changed = lf->now;
+		r.tzid = o->tzid;
+		r.summary = o->rem_summary;
+		r.description = o->rem_description;
+		r.peer = o->peer;
+		st = gr_state_rem_put(lf->state, &r, err);
+	}
+	return st;
+}
+
+/* --- threads -------------------------------------------------------------- */
+
+/* The thread row of id into *tl (n 0 or 1). */
+static gr_status
+thread_get(gr_life *lf, const char *id, thread_list *tl, gr_error *err)
+{
+	memset(tl, 0, sizeof *tl);
+	return gr_state_thread_each(lf->state, id, collect_thread, tl, err);
+}
+
+gr_status
+gr_life_owner_message(gr_life *lf, const gr_message *m, gr_error *err)
+{
+	const gr_addrlist *to[2] = { &m->to, &m->cc };
+	time_t at = msg_time(lf, m);
+	char *thread = NULL;
+	thread_list tl;
+	gr_state_thread t;
+	gr_status st = GR_OK;
+
+	st = gr_state_replied_add(lf->state, m->in_reply_to, at, err);
+	for (size_t i = 0; st == GR_OK && i < m->references.n; i++)
+		st = gr_state_replied_add(lf->state, m->references.v[i], at, err);
+	for (int k = 0; st == GR_OK && k < 2; k++)
+		for (size_t i = 0; st == GR_OK && i < to[k]->n; i++)
+			st = gr_state_referral_thank(lf->state, to[k]->v[i].addr, at,
+			                             err);
+	if (st == GR_OK)
+		st = thread_of(lf, m, &thread, err);
+	if (st != GR_OK || !thread)
+		return st;
+	st = gr_state_thread_link(lf->state, m->message_id, thread, 1, at, err);
+	if (st == GR_OK)
+		st = thread_get(lf, thread, &tl, err);
+	if (st != GR_OK) {
+		free(thread);
+		return st;
+	}
+	memset(&t, 0, sizeof t);
+	if (tl.n)
+		t = tl.v[0].t;
+	t.thread = thread;
+	if (!t.subject)
+		t.subject = m->subject;
+	if (at >= t.last_out && m->message_id) {
+		t.last_out = at;
+		t.owner_msgid = m->message_id;
+		for (size_t i = 0; i < m->to.n; i++)
+			if (m->to.v[i].addr &&
+			    !gr_rules_is_owner(lf->rules, m->to.v[i].addr)) {
+				t.peer_addr = m->to.v[i].addr;
+				t.peer_name = m->to.v[i].name;
+				break;
+			}
+	}
+	st = gr_state_thread_put(lf->state, &t, err);
+	if (st == GR_OK)
+		st = close_thread(lf, thread, "reply", "followup", to, 2,
+		                  &lf->closed, err);
+	thread_list_free(&tl);
+	free(thread);
+	return st;
+}
+
+static gr_status
+record_referral(gr_life *lf, const gr_message *m, const gr_verdict *v,
+                const gr_plan *pl, time_t at, gr_error *err)
+{
+	const gr_addr *ra = gr_message_reply_addr(m);
+	gr_state_referral r;
+	int drafts = 0;
+
+	memset(&r, 0, sizeof r);
+	r.at = at;
+	r.message_id = m->message_id;
+	r.subject = m->subject;
+	r.service = v->service ? v->service->label : NULL;
+	if (v->cls == GR_CLASS_REFERRAL_INTRO && v->introducer.addr) {
+		r.kind = "received";
+		r.introducer_name = v->introducer.name;
+		r.introducer_addr = v->introducer.addr;
+		if (v->new_contact.addr) {
+			r.contact_name = v->new_contact.name;
+			r.contact_addr = v->new_contact.addr;
+		} else if (ra && ra->addr &&
+		           !gr_strcaseeq(ra->addr, v->introducer.addr)) {
+			r.contact_name = ra->name;
+			r.contact_addr = ra->addr;
+		}
+		return gr_state_referral_add(lf->state, &r, err);
+	}
+	for (size_t i = 0; pl && i < pl->n; i++)
+		drafts += pl->v[i].kind == GR_OUT_DRAFT;
+	if (v->cls == GR_CLASS_OUT_OF_SCOPE && v->partner &&
+	    v->partner->email && drafts) {
+		r.kind = "given";
+		r.contact_name = ra ? ra->name : NULL;
+		r.contact_addr = ra ? ra->addr : NULL;
+		r.partner_name = v->partner->name;
+		r.partner_addr = v->partner->email;
+		return gr_state_referral_add(lf->state, &r, err);
+	}
+	return GR_OK;
+}
+
+gr_status
+gr_life_incoming(gr_life *lf, const gr_message *m, const gr_verdict *v,
+                 const gr_plan *pl, gr_error *err)
+{
+	const gr_addr *ra = gr_message_reply_addr(m);
+	time_t at = msg_time(lf, m);
+	char *thread = NULL;
+	thread_list tl = { 0 };
+	gr_state_thread t;
+	gr_status st;
+
+	st = thread_of(lf, m, &thread, err);
+	if (st == GR_OK && thread)
+		st = gr_state_thread_link(lf->state, m->message_id, thread, 0, at,
+		                          err);
+	if (st == GR_OK && thread)
+		st = thread_get(lf, thread, &tl, err);
+	if (st == GR_OK && thread) {
+		memset(&t, 0, sizeof t);
+		if (tl.n)
+			t = tl.v[0].t;
+		t.thread = thread;
+		if (!t.cls) {   /* the first message from the other side */
+			t.cls = gr_class_name(v->cls);
+			t.subject = m->subject;
+		}
+		if (!t.peer_addr && ra && ra->addr) {
+			t.peer_addr = ra->addr;
+			t.peer_name = ra->name ? ra->name : m->from.name;
+		}
+		if (at > t.last_in)
+			t.last_in = at;
+		st = gr_state_thread_put(lf->state, &t, err);
+	}
+	/* The other side wrote back: a pending nudge is no longer needed. */
+	if (st == GR_OK && thread)
+		st = close_thread(lf, thread, "followup", NULL, NULL, 0,
+		                  &lf->withdrawn, err);
+	if (st == GR_OK)
+		st = record_reminders(lf, thread, pl, m->message_id, err);
+	if (st == GR_OK)
+		st = record_referral(lf, m, v, pl, at, err);
+	thread_list_free(&tl);
+	free(thread);
+	return st;
+}
+
+/* --- follow-ups ----------------------------------------------------------- */
+
+static int
+followup_class(const char *cls)
+{
+	return cls && (strcmp(cls, "inquiry") == 0 ||
+	               strcmp(cls, "referral_intro") == 0);
+}
+
+static gr_status
+write_plan(gr_life *lf, const gr_plan *pl, gr_error *err)
+{
+	char path[PATH_MAX];
+	gr_status st = GR_OK;
+
+	for (size_t i = 0; st == GR_OK && i < pl->n; i++) {
+		st = out_path(lf, pl->v[i].relpath, path, sizeof path, err);
+		if (st == GR_OK)
+			st = gr_write_atomic(path, pl->v[i].content, pl->v[i].len,
+			                     err);
+	}
+	return st;
+}
+
+static gr_status
+record_followup(gr_life *lf, gr_state_thread *t, const gr_plan *pl,
+                gr_error *err)
+{
+	gr_status st = gr_state_begin(lf->state, err);
+
+	for (size_t i = 0; st == GR_OK && i < pl->n; i++) {
+		const gr_output *o = &pl->v[i];
+		char hash[65];
+
+		gr_sha256_hex(o->content, o->len, hash);
+		st = gr_state_record_output(lf->state, t->owner_msgid,
+		                            o->kind == GR_OUT_REMINDER ?
+		                            "reminder" : "draft", o->action,
+		                            o->relpath, o->uid, o->sequence, o->due,
+		                            hash, err);
+	}
+	if (st == GR_OK)
+		st = record_reminders(lf, t->thread, pl, t->owner_msgid, err);
+	if (st == GR_OK) {
+		t->followups++;
+		st = gr_state_thread_put(lf->state, t, err);
+	}
+	if (st == GR_OK)
+		st = gr_state_commit(lf->state, err);
+	if (st != GR_OK)
+		gr_state_rollback(lf->state);
+	return st;
+}
+
+static int
+seq_of(void *aux, const char *uid)
+{
+	return gr_state_sequence_of(aux, uid);
+}
+
+gr_status
+gr_life_tick(gr_life *lf, FILE *fp, gr_error *err)
+{
+	const gr_profile *prof = gr_rules_profile(lf->rules);
+	thread_list tl = { 0 };
+	gr_due after;
+	int max;
+	gr_status st;
+
+	gr_policy_followup(lf->policy, &after, &max);
+	if (max <= 0)
+		return GR_OK;
+	st = gr_state_thread_each(lf->state, NULL, collect_thread, &tl, err);
+	for (size_t i = 0; st == GR_OK && i < tl.n; i++) {
+		gr_state_thread *t = &tl.v[i].t;
+		gr_plan_ctx ctx = { lf->now, seq_of, lf->state, NULL };
+		gr_followup f;
+		gr_plan pl = { 0 };
+		time_t due;
+
+		if (!followup_class(t->cls) || !t->owner_msgid || !t->peer_addr ||
+		    t->last_out <= t->last_in || t->followups >= max)
+			continue;
+		st = gr_due_compute(prof, &after, t->last_out, &due, err);
+		if (st != GR_OK || due > lf->now)
+			continue;
+		memset(&f, 0, sizeof f);
+		f.peer_name = t->peer_name;
+		f.peer_addr = t->peer_addr;
+		f.subject = t->subject;
+		f.owner_msgid = t->owner_msgid;
+		f.thread = t->thread;
+		f.last_out = t->last_out;
+		st = gr_actions_followup(lf->policy, lf->rules, &f, &ctx, &pl, err);
+		if (st == GR_OK)
+			st = write_plan(lf, &pl, err);
+		if (st == GR_OK)
+			st = record_followup(lf, t, &pl, err);
+		if (st == GR_OK) {
+			lf->followups++;
+			if (fp)
+				fprintf(fp, "%-14s %s: %s\n", "followup", t->peer_addr,
+				        t->subject ? t->subject : "");
+			for (size_t k = 0; fp && k < pl.n; k++)
+				fprintf(fp, "    %s\n", pl.v[k].summary);
+		}
+		gr_plan_free(&pl);
+	}
+	thread_list_free(&tl);
+	return st;
+}
+
+/* --- the combined feed ---------------------------------------------------- */
+
+gr_status
+gr_life_write_feed(gr_life *lf, gr_error *err)
+{
+	rem_list l = { NULL, 0, { NULL, NULL } };
+	const gr_reminder **vp = NULL;
+	gr_reminder *v = NULL;
+	char path[PATH_MAX], *ics = NULL;
+	time_t since = lf->now - (time_t)gr_policy_keep_done(lf->policy) * 86400;
+	gr_status st;
+
+	st = gr_state_rem_each(lf->state, NULL, 0, since, collect_rem, &l, err);
+	if (st == GR_OK && l.n) {
+		v = calloc(l.n, sizeof *v);
+		vp = calloc(l.n, sizeof *vp);
+		if (!v || !vp)
+			st = gr_error_set(err, GR_E_NOMEM, "feed: out of memory");
+	}
+	for (size_t i = 0; st == GR_OK && i < l.n; i++) {
+		to_reminder(&l.v[i].r, &v[i]);
+		vp[i] = &v[i];
+	}
+	if (st == GR_OK)
+		st = gr_calendar_render_feed(vp, l.n, &ics, err);
+	if (st == GR_OK)
+		st = out_path(lf, "gravity.ics", path, sizeof path, err);
+	if (st == GR_OK)
+		st = gr_write_atomic(path, ics, strlen(ics), err);
+	free(ics);
+	free(v);
+	free(vp);
+	rem_list_free(&l);
+	return st;
+}

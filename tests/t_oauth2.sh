@@ -1,0 +1,82 @@
+#!/bin/bash
+# OAuth2 for IMAP: "gravity poll" trades a refresh token for an access token
+# at an HTTPS token endpoint (RFC 6749 section 6) and logs in with
+# AUTHENTICATE XOAUTH2; the endpoint and a tiny IMAPS server are
+# tests/oauth2_server.py on 127.0.0.1 with the test's own CA.  No secret
+# may appear in any output.
+. "${top_srcdir:-.}/tests/lib.sh"
+. "$top_srcdir/tests/dovecot.sh"
+PY=$(command -v /usr/bin/python3 || command -v python3)
+if [ -z "$PY" ] || ! command -v openssl >/dev/null 2>&1; then
+	plan 1; skip "OAuth2" "python3 or openssl not installed"
+	done_testing
+fi
+mktmp
+D="$T/pki"
+SPID=
+trap '[ -n "$SPID" ] && kill "$SPID" 2>/dev/null; rm -rf "$T"' EXIT
+plan 12
+dv_setup "$D" >/dev/null 2>&1 || { echo "Bail out! no certificates"; exit 1; }
+REFRESH='1//refresh-secret-xyz'
+CSECRET='client-secret-abc'
+ACCESS='ya29.access-token-for-test-7f3a'
+"$PY" "$top_srcdir/tests/oauth2_server.py" "$T" "$D/server.crt" "$D/server.key" \
+	gravity-test-client "$CSECRET" "$REFRESH" 2>"$T/server.err" &
+SPID=$!
+for _i in $(seq 1 50); do [ -s "$T/ports" ] && break; sleep 0.1; done
+read -r HP IP < "$T/ports" || { echo "Bail out! oauth2_server.py did not start"; cat "$T/server.err"; exit 1; }
+
+conf() {  # conf REFRESH-CMD-VALUE [TOKEN-URL]
+	cat > "$T/config" <<EOC
+rules-dir $top_srcdir/contrib/demo/rules
+out-dir $T/out
+state $T/state.db
+account o
+	source imaps://test@127.0.0.1:$IP/INBOX
+	cafile $D/ca.crt
+	oauth2-token-url ${2:-https://127.0.0.1:$HP/token}
+	oauth2-client-id gravity-test-client
+	oauth2-client-secret-env GR_TEST_CSECRET
+	oauth2-refresh-token-cmd "printf '$1\\\\n'"
+	oauth2-cafile $D/ca.crt
+	timeout 5
+EOC
+}
+gpoll() {
+	GR_TEST_CSECRET=$CSECRET "$GRAVITY" poll --config "$T/config" -v "$@" >"$T/out.txt" 2>"$T/err.txt"
+	RC=$?
+}
+nosecret() { ! grep -q -e "$REFRESH" -e "$CSECRET" -e "$ACCESS" -e refresh-secret "$T/out.txt" "$T/err.txt"; }
+
+conf "$REFRESH"
+gpoll
+check "a poll with the refresh-token flow exits 0" 0 "$RC"
+diag "$(cat "$T/out.txt" "$T/err.txt")"
+ok "the token endpoint got a refresh_token grant for the client" \
+	grep -q "('client_id', \['gravity-test-client'\]).*('grant_type', \['refresh_token'\]).*('refresh_token', \['$REFRESH'\])" "$T/token.log"
+ok "with the client secret" grep -q "('client_secret', \['$CSECRET'\])" "$T/token.log"
+check "the IMAP login was AUTHENTICATE XOAUTH2 with the access token" \
+	"user=test^Aauth=Bearer $ACCESS^A^A" "$(tail -n 1 "$T/xoauth2.log" 2>/dev/null)"
+ok "no secret in any output" nosecret
+
+conf 'revoked-refresh-9'
+gpoll
+check "a refused refresh token: EX_NOPERM" 77 "$RC"
+ok "one line with the endpoint's error code" sh -c "grep -q invalid_grant '$T/err.txt' && [ \$(wc -l < '$T/err.txt') -eq 1 ]"
+ok "and no secret" sh -c "! grep -q -e revoked-refresh -e '$CSECRET' '$T/err.txt' '$T/out.txt'"
+check "no login was tried" 1 "$(wc -l < "$T/xoauth2.log")"
+
+free=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+conf "$REFRESH" "https://127.0.0.1:$free/token"
+gpoll
+check "token endpoint unreachable: EX_TEMPFAIL, one line" "75 1" "$RC $(wc -l < "$T/err.txt")"
+
+conf "$REFRESH" "http://127.0.0.1:$HP/token"
+gpoll
+ok "a plain http:// token endpoint is refused" sh -c "[ $RC -ne 0 ] && grep -q 'https:// URL is required' '$T/err.txt'"
+
+sed -i '/oauth2-client-id/d' "$T/config"
+gpoll
+ok "an incomplete OAuth2 account is a config error naming the file" \
+	sh -c "[ $RC -ne 0 ] && grep -q '$T/config.*oauth2-client-id' '$T/err.txt'"
+done_testing
