@@ -357,8 +357,7 @@ poll_prepare(struct poll_run *pr, gr_error *err)
 		if (n < 0 || (size_t)n >= sizeof path)
 			return gr_error_set(err, GR_E_IO, "%s: path too long",
 			                    o->out_dir);
-		if ((st = gr_mkdirs(path, err)) != GR_OK ||
-		    (st = gr_clean_tmp(path, err)) != GR_OK)
+		if ((st = gr_mkdirs(path, err)) != GR_OK)
 			return st;
 	}
 	snprintf(path, sizeof path, "%s", o->state_path);
@@ -371,7 +370,20 @@ poll_prepare(struct poll_run *pr, gr_error *err)
 	pr->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (pr->log_fd < 0)
 		return gr_error_set(err, GR_E_IO, "%s: %s", path, strerror(errno));
-	return gr_state_open(o->state_path, &pr->state, err);
+	if ((st = gr_state_open(o->state_path, &pr->state, err)) != GR_OK)
+		return st;
+	/* Only now, holding the state lock: temporary files left by a killed
+	 * poll, never those of a poll still running. */
+	for (int i = 0; i < 3; i++) {
+		int n = i < 2 ? snprintf(path, sizeof path, "%s/%s", o->out_dir,
+		                         sub[i]) :
+		                snprintf(path, sizeof path, "%s", o->out_dir);
+
+		if (n > 0 && (size_t)n < sizeof path &&
+		    (st = gr_clean_tmp(path, err)) != GR_OK)
+			return st;
+	}
+	return GR_OK;
 }
 
 static void

@@ -17,7 +17,7 @@ command -v clang >/dev/null || { echo "fuzz: clang is needed (apt-get install cl
 pc() { pkg-config --cflags --libs libcurl libetpan libical libcjson sqlite3 libpcre2-8 gnutls; }
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -I$top/include -I$top/src"
 util="status buf util conf fileio"
-srcs() { for m in "$@"; do printf '%s/src/%s.c ' "$top" "$m"; done; }
+srcs() { for m in "$@"; do [ -f "$top/src/$m.c" ] && printf '%s/src/%s.c ' "$top" "$m"; done; }
 harnesses=${*:-"message msgpack rules template imap config"}
 total=0
 failed=0
