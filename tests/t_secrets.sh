@@ -11,15 +11,18 @@
 if ! dv_have || ! command -v sqlite3 >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; then
 	echo "1..0 # SKIP dovecot, openssl, sqlite3 or python3 not installed"; exit 0
 fi
+[ -d /dev/shm ] && [ -w /dev/shm ] && TMPDIR=/dev/shm
 mktmp
 chmod 755 "$T"
+# /usr/bin/python3 first: a version-manager shim can cost a second a call.
+PY=$(command -v /usr/bin/python3 || command -v python3)
 D="$T/dv"
 trap 'dv_stop "$D"; rm -rf "$T"' EXIT
 plan 12
 PW="Gr4v-T3st-Zq9xW-s3cr3t"
 dv_setup "$D" || { echo "Bail out! dv_setup failed"; exit 1; }
 echo "test:{PLAIN}$PW" > "$D/passwd"
-python3 "$top_srcdir/tests/crashmail.py" "$T/mail" 600
+python3 "$top_srcdir/tests/crashmail.py" "$T/mail" 400
 for f in "$T"/mail/new/*; do dv_msg "$D" "$(basename "$f")" "" "$f"; done
 read -r PORT SPORT < <(dv_start "$D") || { echo "Bail out! dovecot did not start"; exit 1; }
 printf '%s\n' "$PW" > "$T/pw"; chmod 600 "$T/pw"
@@ -47,14 +50,16 @@ for i in $(seq 1 100); do
 		done
 		fds=$(for fd in /proc/$w/fd/*; do readlink "$fd"; done 2>/dev/null | sed 's/socket:.*/socket/' | sort | uniq -c | tr -s ' ' | tr '\n' ';')
 		case $fds in " 3 /dev/null; 1 socket;") ;; *) fdbad="$fds" ;; esac
-		python3 - "$w" "$PW" <<'PY' || wmem="worker $w memory holds the password"
+		scan() {  # scan PID STRING: 1 if STRING is in PID's memory, 2 unreadable
+		$PY - "$1" "$2" <<'PY'
+
 import re, sys
 pid, pw = sys.argv[1], sys.argv[2].encode()
 try:
     maps = open("/proc/%s/maps" % pid).read().splitlines()
     mem = open("/proc/%s/mem" % pid, "rb", 0)
 except OSError:
-    sys.exit(0)
+    sys.exit(2)
 for line in maps:
     a, b = (int(x, 16) for x in line.split()[0].split("-"))
     if "r" not in line.split()[1]:
@@ -66,6 +71,14 @@ for line in maps:
     if pw in chunk:
         sys.exit(1)
 PY
+		}
+		kill -STOP "$w"         # hold it still while its memory is read
+		scan "$w" "$PW"; r1=$?
+		# control: the scan does find what the worker does hold (its argv)
+		scan "$w" "$T/config"; r2=$?
+		kill -CONT "$w"
+		[ $r1 -eq 0 ] || wmem="worker $w memory: password found or unreadable ($r1)"
+		[ $r2 -eq 1 ] || wmem="$wmem (control: the scan of worker $w memory did not find its argv: $r2)"
 		break 2
 	done
 	sleep 0.05
