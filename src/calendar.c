@@ -24,41 +24,6 @@
 #define CAL_MAX_OUT     (64u << 20)
 #define CAL_MAX_ZONES   16
 
-/* Copy s with C0 controls (but '\n' when keep_nl; tabs become blanks),
- * DEL and invalid UTF-8 bytes removed, at most max bytes. */
-static char *
-clean_text(const char *s, int keep_nl, size_t max)
-{
-	size_t n = s ? strlen(s) : 0, o = 0;
-	char *out = malloc(n + 1);
-
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n && o < max;) {
-		unsigned char c = (unsigned char)s[i];
-		size_t k = 1;
-
-		if (c >= 0x80) {
-			while (k < 4 && i + k < n &&
-			       ((unsigned char)s[i + k] & 0xC0) == 0x80)
-				k++;
-			if (gr_utf8_valid(s + i, k) && o + k <= max) {
-				memcpy(out + o, s + i, k);
-				o += k;
-			}
-			i += k;
-			continue;
-		}
-		if (c == '\t' || (c == '\n' && !keep_nl))
-			out[o++] = ' ';
-		else if (c == '\n' || (c >= 0x20 && c != 0x7f))
-			out[o++] = (char)c;
-		i++;
-	}
-	out[o] = '\0';
-	return out;
-}
-
 /* RFC 3986 percent-encoding of everything but unreserved and "@". */
 static gr_status
 pct_encode(gr_buf *b, const char *s)
@@ -102,7 +67,7 @@ static char *
 make_description(const gr_reminder *r, const char *mid)
 {
 	gr_buf b;
-	char *d = clean_text(r->description, 1, CAL_MAX_TEXT);
+	char *d = gr_text_clean(r->description, GR_NL_KEEP, CAL_MAX_TEXT);
 	gr_status st;
 	size_t n;
 
@@ -223,8 +188,8 @@ make_component(const gr_reminder *r, icalcomponent **out, gr_error *err)
 	if (!tz)
 		return gr_error_set(err, GR_E_CONFIG, "reminder %s: unknown time "
 		                    "zone \"%s\"", r->uid ? r->uid : "?", r->tzid);
-	uid = clean_text(r->uid, 0, 255);
-	summary = clean_text(r->summary, 0, 1024);
+	uid = gr_text_clean(r->uid, GR_NL_BLANK, 255);
+	summary = gr_text_clean(r->summary, GR_NL_BLANK, 1024);
 	desc = make_description(r, mid);
 	if (mid && *mid)
 		url = make_mid_url(mid);

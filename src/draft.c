@@ -7,7 +7,7 @@
  * soft line breaks at 76), RFC 2047 (encoded-words "Q" for non-ASCII
  * subjects and display names), RFC 5536-style Re: handling of subjects.
  *
- * Every header value goes through hdr_clean(): CR, LF, NUL and the other
+ * Every header value goes through gr_text_clean(): CR, LF, NUL and the other
  * control characters are dropped, so no value can start a header of its own.
  */
 #include <stdio.h>
@@ -26,39 +26,6 @@
 
 static const char hexd[] = "0123456789ABCDEF";
 
-/* Header value without control characters or invalid UTF-8. */
-static char *
-hdr_clean(const char *s, size_t max)
-{
-	size_t n = s ? strlen(s) : 0, o = 0;
-	char *out = malloc(n + 1);
-
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n && o < max;) {
-		unsigned char c = (unsigned char)s[i];
-		size_t k = 1;
-
-		if (c >= 0x80) {
-			while (k < 4 && i + k < n &&
-			       ((unsigned char)s[i + k] & 0xC0) == 0x80)
-				k++;
-			if (gr_utf8_valid(s + i, k) && o + k <= max) {
-				memcpy(out + o, s + i, k);
-				o += k;
-			}
-			i += k;
-			continue;
-		}
-		if (c == '\t')
-			out[o++] = ' ';
-		else if (c >= 0x20 && c != 0x7f)
-			out[o++] = (char)c;
-		i++;
-	}
-	out[o] = '\0';
-	return out;
-}
 
 static int
 is_ascii(const char *s)
@@ -267,7 +234,7 @@ add_mailbox(hdr *h, const gr_addr *a, int last, const char *field,
 		return gr_error_set(err, GR_E_PARSE, "draft %s: invalid address "
 		                    "\"%.100s\"", field, a->addr ? a->addr : "");
 	if (a->name && *a->name) {
-		name = hdr_clean(a->name, DRAFT_MAX_NAME);
+		name = gr_text_clean(a->name, GR_NL_DROP, DRAFT_MAX_NAME);
 		if (!name)
 			return GR_E_NOMEM;
 		if (*gr_str_trim(name))
@@ -303,7 +270,7 @@ add_addrs(gr_buf *b, const char *field, const gr_addr *v, size_t n,
 static char *
 clean_id(const char *id)
 {
-	char *s = hdr_clean(id, 250);
+	char *s = gr_text_clean(id, GR_NL_DROP, 250);
 	size_t o = 0;
 
 	if (!s)
@@ -452,7 +419,7 @@ add_headers(gr_buf *b, const gr_draft *d, gr_error *err)
 		st = add_addrs(b, "Bcc", d->bcc.v, d->bcc.n, err);
 	if (st != GR_OK)
 		return st;
-	subj = hdr_clean(d->subject ? d->subject : "", 2000);
+	subj = gr_text_clean(d->subject ? d->subject : "", GR_NL_DROP, 2000);
 	if (!subj)
 		return GR_E_NOMEM;
 	hdr_start(&h, b, "Subject");
@@ -544,7 +511,7 @@ gr_reply_subject(const char *subject)
 	char *clean, *rest, *out;
 	size_t n;
 
-	clean = hdr_clean(subject ? subject : "", 2000);
+	clean = gr_text_clean(subject ? subject : "", GR_NL_DROP, 2000);
 	if (!clean)
 		return NULL;
 	rest = gr_str_trim(clean);

@@ -139,6 +139,39 @@ gr_utf8_valid(const char *str, size_t n)
 	return 1;
 }
 
+char *
+gr_text_clean(const char *s, int nl, size_t max)
+{
+	size_t n = s ? strlen(s) : 0, o = 0;
+	char *out = malloc(n + 1);
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n && o < max;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t k = 1;
+
+		if (c >= 0x80) {
+			while (k < 4 && i + k < n &&
+			       ((unsigned char)s[i + k] & 0xC0) == 0x80)
+				k++;
+			if (gr_utf8_valid(s + i, k) && o + k <= max) {
+				memcpy(out + o, s + i, k);
+				o += k;
+			}
+			i += k;
+			continue;
+		}
+		if (c == '\t' || (c == '\n' && nl == GR_NL_BLANK))
+			out[o++] = ' ';
+		else if ((c == '\n' && nl == GR_NL_KEEP) || (c >= 0x20 && c != 0x7f))
+			out[o++] = (char)c;
+		i++;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 void
 gr_sha256_hex(const void *data, size_t len, char out[65])
 {

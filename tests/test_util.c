@@ -67,6 +67,29 @@ test_utf8_and_case(void **state)
 }
 
 static void
+test_text_clean(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = gr_text_clean("a\r\nb\tc\x7f\xff\xc3\xa9", GR_NL_DROP, 100);
+	assert_string_equal(s, "ab c\xc3\xa9");
+	free(s);
+	s = gr_text_clean("a\nb", GR_NL_BLANK, 100);
+	assert_string_equal(s, "a b");
+	free(s);
+	s = gr_text_clean("a\nb", GR_NL_KEEP, 100);
+	assert_string_equal(s, "a\nb");
+	free(s);
+	s = gr_text_clean("ab\xc3\xa9", GR_NL_KEEP, 3);  /* never half a char */
+	assert_string_equal(s, "ab");
+	free(s);
+	s = gr_text_clean(NULL, GR_NL_KEEP, 3);
+	assert_string_equal(s, "");
+	free(s);
+}
+
+static void
 test_sha256(void **state)
 {
 	char hex[65];
@@ -164,6 +187,7 @@ main(void)
 		cmocka_unit_test(test_buf_bounded),
 		cmocka_unit_test(test_utf8_and_case),
 		cmocka_unit_test(test_sha256),
+		cmocka_unit_test(test_text_clean),
 		cmocka_unit_test(test_conf_lines_and_tokens),
 		cmocka_unit_test(test_atomic_write),
 		cmocka_unit_test(test_safe_name),

@@ -27,6 +27,14 @@ char *gr_str_trim(char *s);
 /* 1 if [s, s+n) is valid UTF-8. */
 int gr_utf8_valid(const char *s, size_t n);
 
+/* What gr_text_clean does with a line feed. */
+enum { GR_NL_DROP = 0, GR_NL_BLANK, GR_NL_KEEP };
+
+/* Copy s without C0 controls, DEL and invalid UTF-8 (tabs become blanks;
+ * '\n' as nl says), at most max bytes, never cutting a character.
+ * NULL s gives "".  Caller frees; NULL on allocation failure. */
+char *gr_text_clean(const char *s, int nl, size_t max);
+
 /* SHA-256 of data as 64 lowercase hex digits plus NUL. */
 void gr_sha256_hex(const void *data, size_t len, char out[65]);
 
