@@ -35,6 +35,21 @@ const char *gr_default_rules_dir(void);
 int gr_cli_load(const char *user_dir, int want_policy, gr_rules **rules,
                 gr_policy **policy);
 
+/* What classify, explain and eval share: the parser worker, the rules
+ * and (when asked for) the actions policy.  All owned by the session. */
+struct gr_cli_session {
+	gr_rules *rules;
+	gr_policy *policy;
+	gr_parser *parser;
+};
+
+/* Start the parser worker, then load the rules (and the policy when
+ * want_policy).  Returns EX_OK or a sysexits code; on failure nothing is
+ * left to close. */
+int gr_cli_open(const char *user_dir, int want_policy,
+                struct gr_cli_session *s);
+void gr_cli_close(struct gr_cli_session *s);
+
 /* Print --version. */
 void gr_print_version(void);
 

@@ -52,6 +52,35 @@ gr_cli_load(const char *user_dir, int want_policy, gr_rules **rules,
 }
 
 int
+gr_cli_open(const char *user_dir, int want_policy, struct gr_cli_session *s)
+{
+	gr_parse_limits lim;
+	gr_error err;
+	int rc;
+
+	memset(s, 0, sizeof *s);
+	gr_parse_limits_default(&lim);
+	if (gr_parser_start(&lim, &s->parser, &err) != GR_OK) {
+		gr_warnx("%s", err.msg);
+		return EX_OSERR;
+	}
+	rc = gr_cli_load(user_dir, want_policy, &s->rules,
+	                 want_policy ? &s->policy : NULL);
+	if (rc != EX_OK)
+		gr_cli_close(s);
+	return rc;
+}
+
+void
+gr_cli_close(struct gr_cli_session *s)
+{
+	gr_policy_free(s->policy);
+	gr_rules_free(s->rules);
+	gr_parser_stop(s->parser);
+	memset(s, 0, sizeof *s);
+}
+
+int
 gr_cli_classify_path(const gr_rules *r, gr_parser *parser, const char *path,
                      gr_each_fn fn, void *aux)
 {
@@ -185,12 +214,9 @@ gr_cmd_classify(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct classify_aux a = { 0 };
+	struct gr_cli_session cs;
 	const char *rules_dir = NULL;
-	gr_rules *r;
-	gr_parser *parser;
-	gr_parse_limits lim;
-	gr_error err;
-	int c, rc = EX_OK;
+	int c, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "r:jhV", opts, NULL)) != -1) {
@@ -206,20 +232,15 @@ gr_cmd_classify(int argc, char **argv)
 		classify_usage(stderr);
 		return EX_USAGE;
 	}
-	gr_parse_limits_default(&lim);
-	if (gr_parser_start(&lim, &parser, &err) != GR_OK) {
-		gr_warnx("%s", err.msg);
-		return EX_OSERR;
-	}
-	rc = gr_cli_load(rules_dir, 0, &r, NULL);
+	rc = gr_cli_open(rules_dir, 0, &cs);
 	for (int i = optind; rc == EX_OK && i < argc; i++) {
-		int prc = gr_cli_classify_path(r, parser, argv[i], classify_one, &a);
+		int prc = gr_cli_classify_path(cs.rules, cs.parser, argv[i],
+		                               classify_one, &a);
 
 		if (prc != EX_OK)
 			rc = prc;
 	}
-	gr_rules_free(r);
-	gr_parser_stop(parser);
+	gr_cli_close(&cs);
 	if (rc == EX_OK && a.failed)
 		gr_warnx("%ld of %ld messages could not be classified",
 		         a.failed, a.n);
@@ -384,12 +405,8 @@ gr_cmd_explain(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct explain_aux a = { 0 };
+	struct gr_cli_session cs;
 	const char *rules_dir = NULL;
-	gr_rules *r;
-	gr_policy *pol;
-	gr_parser *parser;
-	gr_parse_limits lim;
-	gr_error err;
 	int c, rc;
 
 	optind = 1;
@@ -406,20 +423,14 @@ gr_cmd_explain(int argc, char **argv)
 		explain_usage(stderr);
 		return EX_USAGE;
 	}
-	gr_parse_limits_default(&lim);
-	if (gr_parser_start(&lim, &parser, &err) != GR_OK) {
-		gr_warnx("%s", err.msg);
-		return EX_OSERR;
-	}
-	rc = gr_cli_load(rules_dir, 1, &r, &pol);
-	a.rules = r;
-	a.policy = pol;
+	rc = gr_cli_open(rules_dir, 1, &cs);
+	a.rules = cs.rules;
+	a.policy = cs.policy;
 	for (int i = optind; rc == EX_OK && i < argc; i++)
-		rc = gr_cli_classify_path(r, parser, argv[i], explain_one, &a);
+		rc = gr_cli_classify_path(cs.rules, cs.parser, argv[i], explain_one,
+		                          &a);
 	if (rc == EX_OK)
 		rc = a.rc;
-	gr_policy_free(pol);
-	gr_rules_free(r);
-	gr_parser_stop(parser);
+	gr_cli_close(&cs);
 	return rc;
 }

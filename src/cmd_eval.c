@@ -181,11 +181,8 @@ gr_cmd_eval(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct gr_cli_session cs;
 	const char *rules_dir = NULL;
-	gr_rules *r;
-	gr_parser *parser;
-	gr_parse_limits lim;
-	gr_error err;
 	int c, rc;
 
 	optind = 1;
@@ -201,15 +198,9 @@ gr_cmd_eval(int argc, char **argv)
 		eval_usage(stderr);
 		return EX_USAGE;
 	}
-	gr_parse_limits_default(&lim);
-	if (gr_parser_start(&lim, &parser, &err) != GR_OK) {
-		gr_warnx("%s", err.msg);
-		return EX_OSERR;
-	}
-	rc = gr_cli_load(rules_dir, 0, &r, NULL);
+	rc = gr_cli_open(rules_dir, 0, &cs);
 	if (rc == EX_OK)
-		rc = eval_labels(r, parser, argv[optind]);
-	gr_rules_free(r);
-	gr_parser_stop(parser);
+		rc = eval_labels(cs.rules, cs.parser, argv[optind]);
+	gr_cli_close(&cs);
 	return rc;
 }

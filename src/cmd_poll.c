@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "gravity/caldav.h"
 #include "gravity/config.h"
 #include "gravity/imap.h"
 #include "gravity/poll.h"
@@ -20,7 +21,8 @@ poll_usage(FILE *fp)
 	    "usage: gravity poll [--config FILE] [--account NAME] [--source URI]\n"
 	    "                    [--rules DIR] [--out DIR] [--state FILE] [--dry-run]\n"
 	    "                    [--cafile FILE] [--insecure] [--passcmd CMD]\n"
-	    "                    [--password-env VAR] [--append-drafts] [-v|-q]\n"
+	    "                    [--password-env VAR] [--append-drafts]\n"
+	    "                    [--caldav URL] [-v|-q]\n"
 	    "Read what is new in the source, classify it, write reminders to\n"
 	    "OUT/reminders/*.ics and drafts to OUT/drafts/*.eml, append one JSON\n"
 	    "line per message to OUT/log.jsonl, and print a short summary.\n"
@@ -29,7 +31,8 @@ poll_usage(FILE *fp)
 	    "Without --source, the config file ($XDG_CONFIG_HOME/gravity/config)\n"
 	    "names the account; 'gravity init' writes a starter one.  IMAP\n"
 	    "passwords come from --passcmd, --password-env or ~/.netrc, never\n"
-	    "from the command line.\n"
+	    "from the command line.  --caldav (or 'caldav' in the config) also\n"
+	    "PUTs each new or changed reminder to that CalDAV collection.\n"
 	    "Defaults: OUT is $XDG_DATA_HOME/gravity, STATE is\n"
 	    "$XDG_STATE_HOME/gravity/state.db.  Nothing is ever sent.\n");
 }
@@ -87,6 +90,8 @@ load_config(const char *path, const char *account, gr_config **cfg,
 		o->source = a->source;
 		o->imap = &a->imap;
 	}
+	if (a->caldav.url)
+		o->caldav = &a->caldav;
 	if (!*rules_dir)
 		*rules_dir = (*cfg)->rules_dir;
 	if (!o->out_dir)
@@ -114,6 +119,7 @@ gr_cmd_poll(int argc, char **argv)
 		{ "append-drafts", no_argument, NULL, 'D' },
 		{ "passcmd", required_argument, NULL, 'P' },
 		{ "password-env", required_argument, NULL, 'E' },
+		{ "caldav", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -130,6 +136,8 @@ gr_cmd_poll(int argc, char **argv)
 	gr_error err;
 	gr_status st;
 	struct gr_imap_opts acct;
+	gr_caldav_opts dav;
+	const char *dav_url = NULL;
 	int c, quiet = 0, rc, append = 0;
 
 	gr_imap_opts_init(&imap);
@@ -152,6 +160,7 @@ gr_cmd_poll(int argc, char **argv)
 		case 'D': append = 1; imap.append_drafts = 1; break;
 		case 'P': imap.cred = GR_CRED_PASSCMD; imap.cred_arg = optarg; break;
 		case 'E': imap.cred = GR_CRED_ENV; imap.cred_arg = optarg; break;
+		case 'W': dav_url = optarg; break;
 		case 'h': poll_usage(stdout); return EX_OK;
 		case 'V': gr_print_version(); return EX_OK;
 		default: poll_usage(stderr); return EX_USAGE;
@@ -174,6 +183,14 @@ gr_cmd_poll(int argc, char **argv)
 		acct = *o.imap;         /* the account's, with drafts on */
 		acct.append_drafts = 1;
 		o.imap = &acct;
+	}
+	if (dav_url) {            /* the account's login, this collection */
+		if (o.caldav)
+			dav = *o.caldav;
+		else
+			gr_caldav_opts_init(&dav);
+		dav.url = dav_url;
+		o.caldav = &dav;
 	}
 	if (!o.out_dir)
 		o.out_dir = xdg_path("XDG_DATA_HOME", ".local/share", "gravity",

@@ -20,7 +20,8 @@ enum akey {
 	K_SOURCE, K_USER, K_FOLDERS, K_SENT, K_PASSCMD, K_PASSENV, K_NETRC,
 	K_TOKENCMD, K_CAFILE, K_INSECURE, K_TIMEOUT, K_CTIMEOUT, K_BATCH,
 	K_TEXTCAP, K_APPEND, K_DRAFTS, K_O2URL, K_O2ID, K_O2SECCMD, K_O2SECENV,
-	K_O2REFCMD, K_O2REFENV, K_O2CAFILE, K_NONE
+	K_O2REFCMD, K_O2REFENV, K_O2CAFILE, K_DAV, K_DAVUSER, K_DAVPASSCMD,
+	K_DAVPASSENV, K_DAVCAFILE, K_DAVDELETE, K_NONE
 };
 
 static const char *const akeys[] = {
@@ -38,6 +39,9 @@ static const char *const akeys[] = {
 	[K_O2REFCMD] = "oauth2-refresh-token-cmd",
 	[K_O2REFENV] = "oauth2-refresh-token-env",
 	[K_O2CAFILE] = "oauth2-cafile",
+	[K_DAV] = "caldav", [K_DAVUSER] = "caldav-user",
+	[K_DAVPASSCMD] = "caldav-passcmd", [K_DAVPASSENV] = "caldav-password-env",
+	[K_DAVCAFILE] = "caldav-cafile", [K_DAVDELETE] = "caldav-delete",
 };
 
 typedef struct loader {
@@ -87,6 +91,10 @@ account_free(gr_account *a)
 	free(a->o2_secret);
 	free(a->o2_refresh);
 	free(a->o2_cafile);
+	free(a->dav_url);
+	free(a->dav_user);
+	free(a->dav_cred_arg);
+	free(a->dav_cafile);
 	gr_strv_free(&a->folders);
 }
 
@@ -116,7 +124,7 @@ new_account(gr_config *c, const char *name)
 	c->accounts = na;
 	a = &c->accounts[c->naccounts];
 	memset(a, 0, sizeof *a);
-	gr_imap_opts_init(&a->imap);
+	gr_imap_opts_init(&a->imap);   /* a->caldav: zero is "off" */
 	a->name = gr_strdup(name);
 	if (!a->name)
 		return NULL;
@@ -273,6 +281,19 @@ account_key(loader *l, gr_account *a, enum akey k)
 		                                             : GR_CRED_ENV;
 		return oauth2_key(l, a, &a->o2_refresh, v, 0);
 	case K_CAFILE:   return set_str(&a->cafile, v, 1);
+	case K_DAV:      return set_str(&a->dav_url, v, 0);
+	case K_DAVUSER:  return set_str(&a->dav_user, v, 0);
+	case K_DAVCAFILE: return set_str(&a->dav_cafile, v, 1);
+	case K_DAVDELETE: return parse_bool(l, &a->caldav.delete_cancelled);
+	case K_DAVPASSCMD:
+	case K_DAVPASSENV:
+		if (a->caldav.cred != GR_CRED_NONE) {
+			gr_conf_error(l->conf, l->d, l->t->v[0].col, "account '%s' "
+			              "already has a CalDAV password source", a->name);
+			return 0;
+		}
+		a->caldav.cred = k == K_DAVPASSCMD ? GR_CRED_PASSCMD : GR_CRED_ENV;
+		return set_str(&a->dav_cred_arg, v, 0);
 	case K_PASSCMD:  return set_cred(l, a, GR_CRED_PASSCMD, v);
 	case K_PASSENV:  return set_cred(l, a, GR_CRED_ENV, v);
 	case K_TOKENCMD: return set_cred(l, a, GR_CRED_TOKENCMD, v);
@@ -401,6 +422,14 @@ finish(loader *l)
 			gr_diag_add(l->d, l->c->path, 0, 0, "account '%s': OAuth2 "
 			            "needs oauth2-token-url, oauth2-client-id and "
 			            "oauth2-refresh-token-cmd (or -env)", a->name);
+		a->caldav.url = a->dav_url;
+		a->caldav.user = a->dav_user;
+		a->caldav.cred_arg = a->dav_cred_arg;
+		a->caldav.cafile = a->dav_cafile;
+		if ((a->dav_user || a->caldav.cred != GR_CRED_NONE ||
+		     a->dav_cafile) && !a->dav_url)
+			gr_diag_add(l->d, l->c->path, 0, 0, "account '%s': caldav-* "
+			            "keys need 'caldav URL'", a->name);
 		a->imap.folders = (const char *const *)a->folders.v;
 		a->imap.nfolders = a->folders.n;
 		if (!a->source)
@@ -591,7 +620,15 @@ static const char starter[] =
 "\t# Also store each draft in the server's Drafts folder (flag \\Draft),\n"
 "\t# once: the only change gravity ever makes to a mailbox.\n"
 "\tappend-drafts no\n"
-"\t#drafts-folder Drafts\n";
+"\t#drafts-folder Drafts\n"
+"\n"
+"\t# Opt-in: also PUT every reminder to a CalDAV calendar collection\n"
+"\t# (cancelled ones are updated, or deleted with caldav-delete yes).\n"
+"\t#caldav https://dav.example.com/you/gravity/\n"
+"\t#caldav-user you\n"
+"\t#caldav-passcmd \"pass show dav/you\"\n"
+"\t#caldav-cafile ~/.config/gravity/dav-ca.pem\n"
+"\t#caldav-delete no\n";
 
 gr_status
 gr_config_write_starter(const char *path, gr_error *err)

@@ -22,6 +22,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "gravity/caldav.h"
 #include "gravity/classify.h"
 #include "gravity/fileio.h"
 #include "gravity/lifecycle.h"
@@ -408,11 +409,33 @@ poll_summary(const gr_poll_opts *o, const gr_poll_stats *s)
 	if (s->withdrawn)
 		fprintf(o->summary, "; %ld follow-up%s withdrawn", s->withdrawn,
 		        s->withdrawn == 1 ? "" : "s");
+	if (s->pushed)
+		fprintf(o->summary, "; %ld pushed to CalDAV", s->pushed);
 	if (s->skipped)
 		fprintf(o->summary, "; %ld already seen", s->skipped);
 	if (s->failed)
 		fprintf(o->summary, "; %ld failed (see log)", s->failed);
 	fprintf(o->summary, "\n");
+}
+
+/* After the local work is written and recorded: a failed push is one line
+ * on stderr, never a failed poll; what was not pushed stays pending in the
+ * state for the next poll. */
+static void
+push_caldav(struct poll_run *pr)
+{
+	gr_caldav_stats cs;
+	gr_error e;
+
+	if (!pr->o->caldav || !pr->o->caldav->url)
+		return;
+	if (gr_caldav_push(pr->o->caldav, pr->state, pr->o->out_dir, &cs, &e) !=
+	    GR_OK)
+		fprintf(stderr, "gravity: %s; %ld reminder%s not pushed, will "
+		        "retry next poll\n", e.msg, cs.failed,
+		        cs.failed == 1 ? "" : "s");
+	pr->stats->pushed = cs.pushed + cs.deleted;
+	pr->stats->push_failed = cs.failed;
 }
 
 gr_status
@@ -479,6 +502,8 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 		st = gr_life_tick(&pr.life, o->summary, err);
 	if (st == GR_OK && pr.state)
 		st = gr_life_write_feed(&pr.life, err);
+	if (st == GR_OK && pr.state)
+		push_caldav(&pr);
 	stats->closed = pr.life.closed;
 	stats->followups = pr.life.followups;
 	stats->withdrawn = pr.life.withdrawn;

@@ -19,6 +19,8 @@
  *             changed, tzid, summary, description, etag, href, peer)
  *             everything needed to render a reminder again (the feed,
  *             cancellations) and its CalDAV ETag and URL
+ * Version 3 adds reminders.push_seq: the SEQUENCE last pushed to CalDAV
+ *             (-1: never); push_seq < sequence means a push is pending
  *   thread_msgs(message_id PRIMARY KEY, thread, from_owner, at)
  *   threads(thread PRIMARY KEY, cls, subject, peer_name, peer_addr,
  *           owner_msgid, last_in, last_out, followups)
@@ -134,6 +136,8 @@ static const char *const migrations[] = {
 	" partner_name TEXT, partner_addr TEXT,"
 	" service TEXT, subject TEXT,"
 	" thanked INTEGER NOT NULL DEFAULT 0, thanked_at INTEGER);",
+	/* 2 -> 3: the SEQUENCE last pushed to CalDAV (-1: never). */
+	"ALTER TABLE reminders ADD COLUMN push_seq INTEGER NOT NULL DEFAULT -1;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -661,8 +665,14 @@ gr_state_rem_put(gr_state *st, const gr_state_rem *r, gr_error *err)
 	sqlite3_stmt *s = prep(st, "INSERT OR REPLACE INTO reminders(uid, "
 	    "message_id, thread, action, relpath, sequence, done, as_todo, "
 	    "duration, alarm, due, stamp, changed, tzid, summary, description, "
-	    "etag, href, peer) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-	    "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)", err);
+	    "etag, href, peer, push_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	    "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+	    /* A re-recorded reminder keeps its CalDAV ETag, URL and pushed
+	     * SEQUENCE unless the caller gives new ones. */
+	    "coalesce(?17, (SELECT etag FROM reminders WHERE uid = ?1)), "
+	    "coalesce(?18, (SELECT href FROM reminders WHERE uid = ?1)), ?19, "
+	    "coalesce((SELECT push_seq FROM reminders WHERE uid = ?1), -1))",
+	    err);
 
 	if (!s)
 		return GR_E_STATE;
@@ -700,7 +710,7 @@ gr_state_rem_each(gr_state *st, const char *thread, int pending_only,
 {
 	sqlite3_stmt *s = prep(st, "SELECT uid, message_id, thread, action, "
 	    "relpath, sequence, done, as_todo, duration, alarm, due, stamp, "
-	    "changed, tzid, summary, description, etag, href, peer "
+	    "changed, tzid, summary, description, etag, href, peer, push_seq "
 	    "FROM reminders "
 	    "WHERE (?1 IS NULL OR thread = ?1) AND (done = 0 OR "
 	    "(?2 = 0 AND changed >= ?3)) ORDER BY due, uid", err);
@@ -733,6 +743,7 @@ gr_state_rem_each(gr_state *st, const char *thread, int pending_only,
 		r.etag = col_text(s, 16);
 		r.href = col_text(s, 17);
 		r.peer = col_text(s, 18);
+		r.push_seq = sqlite3_column_int(s, 19);
 		if (fn(aux, &r) != 0)
 			break;
 	}
@@ -743,6 +754,22 @@ gr_state_rem_each(gr_state *st, const char *thread, int pending_only,
 	}
 	sqlite3_finalize(s);
 	return GR_OK;
+}
+
+gr_status
+gr_state_rem_pushed(gr_state *st, const char *uid, int push_seq,
+                    const char *etag, const char *href, gr_error *err)
+{
+	sqlite3_stmt *s = prep(st, "UPDATE reminders SET push_seq = ?2, "
+	    "etag = ?3, href = ?4 WHERE uid = ?1", err);
+
+	if (!s)
+		return GR_E_STATE;
+	bind_text(s, 1, uid);
+	sqlite3_bind_int(s, 2, push_seq);
+	bind_text(s, 3, etag);
+	bind_text(s, 4, href);
+	return run_write(st, s, "recording a CalDAV push", err);
 }
 
 gr_status

@@ -13,6 +13,7 @@
 #include "gravity/actions.h"
 
 struct gr_imap_opts;
+struct gr_caldav_opts;
 
 typedef struct gr_poll_opts {
 	const char *source;     /* source URI */
@@ -25,6 +26,7 @@ typedef struct gr_poll_opts {
 	FILE *summary;          /* human summary goes here (stdout) */
 	const struct gr_imap_opts *imap; /* foreign; IMAP settings or NULL */
 	time_t now;             /* the current time (0: time(NULL)); tests set it */
+	const struct gr_caldav_opts *caldav; /* foreign; CalDAV push or NULL */
 } gr_poll_opts;
 
 typedef struct gr_poll_stats {
@@ -38,6 +40,8 @@ typedef struct gr_poll_stats {
 	long closed;            /* reminders closed: the owner answered */
 	long followups;         /* follow-ups made (the other side went quiet) */
 	long withdrawn;         /* follow-ups withdrawn (they wrote back) */
+	long pushed;            /* CalDAV resources created, updated, deleted */
+	long push_failed;       /* CalDAV pushes left for the next poll */
 } gr_poll_stats;
 
 /* Run one poll.  Per-message problems are logged and counted, never fatal;

@@ -94,11 +94,19 @@ typedef struct gr_state_rem {
 	const char *tzid, *summary, *description;
 	const char *etag, *href;        /* CalDAV; NULL when not pushed */
 	const char *peer;       /* address of the person it is about */
+	int push_seq;           /* SEQUENCE last pushed to CalDAV, -1: never
+	                         * (read only: gr_state_rem_put keeps it) */
 } gr_state_rem;
 typedef int (*gr_state_rem_fn)(void *aux, const gr_state_rem *r);
 
-/* Insert or replace the reminder r->uid. */
+/* Insert or replace the reminder r->uid.  NULL etag/href keep the stored
+ * ones; the pushed SEQUENCE is always kept. */
 gr_status gr_state_rem_put(gr_state *st, const gr_state_rem *r, gr_error *err);
+/* CalDAV: uid was pushed at SEQUENCE push_seq; its ETag and URL now (NULL
+ * clears: a deleted resource, or a server that sent no ETag). */
+gr_status gr_state_rem_pushed(gr_state *st, const char *uid, int push_seq,
+                              const char *etag, const char *href,
+                              gr_error *err);
 /* Reminders of thread (NULL: all), due order: pending ones, and unless
  * pending_only the done ones changed at or after done_since. */
 gr_status gr_state_rem_each(gr_state *st, const char *thread, int pending_only,
