@@ -78,8 +78,9 @@ dir_of(const char *path, char *dir, size_t dirlen)
 	dir[n] = '\0';
 }
 
-gr_status
-gr_write_atomic(const char *path, const void *data, size_t len, gr_error *err)
+static gr_status
+write_atomic(const char *path, const void *data, size_t len, int sync,
+             gr_error *err)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
 	int fd, dfd, n;
@@ -93,7 +94,7 @@ gr_write_atomic(const char *path, const void *data, size_t len, gr_error *err)
 	if (fd < 0)
 		return gr_error_set(err, GR_E_IO, "%s: %s", tmp, strerror(errno));
 	st = write_all(fd, data, len, tmp, err);
-	if (st == GR_OK && fsync(fd) != 0)
+	if (st == GR_OK && sync && fsync(fd) != 0)
 		st = gr_error_set(err, GR_E_IO, "%s: fsync: %s", tmp,
 		                  strerror(errno));
 	if (close(fd) != 0 && st == GR_OK)
@@ -106,6 +107,8 @@ gr_write_atomic(const char *path, const void *data, size_t len, gr_error *err)
 		(void)unlink(tmp);
 		return st;
 	}
+	if (!sync)
+		return GR_OK;
 	dir_of(path, dir, sizeof dir);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
@@ -114,6 +117,34 @@ gr_write_atomic(const char *path, const void *data, size_t len, gr_error *err)
 			                  strerror(errno));
 		close(dfd);
 	}
+	return st;
+}
+
+gr_status
+gr_write_atomic(const char *path, const void *data, size_t len, gr_error *err)
+{
+	return write_atomic(path, data, len, 1, err);
+}
+
+gr_status
+gr_write_atomic_nosync(const char *path, const void *data, size_t len,
+                       gr_error *err)
+{
+	return write_atomic(path, data, len, 0, err);
+}
+
+gr_status
+gr_sync_fs(const char *dir, gr_error *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	gr_status st = GR_OK;
+
+	if (fd < 0)
+		return gr_error_set(err, GR_E_IO, "%s: %s", dir, strerror(errno));
+	if (syncfs(fd) != 0)
+		st = gr_error_set(err, GR_E_IO, "%s: sync: %s", dir,
+		                  strerror(errno));
+	close(fd);
 	return st;
 }
 

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "gravity/buf.h"
 #include "gravity/bhours.h"
 #include "gravity/calendar.h"
 #include "gravity/fileio.h"
@@ -561,9 +563,48 @@ gr_life_tick(gr_life *lf, FILE *fp, gr_error *err)
 
 /* --- the combined feed ---------------------------------------------------- */
 
+/*
+ * The feed is rewritten only when what it would hold changed: a signature
+ * of every row (uid, sequence, status, change time) is kept beside it.
+ * Rendering thousands of reminders with libical is most of the cost of a
+ * poll that finds nothing new, so an unchanged feed is left as it is.
+ */
+#define FEED_SIG ".gravity.ics.sig"
+
+static int
+feed_unchanged(const gr_life *lf, const rem_list *l, char sig[65])
+{
+	gr_buf b;
+	char path[PATH_MAX], *old = NULL;
+	struct stat sb;
+	int same = 0;
+
+	gr_buf_init(&b, (size_t)1 << 26);
+	for (size_t i = 0; i < l->n; i++)
+		if (gr_buf_printf(&b, "%s|%d|%d|%lld\n", l->v[i].r.uid,
+		                  l->v[i].r.sequence, l->v[i].r.done,
+		                  (long long)l->v[i].r.changed) != GR_OK) {
+			gr_buf_free(&b);
+			memset(sig, '0', 64);
+			sig[64] = '\0';
+			return 0;       /* too large to sign: always rewrite */
+		}
+	gr_sha256_hex(b.data ? b.data : "", b.len, sig);
+	gr_buf_free(&b);
+	if (out_path(lf, "gravity.ics", path, sizeof path, NULL) != GR_OK ||
+	    stat(path, &sb) != 0)
+		return 0;
+	if (out_path(lf, FEED_SIG, path, sizeof path, NULL) == GR_OK &&
+	    gr_read_file(path, 128, &old, NULL, NULL) == GR_OK)
+		same = strcmp(old, sig) == 0;
+	free(old);
+	return same;
+}
+
 gr_status
 gr_life_write_feed(gr_life *lf, gr_error *err)
 {
+	char sig[65];
 	rem_list l = { NULL, 0, { NULL, NULL } };
 	const gr_reminder **vp = NULL;
 	gr_reminder *v = NULL;
@@ -572,6 +613,10 @@ gr_life_write_feed(gr_life *lf, gr_error *err)
 	gr_status st;
 
 	st = gr_state_rem_each(lf->state, NULL, 0, since, collect_rem, &l, err);
+	if (st == GR_OK && feed_unchanged(lf, &l, sig)) {
+		rem_list_free(&l);
+		return GR_OK;
+	}
 	if (st == GR_OK && l.n) {
 		v = calloc(l.n, sizeof *v);
 		vp = calloc(l.n, sizeof *vp);
@@ -588,6 +633,11 @@ gr_life_write_feed(gr_life *lf, gr_error *err)
 		st = out_path(lf, "gravity.ics", path, sizeof path, err);
 	if (st == GR_OK)
 		st = gr_write_atomic(path, ics, strlen(ics), err);
+	/* The signature last: a crash before it only means one more rewrite. */
+	if (st == GR_OK)
+		st = out_path(lf, FEED_SIG, path, sizeof path, err);
+	if (st == GR_OK)
+		st = gr_write_atomic(path, sig, strlen(sig), err);
 	free(ics);
 	free(v);
 	free(vp);

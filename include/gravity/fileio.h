@@ -18,6 +18,16 @@ gr_status gr_mkdirs(const char *dir, gr_error *err);
 gr_status gr_write_atomic(const char *path, const void *data, size_t len,
                           gr_error *err);
 
+/* The same without the fsyncs, for a batch that gr_sync_fs() makes
+ * durable before it is recorded.  A crash before that sync can leave an
+ * empty file under the final name; the batch was not recorded, so the next
+ * run writes it again. */
+gr_status gr_write_atomic_nosync(const char *path, const void *data,
+                                 size_t len, gr_error *err);
+
+/* Flush every file of the filesystem holding dir (syncfs(2)). */
+gr_status gr_sync_fs(const char *dir, gr_error *err);
+
 /* Remove stale "*.tmp.*" files left in dir by an interrupted write. */
 gr_status gr_clean_tmp(const char *dir, gr_error *err);
 
