@@ -7,7 +7,7 @@ libcurl4-gnutls-dev libetpan-dev libical-dev libcjson-dev libsqlite3-dev
 libpcre2-dev libgnutls28-dev libcmocka-dev tzdata ca-certificates"
 if [ "${1:-}" = "--test" ]; then
 	pkgs="$pkgs dovecot-imapd openssl sqlite3 python3 clang valgrind time e2fsprogs"
-	pkgs="$pkgs python3-icalendar mutt"
+	pkgs="$pkgs python3-icalendar mutt radicale python3-caldav"
 fi
 missing=""
 for p in $pkgs; do

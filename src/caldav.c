@@ -252,7 +252,7 @@ send_cond(dav *d, const char *method, const char *url, const char *etag,
 		snprintf(cur, sizeof cur, "%s", d->etag);
 		etag = gone ? NULL : cur;
 	}
-	return GR_OK;
+	return gr_error_set(err, GR_E_INTERNAL, "caldav: %s: retry loop", url);
 }
 
 /* The resource URL of uid: the stored one when it is in this collection,
@@ -386,8 +386,15 @@ dav_open(dav *d, const gr_caldav_opts *o, gr_error *err)
 	    o->cred != GR_CRED_ENV)
 		return gr_error_set(err, GR_E_CONFIG, "caldav: the password comes "
 		                    "from caldav-passcmd or caldav-password-env");
-	if ((st = gr_secret_get(&cred, &d->password, err)) != GR_OK)
+	if ((st = gr_secret_get(&cred, &d->password, err)) != GR_OK) {
+		if (err) {
+			char m[sizeof err->msg];
+
+			snprintf(m, sizeof m, "%s", err->msg);
+			gr_error_set(err, st, "caldav: %.900s", m);
+		}
 		return st;
+	}
 	d->h = curl_easy_init();
 	if (!d->h)
 		return gr_error_set(err, GR_E_NOMEM, "caldav: out of memory");

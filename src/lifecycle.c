@@ -569,7 +569,7 @@ gr_life_tick(gr_life *lf, FILE *fp, gr_error *err)
  * Rendering thousands of reminders with libical is most of the cost of a
  * poll that finds nothing new, so an unchanged feed is left as it is.
  */
-#define FEED_SIG ".gravity.ics.sig"
+#define FEED_SIG "gravity.ics.sig"
 
 static int
 feed_unchanged(const gr_life *lf, const rem_list *l, char sig[65])

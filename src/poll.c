@@ -508,6 +508,7 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 	gr_source_opts so = { 0 };
 	gr_parse_limits lim;
 	gr_status st;
+	int src_failed = 0;
 
 	memset(stats, 0, sizeof *stats);
 	gr_buf_init(&pr.log, POLL_LOG_MAX);
@@ -539,6 +540,7 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 		}
 		if (st != GR_OK && !raw.source_id) {
 			*err = serr;        /* the source itself failed */
+			src_failed = 1;
 			break;
 		}
 		stats->seen++;
@@ -560,10 +562,19 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 		if (st == GR_OK && pr.in_batch && ++pr.batch_n >= POLL_BATCH)
 			st = batch_commit(&pr, err);
 	}
-	if (st == GR_OK && pr.state)
-		st = batch_commit(&pr, err);
-	else if (pr.state)
+	if (pr.state && (st == GR_OK || src_failed)) {
+		/* What was processed before the source failed is complete:
+		 * keep it, and report the source's error. */
+		gr_error cerr;
+		gr_status cst = batch_commit(&pr, &cerr);
+
+		if (cst != GR_OK && st == GR_OK) {
+			st = cst;
+			*err = cerr;
+		}
+	} else if (pr.state) {
 		batch_abort(&pr);
+	}
 	gr_source_close(src);
 	gr_parser_stop(pr.parser);
 	/* Time passes even when no mail came: follow-ups, then the feed. */

@@ -149,6 +149,56 @@ test_default_account_and_errors(void **state)
 	gr_diags_free(&d);
 }
 
+/* The opt-in CalDAV keys of an account; their mistakes are diagnosed. */
+static void
+test_caldav_keys(void **state)
+{
+	const char *p = write_tmp("dav",
+	    "account work\n"
+	    "\tsource maildir:/tmp/box\n"
+	    "\tcaldav https://dav.example.com/maya/gravity/\n"
+	    "\tcaldav-user maya\n"
+	    "\tcaldav-password-env GR_DAV_PW\n"
+	    "\tcaldav-cafile ~/ca.pem\n"
+	    "\tcaldav-delete yes\n"
+	    "account home\n"
+	    "\tsource maildir:/tmp/other\n");
+	gr_config *c;
+	gr_diags d = { NULL, 0, 0 };
+	const gr_account *a;
+
+	(void)state;
+	setenv("HOME", "/home/maya", 1);
+	assert_int_equal(gr_config_load(p, &c, &d), GR_OK);
+	a = gr_config_account(c, "work");
+	assert_string_equal(a->caldav.url,
+	                    "https://dav.example.com/maya/gravity/");
+	assert_string_equal(a->caldav.user, "maya");
+	assert_int_equal(a->caldav.cred, GR_CRED_ENV);
+	assert_string_equal(a->caldav.cred_arg, "GR_DAV_PW");
+	assert_string_equal(a->caldav.cafile, "/home/maya/ca.pem");
+	assert_true(a->caldav.delete_cancelled);
+	assert_int_equal(a->imap.cred, GR_CRED_NONE);   /* not the IMAP one */
+	a = gr_config_account(c, "home");
+	assert_null(a->caldav.url);                     /* off by default */
+	assert_false(a->caldav.delete_cancelled);
+	gr_config_free(c);
+	gr_diags_free(&d);
+
+	p = write_tmp("badav",
+	    "account a\n"
+	    "\tsource maildir:/tmp/box\n"
+	    "\tcaldav-passcmd \"pass dav\"\n"
+	    "\tcaldav-password-env X\n"     /* 4: second password source */
+	    "\tcaldav-delete perhaps\n");   /* 5: not a boolean */
+	assert_int_equal(gr_config_load(p, &c, &d), GR_E_CONFIG);
+	assert_int_equal(gr_diags_errors(&d), 3);       /* and no 'caldav' */
+	assert_int_equal(d.v[0].line, 4);
+	assert_int_equal(d.v[1].line, 5);
+	assert_non_null(strstr(d.v[2].msg, "need 'caldav URL'"));
+	gr_diags_free(&d);
+}
+
 static void
 test_default_path_and_starter(void **state)
 {
@@ -240,6 +290,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_config),
 		cmocka_unit_test(test_default_account_and_errors),
+		cmocka_unit_test(test_caldav_keys),
 		cmocka_unit_test(test_default_path_and_starter),
 		cmocka_unit_test(test_secrets),
 	};

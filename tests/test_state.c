@@ -121,6 +121,70 @@ test_sequence_of(void **state)
 	gr_state_close(st);
 }
 
+/* Copy of the one reminder row a test looks at. */
+struct rem_seen {
+	int n, sequence, push_seq;
+	char etag[64], href[64];
+};
+
+static int
+see_rem(void *aux, const gr_state_rem *r)
+{
+	struct rem_seen *rs = aux;
+
+	rs->n++;
+	rs->sequence = r->sequence;
+	rs->push_seq = r->push_seq;
+	snprintf(rs->etag, sizeof rs->etag, "%s", r->etag ? r->etag : "-");
+	snprintf(rs->href, sizeof rs->href, "%s", r->href ? r->href : "-");
+	return 0;
+}
+
+/* CalDAV bookkeeping (schema 3): a new reminder is pending; after a push
+ * it is not; re-recording it keeps the ETag, URL and pushed SEQUENCE, and
+ * a higher SEQUENCE makes it pending again. */
+static void
+test_caldav_push_state(void **state)
+{
+	struct fx *fx = *state;
+	gr_state *st = open_ok(fx->db);
+	gr_state_rem r;
+	struct rem_seen rs;
+	gr_error e;
+
+	memset(&r, 0, sizeof r);
+	r.uid = "u1@gravity";
+	r.relpath = "reminders/u1.ics";
+	r.due = 100;
+	assert_int_equal(gr_state_rem_put(st, &r, &e), GR_OK);
+	memset(&rs, 0, sizeof rs);
+	assert_int_equal(gr_state_rem_each(st, NULL, 0, 0, see_rem, &rs, &e),
+	                 GR_OK);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(rs.push_seq, -1);              /* pending */
+	assert_string_equal(rs.etag, "-");
+	assert_int_equal(gr_state_rem_pushed(st, r.uid, 0, "\"e1\"",
+	                 "https://d/c/u1.ics", &e), GR_OK);
+	r.sequence = 1;
+	r.done = 1;
+	assert_int_equal(gr_state_rem_put(st, &r, &e), GR_OK);
+	memset(&rs, 0, sizeof rs);
+	assert_int_equal(gr_state_rem_each(st, NULL, 0, 0, see_rem, &rs, &e),
+	                 GR_OK);
+	assert_int_equal(rs.sequence, 1);
+	assert_int_equal(rs.push_seq, 0);               /* pending again */
+	assert_string_equal(rs.etag, "\"e1\"");         /* kept for If-Match */
+	assert_string_equal(rs.href, "https://d/c/u1.ics");
+	assert_int_equal(gr_state_rem_pushed(st, r.uid, 1, NULL, NULL, &e),
+	                 GR_OK);                        /* deleted */
+	memset(&rs, 0, sizeof rs);
+	assert_int_equal(gr_state_rem_each(st, NULL, 0, 0, see_rem, &rs, &e),
+	                 GR_OK);
+	assert_int_equal(rs.push_seq, 1);
+	assert_string_equal(rs.etag, "-");
+	gr_state_close(st);
+}
+
 static void
 test_transaction_rollback(void **state)
 {
@@ -366,6 +430,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_record_and_seen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sequence_of, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_caldav_push_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transaction_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modes, setup, teardown),
