@@ -1,17 +1,40 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * parser.c - gr_parser, a persistent worker process that runs
- * gr_message_parse() so a libetpan crash kills the worker, not gravity.
+ * parser.c - gr_parser: gr_message_parse() runs in a worker process so a
+ * libetpan crash kills the worker, not gravity.
  *
- * Protocol over a socketpair (all integers big-endian):
+ * Privilege separation (issue 6, as OpenSMTPD does): gr_parser_start() forks
+ * a small "spawner" before any credential is loaded or connection opened.
+ * Every worker, the first one and every replacement, is forked by the
+ * spawner from its clean image, never by the poller (which may by then be
+ * logged in: a worker forked from it would inherit the password in its heap).
+ * The spawner never parses mail; it holds only its control socket (and
+ * /dev/null on 0-2), runs under the workers' rlimits, reaps the workers, and
+ * exits when the control socket closes.
+ *
+ * Control protocol, over a SOCK_SEQPACKET socketpair (one record per request
+ * or reply, u32 big-endian):
+ *   request:  op ('W' new worker, 'R' reap), pid, grace in ms
+ *   'W' reply: errno (0 ok), worker pid; on success the poller's end of the
+ *             worker's socket rides along as SCM_RIGHTS
+ *   'R' reply: errno (0 ok), raw wait status of pid (the spawner waits up to
+ *             grace ms for it to exit, then SIGKILLs it)
+ *
+ * Worker protocol, over a stream socketpair (integers big-endian):
  *   request:  u64 length, raw message bytes
  *   reply:    u32 status, u64 length, then either the packed message
  *             (status GR_OK, see msgpack.c) or a one-line error message.
  *
  * The worker holds only its socket (and /dev/null on 0-2), runs under
  * rlimits (address space, core dumps, open files) and an alarm per message.
- * The parent bounds every wait; on death or timeout it reaps the worker and
- * starts a new one.
+ * The poller bounds every wait; on death or timeout it has the spawner reap
+ * the worker and start a new one.
+ *
+ * If the spawner dies, it is not restarted: one forked now would carry the
+ * poller's secrets.  gr_parser_parse() then returns GR_E_INTERNAL ("parser
+ * spawner died"), which a poll treats as fatal (stop, keep what is done, the
+ * next poll starts clean) rather than recording every remaining message as
+ * failed.  A worker cannot report GR_E_INTERNAL: it becomes GR_E_PARSE.
  *
  * Test hook: when the environment variable GR_PARSER_CRASH_ON is set at
  * gr_parser_start(), the worker raises SIGSEGV on any message containing
@@ -36,12 +59,16 @@
 
 #include "gravity/message.h"
 #include "gravity/util.h"
+#include "parser.h"
 
 #define WORKER_FD       3
 #define WORKER_AS       ((rlim_t)1 << 30)       /* 1 GiB */
 #define WORKER_NOFILE   32
 #define PARSE_TIMEOUT   10                      /* seconds per message */
 #define REPLY_SLACK     ((uint64_t)16 << 20)
+#define SPAWNER_MAXKIDS 8                       /* workers alive at once */
+#define CTL_TIMEOUT_MS  5000                    /* spawner reply bound */
+#define STOP_GRACE_MS   500
 
 #if defined(__SANITIZE_ADDRESS__)
 #define GR_ASAN 1
@@ -53,8 +80,11 @@
 
 struct gr_parser {
 	gr_parse_limits lim;
+	pid_t spawner;          /* -1 once reaped */
+	int ctl;                /* poller's end of the control socket */
+	int spawner_gone;       /* it died: no worker can be started */
 	pid_t pid;              /* -1 when no worker runs */
-	int fd;                 /* parent's end of the socketpair */
+	int fd;                 /* poller's end of the worker's socket */
 	unsigned timeout;       /* seconds per message */
 	char *crash_marker;     /* test hook, see the banner */
 };
@@ -192,14 +222,18 @@ close_others(void)
 	}
 }
 
+/* Leave this process holding only sock (as WORKER_FD) and /dev/null on
+ * 0-2, dying with its parent, under rlimits. */
 static void
-worker_setup(int sock)
+isolate(int sock, pid_t parent)
 {
 	struct rlimit rl;
 	sigset_t none;
 	int null;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);               /* the parent died before prctl */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (sock != WORKER_FD) {
@@ -288,70 +322,288 @@ worker_one(const gr_parser *p, unsigned timeout)
 }
 
 static void
-worker_main(gr_parser *p, int sock)
+worker_main(gr_parser *p, int sock, pid_t parent)
 {
-	worker_setup(sock);
+	isolate(sock, parent);
 	while (worker_one(p, p->timeout) == 0)
 		;
 	_exit(0);
 }
 
-/* --- the parent ------------------------------------------------------------ */
+/* --- the spawner ----------------------------------------------------------- */
 
-static gr_status
-spawn(gr_parser *p, gr_error *err)
+struct spawner {
+	gr_parser *p;
+	pid_t kids[SPAWNER_MAXKIDS];
+	size_t n;
+};
+
+/* Send a reply record, with fd as SCM_RIGHTS when fd >= 0. */
+static int
+send_rec(int sock, const unsigned char *rec, size_t len, int fd)
 {
-	int sv[2];
-	pid_t pid;
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct iovec iov = { (void *)rec, len };
+	struct msghdr mh = { 0 };
+	ssize_t w;
 
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (fd >= 0) {
+		memset(&cm, 0, sizeof cm);
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = sizeof cm.buf;
+		cm.h.cmsg_level = SOL_SOCKET;
+		cm.h.cmsg_type = SCM_RIGHTS;
+		cm.h.cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(&cm.h), &fd, sizeof fd);
+	}
+	do
+		w = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	return w == (ssize_t)len ? 0 : -1;
+}
+
+/* 'W': fork a worker from this clean image; reply with its pid and the
+ * poller's end of its socket. */
+static int
+spawner_new(struct spawner *sp, int ctl)
+{
+	unsigned char rep[8];
+	int sv[2], r;
+	pid_t pid, self = getpid();
+
+	if (sp->n == SPAWNER_MAXKIDS) {
+		errno = EAGAIN;
+		goto fail;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-		return gr_error_set(err, GR_E_INTERNAL,
-		    "parser worker: socketpair: %s", strerror(errno));
-	pid = fork();
-	if (pid < 0) {
+		goto fail;
+	if ((pid = fork()) < 0) {
+		r = errno;
 		close(sv[0]);
 		close(sv[1]);
-		return gr_error_set(err, GR_E_INTERNAL,
-		    "parser worker: fork: %s", strerror(errno));
+		errno = r;
+		goto fail;
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		worker_main(p, sv[1]);
+		worker_main(sp->p, sv[1], self);        /* closes ctl too */
 	}
 	close(sv[1]);
-	p->pid = pid;
-	p->fd = sv[0];
-	return GR_OK;
+	sp->kids[sp->n++] = pid;
+	be32(rep, 0);
+	be32(rep + 4, (uint32_t)pid);
+	r = send_rec(ctl, rep, sizeof rep, sv[0]);
+	close(sv[0]);
+	return r;
+fail:
+	be32(rep, (uint32_t)(errno ? errno : EIO));
+	be32(rep + 4, 0);
+	return send_rec(ctl, rep, sizeof rep, -1);
 }
 
-/* Kill (unless it already died), reap, and forget the worker.  Returns the
- * wait status. */
+/* Reap pid (one of ours): wait up to grace_ms, then SIGKILL.  Raw status. */
 static int
-reap(gr_parser *p, int grace_ms)
+spawner_wait(pid_t pid, unsigned grace_ms)
 {
 	int status = 0;
 	pid_t r;
 
+	for (unsigned i = 0; i < grace_ms / 10; i++) {
+		r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			return status;
+		if (r < 0 && errno != EINTR)
+			return 0;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	return r == pid ? status : 0;
+}
+
+/* 'R': reap one of our workers and reply with its raw wait status. */
+static int
+spawner_reap(struct spawner *sp, int ctl, pid_t pid, unsigned grace_ms)
+{
+	unsigned char rep[8];
+	size_t i;
+
+	for (i = 0; i < sp->n && sp->kids[i] != pid; i++)
+		;
+	if (pid <= 0 || i == sp->n) {
+		be32(rep, ECHILD);
+		be32(rep + 4, 0);
+		return send_rec(ctl, rep, sizeof rep, -1);
+	}
+	sp->kids[i] = sp->kids[--sp->n];
+	be32(rep, 0);
+	be32(rep + 4, (uint32_t)spawner_wait(pid, grace_ms));
+	return send_rec(ctl, rep, sizeof rep, -1);
+}
+
+static void
+spawner_main(gr_parser *p, int ctl, pid_t parent)
+{
+	struct spawner sp = { p, { 0 }, 0 };
+	unsigned char req[12];
+	ssize_t n;
+	int r = 0;
+
+	isolate(ctl, parent);
+	signal(SIGCHLD, SIG_DFL);       /* workers must stay reapable */
+	while (r == 0) {
+		n = recv(WORKER_FD, req, sizeof req, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof req)
+			break;                  /* EOF: the poller is done */
+		switch (rd32(req)) {
+		case 'W':
+			r = spawner_new(&sp, WORKER_FD);
+			break;
+		case 'R':
+			r = spawner_reap(&sp, WORKER_FD, (pid_t)rd32(req + 4),
+			                 rd32(req + 8));
+			break;
+		default:
+			r = -1;
+		}
+	}
+	/* leave no worker behind: their sockets are closed or unused */
+	for (size_t i = 0; i < sp.n; i++)
+		kill(sp.kids[i], SIGKILL);
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
+	_exit(0);
+}
+
+/* --- the poller ------------------------------------------------------------ */
+
+/* The spawner failed to answer: it is dead or broken.  Never restart it. */
+static gr_status
+spawner_lost(gr_parser *p, gr_error *err)
+{
+	if (p->ctl >= 0)
+		close(p->ctl);
+	p->ctl = -1;
+	p->spawner_gone = 1;
+	return gr_error_set(err, GR_E_INTERNAL, "parser spawner died; "
+	    "stopping (the next run starts a new one)");
+}
+
+/* One control request; the reply in rep, a passed descriptor (or -1) in
+ * *fd when fd is not NULL.  0 ok, -1 the spawner is gone or broken. */
+static int
+ctl_call(gr_parser *p, int op, pid_t pid, unsigned grace_ms,
+         unsigned char rep[8], int *fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+	} cm;
+	unsigned char req[12];
+	struct iovec iov = { rep, 8 };
+	struct msghdr mh = { 0 };
+	struct cmsghdr *c;
+	struct timespec dl;
+	ssize_t n;
+
+	if (fd)
+		*fd = -1;
+	if (p->spawner_gone || p->ctl < 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += (CTL_TIMEOUT_MS + grace_ms) / 1000;
+	be32(req, (uint32_t)op);
+	be32(req + 4, (uint32_t)pid);
+	be32(req + 8, grace_ms);
+	if (write_all(p->ctl, req, sizeof req, &dl) != 0 ||
+	    wait_fd(p->ctl, POLLIN, &dl) != 0)
+		return -1;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = sizeof cm.buf;
+	do
+		n = recvmsg(p->ctl, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	for (c = CMSG_FIRSTHDR(&mh); n >= 0 && c; c = CMSG_NXTHDR(&mh, c)) {
+		size_t k;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (k = 0; CMSG_LEN((k + 1) * sizeof(int)) <= c->cmsg_len; k++) {
+			int got;
+
+			memcpy(&got, CMSG_DATA(c) + k * sizeof(int), sizeof got);
+			if (fd && *fd < 0)
+				*fd = got;
+			else
+				close(got);
+		}
+	}
+	if (n != 8 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		if (fd && *fd >= 0)
+			close(*fd);
+		if (fd)
+			*fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Have the spawner start a worker. */
+static gr_status
+spawn(gr_parser *p, gr_error *err)
+{
+	unsigned char rep[8];
+	int fd;
+	uint32_t e;
+
+	if (ctl_call(p, 'W', 0, 0, rep, &fd) != 0)
+		return spawner_lost(p, err);
+	if ((e = rd32(rep)) != 0)
+		return gr_error_set(err, GR_E_INTERNAL,
+		    "parser worker: cannot start: %s", strerror((int)e));
+	if (fd < 0 || rd32(rep + 4) == 0 || rd32(rep + 4) > INT32_MAX) {
+		if (fd >= 0)
+			close(fd);
+		return spawner_lost(p, err);
+	}
+	p->pid = (pid_t)rd32(rep + 4);
+	p->fd = fd;
+	return GR_OK;
+}
+
+/* Close the worker's socket and have the spawner reap it (SIGKILL after
+ * grace_ms; at once on 0).  0 with the raw wait status in *status, -1 when
+ * the spawner is gone. */
+static int
+reap(gr_parser *p, unsigned grace_ms, int *status)
+{
+	unsigned char rep[8];
+	pid_t pid = p->pid;
+
+	*status = 0;
 	if (p->fd >= 0)
 		close(p->fd);
 	p->fd = -1;
-	if (p->pid <= 0)
-		return 0;
-	/* it may be dying already: give it a moment to report why */
-	for (int i = 0; i < grace_ms / 10; i++) {
-		r = waitpid(p->pid, &status, WNOHANG);
-		if (r == p->pid)
-			goto done;
-		if (r < 0 && errno != EINTR)
-			goto done;
-		usleep(10000);
-	}
-	kill(p->pid, SIGKILL);
-	while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
-		;
-done:
 	p->pid = -1;
-	return status;
+	if (pid <= 0)
+		return 0;
+	/* safe by pid: only the spawner reaps it, on our request */
+	if (grace_ms == 0)
+		kill(pid, SIGKILL);
+	if (ctl_call(p, 'R', pid, grace_ms, rep, NULL) != 0 || rd32(rep) != 0)
+		return -1;
+	*status = (int)rd32(rep + 4);
+	return 0;
 }
 
 gr_status
@@ -359,6 +611,8 @@ gr_parser_start(const gr_parse_limits *lim, gr_parser **out, gr_error *err)
 {
 	gr_parser *p = calloc(1, sizeof *p);
 	const char *marker = getenv("GR_PARSER_CRASH_ON");
+	pid_t self = getpid();
+	int sv[2];
 	gr_status st;
 
 	*out = NULL;
@@ -368,31 +622,53 @@ gr_parser_start(const gr_parse_limits *lim, gr_parser **out, gr_error *err)
 		p->lim = *lim;
 	else
 		gr_parse_limits_default(&p->lim);
-	p->pid = -1;
-	p->fd = -1;
+	p->pid = p->spawner = -1;
+	p->fd = p->ctl = -1;
 	p->timeout = PARSE_TIMEOUT;
 	if (marker && *marker && !(p->crash_marker = gr_strdup(marker))) {
 		free(p);
 		return gr_error_set(err, GR_E_NOMEM, "parser worker: out of memory");
 	}
-	st = spawn(p, err);
-	if (st != GR_OK) {
-		free(p->crash_marker);
-		free(p);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+		st = gr_error_set(err, GR_E_INTERNAL,
+		    "parser spawner: socketpair: %s", strerror(errno));
+		goto fail;
+	}
+	if ((p->spawner = fork()) < 0) {
+		st = gr_error_set(err, GR_E_INTERNAL,
+		    "parser spawner: fork: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		goto fail;
+	}
+	if (p->spawner == 0) {
+		close(sv[0]);
+		spawner_main(p, sv[1], self);
+	}
+	close(sv[1]);
+	p->ctl = sv[0];
+	if ((st = spawn(p, err)) != GR_OK) {
+		gr_parser_stop(p);
 		return st;
 	}
 	*out = p;
 	return GR_OK;
+fail:
+	free(p->crash_marker);
+	free(p);
+	return st;
 }
 
 /* The worker failed on this message: find out how, and restart it. */
 static gr_status
 worker_failed(gr_parser *p, int timed_out, gr_error *err)
 {
-	int status = reap(p, timed_out ? 0 : 1000);
+	int status;
 	gr_status st;
 	gr_error e2;
 
+	if (reap(p, timed_out ? 0 : 1000, &status) != 0)
+		return spawner_lost(p, err);
 	if (timed_out || (WIFSIGNALED(status) && (WTERMSIG(status) == SIGALRM ||
 	    WTERMSIG(status) == SIGXCPU)))
 		st = gr_error_set(err, GR_E_LIMIT,
@@ -438,6 +714,8 @@ read_reply(gr_parser *p, const struct timespec *dl, gr_message **out,
 		return worker_failed(p, r == -2, err);
 	}
 	buf[len] = '\0';
+	if (code == GR_E_INTERNAL)
+		code = GR_E_PARSE;      /* only the poller's side says that */
 	if (code != GR_OK) {
 		st = gr_error_set(err, (gr_status)code, "%s",
 		                  len ? buf : gr_status_to_string(code));
@@ -464,7 +742,7 @@ gr_parser_parse(gr_parser *p, const char *raw, size_t len, gr_message **out,
 		    "message of %zu bytes exceeds the %zu-byte limit", len,
 		    p->lim.max_raw);
 	if (p->pid <= 0 && (st = spawn(p, err)) != GR_OK)
-		return st;
+		return st;      /* GR_E_INTERNAL: no worker can be had */
 	clock_gettime(CLOCK_MONOTONIC, &dl);
 	dl.tv_sec += p->timeout + 2;
 	be32(h, (uint32_t)((uint64_t)len >> 32));
@@ -478,10 +756,42 @@ gr_parser_parse(gr_parser *p, const char *raw, size_t len, gr_message **out,
 void
 gr_parser_stop(gr_parser *p)
 {
+	int status;
+	pid_t r;
+
 	if (!p)
 		return;
-	/* closing the socket ends the worker's read loop */
-	reap(p, 500);
+	/* closing its socket ends the worker's read loop */
+	reap(p, STOP_GRACE_MS, &status);
+	/* closing the control socket ends the spawner, which reaps the rest */
+	if (p->ctl >= 0)
+		close(p->ctl);
+	p->ctl = -1;
+	for (int i = 0; p->spawner > 0 && i < STOP_GRACE_MS / 10; i++) {
+		r = waitpid(p->spawner, &status, WNOHANG);
+		if (r == p->spawner || (r < 0 && errno != EINTR))
+			p->spawner = -1;
+		else
+			usleep(10000);
+	}
+	if (p->spawner > 0) {
+		kill(p->spawner, SIGKILL);
+		while (waitpid(p->spawner, &status, 0) < 0 && errno == EINTR)
+			;
+	}
 	free(p->crash_marker);
 	free(p);
+}
+
+/* Test accessors (src/parser.h). */
+pid_t
+gr_parser_worker_pid(const gr_parser *p)
+{
+	return p->pid;
+}
+
+pid_t
+gr_parser_spawner_pid(const gr_parser *p)
+{
+	return p->spawner_gone ? -1 : p->spawner;
 }

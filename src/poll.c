@@ -51,6 +51,7 @@ struct poll_run {
 	int in_batch;           /* a transaction is open */
 	size_t batch_n;         /* messages recorded in it */
 	gr_buf log;             /* log lines waiting for the commit */
+	int parser_gone;        /* the parser spawner died: stop the poll */
 };
 
 enum { REC_PLAIN, REC_INCOMING, REC_OWNER };
@@ -347,6 +348,13 @@ poll_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 		return GR_OK;
 	}
 	st = gr_parser_parse(pr->parser, raw->data, raw->len, &m, &perr);
+	if (st == GR_E_INTERNAL) {
+		/* No worker can be had (src/parser.c): not this message's
+		 * fault, so record nothing; stop, and the next poll retries. */
+		pr->parser_gone = 1;
+		*err = perr;
+		return st;
+	}
 	if (st != GR_OK)
 		return poll_failed(pr, raw, &perr);
 	if (pr->state && m->message_id &&
@@ -562,9 +570,9 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 		if (st == GR_OK && pr.in_batch && ++pr.batch_n >= POLL_BATCH)
 			st = batch_commit(&pr, err);
 	}
-	if (pr.state && (st == GR_OK || src_failed)) {
-		/* What was processed before the source failed is complete:
-		 * keep it, and report the source's error. */
+	if (pr.state && (st == GR_OK || src_failed || pr.parser_gone)) {
+		/* What was processed before the source (or the parser)
+		 * failed is complete: keep it, and report the error. */
 		gr_error cerr;
 		gr_status cst = batch_commit(&pr, &cerr);
 

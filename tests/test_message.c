@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <signal.h>
+#include <unistd.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 
@@ -19,6 +21,7 @@
 #include "gravity/message.h"
 #include "gravity/util.h"
 #include "../src/msgtext.h"
+#include "../src/parser.h"
 
 /* --- helpers ----------------------------------------------------------------- */
 
@@ -620,6 +623,82 @@ test_parser_worker(void **state)
 	assert_true(waitpid(-1, &status, WNOHANG) <= 0);
 }
 
+/* The parent pid of pid, from /proc/PID/stat; -1 when unreadable. */
+static pid_t
+ppid_of(pid_t pid)
+{
+	char path[64], buf[1024], *rp;
+	FILE *f;
+	size_t n;
+	long pp;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* "pid (comm) state ppid ...": comm may hold spaces and parens */
+	if (!(rp = strrchr(buf, ')')) || sscanf(rp + 1, " %*c %ld", &pp) != 1)
+		return -1;
+	return (pid_t)pp;
+}
+
+/* Issue 6: every worker, the replacement after a crash too, is forked by
+ * the spawner (forked before any credential), never by this process; when
+ * the spawner dies no worker is forked from here either. */
+static void
+test_parser_spawner(void **state)
+{
+	gr_parser *p = NULL;
+	gr_message *m = NULL;
+	gr_error err;
+	const char *good = "From: A <a@example.com>\nSubject: hi\n\nhello\n";
+	const char *boom = "From: a@example.com\nSubject: CRASH-ME-NOW\n\nx\n";
+	pid_t sp, w1, w2;
+	int status;
+
+	(void)state;
+	setenv("GR_PARSER_CRASH_ON", "CRASH-ME-NOW", 1);
+	assert_int_equal(gr_parser_start(NULL, &p, &err), GR_OK);
+	unsetenv("GR_PARSER_CRASH_ON");
+	sp = gr_parser_spawner_pid(p);
+	w1 = gr_parser_worker_pid(p);
+	assert_true(sp > 0 && w1 > 0 && sp != w1);
+	assert_int_equal(ppid_of(sp), getpid());
+	assert_int_equal(ppid_of(w1), sp);
+
+	assert_int_equal(gr_parser_parse(p, boom, strlen(boom), &m, &err),
+	                 GR_E_CRASH);
+	assert_non_null(strstr(err.msg, "signal 11"));
+	w2 = gr_parser_worker_pid(p);
+	assert_true(w2 > 0 && w2 != w1);
+	/* the replacement's parent is the spawner, not the (logged-in) poller */
+	assert_int_equal(ppid_of(w2), sp);
+	assert_true(ppid_of(w2) != getpid());
+	assert_int_equal(ppid_of(w1), -1);      /* reaped by the spawner */
+	assert_int_equal(gr_parser_parse(p, good, strlen(good), &m, &err), GR_OK);
+	assert_string_equal(m->subject, "hi");
+	gr_message_free(m);
+	m = NULL;
+
+	/* the spawner dies (its worker with it): a clear error, no restart */
+	kill(sp, SIGKILL);
+	for (int i = 0; i < 200 && ppid_of(w2) != -1; i++)
+		usleep(5000);
+	assert_int_equal(gr_parser_parse(p, good, strlen(good), &m, &err),
+	                 GR_E_INTERNAL);
+	assert_null(m);
+	assert_non_null(strstr(err.msg, "parser spawner died"));
+	assert_int_equal(gr_parser_parse(p, good, strlen(good), &m, &err),
+	                 GR_E_INTERNAL);
+	assert_int_equal(gr_parser_spawner_pid(p), -1);
+	assert_int_equal(gr_parser_worker_pid(p), -1);
+	gr_parser_stop(p);
+	/* no zombie left behind, the dead spawner included */
+	assert_true(waitpid(-1, &status, WNOHANG) <= 0);
+}
+
 static void
 test_corpus(void **state)
 {
@@ -747,6 +826,7 @@ main(void)
 		cmocka_unit_test(test_pack_roundtrip),
 		cmocka_unit_test(test_unpack_garbage),
 		cmocka_unit_test(test_parser_worker),
+		cmocka_unit_test(test_parser_spawner),
 		cmocka_unit_test(test_corpus),
 		cmocka_unit_test(test_maya_examples),
 	};

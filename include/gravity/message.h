@@ -107,9 +107,14 @@ gr_status gr_message_unpack(const char *data, size_t len, gr_message **out,
                             gr_error *err);
 
 /*
- * gr_parser: a parser worker process.  It is forked before any credential
- * is loaded or connection opened, holds none, runs under rlimits, and is
- * restarted when it dies; the message that killed it gets GR_E_CRASH.
+ * gr_parser: parsing in other processes.  gr_parser_start forks a small
+ * "spawner" before any credential is loaded or connection opened; every
+ * parser worker (the first, and each replacement after a crash) is forked
+ * by the spawner from its clean image, so no worker ever holds a secret or
+ * a mailbox connection.  Workers run under rlimits; the message that kills
+ * one gets GR_E_CRASH.  If the spawner itself dies it is not restarted
+ * (one forked later would carry the poller's secrets): gr_parser_parse
+ * then returns GR_E_INTERNAL and the poll stops.
  */
 typedef struct gr_parser gr_parser;
 
