@@ -13,7 +13,17 @@ PY=$(command -v /usr/bin/python3 || command -v python3)
 if [ -z "$PY" ] || ! command -v openssl >/dev/null 2>&1 ||
    ! command -v sqlite3 >/dev/null 2>&1; then
 	plan 1; skip "STARTTLS injection" "python3, openssl or sqlite3 not installed"
-	done_testing
+	
+# --- a server that does not offer STARTTLS: refused, never plaintext -------
+start nostarttls
+gpoll nostarttls
+ok "no STARTTLS offered: the poll is refused (exit $RC)" \
+	test "$RC" -ge 64 -a "$RC" -le 78
+diag "$ERR"
+check "no STARTTLS offered: exactly one line on stderr" 1 "$(wc -l < "$T/err.nostarttls")"
+ok "no STARTTLS offered: no plaintext LOGIN or AUTHENTICATE was sent" \
+	sh -c "! grep -q -e '^PLAIN .* LOGIN' -e '^PLAIN .* AUTHENTICATE' '$T/log.nostarttls'"
+done_testing
 fi
 mktmp
 D="$T/pki"
@@ -23,7 +33,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-plan 14
+plan 17
 dv_setup "$D" || { echo "Bail out! could not make test certificates"; exit 1; }
 export GR_TEST_PW=inject-pass-456
 
@@ -96,4 +106,14 @@ ok "inject: nothing anywhere mentions the injected message" \
 # is not what an honest server looks like.
 ok "inject: the server did send the injected bytes (log shows STARTTLS)" \
 	grep -q '^PLAIN .* STARTTLS' "$T/log.inject"
+
+# --- a server that does not offer STARTTLS: refused, never plaintext -------
+start nostarttls
+gpoll nostarttls
+ok "no STARTTLS offered: the poll is refused (exit $RC)" \
+	test "$RC" -ge 64 -a "$RC" -le 78
+diag "$ERR"
+check "no STARTTLS offered: exactly one line on stderr" 1 "$(wc -l < "$T/err.nostarttls")"
+ok "no STARTTLS offered: no plaintext LOGIN or AUTHENTICATE was sent" \
+	sh -c "! grep -q -e '^PLAIN .* LOGIN' -e '^PLAIN .* AUTHENTICATE' '$T/log.nostarttls'"
 done_testing

@@ -8,7 +8,9 @@ be discarded).
 usage: tls_inject_server.py PORTFILE LOGFILE CERT KEY MODE PASSWORD
   clean   greeting, CAPABILITY with STARTTLS, "OK Begin TLS", TLS, then a
           LOGIN and an EXAMINE of an empty INBOX (UIDVALIDITY, UIDNEXT)
-  inject  the same, but the "OK Begin TLS" write also carries plaintext
+  nostarttls  a server that does not offer STARTTLS (and would accept a
+          plaintext LOGIN): gravity must refuse to go on
+  inject  the same as clean, but the "OK Begin TLS" write also carries plaintext
           lines a man in the middle would add: a CAPABILITY without
           STARTTLS, a tagged OK for the next commands and a
           "* 1 FETCH" holding a whole message
@@ -70,7 +72,9 @@ def serve(raw, log, cert, key, mode, password):
     c = Conn(raw, log, password)
     tls = False
     try:
-        c.send(b"* OK [CAPABILITY IMAP4rev1 STARTTLS] fake ready\r\n")
+        plain_caps = (b"IMAP4rev1 AUTH=PLAIN" if mode == "nostarttls"
+                      else b"IMAP4rev1 STARTTLS")
+        c.send(b"* OK [CAPABILITY " + plain_caps + b"] fake ready\r\n")
         while True:
             line = c.readline()
             if line is None:
@@ -86,8 +90,8 @@ def serve(raw, log, cert, key, mode, password):
                 shown = "%s LOGIN %s" % (tag, "<pw>" if ok else "<bad-pw>")
             c.note(("TLS " if tls else "PLAIN ") + shown)
             if verb == "CAPABILITY":
-                caps = "IMAP4rev1" if tls else "IMAP4rev1 STARTTLS"
-                c.send(b"* CAPABILITY " + caps.encode() + b"\r\n" +
+                caps = b"IMAP4rev1" if tls else plain_caps
+                c.send(b"* CAPABILITY " + caps + b"\r\n" +
                        tag.encode() + b" OK done\r\n")
             elif verb == "STARTTLS" and not tls:
                 out = tag.encode() + b" OK Begin TLS\r\n"
