@@ -141,18 +141,11 @@ static const char *const migrations[] = {
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
-#define STATE_CACHE 48
-
 struct gr_state {
 	sqlite3 *db;
 	char *path;             /* owned */
 	int lock_fd;
 	sqlite3_stmt *stmt[Q_LAST];     /* owned, prepared on first use */
-	struct {                        /* prep() statements, by SQL text */
-		const char *sql;        /* foreign: a string literal */
-		sqlite3_stmt *s;        /* owned */
-	} cache[STATE_CACHE];
-	size_t ncache;
 };
 
 static gr_status
@@ -411,8 +404,6 @@ gr_state_close(gr_state *st)
 		return;
 	for (int i = 0; i < Q_LAST; i++)
 		sqlite3_finalize(st->stmt[i]);
-	for (size_t i = 0; i < st->ncache; i++)
-		sqlite3_finalize(st->cache[i].s);
 	if (st->db) {
 		if (!sqlite3_get_autocommit(st->db))
 			(void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -639,44 +630,17 @@ gr_state_counts(gr_state *st, long *messages, long *outputs, gr_error *err)
 
 /* --- reminders, threads, referrals (schema 2) -------------------------- */
 
-/* A statement for sql (a string literal), prepared once per handle and
- * kept: these run several times per message.  Give it back with
- * release(). */
+/* A one-off statement (these run a few times per poll, not per message). */
 static sqlite3_stmt *
 prep(gr_state *st, const char *sql, gr_error *err)
 {
 	sqlite3_stmt *s = NULL;
-	size_t i;
 
-	for (i = 0; i < st->ncache && st->cache[i].sql != sql; i++)
-		;
-	/* A kept statement still being stepped (a nested use): a fresh one,
-	 * finalized by release(). */
-	if (i < st->ncache && !sqlite3_stmt_busy(st->cache[i].s))
-		return st->cache[i].s;
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
 		db_error(st, err, "prepare");
 		return NULL;
 	}
-	if (i == st->ncache && st->ncache < STATE_CACHE) {
-		st->cache[st->ncache].sql = sql;
-		st->cache[st->ncache].s = s;
-		st->ncache++;
-	}
 	return s;
-}
-
-/* Done with a prep() statement: reset a kept one, finalize any other. */
-static void
-release(gr_state *st, sqlite3_stmt *s)
-{
-	for (size_t i = 0; i < st->ncache; i++)
-		if (st->cache[i].s == s) {
-			sqlite3_reset(s);
-			sqlite3_clear_bindings(s);
-			return;
-		}
-	sqlite3_finalize(s);
 }
 
 /* Step and finalize a one-off write statement. */
@@ -685,7 +649,7 @@ run_write(gr_state *st, sqlite3_stmt *s, const char *what, gr_error *err)
 {
 	gr_status rc = step_write(st, s, what, err);
 
-	release(st, s);
+	sqlite3_finalize(s);
 	return rc;
 }
 
@@ -713,7 +677,7 @@ gr_state_rem_put(gr_state *st, const gr_state_rem *r, gr_error *err)
 	if (!s)
 		return GR_E_STATE;
 	if (!r->uid || !*r->uid || !r->relpath || !*r->relpath) {
-		release(st, s);
+		sqlite3_finalize(s);
 		return gr_error_set(err, GR_E_INTERNAL, "%s: a reminder needs a "
 		                    "uid and a relpath", st->path);
 	}
@@ -785,10 +749,10 @@ gr_state_rem_each(gr_state *st, const char *thread, int pending_only,
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		db_error(st, err, "reading reminders");
-		release(st, s);
+		sqlite3_finalize(s);
 		return GR_E_STATE;
 	}
-	release(st, s);
+	sqlite3_finalize(s);
 	return GR_OK;
 }
 
@@ -835,7 +799,7 @@ gr_state_thread_find(gr_state *st, const char *const *ids, size_t n,
 			break;
 		}
 	}
-	release(st, s);
+	sqlite3_finalize(s);
 	return rc;
 }
 
@@ -894,7 +858,7 @@ gr_state_thread_each(gr_state *st, const char *thread, gr_state_thread_fn fn,
 		if (fn(aux, &t) != 0)
 			break;
 	}
-	release(st, s);
+	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_error(st, err, "reading threads");
 	return GR_OK;
@@ -952,7 +916,7 @@ gr_state_replied(gr_state *st, const char *message_id)
 		return 0;
 	bind_text(s, 1, message_id);
 	v = query_int(st, s);
-	release(st, s);
+	sqlite3_finalize(s);
 	return v == 1;
 }
 
@@ -1033,7 +997,7 @@ gr_state_referral_each(gr_state *st, gr_state_referral_fn fn, void *aux,
 		if (fn(aux, &r) != 0)
 			break;
 	}
-	release(st, s);
+	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_error(st, err, "reading referrals");
 	return GR_OK;
