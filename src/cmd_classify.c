@@ -132,6 +132,40 @@ gr_cli_classify_path(const gr_rules *r, gr_parser *parser, const char *path,
 
 /* --- classify ------------------------------------------------------------ */
 
+/* The options classify and explain share: --rules DIR, --json, --help,
+ * --version, then at least one path.  Returns -1 to go on (argv[optind..]
+ * are the paths), else the exit code. */
+static int
+parse_path_opts(int argc, char **argv, void (*usage)(FILE *),
+                const char **rules_dir, int *json)
+{
+	static const struct option opts[] = {
+		{ "rules", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:jhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': *rules_dir = optarg; break;
+		case 'j': *json = 1; break;
+		case 'h': usage(stdout); return EX_OK;
+		case 'V': gr_print_version(); return EX_OK;
+		default: usage(stderr); return EX_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	return -1;
+}
+
+
 struct classify_aux {
 	int json;
 	long n, failed;
@@ -206,32 +240,14 @@ classify_usage(FILE *fp)
 int
 gr_cmd_classify(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "rules", required_argument, NULL, 'r' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct classify_aux a = { 0 };
 	struct gr_cli_session cs;
 	const char *rules_dir = NULL;
-	int c, rc;
+	int rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:jhV", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r': rules_dir = optarg; break;
-		case 'j': a.json = 1; break;
-		case 'h': classify_usage(stdout); return EX_OK;
-		case 'V': gr_print_version(); return EX_OK;
-		default: classify_usage(stderr); return EX_USAGE;
-		}
-	}
-	if (optind >= argc) {
-		classify_usage(stderr);
-		return EX_USAGE;
-	}
+	rc = parse_path_opts(argc, argv, classify_usage, &rules_dir, &a.json);
+	if (rc >= 0)
+		return rc;
 	rc = gr_cli_open(rules_dir, 0, &cs);
 	for (int i = optind; rc == EX_OK && i < argc; i++) {
 		int prc = gr_cli_classify_path(cs.rules, cs.parser, argv[i],
@@ -397,32 +413,14 @@ explain_usage(FILE *fp)
 int
 gr_cmd_explain(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "rules", required_argument, NULL, 'r' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct explain_aux a = { 0 };
 	struct gr_cli_session cs;
 	const char *rules_dir = NULL;
-	int c, rc;
+	int rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:jhV", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r': rules_dir = optarg; break;
-		case 'j': a.json = 1; break;
-		case 'h': explain_usage(stdout); return EX_OK;
-		case 'V': gr_print_version(); return EX_OK;
-		default: explain_usage(stderr); return EX_USAGE;
-		}
-	}
-	if (optind >= argc) {
-		explain_usage(stderr);
-		return EX_USAGE;
-	}
+	rc = parse_path_opts(argc, argv, explain_usage, &rules_dir, &a.json);
+	if (rc >= 0)
+		return rc;
 	rc = gr_cli_open(rules_dir, 1, &cs);
 	a.rules = cs.rules;
 	a.policy = cs.policy;

@@ -70,14 +70,21 @@ thread_of(gr_life *lf, const gr_message *m, char **out, gr_error *err)
 
 /* --- copies of state rows ------------------------------------------------ */
 
+#define REM_STRINGS     11
+#define THREAD_STRINGS  6
+
 typedef struct rem_copy {
 	gr_state_rem r;
-	char *s[13];            /* owned strings behind r */
+	char *s[REM_STRINGS];   /* owned strings behind r */
 } rem_copy;
 
+/* Rows copied out of the state.  failed is set when a row could not be
+ * copied (out of memory, LIFE_MAX_ROWS): the caller must not act on a
+ * partial list (a feed missing reminders, follow-ups never made). */
 typedef struct rem_list {
 	rem_copy *v;
-	size_t n;
+	size_t n, cap;
+	int failed;
 	const char *only_action[2];     /* keep these actions (NULL: all) */
 } rem_list;
 
@@ -85,7 +92,7 @@ static void
 rem_list_free(rem_list *l)
 {
 	for (size_t i = 0; i < l->n; i++)
-		for (size_t k = 0; k < 13; k++)
+		for (size_t k = 0; k < REM_STRINGS; k++)
 			free(l->v[i].s[k]);
 	free(l->v);
 	l->v = NULL;
@@ -93,58 +100,81 @@ rem_list_free(rem_list *l)
 }
 
 static const char *
-dup_into(char **slot, const char *s)
+dup_into(char **slot, const char *s, int *failed)
 {
 	*slot = s ? gr_strdup(s) : NULL;
+	if (s && !*slot)
+		*failed = 1;
 	return *slot;
+}
+
+/* Room for one more element of size sz in *v (n used, *cap allocated). */
+static int
+grow(void **v, size_t n, size_t *cap, size_t sz)
+{
+	size_t ncap;
+	void *nv;
+
+	if (n < *cap)
+		return 0;
+	if (n >= LIFE_MAX_ROWS)
+		return -1;
+	ncap = *cap ? *cap * 2 : 64;
+	if (!(nv = realloc(*v, ncap * sz)))
+		return -1;
+	*v = nv;
+	*cap = ncap;
+	return 0;
 }
 
 static int
 collect_rem(void *aux, const gr_state_rem *r)
 {
 	rem_list *l = aux;
-	rem_copy *c, *nv;
+	rem_copy *c;
+	int *f = &l->failed;
 
 	if (l->only_action[0] && !(r->action &&
 	    (strcmp(r->action, l->only_action[0]) == 0 ||
 	     (l->only_action[1] && strcmp(r->action, l->only_action[1]) == 0))))
 		return 0;
-	if (l->n >= LIFE_MAX_ROWS ||
-	    !(nv = realloc(l->v, (l->n + 1) * sizeof *nv)))
+	if (grow((void **)&l->v, l->n, &l->cap, sizeof *l->v) != 0) {
+		l->failed = 1;
 		return 1;
-	l->v = nv;
+	}
 	c = &l->v[l->n++];
 	memset(c, 0, sizeof *c);
 	c->r = *r;
-	c->r.uid = dup_into(&c->s[0], r->uid);
-	c->r.message_id = dup_into(&c->s[1], r->message_id);
-	c->r.thread = dup_into(&c->s[2], r->thread);
-	c->r.action = dup_into(&c->s[3], r->action);
-	c->r.relpath = dup_into(&c->s[4], r->relpath);
-	c->r.tzid = dup_into(&c->s[5], r->tzid);
-	c->r.summary = dup_into(&c->s[6], r->summary);
-	c->r.description = dup_into(&c->s[7], r->description);
-	c->r.etag = dup_into(&c->s[8], r->etag);
-	c->r.href = dup_into(&c->s[9], r->href);
-	c->r.peer = dup_into(&c->s[10], r->peer);
+	c->r.uid = dup_into(&c->s[0], r->uid, f);
+	c->r.message_id = dup_into(&c->s[1], r->message_id, f);
+	c->r.thread = dup_into(&c->s[2], r->thread, f);
+	c->r.action = dup_into(&c->s[3], r->action, f);
+	c->r.relpath = dup_into(&c->s[4], r->relpath, f);
+	c->r.tzid = dup_into(&c->s[5], r->tzid, f);
+	c->r.summary = dup_into(&c->s[6], r->summary, f);
+	c->r.description = dup_into(&c->s[7], r->description, f);
+	c->r.etag = dup_into(&c->s[8], r->etag, f);
+	c->r.href = dup_into(&c->s[9], r->href, f);
+	c->r.peer = dup_into(&c->s[10], r->peer, f);
 	return 0;
 }
 
 typedef struct thread_copy {
 	gr_state_thread t;
-	char *s[7];
+	char *s[THREAD_STRINGS];
 } thread_copy;
 
 typedef struct thread_list {
 	thread_copy *v;
-	size_t n;
+	size_t n, cap;
+	int failed;             /* as in rem_list */
 } thread_list;
 
 static void
 thread_list_free(thread_list *l)
 {
 	for (size_t i = 0; i < l->n; i++)
-		for (size_t k = 0; k < 7; k++)
+		for (size_t k = 0; k < THREAD_STRINGS; k++)
 			free(l->v[i].s[k]);
 	free(l->v);
 	l->v = NULL;
@@ -155,22 +185,53 @@ static int
 collect_thread(void *aux, const gr_state_thread *t)
 {
 	thread_list *l = aux;
-	thread_copy *c, *nv;
+	thread_copy *c;
+	int *f = &l->failed;
 
-	if (l->n >= LIFE_MAX_ROWS ||
-	    !(nv = realloc(l->v, (l->n + 1) * sizeof *nv)))
+	if (grow((void **)&l->v, l->n, &l->cap, sizeof *l->v) != 0) {
+		l->failed = 1;
 		return 1;
-	l->v = nv;
+	}
 	c = &l->v[l->n++];
 	memset(c, 0, sizeof *c);
 	c->t = *t;
-	c->t.thread = dup_into(&c->s[0], t->thread);
-	c->t.cls = dup_into(&c->s[1], t->cls);
-	c->t.subject = dup_into(&c->s[2], t->subject);
-	c->t.peer_name = dup_into(&c->s[3], t->peer_name);
-	c->t.peer_addr = dup_into(&c->s[4], t->peer_addr);
-	c->t.owner_msgid = dup_into(&c->s[5], t->owner_msgid);
+	c->t.thread = dup_into(&c->s[0], t->thread, f);
+	c->t.cls = dup_into(&c->s[1], t->cls, f);
+	c->t.subject = dup_into(&c->s[2], t->subject, f);
+	c->t.peer_name = dup_into(&c->s[3], t->peer_name, f);
+	c->t.peer_addr = dup_into(&c->s[4], t->peer_addr, f);
+	c->t.owner_msgid = dup_into(&c->s[5], t->owner_msgid, f);
 	return 0;
+}
+
+/* Copy the matching reminder rows into l (see gr_state_rem_each). */
+static gr_status
+rems_get(gr_life *lf, const char *thread, int pending_only, time_t since,
+         rem_list *l, gr_error *err)
+{
+	gr_status st = gr_state_rem_each(lf->state, thread, pending_only, since,
+	                                 collect_rem, l, err);
+
+	if (st == GR_OK && l->failed)
+		st = gr_error_set(err, GR_E_NOMEM, "reminders: cannot hold %zu "
+		                  "rows (out of memory or over %d)", l->n + 1,
+		                  LIFE_MAX_ROWS);
+	return st;
+}
+
+/* Copy the thread rows into tl: all of them, or the one of id (n 0 or 1). */
+static gr_status
+threads_get(gr_life *lf, const char *id, thread_list *tl, gr_error *err)
+{
+	gr_status st;
+
+	memset(tl, 0, sizeof *tl);
+	st = gr_state_thread_each(lf->state, id, collect_thread, tl, err);
+	if (st == GR_OK && tl->failed)
+		st = gr_error_set(err, GR_E_NOMEM, "threads: cannot hold %zu "
+		                  "rows (out of memory or over %d)", tl->n + 1,
+		                  LIFE_MAX_ROWS);
+	return st;
 }
 
 /* --- reminders ------------------------------------------------------------ */
@@ -243,10 +304,10 @@ close_thread(gr_life *lf, const char *thread, const char *a1, const char *a2,
              const gr_addrlist *const *to, size_t nto, long *count,
              gr_error *err)
 {
-	rem_list l = { NULL, 0, { a1, a2 } };
+	rem_list l = { .only_action = { a1, a2 } };
 	gr_status st;
 
-	st = gr_state_rem_each(lf->state, thread, 1, 0, collect_rem, &l, err);
+	st = rems_get(lf, thread, 1, 0, &l, err);
 	for (size_t i = 0; st == GR_OK && i < l.n; i++) {
 		int match = !to || !l.v[i].r.peer;
 
@@ -299,13 +360,6 @@ record_reminders(gr_life *lf, const char *thread, const gr_plan *pl,
 
 /* --- threads -------------------------------------------------------------- */
 
-/* The thread row of id into *tl (n 0 or 1). */
-static gr_status
-thread_get(gr_life *lf, const char *id, thread_list *tl, gr_error *err)
-{
-	memset(tl, 0, sizeof *tl);
-	return gr_state_thread_each(lf->state, id, collect_thread, tl, err);
-}
 
 gr_status
 gr_life_owner_message(gr_life *lf, const gr_message *m, gr_error *err)
@@ -330,7 +384,7 @@ gr_life_owner_message(gr_life *lf, const gr_message *m, gr_error *err)
 		return st;
 	st = gr_state_thread_link(lf->state, m->message_id, thread, 1, at, err);
 	if (st == GR_OK)
-		st = thread_get(lf, thread, &tl, err);
+		st = threads_get(lf, thread, &tl, err);
 	if (st != GR_OK) {
 		free(thread);
 		return st;
@@ -418,7 +472,7 @@ gr_life_incoming(gr_life *lf, const gr_message *m, const gr_verdict *v,
 		st = gr_state_thread_link(lf->state, m->message_id, thread, 0, at,
 		                          err);
 	if (st == GR_OK && thread)
-		st = thread_get(lf, thread, &tl, err);
+		st = threads_get(lf, thread, &tl, err);
 	if (st == GR_OK && thread) {
 		memset(&t, 0, sizeof t);
 		if (tl.n)
@@ -521,7 +575,7 @@ gr_life_tick(gr_life *lf, FILE *fp, gr_error *err)
 	gr_policy_followup(lf->policy, &after, &max);
 	if (max <= 0)
 		return GR_OK;
-	st = gr_state_thread_each(lf->state, NULL, collect_thread, &tl, err);
+	st = threads_get(lf, NULL, &tl, err);
 	for (size_t i = 0; st == GR_OK && i < tl.n; i++) {
 		gr_state_thread *t = &tl.v[i].t;
 		gr_plan_ctx ctx = { lf->now, seq_of, lf->state, NULL };
@@ -605,14 +659,14 @@ gr_status
 gr_life_write_feed(gr_life *lf, gr_error *err)
 {
 	char sig[65];
-	rem_list l = { NULL, 0, { NULL, NULL } };
+	rem_list l = { 0 };
 	const gr_reminder **vp = NULL;
 	gr_reminder *v = NULL;
 	char path[PATH_MAX], *ics = NULL;
 	time_t since = lf->now - (time_t)gr_policy_keep_done(lf->policy) * 86400;
 	gr_status st;
 
-	st = gr_state_rem_each(lf->state, NULL, 0, since, collect_rem, &l, err);
+	st = rems_get(lf, NULL, 0, since, &l, err);
 	if (st == GR_OK && feed_unchanged(lf, &l, sig)) {
 		rem_list_free(&l);
 		return GR_OK;
