@@ -111,45 +111,6 @@ gr_re_match(const gr_rules *r, const pcre2_code *re, const char *s,
 	return 1;
 }
 
-char *
-gr_phrase_pattern(const char *phrase)
-{
-	gr_buf b;
-	const unsigned char *p = (const unsigned char *)phrase;
-
-	gr_buf_init(&b, 64 * 1024);
-	gr_buf_addstr(&b, "(?<!\\w)(?:");
-	while (*p) {
-		if (*p == ' ' || *p == '\t') {
-			while (*p == ' ' || *p == '\t')
-				p++;
-			gr_buf_addstr(&b, "\\s+");
-			continue;
-		}
-		if (*p == '\'' || (p[0] == 0xe2 && p[1] == 0x80 &&
-		                   (p[2] == 0x98 || p[2] == 0x99))) {
-			gr_buf_addstr(&b, "['\xe2\x80\x98\xe2\x80\x99]");
-			p += *p == '\'' ? 1 : 3;
-			continue;
-		}
-		if (*p == '-') {
-			gr_buf_addstr(&b, "[-\\s]?");
-			p++;
-			continue;
-		}
-		if (*p < 0x80 && !((*p >= 'a' && *p <= 'z') ||
-		                   (*p >= 'A' && *p <= 'Z') ||
-		                   (*p >= '0' && *p <= '9')))
-			gr_buf_addc(&b, '\\');
-		gr_buf_addc(&b, (char)*p++);
-	}
-	if (gr_buf_addstr(&b, ")(?!\\w)") != GR_OK) {
-		gr_buf_free(&b);
-		return NULL;
-	}
-	return gr_buf_steal(&b);
-}
-
 void
 gr_tok_strip_comma(gr_tok *t)
 {
@@ -516,13 +477,11 @@ list_phrases(gr_conf *c, gr_diags *d, gr_list *l, const gr_toks *t,
 			              strchr(k->flags, 'x') ? "x" : "",
 			              strchr(k->flags, 'c') ? "-i" : "", k->text);
 			pat = gr_buf_steal(&b);
-		} else {
-			pat = gr_phrase_pattern(k->text);
-		}
-		if (pat) {
 			gr_strv_push_owned(&l->pats, pat);
-			gr_strv_push(&l->phrases, k->text);
+		} else {
+			gr_strv_push(&l->plain, k->text);
 		}
+		gr_strv_push(&l->phrases, k->text);
 	}
 }
 
@@ -531,19 +490,33 @@ list_finish(gr_rules *r, gr_diags *d, gr_list *l)
 {
 	gr_buf b;
 	char *pat;
+	gr_status st = GR_OK;
 
 	if (!l || l->re)
 		return;
-	if (l->pats.n == 0) {
+	if (l->pats.n == 0 && l->plain.n == 0) {
 		gr_diag_add(d, l->file, l->line, 1, "list '%s' has no phrases",
 		            l->name);
 		return;
 	}
+	/* The plain phrases as one trie-shaped alternative (phrase.c), then
+	 * each /regex/ entry. */
 	gr_buf_init(&b, 4u << 20);
-	for (size_t i = 0; i < l->pats.n; i++) {
-		if (i)
-			gr_buf_addc(&b, '|');
-		gr_buf_addstr(&b, l->pats.v[i]);
+	if (l->plain.n > 0) {
+		pat = gr_phrase_union(&l->plain);
+		if (!pat || gr_buf_addstr(&b, pat) != GR_OK)
+			st = GR_E_NOMEM;
+		free(pat);
+	}
+	for (size_t i = 0; i < l->pats.n && st == GR_OK; i++)
+		if ((b.len > 0 && gr_buf_addc(&b, '|') != GR_OK) ||
+		    gr_buf_addstr(&b, l->pats.v[i]) != GR_OK)
+			st = GR_E_NOMEM;
+	if (st != GR_OK) {
+		gr_buf_free(&b);
+		gr_diag_add(d, l->file, l->line, 1, "list '%s': %s", l->name,
+		            gr_status_to_string(st));
+		return;
 	}
 	pat = gr_buf_steal(&b);
 	l->re = gr_re_compile(d, l->file, l->line, 1, pat, "");
@@ -1082,6 +1055,7 @@ gr_rules_free(gr_rules *r)
 			pcre2_code_free(r->lists[i].re);
 		gr_strv_free(&r->lists[i].phrases);
 		gr_strv_free(&r->lists[i].pats);
+		gr_strv_free(&r->lists[i].plain);
 	}
 	free(r->lists);
 	for (size_t i = 0; i < r->novr; i++) {

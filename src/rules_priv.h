@@ -88,7 +88,8 @@ typedef struct gr_list {
 	unsigned line;
 	pcre2_code *re;         /* all phrases as one alternation */
 	gr_strv phrases;        /* as written, for diagnostics */
-	gr_strv pats;           /* the pieces of the alternation */
+	gr_strv plain;          /* plain phrases (one trie, phrase.c) */
+	gr_strv pats;           /* /regex/ entries as (?flags:...) */
 } gr_list;
 
 typedef struct gr_svc {
@@ -161,6 +162,10 @@ int gr_re_match(const gr_rules *r, const pcre2_code *re, const char *s,
 /* Regex source for a phrase: words on boundaries, blanks as \s+,
  * apostrophes matching both ' and the typographic one.  Owned by caller. */
 char *gr_phrase_pattern(const char *phrase);
+/* One pattern matching exactly what the phrases match one by one, shaped
+ * as a trie (phrase.c); NULL when out of memory or phrases is empty.
+ * Owned by caller. */
+char *gr_phrase_union(const gr_strv *phrases);
 /* A token that ends a list of phrases with a ',' keeps it out. */
 void gr_tok_strip_comma(gr_tok *t);
 

@@ -703,17 +703,21 @@ gr_state_rem_put(gr_state *st, const gr_state_rem *r, gr_error *err)
 	return run_write(st, s, "recording a reminder", err);
 }
 
+#define REM_SELECT "SELECT uid, message_id, thread, action, relpath, " \
+	"sequence, done, as_todo, duration, alarm, due, stamp, changed, " \
+	"tzid, summary, description, etag, href, peer, push_seq FROM reminders "
+#define REM_WHERE "(done = 0 OR (?2 = 0 AND changed >= ?3)) ORDER BY due, uid"
+
 gr_status
 gr_state_rem_each(gr_state *st, const char *thread, int pending_only,
                   time_t done_since, gr_state_rem_fn fn, void *aux,
                   gr_error *err)
 {
-	sqlite3_stmt *s = prep(st, "SELECT uid, message_id, thread, action, "
-	    "relpath, sequence, done, as_todo, duration, alarm, due, stamp, "
-	    "changed, tzid, summary, description, etag, href, peer, push_seq "
-	    "FROM reminders "
-	    "WHERE (?1 IS NULL OR thread = ?1) AND (done = 0 OR "
-	    "(?2 = 0 AND changed >= ?3)) ORDER BY due, uid", err);
+	/* Two texts, not "?1 IS NULL OR thread = ?1": SQLite cannot use the
+	 * thread index for that, and a scan per message makes a poll
+	 * quadratic in the number of reminders. */
+	sqlite3_stmt *s = prep(st, thread ? REM_SELECT "WHERE thread = ?1 AND "
+	    REM_WHERE : REM_SELECT "WHERE ?1 IS NULL AND " REM_WHERE, err);
 	int rc;
 
 	if (!s)
@@ -846,8 +850,10 @@ gr_state_thread_each(gr_state *st, const char *thread, gr_state_thread_fn fn,
 	sqlite3_stmt *s;
 	int rc;
 
-	snprintf(sql, sizeof sql, "SELECT %s FROM threads WHERE ?1 IS NULL OR "
-	         "thread = ?1 ORDER BY thread", thread_cols);
+	/* As in gr_state_rem_each: one text per case, so that a lookup of
+	 * one thread uses its primary key. */
+	snprintf(sql, sizeof sql, "SELECT %s FROM threads WHERE %s ORDER BY "
+	         "thread", thread_cols, thread ? "thread = ?1" : "?1 IS NULL");
 	if (!(s = prep(st, sql, err)))
 		return GR_E_STATE;
 	bind_text(s, 1, thread);
