@@ -410,6 +410,7 @@ dav_open(dav *d, const gr_caldav_opts *o, gr_error *err)
 	if (!rc) rc = curl_easy_setopt(d->h, CURLOPT_USERAGENT, "gravity");
 	if (!rc && o->cafile) rc = curl_easy_setopt(d->h, CURLOPT_CAINFO,
 	                                            o->cafile);
+	if (!rc && o->cafile) rc = curl_easy_setopt(d->h, CURLOPT_CAPATH, NULL);
 	if (!rc && o->user) {
 		rc = curl_easy_setopt(d->h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		if (!rc) rc = curl_easy_setopt(d->h, CURLOPT_USERNAME, o->user);

@@ -252,35 +252,43 @@ open_last_rules(icalcomponent *vtz)
 	}
 }
 
-/* One VTIMEZONE per distinct zone, covering the reminders' span. */
+/* The zones of tzids, each once, without UTC; GR_E_CONFIG for an unknown
+ * one. */
 static gr_status
-add_zones(icalcomponent *cal, const gr_reminder *const *v, size_t n,
-          gr_error *err)
+distinct_zones(const char *const *tzids, size_t n, icaltimezone **zones,
+               size_t *nz, gr_error *err)
 {
-	icaltimezone *zones[CAL_MAX_ZONES];
-	size_t nz = 0;
-	time_t lo = 0, hi = 0;
 	icaltimezone *utc = icaltimezone_get_utc_timezone();
 
+	*nz = 0;
 	for (size_t i = 0; i < n; i++) {
-		icaltimezone *tz = find_zone(v[i]->tzid);
+		icaltimezone *tz = find_zone(tzids[i]);
 		size_t j;
 
-		if (i == 0 || v[i]->due < lo)
-			lo = v[i]->due;
-		if (i == 0 || v[i]->due > hi)
-			hi = v[i]->due;
-		if (!tz || tz == utc)
+		if (!tz)
+			return gr_error_set(err, GR_E_CONFIG, "calendar: unknown "
+			                    "time zone \"%s\"", tzids[i]);
+		if (tz == utc)
 			continue;
-		for (j = 0; j < nz && zones[j] != tz; j++)
+		for (j = 0; j < *nz && zones[j] != tz; j++)
 			;
-		if (j < nz)
+		if (j < *nz)
 			continue;
-		if (nz == CAL_MAX_ZONES)
+		if (*nz == CAL_MAX_ZONES)
 			return gr_error_set(err, GR_E_LIMIT, "calendar: more than %d "
 			                    "time zones", CAL_MAX_ZONES);
-		zones[nz++] = tz;
+		zones[(*nz)++] = tz;
 	}
+	return GR_OK;
+}
+
+/* One VTIMEZONE per zone, covering [lo, hi] with a margin. */
+static gr_status
+add_zones(icalcomponent *cal, icaltimezone *const *zones, size_t nz,
+          time_t lo, time_t hi, gr_error *err)
+{
+	icaltimezone *utc = icaltimezone_get_utc_timezone();
+
 	for (size_t j = 0; j < nz; j++) {
 		icalcomponent *vtz = icalcomponent_new_clone(
 			icaltimezone_get_component(zones[j]));
@@ -296,15 +304,33 @@ add_zones(icalcomponent *cal, const gr_reminder *const *v, size_t n,
 	return GR_OK;
 }
 
-gr_status
-gr_calendar_render_feed(const gr_reminder *const *v, size_t n, char **out,
-                        gr_error *err)
+/* libical's text of c in *out (owned by caller), at most CAL_MAX_OUT. */
+static gr_status
+as_text(icalcomponent *c, char **out, gr_error *err)
 {
+	char *s = icalcomponent_as_ical_string_r(c);
+
+	*out = NULL;
+	if (s && strlen(s) <= CAL_MAX_OUT)
+		*out = gr_strdup(s);
+	icalmemory_free_buffer(s);
+	if (!*out)
+		return gr_error_set(err, GR_E_NOMEM, "calendar: out of memory");
+	return GR_OK;
+}
+
+gr_status
+gr_calendar_feed_head(const char *const *tzids, size_t n, time_t lo,
+                      time_t hi, char **out, gr_error *err)
+{
+	icaltimezone *zones[CAL_MAX_ZONES];
+	size_t nz, len, tl = strlen(GR_CALENDAR_FEED_TAIL);
 	icalcomponent *cal;
-	char *s;
 	gr_status st;
 
 	*out = NULL;
+	if ((st = distinct_zones(tzids, n, zones, &nz, err)) != GR_OK)
+		return st;
 	cal = icalcomponent_vanew(ICAL_VCALENDAR_COMPONENT,
 		icalproperty_new_version("2.0"),
 		icalproperty_new_prodid(CAL_PRODID),
@@ -312,24 +338,79 @@ gr_calendar_render_feed(const gr_reminder *const *v, size_t n, char **out,
 		(void *)0);
 	if (!cal)
 		return gr_error_set(err, GR_E_NOMEM, "calendar: out of memory");
-	st = add_zones(cal, v, n, err);
-	for (size_t i = 0; i < n && st == GR_OK; i++) {
-		icalcomponent *c;
-
-		st = make_component(v[i], &c, err);
-		if (st == GR_OK)
-			icalcomponent_add_component(cal, c);
-	}
-	if (st == GR_OK) {
-		s = icalcomponent_as_ical_string_r(cal);
-		if (s && strlen(s) <= CAL_MAX_OUT)
-			*out = gr_strdup(s);
-		icalmemory_free_buffer(s);
-		if (!*out)
-			st = gr_error_set(err, GR_E_NOMEM, "calendar: out of memory");
-	}
+	st = add_zones(cal, zones, nz, lo, hi, err);
+	if (st == GR_OK)
+		st = as_text(cal, out, err);
 	icalcomponent_free(cal);
+	if (st != GR_OK)
+		return st;
+	/* Everything but the closing line, which comes after the reminders. */
+	len = strlen(*out);
+	if (len < tl || strcmp(*out + len - tl, GR_CALENDAR_FEED_TAIL) != 0) {
+		free(*out);
+		*out = NULL;
+		return gr_error_set(err, GR_E_INTERNAL, "calendar: libical did "
+		                    "not end the calendar with END:VCALENDAR");
+	}
+	(*out)[len - tl] = '\0';
+	return GR_OK;
+}
+
+gr_status
+gr_calendar_render_component(const gr_reminder *r, char **out, gr_error *err)
+{
+	icalcomponent *c;
+	gr_status st = make_component(r, &c, err);
+
+	*out = NULL;
+	if (st != GR_OK)
+		return st;
+	st = as_text(c, out, err);
+	icalcomponent_free(c);
 	return st;
+}
+
+gr_status
+gr_calendar_render_feed(const gr_reminder *const *v, size_t n, char **out,
+                        gr_error *err)
+{
+	const char **tzids = NULL;
+	time_t lo = 0, hi = 0;
+	char *piece = NULL;
+	gr_buf b;
+	gr_status st = GR_OK;
+
+	*out = NULL;
+	if (n && !(tzids = calloc(n, sizeof *tzids)))
+		return gr_error_set(err, GR_E_NOMEM, "calendar: out of memory");
+	for (size_t i = 0; i < n; i++) {
+		tzids[i] = v[i]->tzid;
+		if (i == 0 || v[i]->due < lo)
+			lo = v[i]->due;
+		if (i == 0 || v[i]->due > hi)
+			hi = v[i]->due;
+	}
+	gr_buf_init(&b, CAL_MAX_OUT);
+	st = gr_calendar_feed_head(tzids, n, lo, hi, &piece, err);
+	for (size_t i = 0; st == GR_OK; i++) {
+		if (gr_buf_addstr(&b, piece) != GR_OK)
+			st = gr_error_set(err, GR_E_NOMEM, "calendar: out of "
+			                  "memory or over %u bytes", CAL_MAX_OUT);
+		free(piece);
+		piece = NULL;
+		if (st != GR_OK || i == n)
+			break;
+		st = gr_calendar_render_component(v[i], &piece, err);
+	}
+	if (st == GR_OK && gr_buf_addstr(&b, GR_CALENDAR_FEED_TAIL) != GR_OK)
+		st = gr_error_set(err, GR_E_NOMEM, "calendar: out of memory");
+	free(tzids);
+	if (st != GR_OK) {
+		gr_buf_free(&b);
+		return st;
+	}
+	*out = gr_buf_steal(&b);
+	return GR_OK;
 }
 
 gr_status

@@ -78,38 +78,93 @@ dir_of(const char *path, char *dir, size_t dirlen)
 	dir[n] = '\0';
 }
 
-static gr_status
-write_atomic(const char *path, const void *data, size_t len, int sync,
-             gr_error *err)
-{
-	char tmp[PATH_MAX], dir[PATH_MAX];
-	int fd, dfd, n;
-	gr_status st;
+struct gr_afile {
+	int fd;
+	int sync;
+	gr_status st;           /* first write error, kept for the commit */
+	char path[PATH_MAX];
+	char tmp[PATH_MAX];
+};
 
-	n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof tmp)
+static gr_status
+afile_open(const char *path, int sync, gr_afile **out, gr_error *err)
+{
+	gr_afile *f = calloc(1, sizeof *f);
+	int n;
+
+	*out = NULL;
+	if (!f)
+		return gr_error_set(err, GR_E_NOMEM, "%s: out of memory", path);
+	n = snprintf(f->tmp, sizeof f->tmp, "%s.tmp.%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof f->tmp ||
+	    strlen(path) >= sizeof f->path) {
+		free(f);
 		return gr_error_set(err, GR_E_IO, "%s: path too long", path);
-	(void)unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return gr_error_set(err, GR_E_IO, "%s: %s", tmp, strerror(errno));
-	st = write_all(fd, data, len, tmp, err);
-	if (st == GR_OK && sync && fsync(fd) != 0)
-		st = gr_error_set(err, GR_E_IO, "%s: fsync: %s", tmp,
-		                  strerror(errno));
-	if (close(fd) != 0 && st == GR_OK)
-		st = gr_error_set(err, GR_E_IO, "%s: close: %s", tmp,
-		                  strerror(errno));
-	if (st == GR_OK && rename(tmp, path) != 0)
-		st = gr_error_set(err, GR_E_IO, "%s: rename: %s", path,
-		                  strerror(errno));
-	if (st != GR_OK) {
-		(void)unlink(tmp);
+	}
+	strcpy(f->path, path);
+	f->sync = sync;
+	(void)unlink(f->tmp);
+	f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (f->fd < 0) {
+		gr_status st = gr_error_set(err, GR_E_IO, "%s: %s", f->tmp,
+		                            strerror(errno));
+
+		free(f);
 		return st;
 	}
-	if (!sync)
-		return GR_OK;
-	dir_of(path, dir, sizeof dir);
+	*out = f;
+	return GR_OK;
+}
+
+gr_status
+gr_afile_open(const char *path, gr_afile **out, gr_error *err)
+{
+	return afile_open(path, 1, out, err);
+}
+
+gr_status
+gr_afile_write(gr_afile *f, const void *data, size_t len, gr_error *err)
+{
+	if (f->st == GR_OK)
+		f->st = write_all(f->fd, data, len, f->tmp, err);
+	return f->st;
+}
+
+void
+gr_afile_abort(gr_afile *f)
+{
+	if (!f)
+		return;
+	if (f->fd >= 0)
+		close(f->fd);
+	(void)unlink(f->tmp);
+	free(f);
+}
+
+gr_status
+gr_afile_commit(gr_afile *f, gr_error *err)
+{
+	char dir[PATH_MAX];
+	gr_status st = f->st;
+	int dfd;
+
+	if (st == GR_OK && f->sync && fsync(f->fd) != 0)
+		st = gr_error_set(err, GR_E_IO, "%s: fsync: %s", f->tmp,
+		                  strerror(errno));
+	if (close(f->fd) != 0 && st == GR_OK)
+		st = gr_error_set(err, GR_E_IO, "%s: close: %s", f->tmp,
+		                  strerror(errno));
+	f->fd = -1;
+	if (st == GR_OK && rename(f->tmp, f->path) != 0)
+		st = gr_error_set(err, GR_E_IO, "%s: rename: %s", f->path,
+		                  strerror(errno));
+	if (st != GR_OK || !f->sync) {
+		if (st != GR_OK)
+			(void)unlink(f->tmp);
+		free(f);
+		return st;
+	}
+	dir_of(f->path, dir, sizeof dir);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
 		if (fsync(dfd) != 0)
@@ -117,7 +172,24 @@ write_atomic(const char *path, const void *data, size_t len, int sync,
 			                  strerror(errno));
 		close(dfd);
 	}
+	free(f);
 	return st;
+}
+
+static gr_status
+write_atomic(const char *path, const void *data, size_t len, int sync,
+             gr_error *err)
+{
+	gr_afile *f;
+	gr_status st = afile_open(path, sync, &f, err);
+
+	if (st != GR_OK)
+		return st;
+	if ((st = gr_afile_write(f, data, len, err)) != GR_OK) {
+		gr_afile_abort(f);
+		return st;
+	}
+	return gr_afile_commit(f, err);
 }
 
 gr_status

@@ -221,12 +221,18 @@ rems_get(gr_life *lf, const char *thread, int pending_only, time_t since,
 
 /* Copy the thread rows into tl: all of them, or the one of id (n 0 or 1). */
 static gr_status
-threads_get(gr_life *lf, const char *id, thread_list *tl, gr_error *err)
+threads_get(gr_life *lf, const char *id, int waiting_max, thread_list *tl,
+            gr_error *err)
 {
 	gr_status st;
 
 	memset(tl, 0, sizeof *tl);
-	st = gr_state_thread_each(lf->state, id, collect_thread, tl, err);
+	if (waiting_max > 0)
+		st = gr_state_thread_waiting(lf->state, waiting_max,
+		                             collect_thread, tl, err);
+	else
+		st = gr_state_thread_each(lf->state, id, collect_thread, tl,
+		                          err);
 	if (st == GR_OK && tl->failed)
 		st = gr_error_set(err, GR_E_NOMEM, "threads: cannot hold %zu "
 		                  "rows (out of memory or over %d)", tl->n + 1,
@@ -384,7 +390,7 @@ gr_life_owner_message(gr_life *lf, const gr_message *m, gr_error *err)
 		return st;
 	st = gr_state_thread_link(lf->state, m->message_id, thread, 1, at, err);
 	if (st == GR_OK)
-		st = threads_get(lf, thread, &tl, err);
+		st = threads_get(lf, thread, 0, &tl, err);
 	if (st != GR_OK) {
 		free(thread);
 		return st;
@@ -472,7 +478,7 @@ gr_life_incoming(gr_life *lf, const gr_message *m, const gr_verdict *v,
 		st = gr_state_thread_link(lf->state, m->message_id, thread, 0, at,
 		                          err);
 	if (st == GR_OK && thread)
-		st = threads_get(lf, thread, &tl, err);
+		st = threads_get(lf, thread, 0, &tl, err);
 	if (st == GR_OK && thread) {
 		memset(&t, 0, sizeof t);
 		if (tl.n)
@@ -575,7 +581,7 @@ gr_life_tick(gr_life *lf, FILE *fp, gr_error *err)
 	gr_policy_followup(lf->policy, &after, &max);
 	if (max <= 0)
 		return GR_OK;
-	st = threads_get(lf, NULL, &tl, err);
+	st = threads_get(lf, NULL, max, &tl, err);
 	for (size_t i = 0; st == GR_OK && i < tl.n; i++) {
 		gr_state_thread *t = &tl.v[i].t;
 		gr_plan_ctx ctx = { lf->now, seq_of, lf->state, NULL };
@@ -618,83 +624,138 @@ gr_life_tick(gr_life *lf, FILE *fp, gr_error *err)
 /* --- the combined feed ---------------------------------------------------- */
 
 /*
- * The feed is rewritten only when what it would hold changed: a signature
- * of every row (uid, sequence, status, change time) is kept beside it.
- * Rendering thousands of reminders with libical is most of the cost of a
- * poll that finds nothing new, so an unchanged feed is left as it is.
+ * The feed is rewritten only when what it would hold may have changed: the
+ * state's token for it (a count of changes to the reminders, kept by
+ * triggers, and the number of done ones still in the window) is kept
+ * beside it, so a poll that finds nothing new costs the same whatever the
+ * number of reminders.  When it changed, the feed is written piece by piece
+ * straight from the state rows: never whole in memory.
  */
 #define FEED_SIG "gravity.ics.sig"
 
 static int
-feed_unchanged(const gr_life *lf, const rem_list *l, char sig[65])
+feed_unchanged(const gr_life *lf, const char *token)
 {
-	gr_buf b;
 	char path[PATH_MAX], *old = NULL;
 	struct stat sb;
 	int same = 0;
 
-	gr_buf_init(&b, (size_t)1 << 26);
-	for (size_t i = 0; i < l->n; i++)
-		if (gr_buf_printf(&b, "%s|%d|%d|%lld\n", l->v[i].r.uid,
-		                  l->v[i].r.sequence, l->v[i].r.done,
-		                  (long long)l->v[i].r.changed) != GR_OK) {
-			gr_buf_free(&b);
-			memset(sig, '0', 64);
-			sig[64] = '\0';
-			return 0;       /* too large to sign: always rewrite */
-		}
-	gr_sha256_hex(b.data ? b.data : "", b.len, sig);
-	gr_buf_free(&b);
 	if (out_path(lf, "gravity.ics", path, sizeof path, NULL) != GR_OK ||
 	    stat(path, &sb) != 0)
 		return 0;
 	if (out_path(lf, FEED_SIG, path, sizeof path, NULL) == GR_OK &&
 	    gr_read_file(path, 128, &old, NULL, NULL) == GR_OK)
-		same = strcmp(old, sig) == 0;
+		same = strcmp(old, token) == 0;
 	free(old);
 	return same;
+}
+
+/* First pass: the feed's time span and zones. */
+typedef struct feed_span {
+	time_t lo, hi;
+	size_t n;
+	gr_strv zones;
+	int failed;
+} feed_span;
+
+static int
+span_row(void *aux, const gr_state_rem *r)
+{
+	feed_span *sp = aux;
+	const char *tz = r->tzid ? r->tzid : "UTC";
+
+	if (sp->n == 0 || r->due < sp->lo)
+		sp->lo = r->due;
+	if (sp->n == 0 || r->due > sp->hi)
+		sp->hi = r->due;
+	sp->n++;
+	for (size_t i = 0; i < sp->zones.n; i++)
+		if (strcmp(sp->zones.v[i], tz) == 0)
+			return 0;
+	if (gr_strv_push(&sp->zones, tz) != GR_OK) {
+		sp->failed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* Second pass: each reminder rendered and written. */
+typedef struct feed_out {
+	gr_afile *f;
+	gr_error *err;
+	gr_status st;
+} feed_out;
+
+static int
+feed_row(void *aux, const gr_state_rem *r)
+{
+	feed_out *fo = aux;
+	gr_reminder rem;
+	char *ics = NULL;
+
+	to_reminder(r, &rem);
+	fo->st = gr_calendar_render_component(&rem, &ics, fo->err);
+	if (fo->st == GR_OK)
+		fo->st = gr_afile_write(fo->f, ics, strlen(ics), fo->err);
+	free(ics);
+	return fo->st != GR_OK;
+}
+
+static gr_status
+feed_write(gr_life *lf, time_t since, const char *path, gr_error *err)
+{
+	feed_span sp = { 0 };
+	feed_out fo = { NULL, err, GR_OK };
+	char *head = NULL;
+	gr_status st;
+
+	st = gr_state_rem_each(lf->state, NULL, 0, since, span_row, &sp, err);
+	if (st == GR_OK && sp.failed)
+		st = gr_error_set(err, GR_E_NOMEM, "feed: out of memory");
+	if (st == GR_OK)
+		st = gr_calendar_feed_head((const char *const *)sp.zones.v,
+		                           sp.zones.n, sp.lo, sp.hi, &head, err);
+	gr_strv_free(&sp.zones);
+	if (st == GR_OK)
+		st = gr_afile_open(path, &fo.f, err);
+	if (st != GR_OK) {
+		free(head);
+		return st;
+	}
+	st = gr_afile_write(fo.f, head, strlen(head), err);
+	free(head);
+	if (st == GR_OK)
+		st = gr_state_rem_each(lf->state, NULL, 0, since, feed_row, &fo,
+		                       err);
+	if (st == GR_OK)
+		st = fo.st;
+	if (st == GR_OK)
+		st = gr_afile_write(fo.f, GR_CALENDAR_FEED_TAIL,
+		                    strlen(GR_CALENDAR_FEED_TAIL), err);
+	if (st != GR_OK) {
+		gr_afile_abort(fo.f);
+		return st;
+	}
+	return gr_afile_commit(fo.f, err);
 }
 
 gr_status
 gr_life_write_feed(gr_life *lf, gr_error *err)
 {
-	char sig[65];
-	rem_list l = { 0 };
-	const gr_reminder **vp = NULL;
-	gr_reminder *v = NULL;
-	char path[PATH_MAX], *ics = NULL;
+	char token[64], path[PATH_MAX];
 	time_t since = lf->now - (time_t)gr_policy_keep_done(lf->policy) * 86400;
 	gr_status st;
 
-	st = rems_get(lf, NULL, 0, since, &l, err);
-	if (st == GR_OK && feed_unchanged(lf, &l, sig)) {
-		rem_list_free(&l);
-		return GR_OK;
-	}
-	if (st == GR_OK && l.n) {
-		v = calloc(l.n, sizeof *v);
-		vp = calloc(l.n, sizeof *vp);
-		if (!v || !vp)
-			st = gr_error_set(err, GR_E_NOMEM, "feed: out of memory");
-	}
-	for (size_t i = 0; st == GR_OK && i < l.n; i++) {
-		to_reminder(&l.v[i].r, &v[i]);
-		vp[i] = &v[i];
-	}
+	st = gr_state_rem_token(lf->state, since, token, err);
+	if (st != GR_OK || feed_unchanged(lf, token))
+		return st;
+	st = out_path(lf, "gravity.ics", path, sizeof path, err);
 	if (st == GR_OK)
-		st = gr_calendar_render_feed(vp, l.n, &ics, err);
-	if (st == GR_OK)
-		st = out_path(lf, "gravity.ics", path, sizeof path, err);
-	if (st == GR_OK)
-		st = gr_write_atomic(path, ics, strlen(ics), err);
-	/* The signature last: a crash before it only means one more rewrite. */
+		st = feed_write(lf, since, path, err);
+	/* The token last: a crash before it only means one more rewrite. */
 	if (st == GR_OK)
 		st = out_path(lf, FEED_SIG, path, sizeof path, err);
 	if (st == GR_OK)
-		st = gr_write_atomic(path, sig, strlen(sig), err);
-	free(ics);
-	free(v);
-	free(vp);
-	rem_list_free(&l);
+		st = gr_write_atomic(path, token, strlen(token), err);
 	return st;
 }

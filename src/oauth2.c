@@ -137,6 +137,7 @@ gr_oauth2_refresh(const struct gr_oauth2 *o, const char *client_secret,
 	if (!rc) rc = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	if (!rc) rc = curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
 	if (!rc && o->cafile) rc = curl_easy_setopt(h, CURLOPT_CAINFO, o->cafile);
+	if (!rc && o->cafile) rc = curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
 	if (rc) {
 		st = gr_error_set(err, GR_E_INTERNAL, "oauth2: curl setup: %s",
 		                  curl_easy_strerror(rc));

@@ -52,6 +52,7 @@ struct poll_run {
 	size_t batch_n;         /* messages recorded in it */
 	gr_buf log;             /* log lines waiting for the commit */
 	int parser_gone;        /* the parser spawner died: stop the poll */
+	int marked;             /* OUT/.gravity-polling is ours to remove */
 };
 
 enum { REC_PLAIN, REC_INCOMING, REC_OWNER };
@@ -414,6 +415,18 @@ out:
 	return st;
 }
 
+/* OUT/.gravity-polling: present while a poll may have temporary files. */
+static gr_status
+poll_marker(const gr_poll_opts *o, char *path, size_t len, gr_error *err)
+{
+	int n = snprintf(path, len, "%s/.gravity-polling", o->out_dir);
+
+	if (n < 0 || (size_t)n >= len)
+		return gr_error_set(err, GR_E_IO, "%s: path too long",
+		                    o->out_dir);
+	return GR_OK;
+}
+
 static gr_status
 poll_prepare(struct poll_run *pr, gr_error *err)
 {
@@ -421,6 +434,7 @@ poll_prepare(struct poll_run *pr, gr_error *err)
 	char path[PATH_MAX];
 	const char *sub[] = { "reminders", "drafts" };
 	gr_status st;
+	int fd;
 
 	for (int i = 0; i < 2; i++) {
 		int n = snprintf(path, sizeof path, "%s/%s", o->out_dir, sub[i]);
@@ -444,16 +458,28 @@ poll_prepare(struct poll_run *pr, gr_error *err)
 	if ((st = gr_state_open(o->state_path, &pr->state, err)) != GR_OK)
 		return st;
 	/* Only now, holding the state lock: temporary files left by a killed
-	 * poll, never those of a poll still running. */
-	for (int i = 0; i < 3; i++) {
-		int n = i < 2 ? snprintf(path, sizeof path, "%s/%s", o->out_dir,
-		                         sub[i]) :
-		                snprintf(path, sizeof path, "%s", o->out_dir);
+	 * poll, never those of a poll still running.  A marker lives while a
+	 * poll runs; only when a poll died with it in place are the output
+	 * directories scanned (a poll that finds nothing new must not cost
+	 * more with every file it ever wrote). */
+	if (poll_marker(o, path, sizeof path, err) != GR_OK)
+		return GR_E_IO;
+	if (access(path, F_OK) == 0)
+		for (int i = 0; i < 3; i++) {
+			char dir[PATH_MAX];
+			int n = i < 2 ? snprintf(dir, sizeof dir, "%s/%s",
+			                         o->out_dir, sub[i]) :
+			                snprintf(dir, sizeof dir, "%s", o->out_dir);
 
-		if (n > 0 && (size_t)n < sizeof path &&
-		    (st = gr_clean_tmp(path, err)) != GR_OK)
-			return st;
-	}
+			if (n > 0 && (size_t)n < sizeof dir &&
+			    (st = gr_clean_tmp(dir, err)) != GR_OK)
+				return st;
+		}
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return gr_error_set(err, GR_E_IO, "%s: %s", path, strerror(errno));
+	close(fd);
+	pr->marked = 1;
 	return GR_OK;
 }
 
@@ -598,6 +624,13 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 	if (pr.log_fd >= 0)
 		close(pr.log_fd);
 	gr_buf_free(&pr.log);
+	/* Every write above removed its temporary file, done or not. */
+	if (pr.marked) {
+		char path[PATH_MAX];
+
+		if (poll_marker(o, path, sizeof path, NULL) == GR_OK)
+			(void)unlink(path);
+	}
 	gr_state_close(pr.state);
 	poll_summary(o, stats);
 	return st;

@@ -138,6 +138,24 @@ static const char *const migrations[] = {
 	" thanked INTEGER NOT NULL DEFAULT 0, thanked_at INTEGER);",
 	/* 2 -> 3: the SEQUENCE last pushed to CalDAV (-1: never). */
 	"ALTER TABLE reminders ADD COLUMN push_seq INTEGER NOT NULL DEFAULT -1;",
+	/* 3 -> 4: what a poll that finds nothing new needs, in constant
+	 * time: a count of changes to the reminders that the feed shows
+	 * (kept by triggers, so no writer can forget it), an index for the
+	 * done reminders still in the feed's window, and one for the threads
+	 * that wait on the other side (the follow-up candidates). */
+	"CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+	"INSERT INTO counters VALUES ('reminders', 0);"
+	"CREATE TRIGGER reminders_ins AFTER INSERT ON reminders BEGIN"
+	" UPDATE counters SET value = value + 1 WHERE name = 'reminders'; END;"
+	"CREATE TRIGGER reminders_del AFTER DELETE ON reminders BEGIN"
+	" UPDATE counters SET value = value + 1 WHERE name = 'reminders'; END;"
+	"CREATE TRIGGER reminders_upd AFTER UPDATE OF uid, message_id, thread,"
+	" action, relpath, sequence, done, as_todo, duration, alarm, due, stamp,"
+	" changed, tzid, summary, description, peer ON reminders BEGIN"
+	" UPDATE counters SET value = value + 1 WHERE name = 'reminders'; END;"
+	"CREATE INDEX reminders_done ON reminders(done, changed);"
+	"CREATE INDEX threads_waiting ON threads(followups) "
+	" WHERE last_out > last_in;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -709,6 +727,28 @@ gr_state_rem_put(gr_state *st, const gr_state_rem *r, gr_error *err)
 #define REM_WHERE "(done = 0 OR (?2 = 0 AND changed >= ?3)) ORDER BY due, uid"
 
 gr_status
+gr_state_rem_token(gr_state *st, time_t done_since, char out[64],
+                   gr_error *err)
+{
+	sqlite3_stmt *s = prep(st, "SELECT (SELECT value FROM counters WHERE "
+	    "name = 'reminders'), (SELECT count(*) FROM reminders WHERE "
+	    "done = 1 AND changed >= ?1)", err);
+	int rc;
+
+	if (!s)
+		return GR_E_STATE;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)done_since);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		snprintf(out, 64, "%lld:%lld", (long long)sqlite3_column_int64(s, 0),
+		         (long long)sqlite3_column_int64(s, 1));
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return db_error(st, err, "reading the reminders' change count");
+	return GR_OK;
+}
+
+gr_status
 gr_state_rem_each(gr_state *st, const char *thread, int pending_only,
                   time_t done_since, gr_state_rem_fn fn, void *aux,
                   gr_error *err)
@@ -842,21 +882,13 @@ thread_row(sqlite3_stmt *s, gr_state_thread *t)
 	t->followups = sqlite3_column_int(s, 8);
 }
 
-gr_status
-gr_state_thread_each(gr_state *st, const char *thread, gr_state_thread_fn fn,
-                     void *aux, gr_error *err)
+/* Hand each row of s to fn (until it returns non-zero); finalizes s. */
+static gr_status
+threads_step(gr_state *st, sqlite3_stmt *s, gr_state_thread_fn fn, void *aux,
+             gr_error *err)
 {
-	char sql[256];
-	sqlite3_stmt *s;
 	int rc;
 
-	/* As in gr_state_rem_each: one text per case, so that a lookup of
-	 * one thread uses its primary key. */
-	snprintf(sql, sizeof sql, "SELECT %s FROM threads WHERE %s ORDER BY "
-	         "thread", thread_cols, thread ? "thread = ?1" : "?1 IS NULL");
-	if (!(s = prep(st, sql, err)))
-		return GR_E_STATE;
-	bind_text(s, 1, thread);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		gr_state_thread t;
 
@@ -868,6 +900,39 @@ gr_state_thread_each(gr_state *st, const char *thread, gr_state_thread_fn fn,
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_error(st, err, "reading threads");
 	return GR_OK;
+}
+
+gr_status
+gr_state_thread_each(gr_state *st, const char *thread, gr_state_thread_fn fn,
+                     void *aux, gr_error *err)
+{
+	char sql[256];
+	sqlite3_stmt *s;
+
+	/* As in gr_state_rem_each: one text per case, so that a lookup of
+	 * one thread uses its primary key. */
+	snprintf(sql, sizeof sql, "SELECT %s FROM threads WHERE %s ORDER BY "
+	         "thread", thread_cols, thread ? "thread = ?1" : "?1 IS NULL");
+	if (!(s = prep(st, sql, err)))
+		return GR_E_STATE;
+	bind_text(s, 1, thread);
+	return threads_step(st, s, fn, aux, err);
+}
+
+gr_status
+gr_state_thread_waiting(gr_state *st, int max_followups,
+                        gr_state_thread_fn fn, void *aux, gr_error *err)
+{
+	char sql[256];
+	sqlite3_stmt *s;
+
+	/* The terms match the partial index threads_waiting. */
+	snprintf(sql, sizeof sql, "SELECT %s FROM threads WHERE last_out > "
+	         "last_in AND followups < ?1 ORDER BY thread", thread_cols);
+	if (!(s = prep(st, sql, err)))
+		return GR_E_STATE;
+	sqlite3_bind_int(s, 1, max_followups);
+	return threads_step(st, s, fn, aux, err);
 }
 
 gr_status

@@ -17,6 +17,7 @@
 
 #include "gravity/classify.h"
 #include "gravity/rules.h"
+#include "../src/rules_priv.h"
 
 static const char *
 srcdir(void)
@@ -533,6 +534,83 @@ test_phrase_matching(void **state)
 	sc_free(&s);
 }
 
+/* A phrase list compiles to one trie-shaped pattern (phrase.c): on every
+ * text it must match where the phrases one by one match, and start at the
+ * same place (the leftmost match). */
+static long
+first_match(pcre2_code *re, const char *text, pcre2_match_data *md)
+{
+	int rc = pcre2_match(re, (PCRE2_SPTR)text, strlen(text), 0, 0, md, NULL);
+
+	return rc < 0 ? -1 : (long)pcre2_get_ovector_pointer(md)[0];
+}
+
+static void
+test_phrase_union(void **state)
+{
+	static const char *const phrases[] = {
+		"let you two", "let you two connect", "let me introduce",
+		"I'd like to introduce", "I would like to introduce", "cc'd",
+		"cc'ed", "pre-orders", "pre orders", "caf\xc3\xa9 owner",
+		"caf\xc3\xa8 owner", "\xc3\x89""cole", "a+b (c)", "know of a",
+		"know of any", "know", "Q&A", "K-pop", "50% off",
+	};
+	static const char *const texts[] = {
+		"", "we let you two connect now", "let you twos", "let you two",
+		"x let me introducey", "I\xe2\x80\x99""d like to introduce",
+		"I\xe2\x80\x98""D LIKE TO INTRODUCE her", "were cc'ed here",
+		"preorders", "pre orders", "pre-orders", "pre--orders",
+		"the CAF\xc3\x89 OWNER", "a caf\xc3\xa8 owner", "\xc3\xa9""cole",
+		"a+b (c) yes", "a+b(c)", "I know of anyone", "I knowledge",
+		"do you know?", "q&a", "k pop", "kpop", "\xe2\x84\xaa-pop",
+		"get 50% off", "50%off", "nothing here at all",
+		"\xff\xfe invalid know \xc3",
+	};
+	size_t np = sizeof phrases / sizeof phrases[0];
+	pcre2_code *one[sizeof phrases / sizeof phrases[0]], *all;
+	pcre2_match_data *md = pcre2_match_data_create(4, NULL);
+	gr_strv sv = { 0 };
+	gr_diags d = { 0 };
+	char *pat;
+
+	(void)state;
+	for (size_t i = 0; i < np; i++) {
+		pat = gr_phrase_pattern(phrases[i]);
+		assert_non_null(pat);
+		one[i] = gr_re_compile(&d, "t", 1, 1, pat, "");
+		assert_non_null(one[i]);
+		free(pat);
+		assert_int_equal(gr_strv_push(&sv, phrases[i]), GR_OK);
+	}
+	pat = gr_phrase_union(&sv);
+	assert_non_null(pat);
+	all = gr_re_compile(&d, "t", 1, 1, pat, "");
+	if (!all)
+		printf("# %s\n", d.n ? d.v[0].msg : pat);
+	assert_non_null(all);
+	for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
+		long want = -1, got = first_match(all, texts[t], md);
+
+		for (size_t i = 0; i < np; i++) {
+			long at = first_match(one[i], texts[t], md);
+
+			if (at >= 0 && (want < 0 || at < want))
+				want = at;
+		}
+		if (got != want)
+			printf("# text %zu \"%s\": union at %ld, phrases at %ld\n",
+			       t, texts[t], got, want);
+		assert_int_equal(got, want);
+	}
+	for (size_t i = 0; i < np; i++)
+		pcre2_code_free(one[i]);
+	pcre2_code_free(all);
+	pcre2_match_data_free(md);
+	free(pat);
+	gr_strv_free(&sv);
+	gr_diags_free(&d);
+}
+
 int
 main(void)
 {
@@ -552,6 +630,7 @@ main(void)
 		cmocka_unit_test(test_services_partners),
 		cmocka_unit_test(test_default_rules_clean),
 		cmocka_unit_test(test_phrase_matching),
+		cmocka_unit_test(test_phrase_union),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "gravity/state.h"
 
 struct fx {
@@ -424,6 +426,134 @@ test_reopen(void **state)
 	}
 }
 
+static void
+token_of(gr_state *st, time_t since, char out[64])
+{
+	gr_error e;
+
+	assert_int_equal(gr_state_rem_token(st, since, out, &e), GR_OK);
+}
+
+/* The feed token (schema 4): any change to a reminder the feed shows
+ * changes it, a CalDAV bookkeeping update does not, and a done reminder
+ * leaving the window does. */
+static void
+test_feed_token(void **state)
+{
+	struct fx *fx = *state;
+	gr_state *st = open_ok(fx->db);
+	gr_state_rem r;
+	char t0[64], t1[64], t2[64], t3[64];
+	gr_error e;
+
+	token_of(st, 0, t0);
+	memset(&r, 0, sizeof r);
+	r.uid = "u1@gravity";
+	r.relpath = "reminders/u1.ics";
+	r.due = 100;
+	r.changed = 1000;
+	assert_int_equal(gr_state_rem_put(st, &r, &e), GR_OK);
+	token_of(st, 0, t1);
+	assert_string_not_equal(t0, t1);
+	assert_int_equal(gr_state_rem_pushed(st, r.uid, 0, "\"e\"", "h", &e),
+	                 GR_OK);
+	token_of(st, 0, t2);
+	assert_string_equal(t1, t2);            /* not in the feed */
+	r.done = 1;
+	r.sequence = 1;
+	r.changed = 2000;
+	assert_int_equal(gr_state_rem_put(st, &r, &e), GR_OK);
+	token_of(st, 1500, t2);
+	assert_string_not_equal(t1, t2);
+	token_of(st, 2000, t3);
+	assert_string_equal(t2, t3);            /* still in the window */
+	token_of(st, 2001, t3);
+	assert_string_not_equal(t2, t3);        /* aged out of it */
+	gr_state_close(st);
+}
+
+static int
+see_thread(void *aux, const gr_state_thread *t)
+{
+	char *names = aux;
+
+	strcat(names, t->thread);
+	strcat(names, " ");
+	return 0;
+}
+
+/* Follow-up candidates: the owner wrote last, fewer follow-ups than the
+ * limit. */
+static void
+test_threads_waiting(void **state)
+{
+	struct fx *fx = *state;
+	gr_state *st = open_ok(fx->db);
+	static const struct { const char *id; time_t in, out; int fu; } v[] = {
+		{ "answered", 10, 20, 0 }, { "theirs", 30, 20, 0 },
+		{ "nudged", 10, 20, 1 }, { "new", 10, 0, 0 },
+	};
+	char names[128] = "";
+	gr_error e;
+
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		gr_state_thread t;
+
+		memset(&t, 0, sizeof t);
+		t.thread = v[i].id;
+		t.last_in = v[i].in;
+		t.last_out = v[i].out;
+		t.followups = v[i].fu;
+		assert_int_equal(gr_state_thread_put(st, &t, &e), GR_OK);
+	}
+	assert_int_equal(gr_state_thread_waiting(st, 1, see_thread, names, &e),
+	                 GR_OK);
+	assert_string_equal(names, "answered ");
+	names[0] = '\0';
+	assert_int_equal(gr_state_thread_waiting(st, 2, see_thread, names, &e),
+	                 GR_OK);
+	assert_string_equal(names, "answered nudged ");
+	gr_state_close(st);
+}
+
+/* A state file of schema 3 (before the feed token) is brought up to date
+ * on open, its reminders kept. */
+static void
+test_migrate_from_3(void **state)
+{
+	struct fx *fx = *state;
+	gr_state *st = open_ok(fx->db);
+	gr_state_rem r;
+	struct rem_seen rs;
+	sqlite3 *db;
+	char t1[64], t2[64];
+	gr_error e;
+
+	gr_state_close(st);
+	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP TRIGGER reminders_ins;"
+	    "DROP TRIGGER reminders_upd; DROP TRIGGER reminders_del;"
+	    "DROP INDEX reminders_done; DROP INDEX threads_waiting;"
+	    "DROP TABLE counters; PRAGMA user_version = 3;"
+	    "INSERT INTO reminders(uid, relpath, due, stamp, changed) "
+	    "VALUES ('old@gravity', 'reminders/old.ics', 5, 5, 5);",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	st = open_ok(fx->db);
+	memset(&rs, 0, sizeof rs);
+	assert_int_equal(gr_state_rem_each(st, NULL, 0, 0, see_rem, &rs, &e),
+	                 GR_OK);
+	assert_int_equal(rs.n, 1);
+	token_of(st, 0, t1);
+	memset(&r, 0, sizeof r);
+	r.uid = "new@gravity";
+	r.relpath = "reminders/new.ics";
+	assert_int_equal(gr_state_rem_put(st, &r, &e), GR_OK);
+	token_of(st, 0, t2);
+	assert_string_not_equal(t1, t2);
+	gr_state_close(st);
+}
+
 int
 main(void)
 {
@@ -439,6 +569,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_foreign_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unwritable_place, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_feed_token, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads_waiting, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_3, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -159,6 +159,35 @@ test_atomic_write(void **state)
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	assert_int_equal(gr_read_file(path, 2, &data, &len, NULL), GR_E_LIMIT);
+	/* Piece by piece: the old file stays until the commit; an abort
+	 * leaves it and no temporary file. */
+	{
+		gr_afile *f;
+		char tmp[300], cmd[400];
+
+		assert_int_equal(gr_afile_open(path, &f, NULL), GR_OK);
+		assert_int_equal(gr_afile_write(f, "th", 2, NULL), GR_OK);
+		assert_int_equal(gr_afile_write(f, "ree", 3, NULL), GR_OK);
+		assert_int_equal(gr_read_file(path, 100, &data, &len, NULL),
+		                 GR_OK);
+		assert_string_equal(data, "two!");
+		free(data);
+		assert_int_equal(gr_afile_commit(f, NULL), GR_OK);
+		assert_int_equal(gr_read_file(path, 100, &data, &len, NULL),
+		                 GR_OK);
+		assert_string_equal(data, "three");
+		free(data);
+		assert_int_equal(gr_afile_open(path, &f, NULL), GR_OK);
+		assert_int_equal(gr_afile_write(f, "four", 4, NULL), GR_OK);
+		gr_afile_abort(f);
+		assert_int_equal(gr_read_file(path, 100, &data, &len, NULL),
+		                 GR_OK);
+		assert_string_equal(data, "three");
+		free(data);
+		snprintf(tmp, sizeof tmp, "%s/a/b", dir);
+		snprintf(cmd, sizeof cmd, "test \"$(ls %s)\" = f.txt", tmp);
+		assert_int_equal(system(cmd), 0);
+	}
 	unlink(path);
 	snprintf(path, sizeof path, "rm -rf %s", dir);
 	assert_int_equal(system(path), 0);

@@ -39,4 +39,14 @@ gr_status gr_calendar_render(const gr_reminder *r, char **out, gr_error *err);
 gr_status gr_calendar_render_feed(const gr_reminder *const *v, size_t n,
                                   char **out, gr_error *err);
 
+/* The feed in pieces, so that it never has to be whole in memory: the
+ * head (VCALENDAR properties and one VTIMEZONE per zone of tzids, NULL or
+ * "UTC" needing none, truncated to cover [lo, hi]), then one component
+ * per reminder, then GR_CALENDAR_FEED_TAIL.  *out owned by caller. */
+#define GR_CALENDAR_FEED_TAIL "END:VCALENDAR\r\n"
+gr_status gr_calendar_feed_head(const char *const *tzids, size_t n, time_t lo,
+                                time_t hi, char **out, gr_error *err);
+gr_status gr_calendar_render_component(const gr_reminder *r, char **out,
+                                       gr_error *err);
+
 #endif

@@ -25,6 +25,18 @@ gr_status gr_write_atomic(const char *path, const void *data, size_t len,
 gr_status gr_write_atomic_nosync(const char *path, const void *data,
                                  size_t len, gr_error *err);
 
+/* The same, written piece by piece (a file too large to hold in memory):
+ * open, write any number of times, then commit (fsync, rename, fsync the
+ * directory) or abort (the temporary file is removed).  Both free f.  A
+ * write error is kept and returned again by the commit, which then
+ * leaves the old file in place. */
+typedef struct gr_afile gr_afile;
+gr_status gr_afile_open(const char *path, gr_afile **out, gr_error *err);
+gr_status gr_afile_write(gr_afile *f, const void *data, size_t len,
+                         gr_error *err);
+gr_status gr_afile_commit(gr_afile *f, gr_error *err);
+void gr_afile_abort(gr_afile *f);
+
 /* Flush every file of the filesystem holding dir (syncfs(2)). */
 gr_status gr_sync_fs(const char *dir, gr_error *err);
 

@@ -107,6 +107,11 @@ gr_status gr_state_rem_put(gr_state *st, const gr_state_rem *r, gr_error *err);
 gr_status gr_state_rem_pushed(gr_state *st, const char *uid, int push_seq,
                               const char *etag, const char *href,
                               gr_error *err);
+/* A short text that changes whenever the reminders the feed shows (the
+ * pending ones and the done ones changed at or after done_since) may have
+ * changed; read in constant time. */
+gr_status gr_state_rem_token(gr_state *st, time_t done_since, char out[64],
+                             gr_error *err);
 /* Reminders of thread (NULL: all), due order: pending ones, and unless
  * pending_only the done ones changed at or after done_since. */
 gr_status gr_state_rem_each(gr_state *st, const char *thread, int pending_only,
@@ -137,6 +142,11 @@ gr_status gr_state_thread_link(gr_state *st, const char *message_id,
 gr_status gr_state_thread_each(gr_state *st, const char *thread,
                                gr_state_thread_fn fn, void *aux,
                                gr_error *err);
+/* Threads where the owner wrote last and that had fewer than
+ * max_followups follow-ups: the only ones a follow-up can be due on. */
+gr_status gr_state_thread_waiting(gr_state *st, int max_followups,
+                                  gr_state_thread_fn fn, void *aux,
+                                  gr_error *err);
 gr_status gr_state_thread_put(gr_state *st, const gr_state_thread *t,
                               gr_error *err);
 
