@@ -252,10 +252,29 @@ field_text(ev *e, enum gr_field f)
 	}
 }
 
+/* A list matches where any of its patterns does; the excerpt is the
+ * leftmost match. */
+static int
+list_test(ev *e, const gr_list *l, const char *s)
+{
+	size_t so, eo, best_so = 0, best_eo = 0;
+	int hit = 0;
+
+	for (size_t i = 0; i < l->nres; i++)
+		if (gr_re_match(e->r, l->res[i], s, e->md, &so, &eo) &&
+		    (!hit || so < best_so)) {
+			best_so = so;
+			best_eo = eo;
+			hit = 1;
+		}
+	if (hit)
+		set_excerpt(e, s, best_so, best_eo);
+	return hit;
+}
+
 static int
 text_test(ev *e, const gr_cond *k, const char *s)
 {
-	const pcre2_code *re;
 	size_t so, eo;
 
 	switch (k->op) {
@@ -269,12 +288,12 @@ text_test(ev *e, const gr_cond *k, const char *s)
 		return eq;
 	}
 	case GO_RE:
-	case GO_LIST:
-		re = k->op == GO_RE ? k->re : e->r->lists[k->list].re;
-		if (!s || !gr_re_match(e->r, re, s, e->md, &so, &eo))
+		if (!s || !gr_re_match(e->r, k->re, s, e->md, &so, &eo))
 			return 0;
 		set_excerpt(e, s, so, eo);
 		return 1;
+	case GO_LIST:
+		return s && list_test(e, &e->r->lists[k->list], s);
 	}
 	return 0;
 }

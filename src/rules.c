@@ -451,13 +451,27 @@ rule_line(gr_rules *r, gr_conf *c, gr_diags *d, gr_rule *ru,
 		cond_free(&nv[ru->nconds]);
 }
 
+/* Append re to l's patterns (taking it; freed on failure). */
+static gr_status
+list_add_re(gr_list *l, pcre2_code *re)
+{
+	pcre2_code **nv = realloc(l->res, (l->nres + 1) * sizeof *nv);
+
+	if (!nv) {
+		pcre2_code_free(re);
+		return GR_E_NOMEM;
+	}
+	l->res = nv;
+	l->res[l->nres++] = re;
+	return GR_OK;
+}
+
 static void
 list_phrases(gr_conf *c, gr_diags *d, gr_list *l, const gr_toks *t,
              size_t from)
 {
 	for (size_t i = from; i < t->n; i++) {
 		gr_tok *k = &t->v[i];
-		char *pat;
 
 		gr_tok_strip_comma(k);
 		if (!*k->text)
@@ -465,19 +479,13 @@ list_phrases(gr_conf *c, gr_diags *d, gr_list *l, const gr_toks *t,
 		if (k->regex) {
 			pcre2_code *re = gr_re_compile_at(c, d, k->col, k->text,
 			                                  k->flags);
-			gr_buf b;
 
 			if (!re)
 				continue;
-			pcre2_code_free(re);
-			gr_buf_init(&b, 64 * 1024);
-			gr_buf_printf(&b, "(?%s%s%s%s:%s)",
-			              strchr(k->flags, 's') ? "s" : "",
-			              strchr(k->flags, 'm') ? "m" : "",
-			              strchr(k->flags, 'x') ? "x" : "",
-			              strchr(k->flags, 'c') ? "-i" : "", k->text);
-			pat = gr_buf_steal(&b);
-			gr_strv_push_owned(&l->pats, pat);
+			if (list_add_re(l, re) != GR_OK) {
+				gr_conf_error(c, d, k->col, "out of memory");
+				continue;
+			}
 		} else {
 			gr_strv_push(&l->plain, k->text);
 		}
@@ -488,39 +496,36 @@ list_phrases(gr_conf *c, gr_diags *d, gr_list *l, const gr_toks *t,
 static void
 list_finish(gr_rules *r, gr_diags *d, gr_list *l)
 {
-	gr_buf b;
+	pcre2_code *re;
 	char *pat;
-	gr_status st = GR_OK;
 
-	if (!l || l->re)
+	if (!l || l->finished)
 		return;
-	if (l->pats.n == 0 && l->plain.n == 0) {
+	l->finished = 1;
+	if (l->nres == 0 && l->plain.n == 0) {
 		gr_diag_add(d, l->file, l->line, 1, "list '%s' has no phrases",
 		            l->name);
 		return;
 	}
-	/* The plain phrases as one trie-shaped alternative (phrase.c), then
-	 * each /regex/ entry. */
-	gr_buf_init(&b, 4u << 20);
-	if (l->plain.n > 0) {
-		pat = gr_phrase_union(&l->plain);
-		if (!pat || gr_buf_addstr(&b, pat) != GR_OK)
-			st = GR_E_NOMEM;
-		free(pat);
-	}
-	for (size_t i = 0; i < l->pats.n && st == GR_OK; i++)
-		if ((b.len > 0 && gr_buf_addc(&b, '|') != GR_OK) ||
-		    gr_buf_addstr(&b, l->pats.v[i]) != GR_OK)
-			st = GR_E_NOMEM;
-	if (st != GR_OK) {
-		gr_buf_free(&b);
-		gr_diag_add(d, l->file, l->line, 1, "list '%s': %s", l->name,
-		            gr_status_to_string(st));
+	if (l->plain.n == 0)
+		return;
+	/* The trie goes first: it is what most lists are made of. */
+	if (!(pat = gr_phrase_union(&l->plain))) {
+		gr_diag_add(d, l->file, l->line, 1, "list '%s': out of memory",
+		            l->name);
 		return;
 	}
-	pat = gr_buf_steal(&b);
-	l->re = gr_re_compile(d, l->file, l->line, 1, pat, "");
+	re = gr_re_compile(d, l->file, l->line, 1, pat, "");
 	free(pat);
+	if (!re)
+		return;         /* said by gr_re_compile */
+	if (list_add_re(l, re) != GR_OK) {
+		gr_diag_add(d, l->file, l->line, 1, "list '%s': out of memory",
+		            l->name);
+		return;
+	}
+	memmove(l->res + 1, l->res, (l->nres - 1) * sizeof *l->res);
+	l->res[0] = re;
 	(void)r;
 }
 
@@ -1051,10 +1056,10 @@ gr_rules_free(gr_rules *r)
 	free(r->rules);
 	for (size_t i = 0; i < r->nlists; i++) {
 		free(r->lists[i].name);
-		if (r->lists[i].re)
-			pcre2_code_free(r->lists[i].re);
+		for (size_t j = 0; j < r->lists[i].nres; j++)
+			pcre2_code_free(r->lists[i].res[j]);
+		free(r->lists[i].res);
 		gr_strv_free(&r->lists[i].phrases);
-		gr_strv_free(&r->lists[i].pats);
 		gr_strv_free(&r->lists[i].plain);
 	}
 	free(r->lists);

@@ -86,10 +86,15 @@ typedef struct gr_list {
 	char *name;
 	const char *file;
 	unsigned line;
-	pcre2_code *re;         /* all phrases as one alternation */
+	/* The plain phrases as one trie-shaped pattern (phrase.c), then each
+	 * /regex/ entry on its own: one alternation of all would lose PCRE2's
+	 * start-of-match optimisations as soon as one entry can start
+	 * anywhere.  Owned. */
+	pcre2_code **res;
+	size_t nres;
+	int finished;
 	gr_strv phrases;        /* as written, for diagnostics */
-	gr_strv plain;          /* plain phrases (one trie, phrase.c) */
-	gr_strv pats;           /* /regex/ entries as (?flags:...) */
+	gr_strv plain;          /* plain phrases */
 } gr_list;
 
 typedef struct gr_svc {
