@@ -159,11 +159,20 @@ static const char *const migrations[] = {
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
+#define STATE_KEPT 32
+
 struct gr_state {
 	sqlite3 *db;
 	char *path;             /* owned */
 	int lock_fd;
 	sqlite3_stmt *stmt[Q_LAST];     /* owned, prepared on first use */
+	/* The lifecycle statements, kept after their first use (prep()):
+	 * preparing them again for every message was an eighth of a poll. */
+	struct kept {
+		sqlite3_stmt *s;        /* owned */
+		int out;                /* handed out, not yet given back */
+	} kept[STATE_KEPT];
+	size_t nkept;
 };
 
 static gr_status
@@ -422,6 +431,8 @@ gr_state_close(gr_state *st)
 		return;
 	for (int i = 0; i < Q_LAST; i++)
 		sqlite3_finalize(st->stmt[i]);
+	for (size_t i = 0; i < st->nkept; i++)
+		sqlite3_finalize(st->kept[i].s);
 	if (st->db) {
 		if (!sqlite3_get_autocommit(st->db))
 			(void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -648,26 +659,62 @@ gr_state_counts(gr_state *st, long *messages, long *outputs, gr_error *err)
 
 /* --- reminders, threads, referrals (schema 2) -------------------------- */
 
-/* A one-off statement (these run a few times per poll, not per message). */
+/*
+ * A statement for sql, given back with unprep() on every path.  The kept
+ * one when it is not handed out already (a caller iterating over rows may
+ * call back into code that runs the same text: that one gets a statement
+ * of its own, finalized by unprep()).
+ */
 static sqlite3_stmt *
 prep(gr_state *st, const char *sql, gr_error *err)
 {
 	sqlite3_stmt *s = NULL;
+	size_t i;
+	int busy = 0;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+	for (i = 0; i < st->nkept; i++) {
+		if (strcmp(sqlite3_sql(st->kept[i].s), sql) != 0)
+			continue;
+		if (st->kept[i].out) {
+			busy = 1;
+			break;
+		}
+		st->kept[i].out = 1;
+		return st->kept[i].s;
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, busy ? 0 :
+	                       SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
 		db_error(st, err, "prepare");
 		return NULL;
+	}
+	if (!busy && st->nkept < STATE_KEPT) {
+		st->kept[st->nkept].s = s;
+		st->kept[st->nkept++].out = 1;
 	}
 	return s;
 }
 
-/* Step and finalize a one-off write statement. */
+/* Give back a statement from prep(): reset if kept, else finalized. */
+static void
+unprep(gr_state *st, sqlite3_stmt *s)
+{
+	for (size_t i = 0; i < st->nkept; i++)
+		if (st->kept[i].s == s) {
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+			st->kept[i].out = 0;
+			return;
+		}
+	sqlite3_finalize(s);
+}
+
+/* Step and give back a write statement. */
 static gr_status
 run_write(gr_state *st, sqlite3_stmt *s, const char *what, gr_error *err)
 {
 	gr_status rc = step_write(st, s, what, err);
 
-	sqlite3_finalize(s);
+	unprep(st, s);
 	return rc;
 }
 
@@ -695,7 +742,7 @@ gr_state_rem_put(gr_state *st, const gr_state_rem *r, gr_error *err)
 	if (!s)
 		return GR_E_STATE;
 	if (!r->uid || !*r->uid || !r->relpath || !*r->relpath) {
-		sqlite3_finalize(s);
+		unprep(st, s);
 		return gr_error_set(err, GR_E_INTERNAL, "%s: a reminder needs a "
 		                    "uid and a relpath", st->path);
 	}
@@ -742,7 +789,7 @@ gr_state_rem_token(gr_state *st, time_t done_since, char out[64],
 	if (rc == SQLITE_ROW)
 		snprintf(out, 64, "%lld:%lld", (long long)sqlite3_column_int64(s, 0),
 		         (long long)sqlite3_column_int64(s, 1));
-	sqlite3_finalize(s);
+	unprep(st, s);
 	if (rc != SQLITE_ROW)
 		return db_error(st, err, "reading the reminders' change count");
 	return GR_OK;
@@ -793,10 +840,10 @@ gr_state_rem_each(gr_state *st, const char *thread, int pending_only,
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		db_error(st, err, "reading reminders");
-		sqlite3_finalize(s);
+		unprep(st, s);
 		return GR_E_STATE;
 	}
-	sqlite3_finalize(s);
+	unprep(st, s);
 	return GR_OK;
 }
 
@@ -843,7 +890,7 @@ gr_state_thread_find(gr_state *st, const char *const *ids, size_t n,
 			break;
 		}
 	}
-	sqlite3_finalize(s);
+	unprep(st, s);
 	return rc;
 }
 
@@ -882,7 +929,7 @@ thread_row(sqlite3_stmt *s, gr_state_thread *t)
 	t->followups = sqlite3_column_int(s, 8);
 }
 
-/* Hand each row of s to fn (until it returns non-zero); finalizes s. */
+/* Hand each row of s to fn (until it returns non-zero); gives s back. */
 static gr_status
 threads_step(gr_state *st, sqlite3_stmt *s, gr_state_thread_fn fn, void *aux,
              gr_error *err)
@@ -896,7 +943,7 @@ threads_step(gr_state *st, sqlite3_stmt *s, gr_state_thread_fn fn, void *aux,
 		if (fn(aux, &t) != 0)
 			break;
 	}
-	sqlite3_finalize(s);
+	unprep(st, s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_error(st, err, "reading threads");
 	return GR_OK;
@@ -987,7 +1034,7 @@ gr_state_replied(gr_state *st, const char *message_id)
 		return 0;
 	bind_text(s, 1, message_id);
 	v = query_int(st, s);
-	sqlite3_finalize(s);
+	unprep(st, s);
 	return v == 1;
 }
 
@@ -1068,7 +1115,7 @@ gr_state_referral_each(gr_state *st, gr_state_referral_fn fn, void *aux,
 		if (fn(aux, &r) != 0)
 			break;
 	}
-	sqlite3_finalize(s);
+	unprep(st, s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_error(st, err, "reading referrals");
 	return GR_OK;
