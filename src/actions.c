@@ -1105,7 +1105,7 @@ plan_reminder(act_run *ar, const act_item *it)
 	st = GR_E_NOMEM;
 	if (!(o = new_output(ar, GR_OUT_REMINDER, it->action)))
 		goto out;
-	st = gr_calendar_render(&rem, &o->content, ar->err);
+	st = gr_calendar_render_with(ar->ctx->cal, &rem, &o->content, ar->err);
 	if (st != GR_OK)
 		goto out;
 	o->len = strlen(o->content);

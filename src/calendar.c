@@ -12,6 +12,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libical/ical.h>
 
@@ -413,10 +414,111 @@ gr_calendar_render_feed(const gr_reminder *const *v, size_t n, char **out,
 	return GR_OK;
 }
 
+/* --- one reminder, its zone kept ---------------------------------------- */
+
+/*
+ * A lone reminder's VTIMEZONE covers its due year and 400 days on either
+ * side, so that every reminder of a year shares one: truncating a zone is
+ * most of libical's work for a reminder, and the cache below does it once
+ * per zone and year.  With or without the cache the output is the same.
+ */
+#define CACHE_SLOTS 8
+
+struct gr_calcache {
+	struct slot {
+		icaltimezone *tz;
+		int year;
+		char *head;     /* owned: gr_calendar_feed_head() of it */
+	} v[CACHE_SLOTS];
+	size_t n;
+};
+
+gr_calcache *
+gr_calcache_new(void)
+{
+	return calloc(1, sizeof(gr_calcache));
+}
+
+void
+gr_calcache_free(gr_calcache *c)
+{
+	for (size_t i = 0; c && i < c->n; i++)
+		free(c->v[i].head);
+	free(c);
+}
+
+/* The calendar's head for r (owned by c when *kept, else by the caller). */
+static gr_status
+lone_head(gr_calcache *c, const gr_reminder *r, char **head, int *kept,
+          gr_error *err)
+{
+	icaltimezone *tz = find_zone(r->tzid);
+	struct tm tm = { 0 };
+	time_t lo, hi;
+	int year;
+	gr_status st;
+
+	*head = NULL;
+	*kept = 0;
+	if (!tz)
+		return gr_error_set(err, GR_E_CONFIG, "reminder %s: unknown time "
+		                    "zone \"%s\"", r->uid ? r->uid : "?", r->tzid);
+	if (!gmtime_r(&r->due, &tm))
+		return gr_error_set(err, GR_E_INTERNAL, "reminder %s: due time "
+		                    "out of range", r->uid ? r->uid : "?");
+	year = tm.tm_year + 1900;
+	for (size_t i = 0; c && i < c->n; i++)
+		if (c->v[i].tz == tz && c->v[i].year == year) {
+			*head = c->v[i].head;
+			*kept = 1;
+			return GR_OK;
+		}
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = year - 1900;
+	tm.tm_mday = 1;
+	lo = timegm(&tm);
+	tm.tm_year++;
+	hi = timegm(&tm) - 1;
+	st = gr_calendar_feed_head(&r->tzid, 1, lo, hi, head, err);
+	if (st == GR_OK && c && c->n < CACHE_SLOTS) {
+		c->v[c->n].tz = tz;
+		c->v[c->n].year = year;
+		c->v[c->n++].head = *head;
+		*kept = 1;
+	}
+	return st;
+}
+
+gr_status
+gr_calendar_render_with(gr_calcache *c, const gr_reminder *r, char **out,
+                        gr_error *err)
+{
+	char *head, *comp = NULL;
+	int kept;
+	gr_buf b;
+	gr_status st = lone_head(c, r, &head, &kept, err);
+
+	*out = NULL;
+	if (st == GR_OK)
+		st = gr_calendar_render_component(r, &comp, err);
+	gr_buf_init(&b, CAL_MAX_OUT);
+	if (st == GR_OK && (gr_buf_addstr(&b, head) != GR_OK ||
+	                    gr_buf_addstr(&b, comp) != GR_OK ||
+	                    gr_buf_addstr(&b, GR_CALENDAR_FEED_TAIL) != GR_OK))
+		st = gr_error_set(err, GR_E_NOMEM, "calendar: out of memory");
+	if (!kept)
+		free(head);
+	free(comp);
+	if (st != GR_OK) {
+		gr_buf_free(&b);
+		return st;
+	}
+	*out = gr_buf_steal(&b);
+	return GR_OK;
+}
+
 gr_status
 gr_calendar_render(const gr_reminder *r, char **out, gr_error *err)
 {
-	const gr_reminder *one[1] = { r };
-
-	return gr_calendar_render_feed(one, 1, out, err);
+	return gr_calendar_render_with(NULL, r, out, err);
 }

@@ -286,7 +286,7 @@ close_reminder(gr_life *lf, gr_state_rem *r, gr_error *err)
 	r->stamp = lf->now;
 	r->changed = lf->now;
 	to_reminder(r, &rem);
-	st = gr_calendar_render(&rem, &ics, err);
+	st = gr_calendar_render_with(lf->cal, &rem, &ics, err);
 	if (st == GR_OK)
 		st = out_path(lf, r->relpath, path, sizeof path, err);
 	if (st == GR_OK)
@@ -584,7 +584,7 @@ gr_life_tick(gr_life *lf, FILE *fp, gr_error *err)
 	st = threads_get(lf, NULL, max, &tl, err);
 	for (size_t i = 0; st == GR_OK && i < tl.n; i++) {
 		gr_state_thread *t = &tl.v[i].t;
-		gr_plan_ctx ctx = { lf->now, seq_of, lf->state, NULL };
+		gr_plan_ctx ctx = { lf->now, seq_of, lf->state, NULL, lf->cal };
 		gr_followup f;
 		gr_plan pl = { 0 };
 		time_t due;

@@ -27,6 +27,7 @@
 #include <cjson/cJSON.h>
 
 #include "gravity/caldav.h"
+#include "gravity/calendar.h"
 #include "gravity/classify.h"
 #include "gravity/fileio.h"
 #include "gravity/lifecycle.h"
@@ -339,7 +340,8 @@ poll_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 	gr_verdict v;
 	gr_plan pl = { 0 };
 	gr_classify_ctx cctx = { known_contact, pr->state };
-	gr_plan_ctx pctx = { pr->life.now, sequence_of, pr->state, NULL };
+	gr_plan_ctx pctx = { pr->life.now, sequence_of, pr->state, NULL,
+	                     pr->life.cal };
 	gr_error perr;
 	gr_status st;
 
@@ -550,6 +552,7 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 	pr.life.policy = o->policy;
 	pr.life.out_dir = o->out_dir;
 	pr.life.now = o->now ? o->now : time(NULL);
+	pr.life.cal = gr_calcache_new();        /* NULL only costs time */
 	/* The parser worker is forked first: it never holds a credential or
 	 * an open mailbox connection. */
 	gr_parse_limits_default(&lim);
@@ -632,6 +635,7 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 			(void)unlink(path);
 	}
 	gr_state_close(pr.state);
+	gr_calcache_free(pr.life.cal);
 	poll_summary(o, stats);
 	return st;
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Crash consistency (issue 6): gravity poll over ~2,000 generated messages
-# is killed with SIGKILL at many points (random 0.05-1.5 s after start,
-# rerun and killed again until a run completes), in several rounds from
+# is killed with SIGKILL at many points (at random within the time an
+# uninterrupted poll takes, rerun and killed again until a run completes), in several rounds from
 # scratch; each finished round must have exactly the reminders and drafts
 # of an uninterrupted run (same names, same bytes: GRAVITY_NOW fixes the
 # clock), no temporary file left, and a state database that passes
@@ -26,16 +26,19 @@ poll() {  # poll OUT STATE
 outputs() {  # what a poll wrote: "sha256  name" lines
 	(cd "$1" && find reminders drafts gravity.ics -type f 2>/dev/null | LC_ALL=C sort | xargs sha256sum)
 }
+t0=$(date +%s%N)
 poll "$T/ref" "$T/ref.db"
 check "the uninterrupted poll exits 0" 0 $?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 outputs "$T/ref" >"$T/ref.sum"
 nref=$(wc -l < "$T/ref.sum")
-diag "reference: $nref output files"
+diag "reference: $nref output files in $ms ms"
 
-# random kill delays (0.05-1.5 s), reproducible from the seed
+# random kill delays within the reference poll's duration (a faster
+# gravity must still be killed mid-poll), reproducible from the seed
 seed=${GR_CRASH_SEED:-$$}
 diag "seed $seed"
-delay() { awk -v s="$seed" -v i="$1" 'BEGIN { srand(s * 1000 + i); printf "%.2f\n", 0.05 + rand() * 1.45 }'; }
+delay() { awk -v s="$seed" -v i="$1" -v ms="$ms" 'BEGIN { srand(s * 1000 + i); printf "%.3f\n", 0.02 + ms * rand() * 0.9 / 1000 }'; }
 kills=0 round=0 bad="" fails=0
 while [ $kills -lt "$KILLS" ] && [ $round -lt 20 ]; do
 	round=$((round + 1))

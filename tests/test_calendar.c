@@ -249,6 +249,49 @@ test_bad_zone(void **state)
 	assert_non_null(strstr(err.msg, "Nowhere/Atlantis"));
 }
 
+/* The zone cache: the same text with or without it, one VTIMEZONE per
+ * calendar, covering the due year; a second year gets its own. */
+static void
+test_zone_cache(void **state)
+{
+	gr_calcache *c = gr_calcache_new();
+	gr_reminder r;
+	char *plain = NULL, *cached = NULL;
+	gr_error err;
+
+	(void)state;
+	assert_non_null(c);
+	reminder_init(&r);
+	for (int k = 0; k < 6; k++) {
+		icalcomponent *cal;
+
+		r.due = DUE + (time_t)(k % 3) * 86400 * 20 +
+		        (k >= 3 ? (time_t)86400 * 365 : 0);
+		assert_int_equal(gr_calendar_render(&r, &plain, &err), GR_OK);
+		assert_int_equal(gr_calendar_render_with(c, &r, &cached, &err),
+		                 GR_OK);
+		assert_string_equal(plain, cached);
+		cal = icalparser_parse_string(cached);
+		assert_non_null(cal);
+		assert_int_equal(icalcomponent_count_components(cal,
+		                 ICAL_VTIMEZONE_COMPONENT), 1);
+		assert_int_equal(icalcomponent_count_components(cal,
+		                 ICAL_VEVENT_COMPONENT), 1);
+		icalcomponent_free(cal);
+		free(plain);
+		free(cached);
+	}
+	r.tzid = "Nowhere/Atlantis";
+	assert_int_equal(gr_calendar_render_with(c, &r, &cached, &err),
+	                 GR_E_CONFIG);
+	assert_non_null(strstr(err.msg, "Nowhere/Atlantis"));
+	r.tzid = NULL;          /* UTC: no VTIMEZONE at all */
+	assert_int_equal(gr_calendar_render_with(c, &r, &cached, &err), GR_OK);
+	assert_null(strstr(cached, "BEGIN:VTIMEZONE"));
+	free(cached);
+	gr_calcache_free(c);
+}
+
 int
 main(void)
 {
@@ -258,6 +301,7 @@ main(void)
 		cmocka_unit_test(test_todo_and_done),
 		cmocka_unit_test(test_feed),
 		cmocka_unit_test(test_bad_zone),
+		cmocka_unit_test(test_zone_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -68,6 +68,8 @@ typedef struct gr_plan_ctx {
 	 * has no Message-ID.  May be NULL: then a hash of From, Date, Subject
 	 * and text is used. */
 	const char *source_id;
+	/* Zones kept between reminders (calendar.h).  May be NULL. */
+	struct gr_calcache *cal;
 } gr_plan_ctx;
 
 /* Render the outputs for message m classified as v.  *out filled; free with

@@ -32,8 +32,18 @@ typedef struct gr_reminder {
 	time_t dtstamp;         /* when this version was made */
 } gr_reminder;
 
-/* One VCALENDAR holding r.  *out (NUL-terminated) owned by caller. */
+/* One VCALENDAR holding r; its VTIMEZONE covers r's due year and 400 days
+ * on either side.  *out (NUL-terminated) owned by caller. */
 gr_status gr_calendar_render(const gr_reminder *r, char **out, gr_error *err);
+
+/* The same, with the truncated VTIMEZONEs kept in c from one reminder to
+ * the next (c may be NULL; the output is the same).  One cache per poll,
+ * owned by whoever made it. */
+typedef struct gr_calcache gr_calcache;
+gr_calcache *gr_calcache_new(void);     /* NULL when out of memory */
+void gr_calcache_free(gr_calcache *c);
+gr_status gr_calendar_render_with(gr_calcache *c, const gr_reminder *r,
+                                  char **out, gr_error *err);
 
 /* One VCALENDAR holding all n reminders (the subscribable feed). */
 gr_status gr_calendar_render_feed(const gr_reminder *const *v, size_t n,

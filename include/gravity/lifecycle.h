@@ -25,6 +25,7 @@ typedef struct gr_life {
 	const gr_policy *policy;
 	const char *out_dir;
 	time_t now;
+	struct gr_calcache *cal;        /* zones kept (calendar.h); may be NULL */
 	long closed;            /* reminders cancelled or completed */
 	long withdrawn;         /* follow-ups withdrawn */
 	long followups;         /* follow-ups made */
