@@ -20,6 +20,7 @@
 #include "gravity/buf.h"
 #include "gravity/caldav.h"
 #include "gravity/util.h"
+#include "gravity/tls.h"
 
 #define DAV_ETAG_MAX    256
 #define DAV_ICS_MAX     (1u << 20)
@@ -408,9 +409,7 @@ dav_open(dav *d, const gr_caldav_opts *o, gr_error *err)
 	if (!rc) rc = curl_easy_setopt(d->h, CURLOPT_HEADERDATA, d);
 	if (!rc) rc = curl_easy_setopt(d->h, CURLOPT_WRITEFUNCTION, on_body);
 	if (!rc) rc = curl_easy_setopt(d->h, CURLOPT_USERAGENT, "gravity");
-	if (!rc && o->cafile) rc = curl_easy_setopt(d->h, CURLOPT_CAINFO,
-	                                            o->cafile);
-	if (!rc && o->cafile) rc = curl_easy_setopt(d->h, CURLOPT_CAPATH, NULL);
+	if (!rc) rc = gr_tls_trust(d->h, o->cafile);
 	if (!rc && o->user) {
 		rc = curl_easy_setopt(d->h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		if (!rc) rc = curl_easy_setopt(d->h, CURLOPT_USERNAME, o->user);

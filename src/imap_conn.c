@@ -18,6 +18,7 @@
 #include "gravity/buf.h"
 #include "gravity/imap.h"
 #include "gravity/util.h"
+#include "gravity/tls.h"
 
 #define RECV_CHUNK 65536
 
@@ -226,9 +227,7 @@ setup_curl(gr_imap_conn *c, const gr_imap_uri *u, const char *user,
 	if (!rc) rc = curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, cto);
 	if (!rc) rc = curl_easy_setopt(h, CURLOPT_TIMEOUT, cto + c->timeout_ms / 1000);
 	if (!rc && user) rc = curl_easy_setopt(h, CURLOPT_USERNAME, user);
-	/* A named CA bundle is the whole trust: not added to the system's. */
-	if (!rc && o->cafile) rc = curl_easy_setopt(h, CURLOPT_CAINFO, o->cafile);
-	if (!rc && o->cafile) rc = curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+	if (!rc) rc = gr_tls_trust(h, o->cafile);
 	if (!rc && o->insecure) {
 		fprintf(stderr, "gravity: WARNING: 'insecure' is set: the "
 		        "certificate and host name of %s are NOT checked; anyone "

@@ -16,6 +16,7 @@
 #include "gravity/buf.h"
 #include "gravity/imap.h"
 #include "gravity/util.h"
+#include "gravity/tls.h"
 
 #define BODY_MAX (64 * 1024)
 
@@ -136,8 +137,7 @@ gr_oauth2_refresh(const struct gr_oauth2 *o, const char *client_secret,
 	if (!rc) rc = curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)form.len);
 	if (!rc) rc = curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	if (!rc) rc = curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
-	if (!rc && o->cafile) rc = curl_easy_setopt(h, CURLOPT_CAINFO, o->cafile);
-	if (!rc && o->cafile) rc = curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+	if (!rc) rc = gr_tls_trust(h, o->cafile);
 	if (rc) {
 		st = gr_error_set(err, GR_E_INTERNAL, "oauth2: curl setup: %s",
 		                  curl_easy_strerror(rc));

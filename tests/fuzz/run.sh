@@ -24,10 +24,10 @@ failed=0
 for h in $harnesses; do
 	case $h in
 	message|msgpack) mods="message msgtext msgpack parser $util" ;;
-	rules) mods="rules profile classify message msgtext msgpack parser $util" ;;
+	rules) mods="rules phrase profile classify message msgtext msgpack parser $util" ;;
 	template) mods="template $util" ;;
 	imap) mods="imap_proto $util" ;;
-	config) mods="config imap_conn imap_proto secret oauth2 $util" ;;
+	config) mods="config imap_conn imap_proto secret oauth2 tls $util" ;;
 	*) echo "fuzz: unknown harness $h" >&2; exit 64 ;;
 	esac
 	bin="$out/fuzz_$h"
