@@ -61,6 +61,24 @@ _dv_conf() {  # DIR PORT SPORT CERT
 	fi
 	_dh=
 	[ -f /usr/share/dovecot/dh.pem ] && _dh="ssl_dh = </usr/share/dovecot/dh.pem"
+	# DV_OAUTH2_INTROSPECT=URL: bearer tokens (XOAUTH2, OAUTHBEARER) are
+	# checked at that RFC 7662 introspection endpoint, before passwords.
+	_mechs="plain login" _oauth=
+	if [ -n "${DV_OAUTH2_INTROSPECT:-}" ]; then
+		_mechs="plain login xoauth2 oauthbearer"
+		_oauth="passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $_d/oauth2.conf.ext
+}"
+		cat > "$_d/oauth2.conf.ext" <<EOC
+introspection_mode = post
+introspection_url = $DV_OAUTH2_INTROSPECT
+username_attribute = username
+active_attribute = active
+active_value = true
+EOC
+	fi
 	cat > "$_d/dovecot.conf" <<EOC
 base_dir = $_d/run
 state_dir = $_d/state
@@ -73,11 +91,12 @@ ssl_cert = <$_d/$4.crt
 ssl_key = <$_d/$4.key
 $_dh
 disable_plaintext_auth = yes
-auth_mechanisms = plain login
+auth_mechanisms = $_mechs
 auth_failure_delay = 0
 default_login_user = $_login
 default_internal_user = $_int
 first_valid_uid = 0
+$_oauth
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u $_d/passwd

@@ -5,9 +5,14 @@ an HTTPS token endpoint (RFC 6749 section 6, the refresh-token grant) and a
 tiny IMAPS server that accepts AUTHENTICATE XOAUTH2 with the access token it
 handed out, then serves an empty INBOX.  Both use the test's certificate.
 
+Also a plain-HTTP token introspection endpoint (RFC 7662) for Dovecot's
+oauth2 passdb: POST /introspect with token=...: active, as user "test",
+for the access token handed out, unless DIR/revoked exists.
+
 usage: oauth2_server.py DIR CERT KEY CLIENT_ID CLIENT_SECRET REFRESH_TOKEN
-Writes "HTTPS_PORT IMAPS_PORT" to DIR/ports; appends each decoded XOAUTH2
-string to DIR/xoauth2.log and each token request's form to DIR/token.log.
+Writes "HTTPS_PORT IMAPS_PORT INTROSPECT_PORT" to DIR/ports; appends each
+decoded XOAUTH2 string to DIR/xoauth2.log, each token request's form to
+DIR/token.log and each introspected token to DIR/introspect.log.
 Serves until killed (by PID)."""
 import base64
 import http.server
@@ -45,6 +50,26 @@ class Token(http.server.BaseHTTPRequestHandler):
             code, body = 400, ('{"error": "invalid_grant", '
                                '"error_description": "Bad Request"}')
         self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, *args):
+        pass
+
+
+class Introspect(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", "0"))
+        form = urllib.parse.parse_qs(self.rfile.read(n).decode())
+        token = form.get("token", [""])[0]
+        with open(os.path.join(D, "introspect.log"), "a") as f:
+            f.write(token + "\n")
+        ok = token == ACCESS and not os.path.exists(os.path.join(D, "revoked"))
+        body = ('{"active": true, "username": "test"}' if ok
+                else '{"active": false}')
+        self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -117,8 +142,11 @@ def main():
     ls.bind(("127.0.0.1", 0))
     ls.listen(8)
     threading.Thread(target=imap_serve, args=(ls, ctx()), daemon=True).start()
+    intro = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Introspect)
+    threading.Thread(target=intro.serve_forever, daemon=True).start()
     with open(os.path.join(D, "ports.tmp"), "w") as f:
-        f.write("%d %d\n" % (httpd.server_address[1], ls.getsockname()[1]))
+        f.write("%d %d %d\n" % (httpd.server_address[1], ls.getsockname()[1],
+                                intro.server_address[1]))
     os.rename(os.path.join(D, "ports.tmp"), os.path.join(D, "ports"))
     httpd.serve_forever()
 

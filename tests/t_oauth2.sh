@@ -2,8 +2,10 @@
 # OAuth2 for IMAP: "gravity poll" trades a refresh token for an access token
 # at an HTTPS token endpoint (RFC 6749 section 6) and logs in with
 # AUTHENTICATE XOAUTH2; the endpoint and a tiny IMAPS server are
-# tests/oauth2_server.py on 127.0.0.1 with the test's own CA.  No secret
-# may appear in any output.
+# tests/oauth2_server.py on 127.0.0.1 with the test's own CA; then the same
+# against a real Dovecot whose oauth2 passdb checks the token at that
+# server's introspection endpoint (RFC 7662).  No secret may appear in any
+# output.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$top_srcdir/tests/dovecot.sh"
 PY=$(command -v /usr/bin/python3 || command -v python3)
@@ -14,8 +16,8 @@ fi
 mktmp
 D="$T/pki"
 SPID=
-trap '[ -n "$SPID" ] && kill "$SPID" 2>/dev/null; rm -rf "$T"' EXIT
-plan 12
+trap '[ -n "$SPID" ] && kill "$SPID" 2>/dev/null; dv_stop "$T/dv" 2>/dev/null; rm -rf "$T"' EXIT
+plan 18
 dv_setup "$D" >/dev/null 2>&1 || { echo "Bail out! no certificates"; exit 1; }
 REFRESH='1//refresh-secret-xyz'
 CSECRET='client-secret-abc'
@@ -24,15 +26,15 @@ ACCESS='ya29.access-token-for-test-7f3a'
 	gravity-test-client "$CSECRET" "$REFRESH" 2>"$T/server.err" &
 SPID=$!
 for _i in $(seq 1 50); do [ -s "$T/ports" ] && break; sleep 0.1; done
-read -r HP IP < "$T/ports" || { echo "Bail out! oauth2_server.py did not start"; cat "$T/server.err"; exit 1; }
+read -r HP IP XP < "$T/ports" || { echo "Bail out! oauth2_server.py did not start"; cat "$T/server.err"; exit 1; }
 
-conf() {  # conf REFRESH-CMD-VALUE [TOKEN-URL]
+conf() {  # conf REFRESH-CMD-VALUE [TOKEN-URL [IMAPS-PORT]]
 	cat > "$T/config" <<EOC
 rules-dir $top_srcdir/contrib/demo/rules
 out-dir $T/out
 state $T/state.db
 account o
-	source imaps://test@127.0.0.1:$IP/INBOX
+	source imaps://test@127.0.0.1:${3:-$IP}/INBOX
 	cafile $D/ca.crt
 	oauth2-token-url ${2:-https://127.0.0.1:$HP/token}
 	oauth2-client-id gravity-test-client
@@ -74,6 +76,34 @@ check "token endpoint unreachable: EX_TEMPFAIL, one line" "75 1" "$RC $(wc -l < 
 conf "$REFRESH" "http://127.0.0.1:$HP/token"
 gpoll
 ok "a plain http:// token endpoint is refused" sh -c "[ $RC -ne 0 ] && grep -q 'https:// URL is required' '$T/err.txt'"
+
+# A real Dovecot, its oauth2 passdb asking our introspection endpoint.
+# (It serves the certificate of the test's CA, like the fake server; its
+# mail processes run as an unprivileged user when we are root.)
+chmod 755 "$T"
+if DV_OAUTH2_INTROSPECT="http://127.0.0.1:$XP/introspect" dv_setup "$T/dv" >/dev/null 2>&1 &&
+	cp "$D"/ca.crt "$D"/server.crt "$D"/server.key "$T/dv/" &&
+	dv_msg "$T/dv" 1700000001.M1P1.test "" "$top_srcdir/contrib/demo/inbox/new/1763370000.M1P100.demo" &&
+	read -r _p DSP < <(DV_OAUTH2_INTROSPECT="http://127.0.0.1:$XP/introspect" dv_start "$T/dv"); then
+	rm -rf "$T/out" "$T/state.db"*
+	conf "$REFRESH" "https://127.0.0.1:$HP/token" "$DSP"
+	gpoll
+	check "Dovecot: a poll logged in with XOAUTH2 exits 0" 0 "$RC"
+	[ "$RC" = 0 ] || diag "$(cat "$T/err.txt"; grep -i -e error -e fatal "$T/dv/dovecot.log" | tail -n 5)"
+	check "Dovecot checked the access token at the introspection endpoint" \
+		"$ACCESS" "$(tail -n 1 "$T/introspect.log" 2>/dev/null)"
+	check "Dovecot: the message was read" 1 "$(wc -l < "$T/out/log.jsonl" 2>/dev/null)"
+	ok "Dovecot: no secret in any output" nosecret
+	: >"$T/revoked"
+	gpoll
+	check "Dovecot refuses a revoked token: EX_NOPERM" 77 "$RC"
+	ok "one line, no secret" sh -c "[ \$(wc -l < '$T/err.txt') -eq 1 ] && ! grep -q -e '$ACCESS' -e '$REFRESH' '$T/err.txt' '$T/out.txt'"
+	rm -f "$T/revoked"
+	dv_stop "$T/dv"
+	conf "$REFRESH"
+else
+	for _i in 1 2 3 4 5 6; do skip "Dovecot with an oauth2 passdb" "dovecot did not start"; done
+fi
 
 sed -i '/oauth2-client-id/d' "$T/config"
 gpoll
