@@ -633,6 +633,101 @@ gr_imap_quote(gr_buf *b, const char *s)
 	return st == GR_OK ? gr_buf_addc(b, '"') : st;
 }
 
+/* --- mailbox names: modified UTF-7 (RFC 3501 5.1.3) ---------------------- */
+
+/* One UTF-8 character of s into *cp; its length, 0 when not valid UTF-8
+ * (overlong, surrogate, past U+10FFFF, cut short). */
+static size_t
+utf8_next(const unsigned char *s, unsigned long *cp)
+{
+	size_t n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 :
+	           (s[0] & 0xf0) == 0xe0 ? 3 : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+	static const unsigned long min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	unsigned long c;
+
+	if (n == 0)
+		return 0;
+	c = n == 1 ? s[0] : s[0] & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* The run of UTF-16 units u[0..n) as "&" modified-BASE64 "-". */
+static gr_status
+mutf7_run(gr_buf *b, const unsigned short *u, size_t n)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                          "abcdefghijklmnopqrstuvwxyz0123456789+,";
+	unsigned long acc = 0;
+	int bits = 0;
+	gr_status st = gr_buf_addc(b, '&');
+
+	for (size_t i = 0; i < n && st == GR_OK; i++) {
+		acc = (acc << 16) | u[i];
+		bits += 16;
+		while (bits >= 6 && st == GR_OK) {
+			bits -= 6;
+			st = gr_buf_addc(b, b64[(acc >> bits) & 0x3f]);
+		}
+	}
+	if (bits > 0 && st == GR_OK)
+		st = gr_buf_addc(b, b64[(acc << (6 - bits)) & 0x3f]);
+	return st == GR_OK ? gr_buf_addc(b, '-') : st;
+}
+
+gr_status
+gr_imap_quote_mailbox(gr_buf *b, const char *name)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	/* A run of UTF-16 units never outgrows the name's bytes. */
+	unsigned short *run = malloc((strlen(name) + 1) * sizeof *run);
+	size_t nrun = 0;
+	gr_buf enc;
+	gr_status st = run ? GR_OK : GR_E_NOMEM;
+
+	gr_buf_init(&enc, 4096);
+	while (st == GR_OK && (*p || nrun)) {
+		unsigned long c = 0;
+		size_t n = *p ? utf8_next(p, &c) : 0;
+
+		if (*p && (n == 0 || c < 0x20 || c == 0x7f)) {
+			st = GR_E_PARSE;
+			break;
+		}
+		if (*p && c > 0x7e) {
+			if (c >= 0x10000) {
+				c -= 0x10000;
+				run[nrun++] = (unsigned short)(0xd800 + (c >> 10));
+				run[nrun++] = (unsigned short)(0xdc00 + (c & 0x3ff));
+			} else {
+				run[nrun++] = (unsigned short)c;
+			}
+			p += n;
+			continue;
+		}
+		if (nrun) {             /* a printable character ends the run */
+			st = mutf7_run(&enc, run, nrun);
+			nrun = 0;
+			continue;
+		}
+		st = c == '&' ? gr_buf_addstr(&enc, "&-") :
+		     gr_buf_addc(&enc, (char)c);
+		p += n;
+	}
+	if (st == GR_OK)
+		st = gr_imap_quote(b, enc.data ? enc.data : "");
+	gr_buf_free(&enc);
+	free(run);
+	return st;
+}
+
 /* --- BODYSTRUCTURE ----------------------------------------------------- */
 
 static void

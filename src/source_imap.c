@@ -186,9 +186,9 @@ examine(imap_src *s, folder *f, gr_error *err)
 	}
 	gr_buf_init(&cmd, 8192);
 	st = gr_buf_addstr(&cmd, "EXAMINE ");
-	if (st == GR_OK && gr_imap_quote(&cmd, f->name) != GR_OK)
-		st = gr_error_set(err, GR_E_CONFIG, "folder name with a line "
-		                  "break refused");
+	if (st == GR_OK && gr_imap_quote_mailbox(&cmd, f->name) != GR_OK)
+		st = gr_error_set(err, GR_E_CONFIG, "folder name refused (not "
+		                  "UTF-8, or a control character in it)");
 	if (st == GR_OK)
 		st = gr_imap_cmd(s->conn, cmd.data, on_examine, &e, err);
 	gr_buf_free(&cmd);
@@ -238,7 +238,7 @@ reexamine(imap_src *s, folder *f, gr_error *err)
 	gr_buf_init(&cmd, 8192);
 	st = gr_buf_addstr(&cmd, "EXAMINE ");
 	if (st == GR_OK)
-		st = gr_imap_quote(&cmd, f->name);
+		st = gr_imap_quote_mailbox(&cmd, f->name);
 	if (st == GR_OK)
 		st = gr_imap_cmd(s->conn, cmd.data, on_examine, &e, err);
 	gr_buf_free(&cmd);
@@ -863,7 +863,7 @@ imap_append(void *handle, const char *box, const char *data, size_t len,
 		                    "Message-ID: not appended to %s", box);
 	gr_buf_init(&cmd, 16384);
 	st = gr_buf_addstr(&cmd, "EXAMINE ");
-	if (st == GR_OK && gr_imap_quote(&cmd, box) != GR_OK)
+	if (st == GR_OK && gr_imap_quote_mailbox(&cmd, box) != GR_OK)
 		st = gr_error_set(err, GR_E_CONFIG, "drafts box name with a "
 		                  "line break refused");
 	if (st == GR_OK && !s->drafts_open) {
@@ -882,7 +882,7 @@ imap_append(void *handle, const char *box, const char *data, size_t len,
 	if (st == GR_OK && !found) {
 		st = gr_buf_addstr(&cmd, "APPEND ");
 		if (st == GR_OK)
-			st = gr_imap_quote(&cmd, box);
+			st = gr_imap_quote_mailbox(&cmd, box);
 		if (st == GR_OK)
 			st = gr_buf_addstr(&cmd, " (\\Draft)");
 		if (st == GR_OK)

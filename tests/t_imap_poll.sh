@@ -7,7 +7,7 @@
 # sysexits code, the next poll resuming where the failed one stopped.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$top_srcdir/tests/dovecot.sh"
-N=45
+N=48
 if ! dv_have || ! command -v sqlite3 >/dev/null 2>&1; then
 	plan 1; skip "IMAP end-to-end" "dovecot, openssl or sqlite3 not installed"
 	done_testing
@@ -183,6 +183,18 @@ fi
 rm -rf "$T/out-prog" "$T"/state-prog.db*
 gpoll prog
 ok "and none when stderr is not a terminal" test "$RC" = 0 -a ! -s "$T/err.txt"
+
+# --- 6b. a folder named in UTF-8 (sent as modified UTF-7, RFC 3501 5.1.3) ------
+box8=$(printf '\303\211l\303\251ments envoy\303\251s')   # "Éléments envoyés"
+dv_doveadm "$D" mailbox create -u test "$box8" 2>/dev/null
+dv_doveadm "$D" save -u test -m "$box8" < "$top_srcdir/tests/data/imap/mail/1-plain.eml"
+conf utf8 "imaps://test@127.0.0.1:$SPORT/Bulk" "folders \"$box8\"" "batch 50"
+gpoll utf8
+check "a folder with a non-ASCII name is read (exit 0)" 0 "$RC"
+[ "$RC" = 0 ] || diag "$ERR"
+check "its message and the other folder's 40 are logged" 41 "$(nlog utf8)"
+check "the state keeps the folder under its UTF-8 name" 1 \
+	"$(sql utf8 "SELECT count(*) FROM folders WHERE folder LIKE '%$box8'")"
 
 # --- 7. failure modes: one line and a sysexits code each ------------------------
 one_line() { test "$(wc -l < "$T/err.txt")" -eq 1; }

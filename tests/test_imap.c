@@ -363,6 +363,34 @@ test_uri_and_quote(void **state)
 	assert_string_equal(b.data, "\"a \\\"b\\\" \\\\c\"");
 	gr_buf_reset(&b);
 	assert_int_equal(gr_imap_quote(&b, "a\r\nb"), GR_E_PARSE);
+	/* Mailbox names in modified UTF-7 (RFC 3501 5.1.3; its own example,
+	 * a typical localised Sent folder, "&", a character past U+FFFF). */
+	{
+		static const char *const v[][2] = {
+			{ "INBOX", "\"INBOX\"" },
+			{ "~peter/mail/\xe5\x8f\xb0\xe5\x8c\x97/"
+			  "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e",
+			  "\"~peter/mail/&U,BTFw-/&ZeVnLIqe-\"" },
+			{ "\xc3\x89l\xc3\xa9ments envoy\xc3\xa9s",
+			  "\"&AMk-l&AOk-ments envoy&AOk-s\"" },
+			{ "R&D \"x\"", "\"R&-D \\\"x\\\"\"" },
+			{ "\xf0\x9f\x98\x80", "\"&2D3eAA-\"" },
+			{ "", "\"\"" },
+		};
+
+		for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+			gr_buf_reset(&b);
+			assert_int_equal(gr_imap_quote_mailbox(&b, v[i][0]), GR_OK);
+			assert_string_equal(b.data, v[i][1]);
+		}
+		gr_buf_reset(&b);
+		assert_int_equal(gr_imap_quote_mailbox(&b, "bad\xc3("), GR_E_PARSE);
+		gr_buf_reset(&b);
+		assert_int_equal(gr_imap_quote_mailbox(&b, "a\rb"), GR_E_PARSE);
+		gr_buf_reset(&b);
+		assert_int_equal(gr_imap_quote_mailbox(&b, "\xed\xa0\x80"),
+		                 GR_E_PARSE);        /* a surrogate */
+	}
 	gr_buf_free(&b);
 }
 

@@ -206,6 +206,11 @@ gr_status gr_imap_body_parts(const gr_imap_val *bs, gr_imap_part *parts,
  * or NUL, which need a literal). */
 struct gr_buf;
 gr_status gr_imap_quote(struct gr_buf *b, const char *s);
+/* Append the UTF-8 mailbox name as an IMAP quoted string in modified
+ * UTF-7 (RFC 3501 5.1.3: "Éléments envoyés" -> "&AMk-l&AOk-ments
+ * envoy&AOk-s", "&" -> "&-").  GR_E_PARSE when name is not valid UTF-8
+ * or holds a control character. */
+gr_status gr_imap_quote_mailbox(struct gr_buf *b, const char *name);
 
 /* --- the connection (imap_conn.c) ------------------------------------- */
 
