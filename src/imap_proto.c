@@ -760,6 +760,49 @@ single_disposition(const gr_imap_val *b)
 	return NULL;
 }
 
+/* The first text part of an encapsulated message's body b (section sect
+ * of it): plain if any, else html; none inside attachments or deeper
+ * messages.  Fills p's inner fields. */
+static void
+find_inner(const gr_imap_val *b, const char *sect, int depth, int single,
+           gr_imap_part *p)
+{
+	char t[32], sub[64];
+
+	if (depth > MAX_DEPTH || b->type != GR_IMAP_LIST || b->n == 0)
+		return;
+	if (b->v[0].type == GR_IMAP_LIST) {     /* multipart */
+		size_t k = 0;
+
+		for (size_t i = 0; i < b->n && b->v[i].type == GR_IMAP_LIST; i++) {
+			int w = snprintf(sub, sizeof sub, "%s.%zu", sect, ++k);
+
+			if (w > 0 && (size_t)w < sizeof sub)
+				find_inner(&b->v[i], sub, depth + 1, 0, p);
+		}
+		return;
+	}
+	if (b->n < 7)
+		return;
+	lower_copy(t, sizeof t, &b->v[0], "text");
+	lower_copy(sub, sizeof sub, &b->v[1], "plain");
+	if (strcmp(t, "text") != 0 || (strcmp(sub, "plain") != 0 &&
+	                               strcmp(sub, "html") != 0))
+		return;
+	{
+		const gr_imap_val *dsp = single_disposition(b);
+
+		if (dsp && gr_strcaseeq(gr_imap_str(&dsp->v[0]), "attachment"))
+			return;
+	}
+	if (p->inner[0] && !(strcmp(p->inner_subtype, "html") == 0 &&
+	                     strcmp(sub, "plain") == 0))
+		return;         /* keep the first; plain beats html */
+	snprintf(p->inner, sizeof p->inner, "%s", sect);
+	snprintf(p->inner_subtype, sizeof p->inner_subtype, "%s", sub);
+	p->inner_single = single;
+}
+
 static gr_status
 walk(const gr_imap_val *b, const char *sect, gr_imap_part *parts, size_t max,
      size_t *n, int depth)
@@ -800,6 +843,19 @@ walk(const gr_imap_val *b, const char *sect, gr_imap_part *parts, size_t max,
 	p->attachment = strcmp(p->type, "text") != 0 ||
 	                (dsp && gr_strcaseeq(gr_imap_str(&dsp->v[0]),
 	                                     "attachment"));
+	/* message/rfc822: type subtype params id desc enc size envelope
+	 * body lines ...; the body's parts are numbered under this one. */
+	if (strcmp(p->type, "message") == 0 &&
+	    strcmp(p->subtype, "rfc822") == 0 && b->n > 8) {
+		char sub[64];
+		int single = b->v[8].type == GR_IMAP_LIST && b->v[8].n > 0 &&
+		             b->v[8].v[0].type != GR_IMAP_LIST;
+		int w = snprintf(sub, sizeof sub, "%s%s", p->section,
+		                 single ? ".1" : "");
+
+		if (w > 0 && (size_t)w < sizeof sub)
+			find_inner(&b->v[8], sub, depth + 1, single, p);
+	}
 	return GR_OK;
 }
 

@@ -11,7 +11,10 @@
  * the parts and the text parts (capped partial fetches, section 6.4.5).
  * Each message is rebuilt as an RFC 5322 / RFC 2046 message: the real
  * header and a multipart/mixed body with the text parts and an empty
- * placeholder per attachment.
+ * placeholder per attachment; a message with no text of its own but a
+ * forwarded message/rfc822 gets that message's first text part, inside
+ * the message/rfc822 part with its header, as the parser would read it
+ * from the whole file.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,9 +53,11 @@ typedef struct rec {
 	size_t hlen;
 	gr_imap_part parts[MAX_PARTS];
 	size_t nparts;
-	int want[MAX_PARTS];    /* 1: text fetched, 2: placeholder, 0: left out */
+	int want[MAX_PARTS];    /* WANT_* */
 	char *mime[MAX_PARTS];
 	size_t mimelen[MAX_PARTS];
+	char *inhdr[MAX_PARTS]; /* WANT_INNER: the inner text part's header */
+	size_t inhdrlen[MAX_PARTS];
 	char *text[MAX_PARTS];
 	size_t textlen[MAX_PARTS];
 	char *items;            /* second fetch items, NULL if none */
@@ -259,6 +264,7 @@ rec_clear(rec *r)
 	free(r->header);
 	for (size_t i = 0; i < MAX_PARTS; i++) {
 		free(r->mime[i]);
+		free(r->inhdr[i]);
 		free(r->text[i]);
 	}
 	free(r->items);
@@ -317,26 +323,43 @@ fetch_uid(const gr_imap_resp *r, const gr_imap_val **atts)
 	return (uint32_t)u->num;
 }
 
-/* Decide which parts to fetch: the text/plain parts, else the text/html
- * ones; a placeholder for every attachment. */
+/* What is fetched of a part. */
+enum {
+	WANT_NONE = 0,
+	WANT_TEXT,              /* its MIME header and its text */
+	WANT_PLACEHOLDER,       /* its MIME header only (an attachment) */
+	WANT_INNER,             /* a forwarded message/rfc822: its MIME header,
+	                         * and the header and text of its first text
+	                         * part (the parser reads it when the message
+	                         * has no text of its own) */
+};
+
+/* Decide which parts to fetch, as the parser picks its text: the text/plain
+ * parts, else the text/html ones, else the text of the first forwarded
+ * message; a placeholder for every attachment. */
 static void
 choose_parts(rec *r)
 {
-	int plain = 0;
+	int plain = 0, own = 0, inner = 0;
 
 	for (size_t i = 0; i < r->nparts; i++)
-		if (!r->parts[i].attachment &&
-		    strcmp(r->parts[i].subtype, "plain") == 0)
-			plain = 1;
+		if (!r->parts[i].attachment) {
+			own = 1;
+			plain |= strcmp(r->parts[i].subtype, "plain") == 0;
+		}
 	for (size_t i = 0; i < r->nparts; i++) {
 		const gr_imap_part *p = &r->parts[i];
 
-		if (p->attachment)
-			r->want[i] = 2;
-		else if (strcmp(p->subtype, plain ? "plain" : "html") == 0)
-			r->want[i] = 1;
-		else
-			r->want[i] = 0;
+		if (!own && !inner && p->inner[0]) {
+			r->want[i] = WANT_INNER;
+			inner = 1;
+		} else if (p->attachment) {
+			r->want[i] = WANT_PLACEHOLDER;
+		} else if (strcmp(p->subtype, plain ? "plain" : "html") == 0) {
+			r->want[i] = WANT_TEXT;
+		} else {
+			r->want[i] = WANT_NONE;
+		}
 	}
 }
 
@@ -352,13 +375,21 @@ items_for(rec *r, size_t cap)
 			st = gr_buf_printf(&b, "BODY.PEEK[TEXT]<0.%zu>", cap);
 	} else {
 		for (size_t i = 0; i < r->nparts && st == GR_OK; i++) {
+			const gr_imap_part *p = &r->parts[i];
+
 			if (!r->want[i])
 				continue;
 			st = gr_buf_printf(&b, "%sBODY.PEEK[%s.MIME]", b.len ? " " : "",
-			                   r->parts[i].section);
-			if (st == GR_OK && r->want[i] == 1)
+			                   p->section);
+			if (st == GR_OK && r->want[i] == WANT_TEXT)
 				st = gr_buf_printf(&b, " BODY.PEEK[%s]<0.%zu>",
-				                   r->parts[i].section, cap);
+				                   p->section, cap);
+			if (st == GR_OK && r->want[i] == WANT_INNER)
+				st = gr_buf_printf(&b, " BODY.PEEK[%s.%s] "
+				                   "BODY.PEEK[%s]<0.%zu>",
+				                   p->inner_single ? p->section :
+				                   p->inner, p->inner_single ?
+				                   "HEADER" : "MIME", p->inner, cap);
 		}
 	}
 	if (st == GR_OK && b.len)
@@ -399,6 +430,26 @@ on_fetch1(const gr_imap_resp *r, void *arg, gr_error *err)
 	return GR_OK;
 }
 
+/* The inner header and text of part i (WANT_INNER) from a FETCH. */
+static gr_status
+inner_vals(rec *m, size_t i, const gr_imap_val *atts)
+{
+	const gr_imap_part *p = &m->parts[i];
+	char key[96];
+	gr_status st = GR_OK;
+
+	snprintf(key, sizeof key, "BODY[%s.%s]", p->inner_single ? p->section :
+	         p->inner, p->inner_single ? "HEADER" : "MIME");
+	if (!m->inhdr[i])
+		st = copy_val(gr_imap_fetch_get(atts, key), &m->inhdr[i],
+		              &m->inhdrlen[i]);
+	snprintf(key, sizeof key, "BODY[%s]", p->inner);
+	if (st == GR_OK && !m->text[i])
+		st = copy_val(gr_imap_fetch_get(atts, key), &m->text[i],
+		              &m->textlen[i]);
+	return st;
+}
+
 static gr_status
 on_fetch2(const gr_imap_resp *r, void *arg, gr_error *err)
 {
@@ -425,9 +476,11 @@ on_fetch2(const gr_imap_resp *r, void *arg, gr_error *err)
 			st = copy_val(gr_imap_fetch_get(atts, key), &m->mime[i],
 			              &m->mimelen[i]);
 		snprintf(key, sizeof key, "BODY[%s]", m->parts[i].section);
-		if (st == GR_OK && m->want[i] == 1 && !m->text[i])
+		if (st == GR_OK && m->want[i] == WANT_TEXT && !m->text[i])
 			st = copy_val(gr_imap_fetch_get(atts, key), &m->text[i],
 			              &m->textlen[i]);
+		if (st == GR_OK && m->want[i] == WANT_INNER)
+			st = inner_vals(m, i, atts);
 	}
 	if (st != GR_OK)
 		return gr_error_set(err, GR_E_NOMEM, "out of memory");
@@ -574,7 +627,10 @@ build_msg(const rec *r, gr_buf *b)
 		st = gr_buf_printf(b, "\r\n--%s\r\n", bnd);
 		if (st == GR_OK)
 			st = add_header_block(b, r->mime[i], r->mimelen[i]);
-		if (st == GR_OK && r->want[i] == 1 && r->text[i])
+		/* A forwarded message: its own header comes first. */
+		if (st == GR_OK && r->want[i] == WANT_INNER)
+			st = add_header_block(b, r->inhdr[i], r->inhdrlen[i]);
+		if (st == GR_OK && r->want[i] != WANT_PLACEHOLDER && r->text[i])
 			st = gr_buf_add(b, r->text[i], r->textlen[i]);
 	}
 	if (st == GR_OK)

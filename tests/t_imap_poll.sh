@@ -7,7 +7,7 @@
 # sysexits code, the next poll resuming where the failed one stopped.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$top_srcdir/tests/dovecot.sh"
-N=48
+N=51
 if ! dv_have || ! command -v sqlite3 >/dev/null 2>&1; then
 	plan 1; skip "IMAP end-to-end" "dovecot, openssl or sqlite3 not installed"
 	done_testing
@@ -195,6 +195,24 @@ check "a folder with a non-ASCII name is read (exit 0)" 0 "$RC"
 check "its message and the other folder's 40 are logged" 41 "$(nlog utf8)"
 check "the state keeps the folder under its UTF-8 name" 1 \
 	"$(sql utf8 "SELECT count(*) FROM folders WHERE folder LIKE '%$box8'")"
+
+# --- 6c. forwarded as an attachment: the message inside is read --------------
+# Two messages with no text of their own but a message/rfc822 part (one
+# multipart/alternative inside, one plain): over IMAP the first text part
+# of the forwarded message is fetched, so they classify as the files do.
+dv_doveadm "$D" mailbox create -u test Fwd 2>/dev/null
+for f in 5-forward-attached 6-forward-single; do
+	dv_doveadm "$D" save -u test -m Fwd < "$top_srcdir/tests/data/imap/mail/$f.eml"
+done
+conf fwd "imaps://test@127.0.0.1:$SPORT/Fwd"
+gpoll fwd
+check "a folder of forwarded messages is read (exit 0)" 0 "$RC"
+want=$("$GRAVITY" classify --rules "$rules" "$top_srcdir/tests/data/imap/mail/5-forward-attached.eml" \
+	"$top_srcdir/tests/data/imap/mail/6-forward-single.eml" | awk '{ print $1 }' | tr '\n' ' ')
+got=$(sed -n 's/.*"class":"\([a-z_]*\)".*/\1/p' "$T/out-fwd/log.jsonl" | tr '\n' ' ')
+check "over IMAP they classify as the files do ($want)" "$want" "$got"
+check "... which is not 'other': the forwarded text was read" "" \
+	"$(echo "$got" | grep -w other)"
 
 # --- 7. failure modes: one line and a sysexits code each ------------------------
 one_line() { test "$(wc -l < "$T/err.txt")" -eq 1; }

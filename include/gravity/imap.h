@@ -194,10 +194,17 @@ typedef struct gr_imap_part {
 	char subtype[64];       /* lower case, e.g. "plain" */
 	int attachment;         /* Content-Disposition: attachment, or not text */
 	uint64_t size;          /* octets as encoded */
+	/* message/rfc822 only: the first text part of the message inside
+	 * ("2.1", "2.1.1"; "" when none), its subtype, and 1 when it is that
+	 * message's whole body (its header is then section "2.HEADER"). */
+	char inner[64];
+	char inner_subtype[64];
+	int inner_single;
 } gr_imap_part;
 
 /* Walk a BODYSTRUCTURE value into at most max leaf parts (*n set; parts
- * past max are dropped).  message/rfc822 parts are leaves.  GR_E_PROTOCOL
+ * past max are dropped).  message/rfc822 parts are leaves, with the
+ * section of their own first text part in inner.  GR_E_PROTOCOL
  * when bs is not a body structure. */
 gr_status gr_imap_body_parts(const gr_imap_val *bs, gr_imap_part *parts,
                              size_t max, size_t *n);
