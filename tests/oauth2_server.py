@@ -33,22 +33,14 @@ def ctx():
     return c
 
 
-class Token(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
+class JsonForm(http.server.BaseHTTPRequestHandler):
+    """A POSTed form in, a JSON reply out."""
+
+    def form(self):
         n = int(self.headers.get("Content-Length", "0"))
-        form = urllib.parse.parse_qs(self.rfile.read(n).decode())
-        with open(os.path.join(D, "token.log"), "a") as f:
-            f.write(repr(sorted(form.items())) + "\n")
-        one = {k: v[0] for k, v in form.items()}
-        if (self.path == "/token" and one.get("grant_type") == "refresh_token"
-                and one.get("client_id") == CID
-                and one.get("client_secret") == CSECRET
-                and one.get("refresh_token") == REFRESH):
-            code, body = 200, ('{"access_token": "%s", "expires_in": 3599, '
-                               '"token_type": "Bearer"}' % ACCESS)
-        else:
-            code, body = 400, ('{"error": "invalid_grant", '
-                               '"error_description": "Bad Request"}')
+        return urllib.parse.parse_qs(self.rfile.read(n).decode())
+
+    def reply(self, code, body):
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -59,24 +51,31 @@ class Token(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class Introspect(http.server.BaseHTTPRequestHandler):
+class Token(JsonForm):
     def do_POST(self):
-        n = int(self.headers.get("Content-Length", "0"))
-        form = urllib.parse.parse_qs(self.rfile.read(n).decode())
-        token = form.get("token", [""])[0]
+        form = self.form()
+        with open(os.path.join(D, "token.log"), "a") as f:
+            f.write(repr(sorted(form.items())) + "\n")
+        one = {k: v[0] for k, v in form.items()}
+        if (self.path == "/token" and one.get("grant_type") == "refresh_token"
+                and one.get("client_id") == CID
+                and one.get("client_secret") == CSECRET
+                and one.get("refresh_token") == REFRESH):
+            self.reply(200, '{"access_token": "%s", "expires_in": 3599, '
+                            '"token_type": "Bearer"}' % ACCESS)
+        else:
+            self.reply(400, '{"error": "invalid_grant", '
+                            '"error_description": "Bad Request"}')
+
+
+class Introspect(JsonForm):
+    def do_POST(self):
+        token = self.form().get("token", [""])[0]
         with open(os.path.join(D, "introspect.log"), "a") as f:
             f.write(token + "\n")
         ok = token == ACCESS and not os.path.exists(os.path.join(D, "revoked"))
-        body = ('{"active": true, "username": "test"}' if ok
-                else '{"active": false}')
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body.encode())
-
-    def log_message(self, *args):
-        pass
+        self.reply(200, '{"active": true, "username": "test"}' if ok
+                   else '{"active": false}')
 
 
 def imap_client(conn):
