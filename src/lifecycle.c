@@ -370,7 +370,9 @@ record_reminders(gr_life *lf, const char *thread, const gr_plan *pl,
 gr_status
 gr_life_owner_message(gr_life *lf, const gr_message *m, gr_error *err)
 {
-	const gr_addrlist *to[2] = { &m->to, &m->cc };
+	/* Bcc counts for thanks: "moving you to Bcc" is how an introducer
+	 * is often thanked; it does not close reminders (to[0..2) only). */
+	const gr_addrlist *to[3] = { &m->to, &m->cc, &m->bcc };
 	time_t at = msg_time(lf, m);
 	char *thread = NULL;
 	thread_list tl;
@@ -380,7 +382,7 @@ gr_life_owner_message(gr_life *lf, const gr_message *m, gr_error *err)
 	st = gr_state_replied_add(lf->state, m->in_reply_to, at, err);
 	for (size_t i = 0; st == GR_OK && i < m->references.n; i++)
 		st = gr_state_replied_add(lf->state, m->references.v[i], at, err);
-	for (int k = 0; st == GR_OK && k < 2; k++)
+	for (int k = 0; st == GR_OK && k < 3; k++)
 		for (size_t i = 0; st == GR_OK && i < to[k]->n; i++)
 			st = gr_state_referral_thank(lf->state, to[k]->v[i].addr, at,
 			                             err);

@@ -498,6 +498,7 @@ parse_fields(struct ctx *c)
 	    (st = parse_addrlist(c, "Reply-To", &m->reply_to)) != GR_OK ||
 	    (st = parse_addrlist(c, "To", &m->to)) != GR_OK ||
 	    (st = parse_addrlist(c, "Cc", &m->cc)) != GR_OK ||
+	    (st = parse_addrlist(c, "Bcc", &m->bcc)) != GR_OK ||
 	    (st = parse_ids(c)) != GR_OK)
 		return st;
 	subj = gr_message_header(m, "Subject");
@@ -1041,6 +1042,7 @@ gr_message_free(gr_message *m)
 	addrlist_free(&m->reply_to);
 	addrlist_free(&m->to);
 	addrlist_free(&m->cc);
+	addrlist_free(&m->bcc);
 	free(m->subject);
 	free(m->message_id);
 	free(m->in_reply_to);

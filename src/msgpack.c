@@ -3,10 +3,10 @@
  * msgpack.c - flat serialisation of a gr_message for the parser worker's
  * pipe.  Format (all integers big-endian):
  *
- *   "GRM1"
+ *   "GRM2"
  *   u32 n_headers, n x (str name, str value)
  *   addr from, addr sender            addr = str name, str addr
- *   3 x (u32 n, n x addr)             reply_to, to, cc
+ *   4 x (u32 n, n x addr)             reply_to, to, cc, bcc
  *   str subject, message_id, in_reply_to
  *   u32 n, n x str                    references
  *   u64 date (two's complement)
@@ -25,7 +25,7 @@
 #include "gravity/buf.h"
 #include "gravity/message.h"
 
-#define PACK_MAGIC      "GRM1"
+#define PACK_MAGIC      "GRM2"
 #define PACK_MAX        ((size_t)1 << 31)
 #define PACK_NULL       0xffffffffU
 #define COUNT_MAX       ((uint32_t)1 << 22)
@@ -106,6 +106,7 @@ pack_into(gr_buf *b, const gr_message *m)
 	    (st = put_list(b, &m->reply_to)) != GR_OK ||
 	    (st = put_list(b, &m->to)) != GR_OK ||
 	    (st = put_list(b, &m->cc)) != GR_OK ||
+	    (st = put_list(b, &m->bcc)) != GR_OK ||
 	    (st = put_str(b, m->subject)) != GR_OK ||
 	    (st = put_str(b, m->message_id)) != GR_OK ||
 	    (st = put_str(b, m->in_reply_to)) != GR_OK ||
@@ -283,6 +284,7 @@ unpack_into(struct rd *r, gr_message *m)
 	get_list(r, &m->reply_to, "reply-to");
 	get_list(r, &m->to, "to");
 	get_list(r, &m->cc, "cc");
+	get_list(r, &m->bcc, "bcc");
 	m->subject = get_str(r, 0, "subject");
 	m->message_id = get_str(r, 1, "message-id");
 	m->in_reply_to = get_str(r, 1, "in-reply-to");

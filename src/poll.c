@@ -268,11 +268,11 @@ static gr_status
 poll_sent(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
           gr_error *err)
 {
-	const gr_addrlist *lists[2] = { &m->to, &m->cc };
+	const gr_addrlist *lists[3] = { &m->to, &m->cc, &m->bcc };
 
 	if (!pr->state)
 		return GR_OK;
-	for (int l = 0; l < 2; l++)
+	for (int l = 0; l < 3; l++)
 		for (size_t i = 0; i < lists[l]->n; i++)
 			if (lists[l]->v[i].addr &&
 			    gr_state_add_contact(pr->state, lists[l]->v[i].addr,

@@ -157,6 +157,9 @@ test_addresses(void **state)
 	for (size_t i = 1; i < m->cc.n; i++)
 		assert_true(m->cc.v[i].addr == NULL ||
 		            strchr(m->cc.v[i].addr, '<') == NULL);
+	assert_int_equal(m->bcc.n, 1);          /* kept in Sent copies */
+	assert_string_equal(m->bcc.v[0].name, "Priya Nair");
+	assert_string_equal(m->bcc.v[0].addr, "priya.nair@northwind.example");
 	r = gr_message_reply_addr(m);
 	assert_string_equal(r->addr, "replies@example.com");
 	gr_message_free(m);
@@ -506,6 +509,10 @@ assert_same_message(const gr_message *a, const gr_message *b)
 		else
 			assert_null(b->to.v[i].addr);
 	}
+	assert_int_equal(a->bcc.n, b->bcc.n);
+	for (size_t i = 0; i < a->bcc.n; i++)
+		if (a->bcc.v[i].addr)
+			assert_string_equal(a->bcc.v[i].addr, b->bcc.v[i].addr);
 	assert_int_equal(a->references.n, b->references.n);
 	assert_int_equal(a->date, b->date);
 	assert_int_equal(a->flags, b->flags);
@@ -567,7 +574,7 @@ test_unpack_garbage(void **state)
 	(void)state;
 	assert_int_not_equal(gr_message_unpack("", 0, &u, &err), GR_OK);
 	/* a huge header count with the right magic */
-	assert_int_not_equal(gr_message_unpack("GRM1\xff\xff\xff\xf0", 8, &u,
+	assert_int_not_equal(gr_message_unpack("GRM2\xff\xff\xff\xf0", 8, &u,
 	                                       &err), GR_OK);
 	assert_null(u);
 	for (int round = 0; round < 200; round++) {
@@ -575,7 +582,7 @@ test_unpack_garbage(void **state)
 			x = x * 1103515245 + 12345;
 			g[i] = (unsigned char)(x >> 16);
 		}
-		memcpy(g, "GRM1", 4);
+		memcpy(g, "GRM2", 4);
 		u = NULL;
 		if (gr_message_unpack((char *)g, sizeof g, &u, &err) == GR_OK)
 			gr_message_free(u);

@@ -55,6 +55,7 @@ typedef struct gr_message {
 	gr_addrlist reply_to;
 	gr_addrlist to;
 	gr_addrlist cc;
+	gr_addrlist bcc;        /* kept in the owner's Sent copies */
 
 	char *subject;          /* decoded; "" when absent, never NULL */
 	char *message_id;       /* without <>; NULL when absent */
