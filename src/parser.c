@@ -36,9 +36,12 @@
  * next poll starts clean) rather than recording every remaining message as
  * failed.  A worker cannot report GR_E_INTERNAL: it becomes GR_E_PARSE.
  *
- * Test hook: when the environment variable GR_PARSER_CRASH_ON is set at
- * gr_parser_start(), the worker raises SIGSEGV on any message containing
- * its value (used by tests/test_message.c to check crash recovery).
+ * Test hooks, read at gr_parser_start() (used by tests/test_message.c):
+ * GR_PARSER_CRASH_ON=TEXT makes the worker raise SIGSEGV on any message
+ * containing TEXT (crash recovery); GR_PARSER_HANG_ON=TEXT makes it hang
+ * on such a message (the per-message alarm ends it), and with
+ * GR_PARSER_HANG_HARD=1 it also blocks that alarm (the poller's own bound
+ * ends it); GR_PARSER_TIMEOUT=N (1-60) sets the per-message seconds.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -86,7 +89,9 @@ struct gr_parser {
 	pid_t pid;              /* -1 when no worker runs */
 	int fd;                 /* poller's end of the worker's socket */
 	unsigned timeout;       /* seconds per message */
-	char *crash_marker;     /* test hook, see the banner */
+	char *crash_marker;     /* test hooks, see the banner */
+	char *hang_marker;
+	int hang_hard;
 };
 
 /* --- byte I/O -------------------------------------------------------------- */
@@ -275,6 +280,22 @@ worker_reply(gr_status st, const char *data, size_t len)
 	return write_all(WORKER_FD, data, len, NULL);
 }
 
+/* Test hook: hang as a parser stuck in a loop would (the alarm ends it;
+ * hard: the alarm blocked, so only the poller's own bound can). */
+static void
+worker_hang(int hard)
+{
+	if (hard) {
+		sigset_t set;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGALRM);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+	}
+	for (;;)
+		pause();
+}
+
 static int
 worker_one(const gr_parser *p, unsigned timeout)
 {
@@ -303,6 +324,9 @@ worker_one(const gr_parser *p, unsigned timeout)
 		raise(SIGSEGV);
 	}
 	alarm(timeout);
+	if (p->hang_marker &&
+	    memmem(raw, (size_t)len, p->hang_marker, strlen(p->hang_marker)))
+		worker_hang(p->hang_hard);
 	gr_error_clear(&err);
 	st = gr_message_parse(raw, (size_t)len, &p->lim, &m, &err);
 	free(raw);
@@ -606,6 +630,28 @@ reap(gr_parser *p, unsigned grace_ms, int *status)
 	return 0;
 }
 
+/* The test hooks of the banner. */
+static gr_status
+test_hooks(gr_parser *p, const char *crash, gr_error *err)
+{
+	const char *hang = getenv("GR_PARSER_HANG_ON");
+	const char *secs = getenv("GR_PARSER_TIMEOUT");
+	const char *hard = getenv("GR_PARSER_HANG_HARD");
+
+	p->timeout = PARSE_TIMEOUT;
+	if (secs && atoi(secs) >= 1 && atoi(secs) <= 60)
+		p->timeout = (unsigned)atoi(secs);
+	p->hang_hard = hard && strcmp(hard, "1") == 0;
+	if ((crash && *crash && !(p->crash_marker = gr_strdup(crash))) ||
+	    (hang && *hang && !(p->hang_marker = gr_strdup(hang)))) {
+		free(p->crash_marker);
+		free(p->hang_marker);
+		return gr_error_set(err, GR_E_NOMEM, "parser worker: out of "
+		                    "memory");
+	}
+	return GR_OK;
+}
+
 gr_status
 gr_parser_start(const gr_parse_limits *lim, gr_parser **out, gr_error *err)
 {
@@ -624,10 +670,9 @@ gr_parser_start(const gr_parse_limits *lim, gr_parser **out, gr_error *err)
 		gr_parse_limits_default(&p->lim);
 	p->pid = p->spawner = -1;
 	p->fd = p->ctl = -1;
-	p->timeout = PARSE_TIMEOUT;
-	if (marker && *marker && !(p->crash_marker = gr_strdup(marker))) {
+	if ((st = test_hooks(p, marker, err)) != GR_OK) {
 		free(p);
-		return gr_error_set(err, GR_E_NOMEM, "parser worker: out of memory");
+		return st;
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
 		st = gr_error_set(err, GR_E_INTERNAL,
@@ -655,6 +700,7 @@ gr_parser_start(const gr_parse_limits *lim, gr_parser **out, gr_error *err)
 	return GR_OK;
 fail:
 	free(p->crash_marker);
+	free(p->hang_marker);
 	free(p);
 	return st;
 }
@@ -669,8 +715,12 @@ worker_failed(gr_parser *p, int timed_out, gr_error *err)
 
 	if (reap(p, timed_out ? 0 : 1000, &status) != 0)
 		return spawner_lost(p, err);
-	if (timed_out || (WIFSIGNALED(status) && (WTERMSIG(status) == SIGALRM ||
-	    WTERMSIG(status) == SIGXCPU)))
+	if (timed_out)
+		st = gr_error_set(err, GR_E_LIMIT,
+		    "parse timed out after %u s (no answer: parser worker killed "
+		    "and restarted)", p->timeout);
+	else if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGALRM ||
+	         WTERMSIG(status) == SIGXCPU))
 		st = gr_error_set(err, GR_E_LIMIT,
 		    "parse timed out after %u s (parser worker restarted)",
 		    p->timeout);
@@ -780,6 +830,7 @@ gr_parser_stop(gr_parser *p)
 			;
 	}
 	free(p->crash_marker);
+	free(p->hang_marker);
 	free(p);
 }
 

@@ -630,6 +630,49 @@ test_parser_worker(void **state)
 	assert_true(waitpid(-1, &status, WNOHANG) <= 0);
 }
 
+/* The per-message timeout (issue 6), both ways a parse can hang: the
+ * worker's alarm ends it, or, the alarm blocked, the poller's own bound
+ * does; either way the message fails with one clear error, the worker is
+ * replaced and the next message parses. */
+static void
+test_parser_timeout(void **state)
+{
+	const char *good = "From: A <a@example.com>\nSubject: hi\n\nhello\n";
+	const char *hang = "From: a@example.com\nSubject: HANG-ME-NOW\n\nx\n";
+	int status;
+
+	(void)state;
+	for (int hard = 0; hard < 2; hard++) {
+		gr_parser *p = NULL;
+		gr_message *m = NULL;
+		gr_error err;
+		time_t t0;
+
+		setenv("GR_PARSER_HANG_ON", "HANG-ME-NOW", 1);
+		setenv("GR_PARSER_TIMEOUT", "1", 1);
+		if (hard)
+			setenv("GR_PARSER_HANG_HARD", "1", 1);
+		assert_int_equal(gr_parser_start(NULL, &p, &err), GR_OK);
+		unsetenv("GR_PARSER_HANG_ON");
+		unsetenv("GR_PARSER_TIMEOUT");
+		unsetenv("GR_PARSER_HANG_HARD");
+		t0 = time(NULL);
+		assert_int_equal(gr_parser_parse(p, hang, strlen(hang), &m, &err),
+		                 GR_E_LIMIT);
+		assert_null(m);
+		assert_non_null(strstr(err.msg, "timed out after 1 s"));
+		/* which bound ended it */
+		assert_int_equal(strstr(err.msg, "no answer") != NULL, hard);
+		assert_true(time(NULL) - t0 <= 5);
+		assert_int_equal(gr_parser_parse(p, good, strlen(good), &m, &err),
+		                 GR_OK);
+		assert_string_equal(m->subject, "hi");
+		gr_message_free(m);
+		gr_parser_stop(p);
+	}
+	assert_true(waitpid(-1, &status, WNOHANG) <= 0);
+}
+
 /* The parent pid of pid, from /proc/PID/stat; -1 when unreadable. */
 static pid_t
 ppid_of(pid_t pid)
@@ -833,6 +876,7 @@ main(void)
 		cmocka_unit_test(test_pack_roundtrip),
 		cmocka_unit_test(test_unpack_garbage),
 		cmocka_unit_test(test_parser_worker),
+		cmocka_unit_test(test_parser_timeout),
 		cmocka_unit_test(test_parser_spawner),
 		cmocka_unit_test(test_corpus),
 		cmocka_unit_test(test_maya_examples),
