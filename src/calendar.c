@@ -371,49 +371,6 @@ gr_calendar_render_component(const gr_reminder *r, char **out, gr_error *err)
 	return st;
 }
 
-gr_status
-gr_calendar_render_feed(const gr_reminder *const *v, size_t n, char **out,
-                        gr_error *err)
-{
-	const char **tzids = NULL;
-	time_t lo = 0, hi = 0;
-	char *piece = NULL;
-	gr_buf b;
-	gr_status st = GR_OK;
-
-	*out = NULL;
-	if (n && !(tzids = calloc(n, sizeof *tzids)))
-		return gr_error_set(err, GR_E_NOMEM, "calendar: out of memory");
-	for (size_t i = 0; i < n; i++) {
-		tzids[i] = v[i]->tzid;
-		if (i == 0 || v[i]->due < lo)
-			lo = v[i]->due;
-		if (i == 0 || v[i]->due > hi)
-			hi = v[i]->due;
-	}
-	gr_buf_init(&b, CAL_MAX_OUT);
-	st = gr_calendar_feed_head(tzids, n, lo, hi, &piece, err);
-	for (size_t i = 0; st == GR_OK; i++) {
-		if (gr_buf_addstr(&b, piece) != GR_OK)
-			st = gr_error_set(err, GR_E_NOMEM, "calendar: out of "
-			                  "memory or over %u bytes", CAL_MAX_OUT);
-		free(piece);
-		piece = NULL;
-		if (st != GR_OK || i == n)
-			break;
-		st = gr_calendar_render_component(v[i], &piece, err);
-	}
-	if (st == GR_OK && gr_buf_addstr(&b, GR_CALENDAR_FEED_TAIL) != GR_OK)
-		st = gr_error_set(err, GR_E_NOMEM, "calendar: out of memory");
-	free(tzids);
-	if (st != GR_OK) {
-		gr_buf_free(&b);
-		return st;
-	}
-	*out = gr_buf_steal(&b);
-	return GR_OK;
-}
-
 /* --- one reminder, its zone kept ---------------------------------------- */
 
 /*

@@ -50,6 +50,21 @@ int gr_cli_open(const char *user_dir, int want_policy,
                 struct gr_cli_session *s);
 void gr_cli_close(struct gr_cli_session *s);
 
+/* $XDG_<env> (env names it: "XDG_STATE_HOME") or ~/<fallback>, joined
+ * with tail, into buf; NULL when it does not fit. */
+const char *gr_xdg_path(const char *env, const char *fallback,
+                        const char *tail, char *buf, size_t len);
+
+/* The state file a command reads: --state (opt, may be NULL), else the
+ * config file's "state" (config: --config, or NULL for the default one,
+ * which may be absent), else $XDG_STATE_HOME/gravity/state.db.  *out
+ * points into buf or into *cfg (free with gr_config_free).  Returns EX_OK
+ * or a sysexits code, with the reason printed. */
+struct gr_config;
+int gr_cli_state_path(const char *opt, const char *config,
+                      struct gr_config **cfg, char *buf, size_t len,
+                      const char **out);
+
 /* Print --version. */
 void gr_print_version(void);
 

@@ -37,22 +37,6 @@ poll_usage(FILE *fp)
 	    "$XDG_STATE_HOME/gravity/state.db.  Nothing is ever sent.\n");
 }
 
-/* $XDG_<kind> or ~/<fallback>, joined with tail.  Static storage. */
-static const char *
-xdg_path(const char *env, const char *fallback, const char *tail,
-         char *buf, size_t len)
-{
-	const char *base = getenv(env), *home = getenv("HOME");
-	int n;
-
-	if (base && *base)
-		n = snprintf(buf, len, "%s/%s", base, tail);
-	else
-		n = snprintf(buf, len, "%s/%s/%s", home ? home : ".", fallback,
-		             tail);
-	return n > 0 && (size_t)n < len ? buf : NULL;
-}
-
 /* Read the config file (the default one when path is NULL) and take from
  * the account what the command line did not say. */
 static int
@@ -65,7 +49,8 @@ load_config(const char *path, const char *account, gr_config **cfg,
 	gr_status st;
 
 	st = gr_config_load(path ? path : def, cfg, &d);
-	gr_diags_print(&d, stderr);
+	if (st != GR_E_NOINPUT)         /* a missing file is said below */
+		gr_diags_print(&d, stderr);
 	gr_diags_free(&d);
 	if (st == GR_E_NOINPUT && !path) {
 		gr_warnx("no source: give --source URI, or write a config file "
@@ -193,10 +178,10 @@ gr_cmd_poll(int argc, char **argv)
 		o.caldav = &dav;
 	}
 	if (!o.out_dir)
-		o.out_dir = xdg_path("XDG_DATA_HOME", ".local/share", "gravity",
+		o.out_dir = gr_xdg_path("XDG_DATA_HOME", ".local/share", "gravity",
 		                     outbuf, sizeof outbuf);
 	if (!o.state_path)
-		o.state_path = xdg_path("XDG_STATE_HOME", ".local/state",
+		o.state_path = gr_xdg_path("XDG_STATE_HOME", ".local/state",
 		                        "gravity/state.db", statebuf,
 		                        sizeof statebuf);
 	if (!o.out_dir || !o.state_path) {

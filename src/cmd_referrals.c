@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "gravity/config.h"
 #include "gravity/state.h"
 #include "gravity/util.h"
 
@@ -23,12 +24,14 @@ static void
 referrals_usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: gravity referrals [--state FILE] [--json]\n"
+	    "usage: gravity referrals [--config FILE] [--state FILE] [--json]\n"
 	    "List the referrals gravity has seen: introductions made to you\n"
 	    "(who introduced whom, when, for what, whether you thanked them)\n"
 	    "and requests you passed to a partner, most recent first, after a\n"
 	    "summary of the introducers who sent you the most business.\n"
-	    "Default STATE: $XDG_STATE_HOME/gravity/state.db.\n");
+	    "STATE: --state, else the config file's (--config, default\n"
+	    "$XDG_CONFIG_HOME/gravity/config), else\n"
+	    "$XDG_STATE_HOME/gravity/state.db.\n");
 }
 
 /* One introducer in the summary. */
@@ -214,39 +217,28 @@ to_json(const ledger *l)
 	return root;
 }
 
-static const char *
-default_state(char *buf, size_t len)
-{
-	const char *base = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	int n;
-
-	if (base && *base)
-		n = snprintf(buf, len, "%s/gravity/state.db", base);
-	else
-		n = snprintf(buf, len, "%s/.local/state/gravity/state.db",
-		             home ? home : ".");
-	return n > 0 && (size_t)n < len ? buf : NULL;
-}
-
 int
 gr_cmd_referrals(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
 		{ "state", required_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = NULL;
+	const char *path = NULL, *config = NULL;
 	char buf[PATH_MAX];
+	struct gr_config *cfg = NULL;
 	ledger l = { 0 };
 	gr_state *st = NULL;
 	gr_error err;
 	int c, json = 0, rc = EX_OK;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "S:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:S:jh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'c': config = optarg; break;
 		case 'S': path = optarg; break;
 		case 'j': json = 1; break;
 		case 'h': referrals_usage(stdout); return EX_OK;
@@ -257,18 +249,22 @@ gr_cmd_referrals(int argc, char **argv)
 		referrals_usage(stderr);
 		return EX_USAGE;
 	}
-	if (!path && !(path = default_state(buf, sizeof buf))) {
-		gr_warnx("cannot build the default state path");
-		return EX_USAGE;
+	if ((rc = gr_cli_state_path(path, config, &cfg, buf, sizeof buf,
+	                            &path)) != EX_OK) {
+		gr_config_free(cfg);
+		return rc;
 	}
 	if (access(path, F_OK) != 0) {
 		gr_warnx("%s: no state file (run 'gravity poll' first)", path);
+		gr_config_free(cfg);
 		return EX_NOINPUT;
 	}
 	if (gr_state_open(path, &st, &err) != GR_OK) {
 		gr_warnx("%s", err.msg);
+		gr_config_free(cfg);
 		return err.status == GR_E_LOCKED ? EX_TEMPFAIL : EX_DATAERR;
 	}
+	gr_config_free(cfg);     /* path is no longer needed */
 	l.rows = cJSON_CreateArray();
 	if (!l.rows || gr_state_referral_each(st, each_referral, &l,
 	                                      &err) != GR_OK || l.oom) {

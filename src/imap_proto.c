@@ -762,10 +762,12 @@ single_disposition(const gr_imap_val *b)
 
 /* The first text part of an encapsulated message's body b (section sect
  * of it): plain if any, else html; none inside attachments or deeper
- * messages.  Fills p's inner fields. */
+ * messages.  Fills p's inner fields; hdr names the part's header section
+ * when b is the message's whole body ("2.HEADER"), NULL inside a
+ * multipart (then it is "SECT.MIME"). */
 static void
-find_inner(const gr_imap_val *b, const char *sect, int depth, int single,
-           gr_imap_part *p)
+find_inner(const gr_imap_val *b, const char *sect, int depth,
+           const char *hdr, gr_imap_part *p)
 {
 	char t[32], sub[64];
 
@@ -778,7 +780,7 @@ find_inner(const gr_imap_val *b, const char *sect, int depth, int single,
 			int w = snprintf(sub, sizeof sub, "%s.%zu", sect, ++k);
 
 			if (w > 0 && (size_t)w < sizeof sub)
-				find_inner(&b->v[i], sub, depth + 1, 0, p);
+				find_inner(&b->v[i], sub, depth + 1, NULL, p);
 		}
 		return;
 	}
@@ -800,7 +802,10 @@ find_inner(const gr_imap_val *b, const char *sect, int depth, int single,
 		return;         /* keep the first; plain beats html */
 	snprintf(p->inner, sizeof p->inner, "%s", sect);
 	snprintf(p->inner_subtype, sizeof p->inner_subtype, "%s", sub);
-	p->inner_single = single;
+	if (hdr)
+		snprintf(p->inner_hdr, sizeof p->inner_hdr, "%s", hdr);
+	else
+		snprintf(p->inner_hdr, sizeof p->inner_hdr, "%s.MIME", sect);
 }
 
 static gr_status
@@ -847,14 +852,16 @@ walk(const gr_imap_val *b, const char *sect, gr_imap_part *parts, size_t max,
 	 * body lines ...; the body's parts are numbered under this one. */
 	if (strcmp(p->type, "message") == 0 &&
 	    strcmp(p->subtype, "rfc822") == 0 && b->n > 8) {
-		char sub[64];
+		char sub[64], hdr[80];
 		int single = b->v[8].type == GR_IMAP_LIST && b->v[8].n > 0 &&
 		             b->v[8].v[0].type != GR_IMAP_LIST;
 		int w = snprintf(sub, sizeof sub, "%s%s", p->section,
 		                 single ? ".1" : "");
 
+		snprintf(hdr, sizeof hdr, "%s.HEADER", p->section);
 		if (w > 0 && (size_t)w < sizeof sub)
-			find_inner(&b->v[8], sub, depth + 1, single, p);
+			find_inner(&b->v[8], sub, depth + 1, single ? hdr : NULL,
+			           p);
 	}
 	return GR_OK;
 }

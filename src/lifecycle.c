@@ -219,7 +219,8 @@ rems_get(gr_life *lf, const char *thread, int pending_only, time_t since,
 	return st;
 }
 
-/* Copy the thread rows into tl: all of them, or the one of id (n 0 or 1). */
+/* Copy thread rows into tl: the follow-up candidates when waiting_max > 0
+ * (see gr_state_thread_waiting), else all of them, or the one of id. */
 static gr_status
 threads_get(gr_life *lf, const char *id, int waiting_max, thread_list *tl,
             gr_error *err)

@@ -17,6 +17,7 @@
 #include <curl/curl.h>
 
 #include "cli.h"
+#include "gravity/config.h"
 
 const char *gr_progname = "gravity";
 
@@ -51,6 +52,53 @@ gr_warnx(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+const char *
+gr_xdg_path(const char *env, const char *fallback, const char *tail,
+         char *buf, size_t len)
+{
+	const char *base = getenv(env), *home = getenv("HOME");
+	int n;
+
+	if (base && *base)
+		n = snprintf(buf, len, "%s/%s", base, tail);
+	else
+		n = snprintf(buf, len, "%s/%s/%s", home ? home : ".", fallback,
+		             tail);
+	return n > 0 && (size_t)n < len ? buf : NULL;
+}
+
+int
+gr_cli_state_path(const char *opt, const char *config, struct gr_config **cfg,
+                  char *buf, size_t len, const char **out)
+{
+	char *def = config ? NULL : gr_config_default_path();
+	gr_diags d = { 0 };
+	gr_status st = GR_E_NOINPUT;
+
+	*cfg = NULL;
+	*out = opt;
+	if (!opt && (config || def))
+		st = gr_config_load(config ? config : def, cfg, &d);
+	if (st != GR_E_NOINPUT)         /* a missing file is said below */
+		gr_diags_print(&d, stderr);
+	gr_diags_free(&d);
+	free(def);
+	if (st == GR_E_NOINPUT && config) {
+		gr_warnx("%s: no such config file", config);
+		return EX_NOINPUT;
+	}
+	if (st != GR_OK && st != GR_E_NOINPUT)
+		return EX_CONFIG;       /* the file's errors are printed above */
+	if (!*out && *cfg)
+		*out = (*cfg)->state_path;
+	if (!*out && !(*out = gr_xdg_path("XDG_STATE_HOME", ".local/state",
+	                                  "gravity/state.db", buf, len))) {
+		gr_warnx("cannot build the default state path");
+		return EX_USAGE;
+	}
+	return EX_OK;
 }
 
 void

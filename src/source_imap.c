@@ -385,11 +385,9 @@ items_for(rec *r, size_t cap)
 				st = gr_buf_printf(&b, " BODY.PEEK[%s]<0.%zu>",
 				                   p->section, cap);
 			if (st == GR_OK && r->want[i] == WANT_INNER)
-				st = gr_buf_printf(&b, " BODY.PEEK[%s.%s] "
+				st = gr_buf_printf(&b, " BODY.PEEK[%s] "
 				                   "BODY.PEEK[%s]<0.%zu>",
-				                   p->inner_single ? p->section :
-				                   p->inner, p->inner_single ?
-				                   "HEADER" : "MIME", p->inner, cap);
+				                   p->inner_hdr, p->inner, cap);
 		}
 	}
 	if (st == GR_OK && b.len)
@@ -438,8 +436,7 @@ inner_vals(rec *m, size_t i, const gr_imap_val *atts)
 	char key[96];
 	gr_status st = GR_OK;
 
-	snprintf(key, sizeof key, "BODY[%s.%s]", p->inner_single ? p->section :
-	         p->inner, p->inner_single ? "HEADER" : "MIME");
+	snprintf(key, sizeof key, "BODY[%s]", p->inner_hdr);
 	if (!m->inhdr[i])
 		st = copy_val(gr_imap_fetch_get(atts, key), &m->inhdr[i],
 		              &m->inhdrlen[i]);

@@ -45,15 +45,11 @@
 
 #define GR_STATE_APP_ID 0x67726176      /* "grav" */
 
-enum stmt_id {
-	Q_SEEN, Q_REC_MSG, Q_REC_OUT, Q_SEQ, Q_FOLDER_GET, Q_FOLDER_SET,
-	Q_CONTACT_ADD, Q_CONTACT_IS, Q_COUNT_MSG, Q_COUNT_OUT, Q_LAST
-};
-
-static const char *const stmt_sql[Q_LAST] = {
-	[Q_SEEN] = "SELECT 1 FROM messages WHERE source_id = ?1 UNION ALL "
+/* The statements run for every message (all go through prep()). */
+static const char
+	Q_SEEN[] = "SELECT 1 FROM messages WHERE source_id = ?1 UNION ALL "
 	           "SELECT 1 FROM messages WHERE message_id = ?2 LIMIT 1",
-	[Q_REC_MSG] = "INSERT INTO messages(source_id, message_id, sender, "
+	Q_REC_MSG[] = "INSERT INTO messages(source_id, message_id, sender, "
 	              "subject, class, status, error, at) "
 	              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
 	              "ON CONFLICT(source_id) DO UPDATE SET "
@@ -61,22 +57,21 @@ static const char *const stmt_sql[Q_LAST] = {
 	              "subject = excluded.subject, class = excluded.class, "
 	              "status = excluded.status, error = excluded.error, "
 	              "at = excluded.at",
-	[Q_REC_OUT] = "INSERT OR REPLACE INTO outputs(message_id, kind, action, "
+	Q_REC_OUT[] = "INSERT OR REPLACE INTO outputs(message_id, kind, action, "
 	              "relpath, uid, sequence, due, sha256, at) "
 	              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[Q_SEQ] = "SELECT sequence FROM outputs WHERE uid = ?1",
-	[Q_FOLDER_GET] = "SELECT uidvalidity, last_uid FROM folders "
+	Q_SEQ[] = "SELECT sequence FROM outputs WHERE uid = ?1",
+	Q_FOLDER_GET[] = "SELECT uidvalidity, last_uid FROM folders "
 	                 "WHERE folder = ?1",
-	[Q_FOLDER_SET] = "INSERT INTO folders(folder, uidvalidity, last_uid, at) "
+	Q_FOLDER_SET[] = "INSERT INTO folders(folder, uidvalidity, last_uid, at) "
 	                 "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(folder) DO UPDATE "
 	                 "SET uidvalidity = excluded.uidvalidity, "
 	                 "last_uid = excluded.last_uid, at = excluded.at",
-	[Q_CONTACT_ADD] = "INSERT OR IGNORE INTO contacts(addr, at) "
+	Q_CONTACT_ADD[] = "INSERT OR IGNORE INTO contacts(addr, at) "
 	                  "VALUES (?1, ?2)",
-	[Q_CONTACT_IS] = "SELECT 1 FROM contacts WHERE addr = ?1",
-	[Q_COUNT_MSG] = "SELECT count(*) FROM messages",
-	[Q_COUNT_OUT] = "SELECT count(*) FROM outputs",
-};
+	Q_CONTACT_IS[] = "SELECT 1 FROM contacts WHERE addr = ?1",
+	Q_COUNT_MSG[] = "SELECT count(*) FROM messages",
+	Q_COUNT_OUT[] = "SELECT count(*) FROM outputs";
 
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
@@ -159,15 +154,14 @@ static const char *const migrations[] = {
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
-#define STATE_KEPT 32
+#define STATE_KEPT 48
 
 struct gr_state {
 	sqlite3 *db;
 	char *path;             /* owned */
 	int lock_fd;
-	sqlite3_stmt *stmt[Q_LAST];     /* owned, prepared on first use */
-	/* The lifecycle statements, kept after their first use (prep()):
-	 * preparing them again for every message was an eighth of a poll. */
+	/* Statements kept after their first use (prep()): preparing them
+	 * again for every message was an eighth of a poll. */
 	struct kept {
 		sqlite3_stmt *s;        /* owned */
 		int out;                /* handed out, not yet given back */
@@ -196,26 +190,6 @@ exec(gr_state *st, const char *sql, gr_error *err)
 	return GR_OK;
 }
 
-/* The cached statement q, reset and unbound; NULL with err set on error. */
-static sqlite3_stmt *
-stmt(gr_state *st, enum stmt_id q, gr_error *err)
-{
-	sqlite3_stmt *s = st->stmt[q];
-
-	if (!s) {
-		if (sqlite3_prepare_v3(st->db, stmt_sql[q], -1,
-		                       SQLITE_PREPARE_PERSISTENT, &s,
-		                       NULL) != SQLITE_OK) {
-			db_error(st, err, "prepare");
-			return NULL;
-		}
-		st->stmt[q] = s;
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return s;
-}
-
 /* Bind s as text, NULL for NULL or "". */
 static void
 bind_text(sqlite3_stmt *s, int i, const char *v)
@@ -242,6 +216,65 @@ step_write(gr_state *st, sqlite3_stmt *s, const char *what, gr_error *err)
 		rc = exec(st, "COMMIT", err);
 	if (own && rc != GR_OK && !sqlite3_get_autocommit(st->db))
 		(void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/*
+ * A statement for sql, given back with unprep() on every path.  The kept
+ * one when it is not handed out already (a caller iterating over rows may
+ * call back into code that runs the same text: that one gets a statement
+ * of its own, finalized by unprep()).
+ */
+static sqlite3_stmt *
+prep(gr_state *st, const char *sql, gr_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	size_t i;
+	int busy = 0;
+
+	for (i = 0; i < st->nkept; i++) {
+		if (strcmp(sqlite3_sql(st->kept[i].s), sql) != 0)
+			continue;
+		if (st->kept[i].out) {
+			busy = 1;
+			break;
+		}
+		st->kept[i].out = 1;
+		return st->kept[i].s;
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, busy ? 0 :
+	                       SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "prepare");
+		return NULL;
+	}
+	if (!busy && st->nkept < STATE_KEPT) {
+		st->kept[st->nkept].s = s;
+		st->kept[st->nkept++].out = 1;
+	}
+	return s;
+}
+
+/* Give back a statement from prep(): reset if kept, else finalized. */
+static void
+unprep(gr_state *st, sqlite3_stmt *s)
+{
+	for (size_t i = 0; i < st->nkept; i++)
+		if (st->kept[i].s == s) {
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+			st->kept[i].out = 0;
+			return;
+		}
+	sqlite3_finalize(s);
+}
+
+/* Step and give back a write statement. */
+static gr_status
+run_write(gr_state *st, sqlite3_stmt *s, const char *what, gr_error *err)
+{
+	gr_status rc = step_write(st, s, what, err);
+
+	unprep(st, s);
 	return rc;
 }
 
@@ -429,8 +462,6 @@ gr_state_close(gr_state *st)
 {
 	if (!st)
 		return;
-	for (int i = 0; i < Q_LAST; i++)
-		sqlite3_finalize(st->stmt[i]);
 	for (size_t i = 0; i < st->nkept; i++)
 		sqlite3_finalize(st->kept[i].s);
 	if (st->db) {
@@ -491,7 +522,7 @@ gr_state_rollback(gr_state *st)
 int
 gr_state_seen(gr_state *st, const char *source_id, const char *message_id)
 {
-	sqlite3_stmt *s = stmt(st, Q_SEEN, NULL);
+	sqlite3_stmt *s = prep(st, Q_SEEN, NULL);
 	long long v;
 
 	if (!s)
@@ -499,6 +530,7 @@ gr_state_seen(gr_state *st, const char *source_id, const char *message_id)
 	bind_text(s, 1, source_id);
 	bind_text(s, 2, message_id);
 	v = query_int(st, s);
+	unprep(st, s);
 	if (v == -2)
 		return -GR_E_STATE;
 	return v == 1;
@@ -520,7 +552,7 @@ gr_state_record_message(gr_state *st, const char *source_id,
 	                strcmp(status, "failed") != 0))
 		return gr_error_set(err, GR_E_INTERNAL, "%s: message status must "
 		                    "be \"ok\" or \"failed\"", st->path);
-	if (!(s = stmt(st, Q_REC_MSG, err)))
+	if (!(s = prep(st, Q_REC_MSG, err)))
 		return GR_E_STATE;
 	bind_text(s, 1, source_id);
 	bind_text(s, 2, message_id);
@@ -530,7 +562,7 @@ gr_state_record_message(gr_state *st, const char *source_id,
 	bind_text(s, 6, status);
 	bind_text(s, 7, error);
 	sqlite3_bind_int64(s, 8, (sqlite3_int64)when);
-	return step_write(st, s, "recording a message", err);
+	return run_write(st, s, "recording a message", err);
 }
 
 gr_status
@@ -544,7 +576,7 @@ gr_state_record_output(gr_state *st, const char *message_id,
 	if (!kind || !*kind || !relpath || !*relpath)
 		return gr_error_set(err, GR_E_INTERNAL, "%s: an output needs a "
 		                    "kind and a relpath", st->path);
-	if (!(s = stmt(st, Q_REC_OUT, err)))
+	if (!(s = prep(st, Q_REC_OUT, err)))
 		return GR_E_STATE;
 	bind_text(s, 1, message_id);
 	bind_text(s, 2, kind);
@@ -556,7 +588,7 @@ gr_state_record_output(gr_state *st, const char *message_id,
 		sqlite3_bind_int64(s, 7, (sqlite3_int64)due);
 	bind_text(s, 8, sha256);
 	sqlite3_bind_int64(s, 9, (sqlite3_int64)time(NULL));
-	return step_write(st, s, "recording an output", err);
+	return run_write(st, s, "recording an output", err);
 }
 
 int
@@ -565,10 +597,11 @@ gr_state_sequence_of(gr_state *st, const char *uid)
 	sqlite3_stmt *s;
 	long long v;
 
-	if (!uid || !*uid || !(s = stmt(st, Q_SEQ, NULL)))
+	if (!uid || !*uid || !(s = prep(st, Q_SEQ, NULL)))
 		return -1;
 	bind_text(s, 1, uid);
 	v = query_int(st, s);
+	unprep(st, s);
 	return v < 0 ? -1 : (int)v;
 }
 
@@ -583,7 +616,7 @@ gr_state_folder_get(gr_state *st, const char *folder, uint32_t *uidvalidity,
 
 	*uidvalidity = 0;
 	*last_uid = 0;
-	if (!(s = stmt(st, Q_FOLDER_GET, err)))
+	if (!(s = prep(st, Q_FOLDER_GET, err)))
 		return GR_E_STATE;
 	bind_text(s, 1, folder);
 	rc = sqlite3_step(s);
@@ -591,7 +624,7 @@ gr_state_folder_get(gr_state *st, const char *folder, uint32_t *uidvalidity,
 		*uidvalidity = (uint32_t)sqlite3_column_int64(s, 0);
 		*last_uid = (uint32_t)sqlite3_column_int64(s, 1);
 	}
-	sqlite3_reset(s);
+	unprep(st, s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_error(st, err, "reading a folder mark");
 	return GR_OK;
@@ -606,13 +639,13 @@ gr_state_folder_set(gr_state *st, const char *folder, uint32_t uidvalidity,
 	if (!folder || !*folder)
 		return gr_error_set(err, GR_E_INTERNAL, "%s: folder mark without "
 		                    "a folder", st->path);
-	if (!(s = stmt(st, Q_FOLDER_SET, err)))
+	if (!(s = prep(st, Q_FOLDER_SET, err)))
 		return GR_E_STATE;
 	bind_text(s, 1, folder);
 	sqlite3_bind_int64(s, 2, uidvalidity);
 	sqlite3_bind_int64(s, 3, last_uid);
 	sqlite3_bind_int64(s, 4, (sqlite3_int64)time(NULL));
-	return step_write(st, s, "recording a folder mark", err);
+	return run_write(st, s, "recording a folder mark", err);
 }
 
 gr_status
@@ -622,22 +655,25 @@ gr_state_add_contact(gr_state *st, const char *addr, gr_error *err)
 
 	if (!addr || !*addr)
 		return GR_OK;
-	if (!(s = stmt(st, Q_CONTACT_ADD, err)))
+	if (!(s = prep(st, Q_CONTACT_ADD, err)))
 		return GR_E_STATE;
 	bind_text(s, 1, addr);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)time(NULL));
-	return step_write(st, s, "recording a contact", err);
+	return run_write(st, s, "recording a contact", err);
 }
 
 int
 gr_state_is_contact(gr_state *st, const char *addr)
 {
 	sqlite3_stmt *s;
+	long long v;
 
-	if (!addr || !*addr || !(s = stmt(st, Q_CONTACT_IS, NULL)))
+	if (!addr || !*addr || !(s = prep(st, Q_CONTACT_IS, NULL)))
 		return 0;
 	bind_text(s, 1, addr);
-	return query_int(st, s) == 1;
+	v = query_int(st, s);
+	unprep(st, s);
+	return v == 1;
 }
 
 gr_status
@@ -646,10 +682,14 @@ gr_state_counts(gr_state *st, long *messages, long *outputs, gr_error *err)
 	sqlite3_stmt *s;
 	long long m = -2, o = -2;
 
-	if ((s = stmt(st, Q_COUNT_MSG, err)))
+	if ((s = prep(st, Q_COUNT_MSG, err))) {
 		m = query_int(st, s);
-	if ((s = stmt(st, Q_COUNT_OUT, err)))
+		unprep(st, s);
+	}
+	if ((s = prep(st, Q_COUNT_OUT, err))) {
 		o = query_int(st, s);
+		unprep(st, s);
+	}
 	if (m < 0 || o < 0)
 		return db_error(st, err, "counting");
 	*messages = (long)m;
@@ -658,65 +698,6 @@ gr_state_counts(gr_state *st, long *messages, long *outputs, gr_error *err)
 }
 
 /* --- reminders, threads, referrals (schema 2) -------------------------- */
-
-/*
- * A statement for sql, given back with unprep() on every path.  The kept
- * one when it is not handed out already (a caller iterating over rows may
- * call back into code that runs the same text: that one gets a statement
- * of its own, finalized by unprep()).
- */
-static sqlite3_stmt *
-prep(gr_state *st, const char *sql, gr_error *err)
-{
-	sqlite3_stmt *s = NULL;
-	size_t i;
-	int busy = 0;
-
-	for (i = 0; i < st->nkept; i++) {
-		if (strcmp(sqlite3_sql(st->kept[i].s), sql) != 0)
-			continue;
-		if (st->kept[i].out) {
-			busy = 1;
-			break;
-		}
-		st->kept[i].out = 1;
-		return st->kept[i].s;
-	}
-	if (sqlite3_prepare_v3(st->db, sql, -1, busy ? 0 :
-	                       SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
-		db_error(st, err, "prepare");
-		return NULL;
-	}
-	if (!busy && st->nkept < STATE_KEPT) {
-		st->kept[st->nkept].s = s;
-		st->kept[st->nkept++].out = 1;
-	}
-	return s;
-}
-
-/* Give back a statement from prep(): reset if kept, else finalized. */
-static void
-unprep(gr_state *st, sqlite3_stmt *s)
-{
-	for (size_t i = 0; i < st->nkept; i++)
-		if (st->kept[i].s == s) {
-			sqlite3_reset(s);
-			sqlite3_clear_bindings(s);
-			st->kept[i].out = 0;
-			return;
-		}
-	sqlite3_finalize(s);
-}
-
-/* Step and give back a write statement. */
-static gr_status
-run_write(gr_state *st, sqlite3_stmt *s, const char *what, gr_error *err)
-{
-	gr_status rc = step_write(st, s, what, err);
-
-	unprep(st, s);
-	return rc;
-}
 
 static const char *
 col_text(sqlite3_stmt *s, int i)
@@ -973,9 +954,11 @@ gr_state_thread_waiting(gr_state *st, int max_followups,
 	char sql[256];
 	sqlite3_stmt *s;
 
-	/* The terms match the partial index threads_waiting. */
-	snprintf(sql, sizeof sql, "SELECT %s FROM threads WHERE last_out > "
-	         "last_in AND followups < ?1 ORDER BY thread", thread_cols);
+	/* Through the partial index threads_waiting, by name: left to
+	 * itself SQLite scans every thread in key order to spare the sort. */
+	snprintf(sql, sizeof sql, "SELECT %s FROM threads INDEXED BY "
+	         "threads_waiting WHERE last_out > last_in AND followups < ?1 "
+	         "ORDER BY thread", thread_cols);
 	if (!(s = prep(st, sql, err)))
 		return GR_E_STATE;
 	sqlite3_bind_int(s, 1, max_followups);

@@ -17,6 +17,8 @@ import socket
 import sys
 import threading
 
+import testnet
+
 
 def relay(src, dst, mode, limit):
     n = 0
@@ -56,13 +58,8 @@ def main():
     portfile, mode = sys.argv[1], sys.argv[2]
     port = int(sys.argv[3]) if len(sys.argv) > 3 else 0
     limit = int(sys.argv[4]) if len(sys.argv) > 4 else None
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", 0))
-    ls.listen(8)
-    with open(portfile + ".tmp", "w") as f:
-        f.write("%d\n" % ls.getsockname()[1])
-    os.rename(portfile + ".tmp", portfile)
+    ls = testnet.listen()
+    testnet.publish_ports(portfile, ls.getsockname()[1])
     first = True
     while True:
         c, _ = ls.accept()

@@ -17,11 +17,12 @@ Serves until killed (by PID)."""
 import base64
 import http.server
 import os
-import socket
 import ssl
 import sys
 import threading
 import urllib.parse
+
+import testnet
 
 D, CERT, KEY, CID, CSECRET, REFRESH = sys.argv[1:7]
 ACCESS = "ya29.access-token-for-test-7f3a"
@@ -136,17 +137,12 @@ def imap_serve(ls, c):
 def main():
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Token)
     httpd.socket = ctx().wrap_socket(httpd.socket, server_side=True)
-    ls = socket.socket()
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", 0))
-    ls.listen(8)
+    ls = testnet.listen()
     threading.Thread(target=imap_serve, args=(ls, ctx()), daemon=True).start()
     intro = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Introspect)
     threading.Thread(target=intro.serve_forever, daemon=True).start()
-    with open(os.path.join(D, "ports.tmp"), "w") as f:
-        f.write("%d %d %d\n" % (httpd.server_address[1], ls.getsockname()[1],
-                                intro.server_address[1]))
-    os.rename(os.path.join(D, "ports.tmp"), os.path.join(D, "ports"))
+    testnet.publish_ports(os.path.join(D, "ports"), httpd.server_address[1],
+                          ls.getsockname()[1], intro.server_address[1])
     httpd.serve_forever()
 
 

@@ -23,14 +23,11 @@ poll() {  # poll OUT STATE
 	"$GRAVITY" poll --source "maildir:$box" --rules "$top_srcdir/contrib/demo/rules" \
 		--out "$1" --state "$2" >/dev/null 2>>"$T/stderr"
 }
-outputs() {  # what a poll wrote: "sha256  name" lines
-	(cd "$1" && find reminders drafts gravity.ics -type f 2>/dev/null | LC_ALL=C sort | xargs sha256sum)
-}
 t0=$(date +%s%N)
 poll "$T/ref" "$T/ref.db"
 check "the uninterrupted poll exits 0" 0 $?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-outputs "$T/ref" >"$T/ref.sum"
+out_sums "$T/ref" >"$T/ref.sum"
 nref=$(wc -l < "$T/ref.sum")
 diag "reference: $nref output files in $ms ms"
 
@@ -38,7 +35,6 @@ diag "reference: $nref output files in $ms ms"
 # gravity must still be killed mid-poll), reproducible from the seed
 seed=${GR_CRASH_SEED:-$$}
 diag "seed $seed"
-delay() { awk -v s="$seed" -v i="$1" -v ms="$ms" 'BEGIN { srand(s * 1000 + i); printf "%.3f\n", 0.02 + ms * rand() * 0.9 / 1000 }'; }
 kills=0 round=0 bad="" fails=0
 while [ $kills -lt "$KILLS" ] && [ $round -lt 20 ]; do
 	round=$((round + 1))
@@ -49,7 +45,7 @@ while [ $kills -lt "$KILLS" ] && [ $round -lt 20 ]; do
 		if [ $kills -lt "$KILLS" ]; then
 			"$GRAVITY" poll --source "maildir:$box" --rules "$top_srcdir/contrib/demo/rules" \
 				--out "$o" --state "$db" >/dev/null 2>>"$T/stderr" & pid=$!
-			sleep "$(delay $((round * 100 + runs)))"
+			sleep "$(kill_delay "$seed" $((round * 100 + runs)) "$ms")"
 			if kill -KILL $pid 2>/dev/null; then
 				kills=$((kills + 1))
 				wait $pid 2>/dev/null
@@ -65,14 +61,7 @@ while [ $kills -lt "$KILLS" ] && [ $round -lt 20 ]; do
 		fi
 	done
 	[ $done -eq 1 ] || { bad="$bad round $round never completed;"; break; }
-	if ! outputs "$o" | cmp -s - "$T/ref.sum"; then
-		bad="$bad round $round outputs differ ($(outputs "$o" | diff "$T/ref.sum" - | grep -c '^[<>]') lines);"
-		outputs "$o" | diff "$T/ref.sum" - | head -n 6 | sed 's/^/# /'
-	fi
-	tmps=$(find "$o" -name '*.tmp.*' | wc -l)
-	[ "$tmps" -eq 0 ] || bad="$bad round $round left $tmps temporary files;"
-	ic=$(sqlite3 "$db" 'PRAGMA integrity_check')
-	[ "$ic" = ok ] || bad="$bad round $round integrity_check: $ic;"
+	round_faults "$round" "$o" "$db" "$T/ref.sum"
 	diag "round $round: $runs runs, $kills kills so far"
 done
 check "no rerun after a crash failed" 0 "$fails"

@@ -10,15 +10,7 @@
 . "${top_srcdir:-.}/tests/lib.sh"
 mktmp
 plan 39
-data="$top_srcdir/tests/data/lifecycle"
-demo="$top_srcdir/contrib/demo/inbox/new"
-rules="$top_srcdir/contrib/demo/rules"
-box="$T/inbox"; sent="$T/sent"; out="$T/out"; db="$T/state.db"
-mkdir -p "$box/new" "$box/cur" "$box/tmp" "$sent/new" "$sent/cur" "$sent/tmp"
-cp "$demo/1763370000.M1P100.demo" "$demo/1763380000.M2P100.demo" \
-	"$demo/1763390000.M3P100.demo" "$box/new/"
-cp "$data/answered-inquiry.eml" "$box/new/1763395000.M9P1.test"
-cp "$data/sent-answer.eml" "$sent/new/1763396000.M1P1.test"
+lifecycle_mail
 poll() {  # poll NOW [SOURCE]
 	GRAVITY_NOW=$1 "$GRAVITY" poll --source "maildir:${2:-$box}" \
 		--rules "$rules" --out "$out" --state "$db" >>"$T/polls.txt" 2>&1

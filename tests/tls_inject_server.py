@@ -19,10 +19,11 @@ Every command is appended to LOGFILE (the password replaced by "<pw>",
 message gravity records can only come from the injected bytes.
 Writes its port to PORTFILE, then serves until killed (by PID)."""
 import os
-import socket
 import ssl
 import sys
 import threading
+
+import testnet
 
 INJECT_MSG = (b"From: Injected <evil@attacker.example>\r\n"
               b"To: Sam <sam@riverastudio.example>\r\n"
@@ -139,13 +140,8 @@ def serve(raw, log, cert, key, mode, password):
 
 def main():
     portfile, log, cert, key, mode, password = sys.argv[1:7]
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", 0))
-    ls.listen(8)
-    with open(portfile + ".tmp", "w") as f:
-        f.write("%d\n" % ls.getsockname()[1])
-    os.rename(portfile + ".tmp", portfile)
+    ls = testnet.listen()
+    testnet.publish_ports(portfile, ls.getsockname()[1])
     while True:
         s, _ = ls.accept()
         threading.Thread(target=serve, args=(s, log, cert, key, mode,

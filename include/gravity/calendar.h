@@ -45,9 +45,6 @@ void gr_calcache_free(gr_calcache *c);
 gr_status gr_calendar_render_with(gr_calcache *c, const gr_reminder *r,
                                   char **out, gr_error *err);
 
-/* One VCALENDAR holding all n reminders (the subscribable feed). */
-gr_status gr_calendar_render_feed(const gr_reminder *const *v, size_t n,
-                                  char **out, gr_error *err);
 
 /* The feed in pieces, so that it never has to be whole in memory: the
  * head (VCALENDAR properties and one VTIMEZONE per zone of tzids, NULL or

@@ -195,11 +195,12 @@ typedef struct gr_imap_part {
 	int attachment;         /* Content-Disposition: attachment, or not text */
 	uint64_t size;          /* octets as encoded */
 	/* message/rfc822 only: the first text part of the message inside
-	 * ("2.1", "2.1.1"; "" when none), its subtype, and 1 when it is that
-	 * message's whole body (its header is then section "2.HEADER"). */
+	 * ("2.1", "2.1.1"; "" when none), its subtype, and the section of
+	 * its header: "2.HEADER" when it is that message's whole body, else
+	 * "2.1.1.MIME". */
 	char inner[64];
 	char inner_subtype[64];
-	int inner_single;
+	char inner_hdr[80];
 } gr_imap_part;
 
 /* Walk a BODYSTRUCTURE value into at most max leaf parts (*n set; parts
