@@ -729,36 +729,6 @@ typedef struct act_run {
 	const char *why;                /* replaces the classifier's reasons */
 } act_run;
 
-/* Local belt to gr_message_is_automated (RFC 3834 signs), so the safety
- * rule holds whatever the classifier does. */
-static int
-looks_automated(const gr_message *m)
-{
-	const char *as = gr_message_header(m, "Auto-Submitted");
-	const char *prec = gr_message_header(m, "Precedence");
-	const char *from = m->from.addr ? m->from.addr : "";
-
-	while (as && (*as == ' ' || *as == '\t'))
-		as++;
-	if (as && !(gr_startswith_ci(as, "no") &&
-	            !is_alnum((unsigned char)as[2]) && as[2] != '-'))
-		return 1;
-	if (prec && (gr_startswith_ci(prec, "bulk") ||
-	             gr_startswith_ci(prec, "list") ||
-	             gr_startswith_ci(prec, "junk")))
-		return 1;
-	if (gr_message_header(m, "List-Id") || (m->flags & GR_MSG_REPORT) ||
-	    (m->content_type && gr_startswith_ci(m->content_type,
-	                                         "multipart/report")))
-		return 1;
-	return gr_startswith_ci(from, "mailer-daemon@") ||
-	       gr_startswith_ci(from, "postmaster@") ||
-	       gr_startswith_ci(from, "noreply") ||
-	       gr_startswith_ci(from, "no-reply") ||
-	       gr_startswith_ci(from, "do-not-reply") ||
-	       gr_startswith_ci(from, "donotreply");
-}
-
 static const char *
 first_name_of(act_run *ar, const char *name)
 {
@@ -1146,7 +1116,7 @@ add_rcpt(act_run *ar, gr_addrlist *l, act_role r, gr_strv *seen)
 	gr_addr *nv;
 
 	if (!a->addr || !gr_addr_spec_valid(a->addr) ||
-	    gr_rules_is_owner(ar->p->r, a->addr) ||
+	    gr_owner_is_owner(gr_rules_owner(ar->p->r), a->addr) ||
 	    gr_strv_contains_ci(seen, a->addr))
 		return GR_OK;
 	nv = realloc(l->v, (l->n + 1) * sizeof *nv);
@@ -1373,14 +1343,14 @@ gr_actions_plan(const gr_policy *p, const gr_rules *r, const gr_message *m,
 		                    (int)v->cls);
 	memset(&ar, 0, sizeof ar);
 	ar.p = p;
-	ar.prof = gr_rules_profile(r);
+	ar.prof = gr_owner_profile(gr_rules_owner(r));
 	ar.m = m;
 	ar.v = v;
 	ar.ctx = ctx;
 	ar.out = out;
 	ar.err = err;
 	ar.automated = v->cls == GR_CLASS_AUTOMATED ||
-	               gr_message_is_automated(m) || looks_automated(m);
+	               gr_message_auto_signs(m, NULL) != GR_AUTO_NONE;
 	ar.arrival = m->date > 0 && m->date <= ctx->now ? m->date : ctx->now;
 	make_id(&ar);
 	resolve_roles(&ar);
@@ -1446,7 +1416,7 @@ gr_actions_followup(const gr_policy *p, const gr_rules *r,
 	v.cls = GR_CLASS_OTHER;
 	memset(&ar, 0, sizeof ar);
 	ar.p = p;
-	ar.prof = gr_rules_profile(r);
+	ar.prof = gr_owner_profile(gr_rules_owner(r));
 	ar.m = &m;
 	ar.v = &v;
 	ar.ctx = ctx;

@@ -274,6 +274,25 @@ gr_toks_free(gr_toks *t)
 }
 
 void
+gr_tok_strip_comma(gr_tok *t)
+{
+	size_t n;
+
+	if (t->regex) {
+		char *cm = strchr(t->flags, ',');
+
+		if (cm)
+			*cm = '\0';
+		return;
+	}
+	if (t->quoted)
+		return;
+	n = strlen(t->text);
+	if (n > 0 && t->text[n - 1] == ',')
+		t->text[n - 1] = '\0';
+}
+
+void
 gr_conf_error(gr_conf *c, gr_diags *d, unsigned col, const char *fmt, ...)
 {
 	va_list ap;

@@ -33,7 +33,8 @@ msg_time(const gr_life *lf, const gr_message *m)
 int
 gr_life_from_owner(const gr_life *lf, const gr_message *m)
 {
-	return m->from.addr && gr_rules_is_owner(lf->rules, m->from.addr);
+	return m->from.addr &&
+	       gr_owner_is_owner(gr_rules_owner(lf->rules), m->from.addr);
 }
 
 int
@@ -409,7 +410,8 @@ gr_life_owner_message(gr_life *lf, const gr_message *m, gr_error *err)
 		t.owner_msgid = m->message_id;
 		for (size_t i = 0; i < m->to.n; i++)
 			if (m->to.v[i].addr &&
-			    !gr_rules_is_owner(lf->rules, m->to.v[i].addr)) {
+			    !gr_owner_is_owner(gr_rules_owner(lf->rules),
+			                       m->to.v[i].addr)) {
 				t.peer_addr = m->to.v[i].addr;
 				t.peer_name = m->to.v[i].name;
 				break;
@@ -575,7 +577,7 @@ seq_of(void *aux, const char *uid)
 gr_status
 gr_life_tick(gr_life *lf, FILE *fp, gr_error *err)
 {
-	const gr_profile *prof = gr_rules_profile(lf->rules);
+	const gr_profile *prof = gr_owner_profile(gr_rules_owner(lf->rules));
 	thread_list tl = { 0 };
 	gr_due after;
 	int max;

@@ -15,6 +15,7 @@
 
 #include "gravity/buf.h"
 #include "gravity/message.h"
+#include "gravity/pattern.h"
 #include "gravity/util.h"
 #include "msgtext.h"
 
@@ -1060,7 +1061,7 @@ gr_message_header(const gr_message *m, const char *name)
 {
 	for (size_t i = 0; i < m->n_headers; i++)
 		if (gr_strcaseeq(m->headers[i].name, name))
-			return m->headers[i].value;
+			return m->headers[i].value ? m->headers[i].value : "";
 	return NULL;
 }
 
@@ -1071,4 +1072,119 @@ gr_message_reply_addr(const gr_message *m)
 		if (m->reply_to.v[i].addr)
 			return &m->reply_to.v[i];
 	return &m->from;
+}
+
+/* --- machine signs ------------------------------------------------------ */
+
+int
+gr_addr_is_machine(const char *addr)
+{
+	/* prefix: any local part that starts so ("noreply-billing"); else
+	 * the name alone or followed by '+', '-' or '.' */
+	static const struct {
+		const char *name;
+		int prefix;
+	} names[] = {
+		{ "mailer-daemon", 0 }, { "mail-daemon", 0 },
+		{ "postmaster", 0 }, { "bounce", 0 }, { "bounces", 0 },
+		{ "no-reply", 1 }, { "noreply", 1 }, { "no_reply", 1 },
+		{ "do-not-reply", 1 }, { "donotreply", 1 },
+		{ "do_not_reply", 1 },
+	};
+	const char *at = addr ? strchr(addr, '@') : NULL;
+	size_t n;
+
+	if (!at)
+		return 0;
+	n = (size_t)(at - addr);
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		size_t k = strlen(names[i].name);
+
+		if (n >= k && gr_strncaseeq(addr, names[i].name, k) &&
+		    (n == k || names[i].prefix || addr[k] == '+' ||
+		     addr[k] == '-' || addr[k] == '.'))
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 if header value v (after blanks) starts with one of words; whole
+ * words only unless prefix. */
+static int
+value_is(const char *v, const char *const *words, int prefix)
+{
+	while (v && (*v == ' ' || *v == '\t'))
+		v++;
+	for (int i = 0; v && words[i]; i++) {
+		size_t k = strlen(words[i]);
+
+		if (gr_strncaseeq(v, words[i], k) &&
+		    (prefix || v[k] == '\0' || v[k] == ';' || v[k] == ' ' ||
+		     v[k] == '\t'))
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 if subject is an auto-reply's ("Out of office", "Automatic reply",
+ * "Abwesenheit", ...), "Re:" or "Fwd:" in front or not. */
+static int
+auto_subject(const char *subject)
+{
+	/* Compiled on first use and kept for the life of the process. */
+	static gr_pattern *re;
+
+	if (!subject || !*subject)
+		return 0;
+	if (!re)
+		re = gr_pattern_compile(NULL, "(built-in)", 0, 0,
+		    "^(?:(?:re|aw|fw|fwd):\\s*)?(?:out of (?:the )?office|"
+		    "automatic reply|auto(?:matic)?[- ]?(?:reply|response)|"
+		    "autoreply|away from (?:the )?office|abwesenheit|"
+		    "r\xc3\xa9ponse automatique|respuesta autom\xc3\xa1tica)",
+		    "");
+	return gr_pattern_match(re, subject, NULL, NULL, NULL);
+}
+
+gr_auto
+gr_message_auto_signs(const gr_message *m, const char **why)
+{
+	static const char *const prec[] = { "bulk", "list", "junk",
+	                                     "auto_reply", NULL };
+	static const char *const no[] = { "no", NULL };
+	const char *v, *dummy;
+
+	if (!why)
+		why = &dummy;
+	*why = NULL;
+	if (!m)
+		return GR_AUTO_NONE;
+	if ((v = gr_message_header(m, "Auto-Submitted")) && !value_is(v, no, 0))
+		return *why = "Auto-Submitted header", GR_AUTO_HARD;
+	if ((v = gr_message_header(m, "Precedence")) && value_is(v, prec, 1))
+		return *why = "Precedence: bulk/list/junk", GR_AUTO_HARD;
+	if (gr_message_header(m, "List-Id"))
+		return *why = "mailing-list List-Id", GR_AUTO_HARD;
+	if ((m->flags & GR_MSG_REPORT) ||
+	    gr_strcaseeq(m->content_type, "multipart/report"))
+		return *why = "delivery or read report", GR_AUTO_HARD;
+	if (gr_addr_is_machine(m->from.addr) ||
+	    gr_addr_is_machine(m->sender.addr))
+		return *why = "sent from a no-reply/daemon address",
+		       GR_AUTO_HARD;
+	if (gr_message_header(m, "X-Autoreply") ||
+	    gr_message_header(m, "X-Autorespond") ||
+	    gr_message_header(m, "X-Auto-Reply") ||
+	    gr_message_header(m, "X-MS-Exchange-Organization-AutoReplyType"))
+		return *why = "auto-reply header", GR_AUTO_HARD;
+	if ((v = gr_message_header(m, "Return-Path")) && strstr(v, "<>"))
+		return *why = "null return path (RFC 3834)", GR_AUTO_HARD;
+	if (auto_subject(m->subject))
+		return *why = "auto-reply subject", GR_AUTO_HARD;
+	if (gr_message_header(m, "List-Unsubscribe") ||
+	    gr_message_header(m, "X-Campaign") ||
+	    gr_message_header(m, "X-CampaignID"))
+		return *why = "sent by a bulk-mail tool (List-Unsubscribe)",
+		       GR_AUTO_SOFT;
+	return GR_AUTO_NONE;
 }

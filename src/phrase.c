@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * phrase.c - plain phrases of the rule files as PCRE2 patterns
- * (gravity-rules(5), "Phrases"): one phrase alone, or a whole list of them
- * as one pattern shaped like a trie.
+ * phrase.c - plain phrases of the rule files as PCRE2 pattern sources
+ * (gravity-rules(5), "Phrases"), for pattern.h: one phrase alone, or a
+ * whole list of them as one pattern shaped like a trie.
  *
  * A phrase matches caselessly on word boundaries; a run of blanks matches
  * any run of white space, an apostrophe matches ' and its typographic
@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "gravity/buf.h"
-#include "rules_priv.h"
+#include "gravity/pattern.h"
 
 #define GR_PHRASE_MAX_PATTERN (4u << 20)
 

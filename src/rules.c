@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * rules.c - load, layer, compile and lint a gravity rules directory
- * (gravity-rules(5)): scored rules, phrase lists, overrides and contacts;
- * profile, services and partners are parsed in profile.c.  Patterns are
- * PCRE2 (UTF-8, Unicode properties, caseless, invalid UTF-8 tolerated,
- * JIT with the interpreter as fallback, a match limit per pattern).
+ * (gravity-rules(5)): scored rules, phrase lists and overrides over the
+ * patterns of pattern.h; the owner's files are handed to owner.c.  Also the
+ * evaluation of the rules over the facts of one message (gr_rules_eval).
  */
 #include <dirent.h>
 #include <stdlib.h>
@@ -12,7 +11,95 @@
 #include <sys/stat.h>
 
 #include "gravity/buf.h"
-#include "rules_priv.h"
+#include "gravity/rules.h"
+
+enum gr_ckind { GC_TEXT, GC_NUM, GC_PRED, GC_ALL, GC_ANY };
+enum gr_op { GO_RE, GO_LIST, GO_EXISTS, GO_EQ };
+enum gr_cmp { GCMP_LT, GCMP_LE, GCMP_GT, GCMP_GE, GCMP_EQ, GCMP_NE };
+
+typedef struct gr_ref {
+	char *name;             /* rule name as written */
+	size_t idx;             /* resolved index into gr_rules.rules */
+	int neg;
+	unsigned col;
+} gr_ref;
+
+typedef struct gr_cond {
+	enum gr_ckind kind;
+	int neg;
+	unsigned line, col;
+	/* GC_TEXT */
+	gr_field field;
+	char *header;           /* GR_FIELD_HEADER: header name */
+	enum gr_op op;
+	gr_pattern *re;         /* GO_RE (owned) */
+	size_t list;            /* GO_LIST: index into gr_rules.lists */
+	char *eq;               /* GO_EQ text; GO_LIST: list name */
+	unsigned argcol;        /* column of the operand */
+	/* GC_NUM */
+	gr_num num;
+	enum gr_cmp cmp;
+	double value;
+	/* GC_PRED */
+	gr_pred pred;
+	/* GC_ALL, GC_ANY */
+	gr_ref *refs;
+	size_t nrefs;
+} gr_cond;
+
+typedef struct gr_rule {
+	char *name;
+	char *desc;
+	const char *file;       /* interned in gr_rules.paths */
+	unsigned line;
+	gr_cond *conds;
+	size_t nconds;
+	double score[GR_CLASS_COUNT];
+	int scored;             /* 1 if a score line was given */
+} gr_rule;
+
+typedef struct gr_list {
+	char *name;
+	const char *file;
+	unsigned line;
+	/* The plain phrases as one trie-shaped pattern, then each /regex/
+	 * entry on its own: one alternation of all would lose PCRE2's
+	 * start-of-match optimisations as soon as one entry can start
+	 * anywhere.  Owned. */
+	gr_pattern **res;
+	size_t nres;
+	int finished;
+	gr_strv phrases;        /* as written, for diagnostics */
+	gr_strv plain;          /* plain phrases */
+} gr_list;
+
+typedef struct gr_override {
+	int domain;             /* 1: domain line, 0: sender line */
+	char *who;              /* lowercased address or domain */
+	int always;             /* 1: always CLASS, 0: never CLASS */
+	gr_class cls;
+	char *text;             /* "overrides:3: sender a@b.c: always other" */
+} gr_override;
+
+/* relname -> path, the winner through the layers. */
+typedef struct gr_fileent {
+	char *rel;
+	char *path;
+} gr_fileent;
+
+struct gr_rules {
+	gr_owner *owner;
+	gr_rule *rules;
+	size_t nrules;
+	gr_list *lists;
+	size_t nlists;
+	gr_override *ovr;
+	size_t novr;
+	gr_fileent *files;
+	size_t nfiles;
+	gr_strv paths;          /* interned file paths for rules/diags */
+	double threshold;       /* minimum total for a class to win */
+};
 
 #define GR_DEFAULT_THRESHOLD 2.0
 #define GR_MAX_RULE_FILES 256
@@ -42,98 +129,11 @@ gr_class_from_name(const char *name, gr_class *out)
 	return -1;
 }
 
-/* --- patterns ----------------------------------------------------------- */
-
-pcre2_code *
-gr_re_compile(gr_diags *d, const char *file, unsigned line, unsigned col,
-              const char *pat, const char *flags)
-{
-	uint32_t opt = PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS |
-	               PCRE2_MATCH_INVALID_UTF;
-	pcre2_code *re;
-	int errcode;
-	PCRE2_SIZE off;
-
-	for (const char *f = flags ? flags : ""; *f; f++) {
-		switch (*f) {
-		case 'i': break;
-		case 'c': opt &= ~(uint32_t)PCRE2_CASELESS; break;
-		case 's': opt |= PCRE2_DOTALL; break;
-		case 'm': opt |= PCRE2_MULTILINE; break;
-		case 'x': opt |= PCRE2_EXTENDED; break;
-		default:
-			gr_diag_add(d, file, line, col, "unknown regex flag '%c' "
-			            "(i, c, s, m, x)", *f);
-			return NULL;
-		}
-	}
-	re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, opt,
-	                   &errcode, &off, NULL);
-	if (!re) {
-		PCRE2_UCHAR msg[256];
-
-		pcre2_get_error_message(errcode, msg, sizeof msg);
-		gr_diag_add(d, file, line, col, "bad regex /%s/: %s at offset "
-		            "%zu", pat, (const char *)msg, (size_t)off);
-		return NULL;
-	}
-	/* JIT is an optimisation: without it (W^X policies) the
-	 * interpreter runs the same pattern. */
-	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
-	return re;
-}
-
-pcre2_code *
-gr_re_compile_at(gr_conf *c, gr_diags *d, unsigned col, const char *pat,
-                 const char *flags)
-{
-	return gr_re_compile(d, gr_conf_path(c), gr_conf_lineno(c), col, pat,
-	                     flags);
-}
-
-int
-gr_re_match(const gr_rules *r, const pcre2_code *re, const char *s,
-            pcre2_match_data *md, size_t *so, size_t *eo)
-{
-	int rc;
-
-	if (!re || !s)
-		return 0;
-	rc = pcre2_match(re, (PCRE2_SPTR)s, strlen(s), 0, 0, md, r->mctx);
-	if (rc < 0)
-		return 0;
-	if (so && eo) {
-		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-
-		*so = ov[0];
-		*eo = ov[1] >= ov[0] ? ov[1] : ov[0];
-	}
-	return 1;
-}
-
-void
-gr_tok_strip_comma(gr_tok *t)
-{
-	size_t n;
-
-	if (t->regex) {
-		char *cm = strchr(t->flags, ',');
-
-		if (cm)
-			*cm = '\0';
-		return;
-	}
-	if (t->quoted)
-		return;
-	n = strlen(t->text);
-	if (n > 0 && t->text[n - 1] == ',')
-		t->text[n - 1] = '\0';
-}
-
 /* --- small helpers ------------------------------------------------------ */
 
-const char *
-gr_rules_intern(gr_rules *r, const char *path)
+/* The copy of path kept for the life of r (never NULL). */
+static const char *
+intern(gr_rules *r, const char *path)
 {
 	for (size_t i = 0; i < r->paths.n; i++)
 		if (strcmp(r->paths.v[i], path) == 0)
@@ -178,15 +178,15 @@ list_by_name(const gr_rules *r, const char *name)
 
 /* --- conditions --------------------------------------------------------- */
 
-static const char *const field_names[GF_COUNT] = {
+static const char *const field_names[GR_FIELD_COUNT] = {
 	"subject", "from", "from-name", "from-domain", "to", "cc",
 	"reply-to", "body", "quoted", "signature", "text", "header"
 };
-static const char *const num_names[GN_COUNT] = {
+static const char *const num_names[GR_NUM_COUNT] = {
 	"recipients", "to-count", "cc-count", "attachments", "offered",
 	"referred", "body-words"
 };
-static const char *const pred_names[GP_COUNT] = {
+static const char *const pred_names[GR_PRED_COUNT] = {
 	"sender-known", "sender-partner", "owner-in-to", "owner-in-cc",
 	"other-person", "has-attachment", "html-only", "is-reply",
 	"is-forward", "is-report", "automated", "service-offered",
@@ -232,8 +232,8 @@ cond_text_op(gr_rules *r, gr_conf *c, gr_diags *d, gr_cond *k,
 	}
 	if (t->v[i + 1].regex) {
 		k->op = GO_RE;
-		k->re = gr_re_compile_at(c, d, t->v[i + 1].col, t->v[i + 1].text,
-		                         t->v[i + 1].flags);
+		k->re = gr_pattern_compile_at(c, d, t->v[i + 1].col,
+		                              t->v[i + 1].text, t->v[i + 1].flags);
 		return k->re ? 0 : -1;
 	}
 	if (t->v[i + 1].text[0] == '@' && !t->v[i + 1].quoted) {
@@ -332,9 +332,9 @@ cond_parse(gr_rules *r, gr_conf *c, gr_diags *d, gr_cond *k,
 		k->kind = w[1] == 'l' ? GC_ALL : GC_ANY;
 		return cond_refs(c, d, k, t, i + 1);
 	}
-	if ((x = name_index(pred_names, GP_COUNT, w)) >= 0) {
+	if ((x = name_index(pred_names, GR_PRED_COUNT, w)) >= 0) {
 		k->kind = GC_PRED;
-		k->pred = (enum gr_pred)x;
+		k->pred = (gr_pred)x;
 		if (i + 1 != t->n) {
 			gr_conf_error(c, d, t->v[i + 1].col, "'%s' takes no "
 			              "operand", w);
@@ -342,15 +342,15 @@ cond_parse(gr_rules *r, gr_conf *c, gr_diags *d, gr_cond *k,
 		}
 		return 0;
 	}
-	if ((x = name_index(num_names, GN_COUNT, w)) >= 0) {
+	if ((x = name_index(num_names, GR_NUM_COUNT, w)) >= 0) {
 		k->kind = GC_NUM;
-		k->num = (enum gr_num)x;
+		k->num = (gr_num)x;
 		return cond_num(c, d, k, t, i + 1);
 	}
-	if ((x = name_index(field_names, GF_COUNT, w)) >= 0) {
+	if ((x = name_index(field_names, GR_FIELD_COUNT, w)) >= 0) {
 		k->kind = GC_TEXT;
-		k->field = (enum gr_field)x;
-		if (k->field == GF_HEADER) {
+		k->field = (gr_field)x;
+		if (k->field == GR_FIELD_HEADER) {
 			if (++i >= t->n) {
 				gr_conf_error(c, d, t->v[i - 1].col, "'header' "
 				              "wants a header name");
@@ -375,8 +375,7 @@ cond_free(gr_cond *k)
 {
 	free(k->header);
 	free(k->eq);
-	if (k->re)
-		pcre2_code_free(k->re);
+	gr_pattern_free(k->re);
 	for (size_t i = 0; i < k->nrefs; i++)
 		free(k->refs[i].name);
 	free(k->refs);
@@ -453,12 +452,12 @@ rule_line(gr_rules *r, gr_conf *c, gr_diags *d, gr_rule *ru,
 
 /* Append re to l's patterns (taking it; freed on failure). */
 static gr_status
-list_add_re(gr_list *l, pcre2_code *re)
+list_add_re(gr_list *l, gr_pattern *re)
 {
-	pcre2_code **nv = realloc(l->res, (l->nres + 1) * sizeof *nv);
+	gr_pattern **nv = realloc(l->res, (l->nres + 1) * sizeof *nv);
 
 	if (!nv) {
-		pcre2_code_free(re);
+		gr_pattern_free(re);
 		return GR_E_NOMEM;
 	}
 	l->res = nv;
@@ -477,8 +476,8 @@ list_phrases(gr_conf *c, gr_diags *d, gr_list *l, const gr_toks *t,
 		if (!*k->text)
 			continue;
 		if (k->regex) {
-			pcre2_code *re = gr_re_compile_at(c, d, k->col, k->text,
-			                                  k->flags);
+			gr_pattern *re = gr_pattern_compile_at(c, d, k->col,
+			                                       k->text, k->flags);
 
 			if (!re)
 				continue;
@@ -494,9 +493,9 @@ list_phrases(gr_conf *c, gr_diags *d, gr_list *l, const gr_toks *t,
 }
 
 static void
-list_finish(gr_rules *r, gr_diags *d, gr_list *l)
+list_finish(gr_diags *d, gr_list *l)
 {
-	pcre2_code *re;
+	gr_pattern *re;
 	char *pat;
 
 	if (!l || l->finished)
@@ -515,10 +514,10 @@ list_finish(gr_rules *r, gr_diags *d, gr_list *l)
 		            l->name);
 		return;
 	}
-	re = gr_re_compile(d, l->file, l->line, 1, pat, "");
+	re = gr_pattern_compile(d, l->file, l->line, 1, pat, "");
 	free(pat);
 	if (!re)
-		return;         /* said by gr_re_compile */
+		return;         /* said by gr_pattern_compile */
 	if (list_add_re(l, re) != GR_OK) {
 		gr_diag_add(d, l->file, l->line, 1, "list '%s': out of memory",
 		            l->name);
@@ -526,7 +525,6 @@ list_finish(gr_rules *r, gr_diags *d, gr_list *l)
 	}
 	memmove(l->res + 1, l->res, (l->nres - 1) * sizeof *l->res);
 	l->res[0] = re;
-	(void)r;
 }
 
 static gr_rule *
@@ -549,7 +547,7 @@ rule_new(gr_rules *r, gr_conf *c, gr_diags *d, const gr_toks *t)
 	r->rules = nv;
 	memset(&nv[r->nrules], 0, sizeof *nv);
 	nv[r->nrules].name = gr_strdup(t->v[1].text);
-	nv[r->nrules].file = gr_rules_intern(r, gr_conf_path(c));
+	nv[r->nrules].file = intern(r, gr_conf_path(c));
 	nv[r->nrules].line = gr_conf_lineno(c);
 	return &nv[r->nrules++];
 }
@@ -575,7 +573,7 @@ list_new(gr_rules *r, gr_conf *c, gr_diags *d, const gr_toks *t)
 	r->lists = nv;
 	memset(&nv[r->nlists], 0, sizeof *nv);
 	nv[r->nlists].name = gr_strdup(t->v[1].text);
-	nv[r->nlists].file = gr_rules_intern(r, gr_conf_path(c));
+	nv[r->nlists].file = intern(r, gr_conf_path(c));
 	nv[r->nlists].line = gr_conf_lineno(c);
 	list_phrases(c, d, &nv[r->nlists], t, 2);
 	return &nv[r->nlists++];
@@ -639,7 +637,7 @@ rules_file_parse(gr_rules *r, gr_conf *c, gr_diags *d)
 		if (indent == 0) {
 			rule_end(r, ri, d);
 			if (li >= 0)
-				list_finish(r, d, &r->lists[li]);
+				list_finish(d, &r->lists[li]);
 			ri = li = -1;
 			top_line(r, c, d, &t, &ri, &li);
 		} else if (ri >= 0) {
@@ -656,10 +654,10 @@ rules_file_parse(gr_rules *r, gr_conf *c, gr_diags *d)
 	}
 	rule_end(r, ri, d);
 	if (li >= 0)
-		list_finish(r, d, &r->lists[li]);
+		list_finish(d, &r->lists[li]);
 }
 
-/* --- overrides and contacts --------------------------------------------- */
+/* --- overrides --------------------------------------------------------- */
 
 static void
 override_line(gr_rules *r, gr_conf *c, gr_diags *d, const gr_toks *t)
@@ -709,7 +707,7 @@ override_line(gr_rules *r, gr_conf *c, gr_diags *d, const gr_toks *t)
 }
 
 static void
-simple_file_parse(gr_rules *r, gr_conf *c, gr_diags *d, int contacts)
+overrides_parse(gr_rules *r, gr_conf *c, gr_diags *d)
 {
 	const char *line;
 	int indent;
@@ -717,23 +715,8 @@ simple_file_parse(gr_rules *r, gr_conf *c, gr_diags *d, int contacts)
 	while (gr_conf_next(c, &line, &indent) == GR_OK) {
 		gr_toks t = { 0 };
 
-		if (gr_conf_split(c, line, &t, d) == GR_OK && t.n > 0) {
-			if (!contacts) {
-				override_line(r, c, d, &t);
-			} else {
-				for (size_t i = 0; i < t.n; i++) {
-					gr_tok_strip_comma(&t.v[i]);
-					if (!strchr(t.v[i].text, '@')) {
-						gr_conf_error(c, d, t.v[i].col,
-						    "'%s' is not an address",
-						    t.v[i].text);
-						continue;
-					}
-					gr_str_lower(t.v[i].text);
-					gr_strv_push(&r->contacts, t.v[i].text);
-				}
-			}
-		}
+		if (gr_conf_split(c, line, &t, d) == GR_OK && t.n > 0)
+			override_line(r, c, d, &t);
 		gr_toks_free(&t);
 	}
 }
@@ -830,31 +813,32 @@ gr_rules_file(const gr_rules *r, const char *relname)
 	return NULL;
 }
 
-static void
-parse_one(gr_rules *r, const char *path, gr_diags *d,
-          void (*fn)(gr_rules *, gr_conf *, gr_diags *))
+/* A reader over path, or NULL (said in d). */
+static gr_conf *
+open_file(gr_rules *r, const char *path, gr_diags *d)
 {
 	gr_conf *c;
 	gr_error err;
 
-	if (gr_conf_open(gr_rules_intern(r, path), &c, &err) != GR_OK) {
+	if (gr_conf_open(intern(r, path), &c, &err) != GR_OK) {
 		gr_diag_add(d, path, 0, 0, "%s", err.msg);
-		return;
+		return NULL;
 	}
-	fn(r, c, d);
-	gr_conf_close(c);
+	return c;
 }
 
+/* Hand the winning file relname, if any, to the owner's parser fn. */
 static void
-overrides_parse(gr_rules *r, gr_conf *c, gr_diags *d)
+owner_file(gr_rules *r, const char *relname, gr_diags *d,
+           void (*fn)(gr_owner *, gr_conf *, gr_diags *))
 {
-	simple_file_parse(r, c, d, 0);
-}
+	const char *p = gr_rules_file(r, relname);
+	gr_conf *c;
 
-static void
-contacts_parse(gr_rules *r, gr_conf *c, gr_diags *d)
-{
-	simple_file_parse(r, c, d, 1);
+	if (p && (c = open_file(r, p, d)) != NULL) {
+		fn(r->owner, c, d);
+		gr_conf_close(c);
+	}
 }
 
 static int
@@ -963,26 +947,25 @@ lint_reach(const gr_rules *r, gr_diags *d, const char *where)
 static void
 load_files(gr_rules *r, gr_diags *d)
 {
-	static const struct {
-		const char *rel;
-		void (*fn)(gr_rules *, gr_conf *, gr_diags *);
-	} fixed[] = {
-		{ "profile", gr_profile_parse },
-		{ "services", gr_services_parse },
-		{ "partners", gr_partners_parse },
-	};
 	const char *p;
+	gr_conf *c;
 
-	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-		if ((p = gr_rules_file(r, fixed[i].rel)) != NULL)
-			parse_one(r, p, d, fixed[i].fn);
-	for (size_t i = 0; i < r->nfiles; i++)
-		if (is_rules_name(r->files[i].rel))
-			parse_one(r, r->files[i].path, d, rules_file_parse);
-	if ((p = gr_rules_file(r, "overrides")) != NULL)
-		parse_one(r, p, d, overrides_parse);
-	if ((p = gr_rules_file(r, "contacts")) != NULL)
-		parse_one(r, p, d, contacts_parse);
+	owner_file(r, "profile", d, gr_owner_parse_profile);
+	owner_file(r, "services", d, gr_owner_parse_services);
+	owner_file(r, "partners", d, gr_owner_parse_partners);
+	for (size_t i = 0; i < r->nfiles; i++) {
+		if (is_rules_name(r->files[i].rel) &&
+		    (c = open_file(r, r->files[i].path, d)) != NULL) {
+			rules_file_parse(r, c, d);
+			gr_conf_close(c);
+		}
+	}
+	if ((p = gr_rules_file(r, "overrides")) != NULL &&
+	    (c = open_file(r, p, d)) != NULL) {
+		overrides_parse(r, c, d);
+		gr_conf_close(c);
+	}
+	owner_file(r, "contacts", d, gr_owner_parse_contacts);
 }
 
 gr_status
@@ -996,19 +979,10 @@ gr_rules_load(const char *const *dirs, size_t ndirs, gr_rules **out,
 	r = calloc(1, sizeof *r);
 	if (!r)
 		return GR_E_NOMEM;
-	for (int i = 0; i < 7; i++)
-		r->profile.week[i].open = r->profile.week[i].close = -1;
 	r->threshold = GR_DEFAULT_THRESHOLD;
-	r->mctx = pcre2_match_context_create(NULL);
-	if (!r->mctx) {
+	if (gr_owner_new(&r->owner) != GR_OK) {
 		gr_rules_free(r);
 		return GR_E_NOMEM;
-	}
-	pcre2_set_match_limit(r->mctx, GR_RE_MATCH_LIMIT);
-	pcre2_set_depth_limit(r->mctx, GR_RE_DEPTH_LIMIT);
-	if (gr_classify_builtins(r, diags) != GR_OK) {
-		gr_rules_free(r);
-		return GR_E_INTERNAL;
 	}
 	for (size_t i = 0; i < ndirs; i++)
 		scan_dir(r, dirs[i], "", 0, diags);
@@ -1030,22 +1004,7 @@ gr_rules_free(gr_rules *r)
 {
 	if (!r)
 		return;
-	gr_profile_free(&r->profile);
-	for (size_t i = 0; i < r->nsvcs; i++) {
-		free(r->svcs[i].pub.key);
-		free(r->svcs[i].pub.label);
-		for (size_t j = 0; j < r->svcs[i].npats; j++)
-			pcre2_code_free(r->svcs[i].pats[j]);
-		free(r->svcs[i].pats);
-	}
-	free(r->svcs);
-	for (size_t i = 0; i < r->npartners; i++) {
-		free(r->partners[i].pub.name);
-		free(r->partners[i].pub.org);
-		free(r->partners[i].pub.email);
-		gr_strv_free(&r->partners[i].pub.services);
-	}
-	free(r->partners);
+	gr_owner_free(r->owner);
 	for (size_t i = 0; i < r->nrules; i++) {
 		for (size_t k = 0; k < r->rules[i].nconds; k++)
 			cond_free(&r->rules[i].conds[k]);
@@ -1057,7 +1016,7 @@ gr_rules_free(gr_rules *r)
 	for (size_t i = 0; i < r->nlists; i++) {
 		free(r->lists[i].name);
 		for (size_t j = 0; j < r->lists[i].nres; j++)
-			pcre2_code_free(r->lists[i].res[j]);
+			gr_pattern_free(r->lists[i].res[j]);
 		free(r->lists[i].res);
 		gr_strv_free(&r->lists[i].phrases);
 		gr_strv_free(&r->lists[i].plain);
@@ -1068,76 +1027,21 @@ gr_rules_free(gr_rules *r)
 		free(r->ovr[i].text);
 	}
 	free(r->ovr);
-	gr_strv_free(&r->contacts);
 	for (size_t i = 0; i < r->nfiles; i++) {
 		free(r->files[i].rel);
 		free(r->files[i].path);
 	}
 	free(r->files);
 	gr_strv_free(&r->paths);
-	pcre2_match_context_free(r->mctx);
-	pcre2_code_free(r->re_autosubj);
-	pcre2_code_free(r->re_attrib);
-	pcre2_code_free(r->re_thanks);
-	pcre2_code_free(r->re_named);
 	free(r);
 }
 
 /* --- accessors ---------------------------------------------------------- */
 
-const gr_profile *
-gr_rules_profile(const gr_rules *r)
+const gr_owner *
+gr_rules_owner(const gr_rules *r)
 {
-	return &r->profile;
-}
-
-size_t
-gr_rules_n_services(const gr_rules *r)
-{
-	return r->nsvcs;
-}
-
-const gr_service *
-gr_rules_service(const gr_rules *r, size_t i)
-{
-	return i < r->nsvcs ? &r->svcs[i].pub : NULL;
-}
-
-const gr_service *
-gr_rules_service_by_key(const gr_rules *r, const char *key)
-{
-	for (size_t i = 0; key && i < r->nsvcs; i++)
-		if (strcmp(r->svcs[i].pub.key, key) == 0)
-			return &r->svcs[i].pub;
-	return NULL;
-}
-
-size_t
-gr_rules_n_partners(const gr_rules *r)
-{
-	return r->npartners;
-}
-
-const gr_partner *
-gr_rules_partner(const gr_rules *r, size_t i)
-{
-	return i < r->npartners ? &r->partners[i].pub : NULL;
-}
-
-const gr_partner *
-gr_rules_partner_for(const gr_rules *r, const char *key)
-{
-	for (size_t i = 0; key && i < r->npartners; i++)
-		if (r->partners[i].pub.email &&
-		    gr_strv_contains_ci(&r->partners[i].pub.services, key))
-			return &r->partners[i].pub;
-	return NULL;
-}
-
-int
-gr_rules_is_owner(const gr_rules *r, const char *addr)
-{
-	return addr && gr_strv_contains_ci(&r->profile.emails, addr);
+	return r->owner;
 }
 
 size_t
@@ -1169,8 +1073,238 @@ gr_rules_threshold(const gr_rules *r)
 	return r->threshold;
 }
 
-int
-gr_rules_is_contact(const gr_rules *r, const char *addr)
+
+/* --- evaluation --------------------------------------------------------- */
+
+typedef struct eval {
+	const gr_rules *r;
+	const gr_facts *f;
+	gr_matcher *mm;
+	unsigned char *memo;            /* per rule: 0 ?, 1 true, 2 false */
+	signed char pred[GR_PRED_COUNT];        /* -1 not asked yet */
+	char excerpt[GR_EXCERPT_SIZE];
+} eval;
+
+/* Keep [so, eo) of s as the excerpt, unless one is kept already. */
+static void
+set_excerpt(eval *e, const char *s, size_t so, size_t eo)
 {
-	return addr && gr_strv_contains_ci(&r->contacts, addr);
+	size_t n = eo - so, k = 0;
+
+	if (e->excerpt[0] || !s || n == 0)
+		return;
+	if (n > sizeof e->excerpt - 1)
+		n = sizeof e->excerpt - 1;
+	/* do not cut a UTF-8 sequence in half */
+	while (n > 0 && ((unsigned char)s[so + n] & 0xc0) == 0x80)
+		n--;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[so + i];
+
+		e->excerpt[k++] = (ch == '\n' || ch == '\r' || ch == '\t') ?
+		                  ' ' : ch;
+	}
+	e->excerpt[k] = '\0';
+}
+
+/* A list matches where any of its patterns does; the excerpt is the
+ * leftmost match. */
+static int
+list_test(eval *e, const gr_list *l, const char *s)
+{
+	size_t so, eo, best_so = 0, best_eo = 0;
+	int hit = 0;
+
+	for (size_t i = 0; i < l->nres; i++)
+		if (gr_pattern_match(l->res[i], s, e->mm, &so, &eo) &&
+		    (!hit || so < best_so)) {
+			best_so = so;
+			best_eo = eo;
+			hit = 1;
+		}
+	if (hit)
+		set_excerpt(e, s, best_so, best_eo);
+	return hit;
+}
+
+static int
+text_test(eval *e, const gr_cond *k, const char *s)
+{
+	size_t so, eo;
+
+	switch (k->op) {
+	case GO_EXISTS:
+		return s != NULL && (k->field == GR_FIELD_HEADER || *s);
+	case GO_EQ: {
+		char *t = gr_strdup(s ? s : "");
+		int eq = t && gr_strcaseeq(gr_str_trim(t), k->eq);
+
+		free(t);
+		return eq;
+	}
+	case GO_RE:
+		if (!s || !gr_pattern_match(k->re, s, e->mm, &so, &eo))
+			return 0;
+		set_excerpt(e, s, so, eo);
+		return 1;
+	case GO_LIST:
+		return s && list_test(e, &e->r->lists[k->list], s);
+	}
+	return 0;
+}
+
+static int
+cond_text(eval *e, const gr_cond *k)
+{
+	const char *v;
+
+	if (k->field != GR_FIELD_HEADER) {
+		v = e->f->text ? e->f->text(e->f->aux, k->field) : NULL;
+		return text_test(e, k, v ? v : "");
+	}
+	for (size_t n = 0; e->f->header &&
+	     (v = e->f->header(e->f->aux, k->header, n)) != NULL; n++)
+		if (text_test(e, k, v))
+			return 1;
+	return 0;
+}
+
+static int
+cmp_num(double a, enum gr_cmp c, double b)
+{
+	switch (c) {
+	case GCMP_LT: return a < b;
+	case GCMP_LE: return a <= b;
+	case GCMP_GT: return a > b;
+	case GCMP_GE: return a >= b;
+	case GCMP_EQ: return a == b;
+	case GCMP_NE: return a != b;
+	}
+	return 0;
+}
+
+static int rule_true(eval *e, size_t i);
+
+static int
+cond_true(eval *e, const gr_cond *k)
+{
+	const gr_facts *f = e->f;
+	int v = 0;
+
+	switch (k->kind) {
+	case GC_TEXT:
+		v = cond_text(e, k);
+		break;
+	case GC_NUM:
+		v = cmp_num(f->num ? f->num(f->aux, k->num) : 0, k->cmp,
+		            k->value);
+		break;
+	case GC_PRED:
+		if (e->pred[k->pred] < 0)
+			e->pred[k->pred] = f->pred &&
+			                   f->pred(f->aux, k->pred) ? 1 : 0;
+		v = e->pred[k->pred];
+		break;
+	case GC_ALL:
+		v = 1;
+		for (size_t j = 0; j < k->nrefs && v; j++)
+			v = rule_true(e, k->refs[j].idx) != k->refs[j].neg;
+		break;
+	case GC_ANY:
+		for (size_t j = 0; j < k->nrefs && !v; j++)
+			v = rule_true(e, k->refs[j].idx) != k->refs[j].neg;
+		break;
+	}
+	return v != k->neg;
+}
+
+static int
+rule_true(eval *e, size_t i)
+{
+	const gr_rule *ru = &e->r->rules[i];
+	int v = 1;
+
+	if (e->memo[i])
+		return e->memo[i] == 1;
+	for (size_t k = 0; k < ru->nconds && v; k++)
+		v = cond_true(e, &ru->conds[k]);
+	e->memo[i] = v ? 1 : 2;
+	return v;
+}
+
+gr_status
+gr_rules_eval(const gr_rules *r, const gr_facts *f, gr_matcher *mm,
+              gr_rule_fired fired, void *aux)
+{
+	eval e;
+	gr_rule_info ri;
+	gr_status st = GR_OK;
+
+	memset(&e, 0, sizeof e);
+	e.r = r;
+	e.f = f;
+	e.mm = mm;
+	memset(e.pred, -1, sizeof e.pred);
+	if (!(e.memo = calloc(r->nrules ? r->nrules : 1, 1)))
+		return GR_E_NOMEM;
+	for (size_t i = 0; i < r->nrules && st == GR_OK; i++) {
+		e.excerpt[0] = '\0';
+		if (!r->rules[i].scored || !rule_true(&e, i))
+			continue;
+		gr_rules_rule_info(r, i, &ri);
+		st = fired(aux, &ri, e.excerpt);
+	}
+	free(e.memo);
+	return st;
+}
+
+/* --- overrides ---------------------------------------------------------- */
+
+/* 1 if addr is at dom or one of its subdomains. */
+static int
+domain_match(const char *addr, const char *dom)
+{
+	const char *at = addr ? strchr(addr, '@') : NULL;
+	size_t n, k;
+
+	if (!at)
+		return 0;
+	at++;
+	n = strlen(at);
+	k = strlen(dom);
+	return gr_strcaseeq(at, dom) ||
+	       (n > k && at[n - k - 1] == '.' && gr_strcaseeq(at + n - k, dom));
+}
+
+static int
+override_applies(const gr_override *o, const char *from, const char *reply)
+{
+	if (o->domain)
+		return domain_match(from, o->who) || domain_match(reply, o->who);
+	return gr_strcaseeq(from, o->who) || gr_strcaseeq(reply, o->who);
+}
+
+void
+gr_rules_overrides(const gr_rules *r, const char *from, const char *reply,
+                   gr_override_match *out)
+{
+	memset(out, 0, sizeof *out);
+	out->always_cls = GR_CLASS_OTHER;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < r->novr; i++) {
+			const gr_override *o = &r->ovr[i];
+
+			if (o->domain != pass || !override_applies(o, from, reply))
+				continue;
+			if (o->always && !out->always) {
+				out->always = o->text;
+				out->always_cls = o->cls;
+			}
+			if (!o->always) {
+				out->excluded[o->cls] = 1;
+				if (!out->never)
+					out->never = o->text;
+			}
+		}
+	}
 }

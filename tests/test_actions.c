@@ -191,7 +191,7 @@ test_inquiry(void **state)
 
 	msg_init(&m, NULL, 0);
 	verdict_init(&v, GR_CLASS_INQUIRY);
-	v.service = gr_rules_service_by_key(f->r, "buying");
+	v.service = gr_owner_service_by_key(gr_rules_owner(f->r), "buying");
 	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl, &err),
 	                 GR_OK);
 	assert_int_equal(pl.n, 2);
@@ -404,8 +404,8 @@ test_out_of_scope(void **state)
 	msg_init(&m, NULL, 0);
 	m.subject = "Know a good mortgage broker?";
 	verdict_init(&v, GR_CLASS_OUT_OF_SCOPE);
-	v.service = gr_rules_service_by_key(f->r, "mortgage");
-	v.partner = gr_rules_partner_for(f->r, "mortgage");
+	v.service = gr_owner_service_by_key(gr_rules_owner(f->r), "mortgage");
+	v.partner = gr_owner_partner_for(gr_rules_owner(f->r), "mortgage");
 	assert_non_null(v.partner);
 	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl, &err),
 	                 GR_OK);

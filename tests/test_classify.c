@@ -139,27 +139,27 @@ test_automated_signs(void **state)
 
 	(void)state;
 	fake_init(&f, "a@b.example", "Hello", "hi");
-	assert_false(gr_message_is_automated(&f.m));
+	assert_false(gr_message_auto_signs(&f.m, NULL));
 	fake_header(&f, "Auto-Submitted", "no");
-	assert_false(gr_message_is_automated(&f.m));
+	assert_false(gr_message_auto_signs(&f.m, NULL));
 	f.h[0].value = (char *)"auto-replied";
-	assert_true(gr_message_is_automated(&f.m));
+	assert_true(gr_message_auto_signs(&f.m, NULL));
 
 	fake_init(&f, "a@b.example", "Hello", "hi");
 	fake_header(&f, "Precedence", "bulk");
-	assert_true(gr_message_is_automated(&f.m));
+	assert_true(gr_message_auto_signs(&f.m, NULL));
 	fake_init(&f, "MAILER-DAEMON@b.example", "failure", "hi");
-	assert_true(gr_message_is_automated(&f.m));
+	assert_true(gr_message_auto_signs(&f.m, NULL));
 	fake_init(&f, "noreply@b.example", "Hi", "hi");
-	assert_true(gr_message_is_automated(&f.m));
+	assert_true(gr_message_auto_signs(&f.m, NULL));
 	fake_init(&f, "a@b.example", "Out of Office: back Monday", "hi");
-	assert_true(gr_message_is_automated(&f.m));
+	assert_true(gr_message_auto_signs(&f.m, NULL));
 	fake_init(&f, "a@b.example", "Hi", "hi");
 	f.m.flags = GR_MSG_REPORT;
-	assert_true(gr_message_is_automated(&f.m));
+	assert_true(gr_message_auto_signs(&f.m, NULL));
 	fake_init(&f, "a@b.example", "Hi", "hi");
 	fake_header(&f, "List-Id", "<x.lists.example>");
-	assert_true(gr_message_is_automated(&f.m));
+	assert_true(gr_message_auto_signs(&f.m, NULL));
 }
 
 static void

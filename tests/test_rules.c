@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "gravity/classify.h"
+#include "gravity/pattern.h"
 #include "gravity/rules.h"
-#include "../src/rules_priv.h"
 
 static const char *
 srcdir(void)
@@ -362,13 +362,13 @@ test_profile_values(void **state)
 	        "hours sat 10:00-14:00\nholiday 2026-12-25\n"
 	        "signature\n\tAnn Lee\n\tLee Studio # not a comment?\n");
 	assert_int_equal(sc_load(&s, &d, &r), GR_OK);
-	p = gr_rules_profile(r);
+	p = gr_owner_profile(gr_rules_owner(r));
 	assert_string_equal(p->name, "Ann Lee");
 	assert_string_equal(p->org, "Lee Studio");
 	assert_int_equal(p->emails.n, 2);
 	assert_string_equal(p->emails.v[0], "ann@lee.example");
-	assert_true(gr_rules_is_owner(r, "ANN@lee.example"));
-	assert_false(gr_rules_is_owner(r, "bob@lee.example"));
+	assert_true(gr_owner_is_owner(gr_rules_owner(r), "ANN@lee.example"));
+	assert_false(gr_owner_is_owner(gr_rules_owner(r), "bob@lee.example"));
 	assert_string_equal(p->timezone, "Europe/Berlin");
 	assert_int_equal(p->week[0].open, -1);
 	assert_int_equal(p->week[1].open, 9 * 60);
@@ -405,7 +405,7 @@ test_layering_and_files(void **state)
 	dirs[0] = a.dir;
 	dirs[1] = b.dir;
 	assert_int_equal(gr_rules_load(dirs, 2, &r, &d), GR_OK);
-	assert_string_equal(gr_rules_profile(r)->name, "User");
+	assert_string_equal(gr_owner_profile(gr_rules_owner(r))->name, "User");
 	assert_int_equal(gr_rules_n_rules(r), 2);
 	f = gr_rules_file(r, "actions");
 	assert_non_null(f);
@@ -443,18 +443,18 @@ test_services_partners(void **state)
 	assert_int_equal(gr_rules_load(dirs, 2, &r, &d), GR_OK);
 	gr_diags_print(&d, stdout);
 	assert_int_equal(d.n, 0);       /* no warnings either */
-	assert_int_equal(gr_rules_n_services(r), 12);
-	sv = gr_rules_service_by_key(r, "plumbing");
+	assert_int_equal(gr_owner_n_services(gr_rules_owner(r)), 12);
+	sv = gr_owner_service_by_key(gr_rules_owner(r), "plumbing");
 	assert_non_null(sv);
 	assert_false(sv->offered);
-	assert_true(gr_rules_service_by_key(r, "selling")->offered);
-	p = gr_rules_partner_for(r, "plumbing");
+	assert_true(gr_owner_service_by_key(gr_rules_owner(r), "selling")->offered);
+	p = gr_owner_partner_for(gr_rules_owner(r), "plumbing");
 	assert_non_null(p);
 	assert_string_equal(p->email, "bob@kesslerplumbing.com");
 	assert_string_equal(p->org, "Kessler Plumbing");
-	assert_null(gr_rules_partner_for(r, "selling"));
-	assert_int_equal(gr_rules_n_partners(r), 7);
-	assert_string_equal(gr_rules_profile(r)->name, "Maya Torres");
+	assert_null(gr_owner_partner_for(gr_rules_owner(r), "selling"));
+	assert_int_equal(gr_owner_n_partners(gr_rules_owner(r)), 7);
+	assert_string_equal(gr_owner_profile(gr_rules_owner(r))->name, "Maya Torres");
 	assert_true(gr_rules_threshold(r) > 0);
 	gr_rules_free(r);
 	gr_diags_free(&d);
@@ -538,11 +538,11 @@ test_phrase_matching(void **state)
  * text it must match where the phrases one by one match, and start at the
  * same place (the leftmost match). */
 static long
-first_match(pcre2_code *re, const char *text, pcre2_match_data *md)
+first_match(const gr_pattern *p, const char *text, gr_matcher *mm)
 {
-	int rc = pcre2_match(re, (PCRE2_SPTR)text, strlen(text), 0, 0, md, NULL);
+	size_t so, eo;
 
-	return rc < 0 ? -1 : (long)pcre2_get_ovector_pointer(md)[0];
+	return gr_pattern_match(p, text, mm, &so, &eo) ? (long)so : -1;
 }
 
 static void
@@ -567,32 +567,33 @@ test_phrase_union(void **state)
 		"\xff\xfe invalid know \xc3",
 	};
 	size_t np = sizeof phrases / sizeof phrases[0];
-	pcre2_code *one[sizeof phrases / sizeof phrases[0]], *all;
-	pcre2_match_data *md = pcre2_match_data_create(4, NULL);
+	gr_pattern *one[sizeof phrases / sizeof phrases[0]], *all;
+	gr_matcher *mm = gr_matcher_new();
 	gr_strv sv = { 0 };
 	gr_diags d = { 0 };
 	char *pat;
 
 	(void)state;
+	assert_non_null(mm);
 	for (size_t i = 0; i < np; i++) {
 		pat = gr_phrase_pattern(phrases[i]);
 		assert_non_null(pat);
-		one[i] = gr_re_compile(&d, "t", 1, 1, pat, "");
+		one[i] = gr_pattern_compile(&d, "t", 1, 1, pat, "");
 		assert_non_null(one[i]);
 		free(pat);
 		assert_int_equal(gr_strv_push(&sv, phrases[i]), GR_OK);
 	}
 	pat = gr_phrase_union(&sv);
 	assert_non_null(pat);
-	all = gr_re_compile(&d, "t", 1, 1, pat, "");
+	all = gr_pattern_compile(&d, "t", 1, 1, pat, "");
 	if (!all)
 		printf("# %s\n", d.n ? d.v[0].msg : pat);
 	assert_non_null(all);
 	for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
-		long want = -1, got = first_match(all, texts[t], md);
+		long want = -1, got = first_match(all, texts[t], mm);
 
 		for (size_t i = 0; i < np; i++) {
-			long at = first_match(one[i], texts[t], md);
+			long at = first_match(one[i], texts[t], mm);
 
 			if (at >= 0 && (want < 0 || at < want))
 				want = at;
@@ -603,9 +604,9 @@ test_phrase_union(void **state)
 		assert_int_equal(got, want);
 	}
 	for (size_t i = 0; i < np; i++)
-		pcre2_code_free(one[i]);
-	pcre2_code_free(all);
-	pcre2_match_data_free(md);
+		gr_pattern_free(one[i]);
+	gr_pattern_free(all);
+	gr_matcher_free(mm);
 	free(pat);
 	gr_strv_free(&sv);
 	gr_diags_free(&d);

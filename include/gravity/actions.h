@@ -4,9 +4,9 @@
  * policy file of the rules directory, and the outputs (reminder .ics and
  * draft .eml) it renders for one classified message.
  *
- * Safety rule enforced here whatever the policy says: a message for which
- * gr_message_is_automated() is true, or whose class is automated, never
- * gets a draft (RFC 3834).
+ * Safety rule enforced here whatever the policy says and whatever the
+ * scores: a message with any machine sign (gr_message_auto_signs), or
+ * whose class is automated, never gets a draft (RFC 3834).
  */
 #ifndef GRAVITY_ACTIONS_H
 #define GRAVITY_ACTIONS_H

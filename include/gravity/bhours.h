@@ -9,7 +9,7 @@
 
 #include <time.h>
 #include "gravity/status.h"
-#include "gravity/rules.h"
+#include "gravity/owner.h"
 
 typedef enum gr_due_kind {
 	GR_DUE_BUSINESS_HOURS,  /* "4bh": N business hours after arrival */

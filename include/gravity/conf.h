@@ -82,6 +82,9 @@ typedef struct gr_toks {
 gr_status gr_conf_split(gr_conf *c, const char *line, gr_toks *out,
                         gr_diags *diags);
 void gr_toks_free(gr_toks *t);
+/* Drop the ',' that ends a token of a comma-separated list (a /regex/'s
+ * flags or a bare word; a "quoted" token keeps its text). */
+void gr_tok_strip_comma(gr_tok *t);
 
 /* Add a diagnostic at the reader's current line. */
 void gr_conf_error(gr_conf *c, gr_diags *d, unsigned col, const char *fmt, ...)

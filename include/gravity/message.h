@@ -95,11 +95,35 @@ gr_status gr_message_parse(const char *raw, size_t len,
                            gr_error *err);
 void gr_message_free(gr_message *m);
 
-/* First header named name (case-insensitive), or NULL.  Owned by m. */
+/* Value of the first header named name (case-insensitive; "" for one
+ * without a value), or NULL when there is none.  Owned by m. */
 const char *gr_message_header(const gr_message *m, const char *name);
 
 /* The address a reply goes to: first Reply-To, else From.  Owned by m. */
 const gr_addr *gr_message_reply_addr(const gr_message *m);
+
+/* How strongly the header says a machine sent m. */
+typedef enum gr_auto {
+	GR_AUTO_NONE = 0,
+	GR_AUTO_SOFT,           /* sent by a bulk-mail tool (List-Unsubscribe,
+	                         * campaign headers): maybe a person's pitch */
+	GR_AUTO_HARD            /* machine-generated */
+} gr_auto;
+
+/* The machine signs of m: Auto-Submitted other than "no" (RFC 3834),
+ * Precedence bulk/list/junk/auto_reply (RFC 2076), List-Id (RFC 2919),
+ * multipart/report (RFC 6522), a mailer-daemon, postmaster, bounce or
+ * no-reply sender, auto-reply headers (X-Autoreply and kin), a null
+ * Return-Path (RFC 5321), an auto-reply subject ("Out of office",
+ * "Automatic reply", ...); or, softer, List-Unsubscribe (RFC 2369) and
+ * campaign headers.  *why (when why is non-NULL) gets a short static
+ * reason for the first sign found, or NULL.  The one definition both the
+ * classifier and the no-draft rule of RFC 3834 use. */
+gr_auto gr_message_auto_signs(const gr_message *m, const char **why);
+
+/* 1 if the local part of addr is one machines send from (mailer-daemon,
+ * postmaster, bounce, no-reply and its spellings). */
+int gr_addr_is_machine(const char *addr);
 
 /* Serialise m to a flat byte string (for the worker pipe) and back.
  * gr_message_unpack validates every length and never trusts the input. */

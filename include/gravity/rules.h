@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * rules.h - the owner's rules directory: profile, services, partners,
- * scored classification rules, phrase lists, overrides and known contacts.
- * The language is documented in gravity-rules(5).
+ * rules.h - the rules directory: its layered files, the scored
+ * classification rules with their phrase lists, the overrides, and the
+ * owner's files (owner.h) it loads along.  The language is documented in
+ * gravity-rules(5).
  *
  * Layering: gr_rules_load() takes several directories, lowest priority first
  * (the installed defaults, then the user's).  A file in a later directory
  * replaces the file of the same relative name in an earlier one; files with
  * new names extend the set.  So a user overrides "profile" or one ".rules"
  * file without copying the rest.
+ *
+ * The rules look at a message only through gr_facts (below), which the
+ * classifier supplies: this module knows the language of the rule files,
+ * not where the facts come from, and never calls the classifier.
  *
  * Ownership: everything reachable from a gr_rules is owned by it.
  */
@@ -18,6 +23,8 @@
 #include <stddef.h>
 #include "gravity/status.h"
 #include "gravity/conf.h"
+#include "gravity/owner.h"
+#include "gravity/pattern.h"
 #include "gravity/util.h"
 
 typedef enum gr_class {
@@ -35,35 +42,6 @@ const char *gr_class_name(gr_class c);
 /* 0 and *out set if name is a class name, else -1. */
 int gr_class_from_name(const char *name, gr_class *out);
 
-/* Opening hours of one weekday, minutes after local midnight. */
-typedef struct gr_hours {
-	int open;               /* -1: closed all day */
-	int close;
-} gr_hours;
-
-typedef struct gr_profile {
-	char *name;             /* "Maya Torres" */
-	char *org;              /* may be NULL */
-	gr_strv emails;         /* lowercased; first is the From of drafts */
-	char *timezone;         /* IANA name, e.g. "America/Los_Angeles" */
-	gr_hours week[7];       /* [0] = Sunday ... [6] = Saturday */
-	gr_strv holidays;       /* "YYYY-MM-DD" */
-	char *signature;        /* text appended to drafts; may be NULL */
-} gr_profile;
-
-typedef struct gr_service {
-	char *key;              /* "mortgage" */
-	char *label;            /* "Mortgages, pre-approval, refinancing" */
-	int offered;            /* 1: the owner offers it; 0: refers it out */
-} gr_service;
-
-typedef struct gr_partner {
-	char *name;             /* "Luis Romero" */
-	char *org;              /* may be NULL */
-	char *email;            /* lowercased */
-	gr_strv services;       /* service keys this partner serves */
-} gr_partner;
-
 typedef struct gr_rules gr_rules;
 
 /* Load and compile every file of the layered directories.  Problems are
@@ -73,24 +51,13 @@ gr_status gr_rules_load(const char *const *dirs, size_t ndirs,
                         gr_rules **out, gr_diags *diags);
 void gr_rules_free(gr_rules *r);
 
-const gr_profile *gr_rules_profile(const gr_rules *r);
-size_t gr_rules_n_services(const gr_rules *r);
-const gr_service *gr_rules_service(const gr_rules *r, size_t i);
-const gr_service *gr_rules_service_by_key(const gr_rules *r, const char *key);
-size_t gr_rules_n_partners(const gr_rules *r);
-const gr_partner *gr_rules_partner(const gr_rules *r, size_t i);
-/* First partner serving the service key, or NULL. */
-const gr_partner *gr_rules_partner_for(const gr_rules *r, const char *key);
+/* The owner described by the profile, services, partners and contacts
+ * files; never NULL.  Owned by r. */
+const gr_owner *gr_rules_owner(const gr_rules *r);
 
 /* Path of the winning file with that relative name (e.g. "actions",
  * "templates/inquiry.txt") in the layered directories, or NULL.  Owned by r. */
 const char *gr_rules_file(const gr_rules *r, const char *relname);
-
-/* 1 if addr is one of the owner's addresses. */
-int gr_rules_is_owner(const gr_rules *r, const char *addr);
-
-/* 1 if addr is listed in the "contacts" file. */
-int gr_rules_is_contact(const gr_rules *r, const char *addr);
 
 /* The scored rules, for `gravity rules` listings and explain output. */
 typedef struct gr_rule_info {
@@ -108,5 +75,75 @@ int gr_rules_rule_info(const gr_rules *r, size_t i, gr_rule_info *out);
 
 /* Minimum total a class needs to win (else the class is "other"). */
 double gr_rules_threshold(const gr_rules *r);
+
+/* --- evaluation --------------------------------------------------------- */
+
+/* Texts a condition can look at ("header NAME" goes through
+ * gr_facts.header instead). */
+typedef enum gr_field {
+	GR_FIELD_SUBJECT, GR_FIELD_FROM, GR_FIELD_FROM_NAME,
+	GR_FIELD_FROM_DOMAIN, GR_FIELD_TO, GR_FIELD_CC, GR_FIELD_REPLY_TO,
+	GR_FIELD_BODY, GR_FIELD_QUOTED, GR_FIELD_SIGNATURE, GR_FIELD_TEXT,
+	GR_FIELD_HEADER, GR_FIELD_COUNT
+} gr_field;
+
+/* Numbers a comparison can look at. */
+typedef enum gr_num {
+	GR_NUM_RECIPIENTS, GR_NUM_TO, GR_NUM_CC, GR_NUM_ATTACHMENTS,
+	GR_NUM_OFFERED, GR_NUM_REFERRED, GR_NUM_BODY_WORDS, GR_NUM_COUNT
+} gr_num;
+
+/* Yes/no facts about a message. */
+typedef enum gr_pred {
+	GR_PRED_SENDER_KNOWN, GR_PRED_SENDER_PARTNER, GR_PRED_OWNER_IN_TO,
+	GR_PRED_OWNER_IN_CC, GR_PRED_OTHER_PERSON, GR_PRED_HAS_ATTACHMENT,
+	GR_PRED_HTML_ONLY, GR_PRED_IS_REPLY, GR_PRED_IS_FORWARD,
+	GR_PRED_IS_REPORT, GR_PRED_AUTOMATED, GR_PRED_SERVICE_OFFERED,
+	GR_PRED_SERVICE_REFERRED, GR_PRED_OWNER_QUOTED, GR_PRED_COUNT
+} gr_pred;
+
+/* The message as the rules see it.  text, header and num may be asked
+ * many times (keep them cheap), pred once per evaluation at most.
+ * Strings stay the supplier's and valid until gr_rules_eval returns. */
+typedef struct gr_facts {
+	/* The text of field f (never GR_FIELD_HEADER); NULL reads as "". */
+	const char *(*text)(void *aux, gr_field f);
+	/* The value of the n-th header field (from 0) named name, compared
+	 * without case; NULL after the last. */
+	const char *(*header)(void *aux, const char *name, size_t n);
+	double (*num)(void *aux, gr_num n);
+	int (*pred)(void *aux, gr_pred p);
+	void *aux;
+} gr_facts;
+
+/* Bytes of the excerpt handed to gr_rule_fired, NUL included. */
+#define GR_EXCERPT_SIZE 96
+
+/* Told of each scored rule that holds, in load order: the rule and the
+ * first text it matched ("" if none; newlines made blanks, whole UTF-8
+ * characters only), both valid during the call.  Anything but GR_OK
+ * stops the evaluation with that status. */
+typedef gr_status (*gr_rule_fired)(void *aux, const gr_rule_info *rule,
+                                   const char *excerpt);
+
+/* Evaluate every scored rule of r over the facts f, matching with mm.
+ * GR_E_NOMEM, or what fired returned. */
+gr_status gr_rules_eval(const gr_rules *r, const gr_facts *f, gr_matcher *mm,
+                        gr_rule_fired fired, void *aux);
+
+/* What the "overrides" file says about a sender. */
+typedef struct gr_override_match {
+	const char *always;     /* the deciding "always" line (sender lines
+	                         * before domain lines) as "overrides:3:
+	                         * sender a@b.c: always other", or NULL */
+	gr_class always_cls;
+	const char *never;      /* the first matching "never" line, or NULL */
+	int excluded[GR_CLASS_COUNT];   /* 1: a "never" line rules it out */
+} gr_override_match;
+
+/* Match the overrides against a sender known by the addresses from and
+ * reply (either may be NULL).  Strings in *out are owned by r. */
+void gr_rules_overrides(const gr_rules *r, const char *from,
+                        const char *reply, gr_override_match *out);
 
 #endif

@@ -112,7 +112,7 @@ extern const struct gr_source_driver gr_driver_file;  /* one message file */
  * beyond stat()ing and reading the first bytes of a bare path). */
 const struct gr_source_driver *gr_source_driver_for(const char *uri);
 
-/* --- helpers for drivers ------------------------------------------------ */
+/* --- helpers for drivers (source_io.c) ---------------------------------- */
 
 /* opts->max_message, or the 64 MiB default when opts is NULL or it is 0. */
 size_t gr_source_max(const gr_source_opts *opts);

@@ -72,7 +72,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(&v, 0, sizeof v);
 		if (gr_classify(r, m, NULL, &v, NULL) == GR_OK)
 			gr_verdict_free(&v);
-		(void)gr_rules_partner_for(r, "mortgage");
+		(void)gr_owner_partner_for(gr_rules_owner(r), "mortgage");
 		gr_rules_free(r);
 	}
 	gr_diags_free(&d);

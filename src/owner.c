@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * profile.c - the owner's "profile", "services" and "partners" files of a
- * rules directory (gravity-rules(5)).  Time zones are IANA names checked
- * against libical's built-in zones (tzdata); dates are ISO 8601 (RFC 3339
- * full-date).
+ * owner.c - the owner's "profile", "services", "partners" and "contacts"
+ * files of a rules directory (gravity-rules(5)), and the questions the
+ * classifier and the planner ask of them.  Time zones are IANA names
+ * checked against libical's built-in zones (tzdata); dates are ISO 8601
+ * (RFC 3339 full-date).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,27 @@
 #include <libical/ical.h>
 
 #include "gravity/buf.h"
-#include "rules_priv.h"
+#include "gravity/owner.h"
+
+typedef struct owner_svc {
+	gr_service pub;
+	gr_pattern **pats;      /* one per phrase, owned */
+	size_t npats;
+} owner_svc;
+
+typedef struct owner_partner {
+	gr_partner pub;
+	unsigned line;          /* of its "partner" line */
+} owner_partner;
+
+struct gr_owner {
+	gr_profile profile;
+	owner_svc *svcs;
+	size_t nsvcs;
+	owner_partner *partners;
+	size_t npartners;
+	gr_strv contacts;       /* lowercased addresses */
+};
 
 static const char *const day_names[7] = {
 	"sun", "mon", "tue", "wed", "thu", "fri", "sat"
@@ -91,7 +112,7 @@ parse_days(const char *s)
 }
 
 static void
-profile_hours(gr_rules *r, gr_conf *c, gr_diags *d, const gr_toks *t)
+profile_hours(gr_owner *o, gr_conf *c, gr_diags *d, const gr_toks *t)
 {
 	unsigned days;
 	int open = -1, close = -1;
@@ -125,8 +146,8 @@ profile_hours(gr_rules *r, gr_conf *c, gr_diags *d, const gr_toks *t)
 	}
 	for (int i = 0; i < 7; i++) {
 		if (days & (1u << i)) {
-			r->profile.week[i].open = open;
-			r->profile.week[i].close = close;
+			o->profile.week[i].open = open;
+			o->profile.week[i].close = close;
 		}
 	}
 }
@@ -170,11 +191,11 @@ set_str(char **dst, char *val)
 }
 
 static void
-profile_line(gr_rules *r, gr_conf *c, gr_diags *d, const gr_toks *t,
+profile_line(gr_owner *o, gr_conf *c, gr_diags *d, const gr_toks *t,
              int *in_sig)
 {
 	const char *k = t->v[0].text;
-	gr_profile *p = &r->profile;
+	gr_profile *p = &o->profile;
 
 	*in_sig = 0;
 	if (t->n < 2 && strcmp(k, "signature") != 0) {
@@ -203,7 +224,7 @@ profile_line(gr_rules *r, gr_conf *c, gr_diags *d, const gr_toks *t,
 		else
 			set_str(&p->timezone, gr_strdup(t->v[1].text));
 	} else if (strcmp(k, "hours") == 0) {
-		profile_hours(r, c, d, t);
+		profile_hours(o, c, d, t);
 	} else if (strcmp(k, "holiday") == 0) {
 		for (size_t i = 1; i < t->n; i++) {
 			if (!valid_date(t->v[i].text))
@@ -237,7 +258,7 @@ sig_append(gr_profile *p, const char *line)
 }
 
 void
-gr_profile_parse(gr_rules *r, gr_conf *c, gr_diags *d)
+gr_owner_parse_profile(gr_owner *o, gr_conf *c, gr_diags *d)
 {
 	const char *line;
 	int indent, in_sig = 0;
@@ -246,7 +267,7 @@ gr_profile_parse(gr_rules *r, gr_conf *c, gr_diags *d)
 		gr_toks t = { 0 };
 
 		if (indent > 0 && in_sig) {
-			sig_append(&r->profile, line);
+			sig_append(&o->profile, line);
 			continue;
 		}
 		if (indent > 0) {
@@ -256,13 +277,13 @@ gr_profile_parse(gr_rules *r, gr_conf *c, gr_diags *d)
 			continue;
 		}
 		if (gr_conf_split(c, line, &t, d) == GR_OK && t.n > 0)
-			profile_line(r, c, d, &t, &in_sig);
+			profile_line(o, c, d, &t, &in_sig);
 		gr_toks_free(&t);
 	}
 }
 
-void
-gr_profile_free(gr_profile *p)
+static void
+profile_free(gr_profile *p)
 {
 	free(p->name);
 	free(p->org);
@@ -275,49 +296,42 @@ gr_profile_free(gr_profile *p)
 
 /* --- services ----------------------------------------------------------- */
 
-static gr_svc *
-svc_new(gr_rules *r)
+static owner_svc *
+svc_new(gr_owner *o)
 {
-	gr_svc *nv = realloc(r->svcs, (r->nsvcs + 1) * sizeof *nv);
+	owner_svc *nv = realloc(o->svcs, (o->nsvcs + 1) * sizeof *nv);
 
 	if (!nv)
 		return NULL;
-	r->svcs = nv;
-	memset(&nv[r->nsvcs], 0, sizeof *nv);
-	return &nv[r->nsvcs++];
+	o->svcs = nv;
+	memset(&nv[o->nsvcs], 0, sizeof *nv);
+	return &nv[o->nsvcs++];
 }
 
 static void
-svc_phrases(gr_rules *r, gr_svc *s, gr_conf *c, gr_diags *d,
-            const gr_toks *t, size_t from)
+svc_phrases(owner_svc *s, gr_conf *c, gr_diags *d, const gr_toks *t,
+            size_t from)
 {
 	for (size_t i = from; i < t->n; i++) {
 		gr_tok *k = &t->v[i];
-		pcre2_code *re, **nv;
-		char *pat;
+		gr_pattern *p, **nv;
 
-		(void)r;
 		gr_tok_strip_comma(k);
 		if (!*k->text)
 			continue;
-		if (k->regex) {
-			re = gr_re_compile_at(c, d, k->col, k->text,
-			                      k->flags);
-		} else {
-			pat = gr_phrase_pattern(k->text);
-			re = pat ? gr_re_compile_at(c, d, k->col, pat, "") :
-			     NULL;
-			free(pat);
-		}
-		if (!re)
+		if (k->regex)
+			p = gr_pattern_compile_at(c, d, k->col, k->text, k->flags);
+		else
+			p = gr_pattern_phrase_at(c, d, k->col, k->text);
+		if (!p)
 			continue;
 		nv = realloc(s->pats, (s->npats + 1) * sizeof *nv);
 		if (!nv) {
-			pcre2_code_free(re);
+			gr_pattern_free(p);
 			return;
 		}
 		s->pats = nv;
-		s->pats[s->npats++] = re;
+		s->pats[s->npats++] = p;
 	}
 }
 
@@ -333,11 +347,11 @@ valid_key(const char *s)
 	return 1;
 }
 
-static gr_svc *
-svc_head(gr_rules *r, gr_conf *c, gr_diags *d, const gr_toks *t)
+static owner_svc *
+svc_head(gr_owner *o, gr_conf *c, gr_diags *d, const gr_toks *t)
 {
 	const char *k = t->v[0].text;
-	gr_svc *s;
+	owner_svc *s;
 
 	if (strcmp(k, "offer") != 0 && strcmp(k, "refer") != 0) {
 		gr_conf_error(c, d, t->v[0].col, "unknown services keyword '%s' "
@@ -350,27 +364,26 @@ svc_head(gr_rules *r, gr_conf *c, gr_diags *d, const gr_toks *t)
 		              k);
 		return NULL;
 	}
-	if (gr_rules_service_by_key(r, t->v[1].text)) {
+	if (gr_owner_service_by_key(o, t->v[1].text)) {
 		gr_conf_error(c, d, t->v[1].col, "duplicate service '%s'",
 		              t->v[1].text);
 		return NULL;
 	}
-	s = svc_new(r);
+	s = svc_new(o);
 	if (!s)
 		return NULL;
 	s->pub.key = gr_strdup(t->v[1].text);
 	s->pub.label = t->n > 2 ? join_toks(t, 2) : gr_strdup(t->v[1].text);
 	s->pub.offered = k[0] == 'o';
-	s->line = gr_conf_lineno(c);
 	return s;
 }
 
 void
-gr_services_parse(gr_rules *r, gr_conf *c, gr_diags *d)
+gr_owner_parse_services(gr_owner *o, gr_conf *c, gr_diags *d)
 {
 	const char *line;
 	int indent;
-	gr_svc *cur = NULL;
+	owner_svc *cur = NULL;
 	size_t curi = 0;
 	int in_phrases = 0;
 
@@ -382,18 +395,18 @@ gr_services_parse(gr_rules *r, gr_conf *c, gr_diags *d)
 			continue;
 		}
 		if (indent == 0) {
-			cur = svc_head(r, c, d, &t);
-			curi = r->nsvcs - 1;
+			cur = svc_head(o, c, d, &t);
+			curi = o->nsvcs - 1;
 			in_phrases = 0;
 		} else if (!cur) {
 			gr_conf_error(c, d, t.v[0].col, "indented line outside "
 			              "an offer/refer block");
 		} else if (strcmp(t.v[0].text, "phrases") == 0 &&
 		           !t.v[0].quoted) {
-			svc_phrases(r, &r->svcs[curi], c, d, &t, 1);
+			svc_phrases(&o->svcs[curi], c, d, &t, 1);
 			in_phrases = 1;
 		} else if (in_phrases) {
-			svc_phrases(r, &r->svcs[curi], c, d, &t, 0);
+			svc_phrases(&o->svcs[curi], c, d, &t, 0);
 		} else {
 			gr_conf_error(c, d, t.v[0].col, "unknown service field "
 			              "'%s' (phrases)", t.v[0].text);
@@ -405,7 +418,7 @@ gr_services_parse(gr_rules *r, gr_conf *c, gr_diags *d)
 /* --- partners ----------------------------------------------------------- */
 
 static void
-partner_field(gr_rules *r, gr_partner_priv *p, gr_conf *c, gr_diags *d,
+partner_field(gr_owner *o, owner_partner *p, gr_conf *c, gr_diags *d,
               const gr_toks *t)
 {
 	const char *k = t->v[0].text;
@@ -427,11 +440,11 @@ partner_field(gr_rules *r, gr_partner_priv *p, gr_conf *c, gr_diags *d,
 			gr_tok_strip_comma(&t->v[i]);
 			if (!*t->v[i].text)
 				continue;
-			if (!gr_rules_service_by_key(r, t->v[i].text))
+			if (!gr_owner_service_by_key(o, t->v[i].text))
 				gr_conf_error(c, d, t->v[i].col, "partner serves "
 				              "unknown service '%s' (not in the "
 				              "services file)", t->v[i].text);
-			else if (gr_rules_service_by_key(r, t->v[i].text)->offered)
+			else if (gr_owner_service_by_key(o, t->v[i].text)->offered)
 				gr_diag_warn(d, gr_conf_path(c),
 				             gr_conf_lineno(c), t->v[i].col,
 				             "service '%s' is one you offer, not "
@@ -445,15 +458,15 @@ partner_field(gr_rules *r, gr_partner_priv *p, gr_conf *c, gr_diags *d,
 }
 
 static void
-partner_end(gr_partner_priv *p, gr_diags *d)
+partner_end(const owner_partner *p, gr_conf *c, gr_diags *d)
 {
 	if (p && !p->pub.email)
-		gr_diag_add(d, p->file, p->line, 1, "partner '%s' has no email "
-		            "address", p->pub.name);
+		gr_diag_add(d, gr_conf_path(c), p->line, 1, "partner '%s' has "
+		            "no email address", p->pub.name);
 }
 
 void
-gr_partners_parse(gr_rules *r, gr_conf *c, gr_diags *d)
+gr_owner_parse_partners(gr_owner *o, gr_conf *c, gr_diags *d)
 {
 	const char *line;
 	int indent;
@@ -467,9 +480,9 @@ gr_partners_parse(gr_rules *r, gr_conf *c, gr_diags *d)
 			continue;
 		}
 		if (indent == 0) {
-			gr_partner_priv *nv;
+			owner_partner *nv;
 
-			partner_end(cur >= 0 ? &r->partners[cur] : NULL, d);
+			partner_end(cur >= 0 ? &o->partners[cur] : NULL, c, d);
 			cur = -1;
 			if (strcmp(t.v[0].text, "partner") != 0 || t.n < 2) {
 				gr_conf_error(c, d, t.v[0].col, "want 'partner "
@@ -477,24 +490,176 @@ gr_partners_parse(gr_rules *r, gr_conf *c, gr_diags *d)
 				gr_toks_free(&t);
 				continue;
 			}
-			nv = realloc(r->partners,
-			             (r->npartners + 1) * sizeof *nv);
+			nv = realloc(o->partners,
+			             (o->npartners + 1) * sizeof *nv);
 			if (nv) {
-				r->partners = nv;
-				memset(&nv[r->npartners], 0, sizeof *nv);
-				nv[r->npartners].pub.name = join_toks(&t, 1);
-				nv[r->npartners].file =
-					gr_rules_intern(r, gr_conf_path(c));
-				nv[r->npartners].line = gr_conf_lineno(c);
-				cur = (long)r->npartners++;
+				o->partners = nv;
+				memset(&nv[o->npartners], 0, sizeof *nv);
+				nv[o->npartners].pub.name = join_toks(&t, 1);
+				nv[o->npartners].line = gr_conf_lineno(c);
+				cur = (long)o->npartners++;
 			}
 		} else if (cur < 0) {
 			gr_conf_error(c, d, t.v[0].col, "indented line outside "
 			              "a partner block");
 		} else {
-			partner_field(r, &r->partners[cur], c, d, &t);
+			partner_field(o, &o->partners[cur], c, d, &t);
 		}
 		gr_toks_free(&t);
 	}
-	partner_end(cur >= 0 ? &r->partners[cur] : NULL, d);
+	partner_end(cur >= 0 ? &o->partners[cur] : NULL, c, d);
+}
+
+/* --- contacts ----------------------------------------------------------- */
+
+static void
+contacts_line(gr_owner *o, gr_conf *c, gr_diags *d, const gr_toks *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		gr_tok_strip_comma(&t->v[i]);
+		if (!strchr(t->v[i].text, '@')) {
+			gr_conf_error(c, d, t->v[i].col, "'%s' is not an "
+			              "address", t->v[i].text);
+			continue;
+		}
+		gr_str_lower(t->v[i].text);
+		gr_strv_push(&o->contacts, t->v[i].text);
+	}
+}
+
+void
+gr_owner_parse_contacts(gr_owner *o, gr_conf *c, gr_diags *d)
+{
+	const char *line;
+	int indent;
+
+	while (gr_conf_next(c, &line, &indent) == GR_OK) {
+		gr_toks t = { 0 };
+
+		if (gr_conf_split(c, line, &t, d) == GR_OK)
+			contacts_line(o, c, d, &t);
+		gr_toks_free(&t);
+	}
+}
+
+/* --- the owner ---------------------------------------------------------- */
+
+gr_status
+gr_owner_new(gr_owner **out)
+{
+	gr_owner *o = calloc(1, sizeof *o);
+
+	*out = o;
+	if (!o)
+		return GR_E_NOMEM;
+	for (int i = 0; i < 7; i++)
+		o->profile.week[i].open = o->profile.week[i].close = -1;
+	return GR_OK;
+}
+
+void
+gr_owner_free(gr_owner *o)
+{
+	if (!o)
+		return;
+	profile_free(&o->profile);
+	for (size_t i = 0; i < o->nsvcs; i++) {
+		free(o->svcs[i].pub.key);
+		free(o->svcs[i].pub.label);
+		for (size_t j = 0; j < o->svcs[i].npats; j++)
+			gr_pattern_free(o->svcs[i].pats[j]);
+		free(o->svcs[i].pats);
+	}
+	free(o->svcs);
+	for (size_t i = 0; i < o->npartners; i++) {
+		free(o->partners[i].pub.name);
+		free(o->partners[i].pub.org);
+		free(o->partners[i].pub.email);
+		gr_strv_free(&o->partners[i].pub.services);
+	}
+	free(o->partners);
+	gr_strv_free(&o->contacts);
+	free(o);
+}
+
+const gr_profile *
+gr_owner_profile(const gr_owner *o)
+{
+	return &o->profile;
+}
+
+int
+gr_owner_is_owner(const gr_owner *o, const char *addr)
+{
+	return addr && gr_strv_contains_ci(&o->profile.emails, addr);
+}
+
+int
+gr_owner_is_contact(const gr_owner *o, const char *addr)
+{
+	return addr && gr_strv_contains_ci(&o->contacts, addr);
+}
+
+size_t
+gr_owner_n_services(const gr_owner *o)
+{
+	return o->nsvcs;
+}
+
+const gr_service *
+gr_owner_service(const gr_owner *o, size_t i)
+{
+	return i < o->nsvcs ? &o->svcs[i].pub : NULL;
+}
+
+const gr_service *
+gr_owner_service_by_key(const gr_owner *o, const char *key)
+{
+	for (size_t i = 0; key && i < o->nsvcs; i++)
+		if (strcmp(o->svcs[i].pub.key, key) == 0)
+			return &o->svcs[i].pub;
+	return NULL;
+}
+
+int
+gr_owner_service_hits(const gr_owner *o, size_t i, const char *text,
+                      gr_matcher *mm)
+{
+	int n = 0;
+
+	for (size_t j = 0; i < o->nsvcs && j < o->svcs[i].npats; j++)
+		n += gr_pattern_match(o->svcs[i].pats[j], text, mm, NULL, NULL);
+	return n;
+}
+
+size_t
+gr_owner_n_partners(const gr_owner *o)
+{
+	return o->npartners;
+}
+
+const gr_partner *
+gr_owner_partner(const gr_owner *o, size_t i)
+{
+	return i < o->npartners ? &o->partners[i].pub : NULL;
+}
+
+const gr_partner *
+gr_owner_partner_for(const gr_owner *o, const char *key)
+{
+	for (size_t i = 0; key && i < o->npartners; i++)
+		if (o->partners[i].pub.email &&
+		    gr_strv_contains_ci(&o->partners[i].pub.services, key))
+			return &o->partners[i].pub;
+	return NULL;
+}
+
+const gr_partner *
+gr_owner_partner_by_addr(const gr_owner *o, const char *addr)
+{
+	for (size_t i = 0; addr && i < o->npartners; i++)
+		if (o->partners[i].pub.email &&
+		    gr_strcaseeq(o->partners[i].pub.email, addr))
+			return &o->partners[i].pub;
+	return NULL;
 }

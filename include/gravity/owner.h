@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * owner.h - the owner of the mailbox as the rules directory describes them
+ * (gravity-rules(5)): the "profile" (name, addresses, time zone, opening
+ * hours, holidays, signature), the "services" offered or referred out (with
+ * the phrases that name each), the "partners" services are referred to, and
+ * the known "contacts".
+ *
+ * A leaf over pattern.h: it parses those four files (rules.c calls the
+ * parsers for the files its layering picks) and answers questions about
+ * them; it knows nothing of rules or classes.
+ *
+ * Ownership: everything reachable from a gr_owner is owned by it; the
+ * pointers the queries return live as long as the gr_owner.
+ */
+#ifndef GRAVITY_OWNER_H
+#define GRAVITY_OWNER_H
+
+#include <stddef.h>
+#include "gravity/conf.h"
+#include "gravity/pattern.h"
+#include "gravity/status.h"
+#include "gravity/util.h"
+
+/* Opening hours of one weekday, minutes after local midnight. */
+typedef struct gr_hours {
+	int open;               /* -1: closed all day */
+	int close;
+} gr_hours;
+
+typedef struct gr_profile {
+	char *name;             /* "Maya Torres" */
+	char *org;              /* may be NULL */
+	gr_strv emails;         /* lowercased; first is the From of drafts */
+	char *timezone;         /* IANA name, e.g. "America/Los_Angeles" */
+	gr_hours week[7];       /* [0] = Sunday ... [6] = Saturday */
+	gr_strv holidays;       /* "YYYY-MM-DD" */
+	char *signature;        /* text appended to drafts; may be NULL */
+} gr_profile;
+
+typedef struct gr_service {
+	char *key;              /* "mortgage" */
+	char *label;            /* "Mortgages, pre-approval, refinancing" */
+	int offered;            /* 1: the owner offers it; 0: refers it out */
+} gr_service;
+
+typedef struct gr_partner {
+	char *name;             /* "Luis Romero" */
+	char *org;              /* may be NULL */
+	char *email;            /* lowercased */
+	gr_strv services;       /* service keys this partner serves */
+} gr_partner;
+
+typedef struct gr_owner gr_owner;
+
+/* An owner with an empty profile (every day closed).  *out owned by the
+ * caller; GR_E_NOMEM. */
+gr_status gr_owner_new(gr_owner **out);
+void gr_owner_free(gr_owner *o);
+
+/* Parse one file into o; problems go to d at FILE:LINE:COL.  Partners are
+ * checked against the services parsed before them, so parse "services"
+ * first. */
+void gr_owner_parse_profile(gr_owner *o, gr_conf *c, gr_diags *d);
+void gr_owner_parse_services(gr_owner *o, gr_conf *c, gr_diags *d);
+void gr_owner_parse_partners(gr_owner *o, gr_conf *c, gr_diags *d);
+void gr_owner_parse_contacts(gr_owner *o, gr_conf *c, gr_diags *d);
+
+const gr_profile *gr_owner_profile(const gr_owner *o);
+
+/* 1 if addr is one of the owner's own addresses. */
+int gr_owner_is_owner(const gr_owner *o, const char *addr);
+/* 1 if addr is listed in the "contacts" file. */
+int gr_owner_is_contact(const gr_owner *o, const char *addr);
+
+size_t gr_owner_n_services(const gr_owner *o);
+/* The i-th service in file order, or NULL past the end. */
+const gr_service *gr_owner_service(const gr_owner *o, size_t i);
+const gr_service *gr_owner_service_by_key(const gr_owner *o, const char *key);
+/* How many of the i-th service's phrases match text (0 past the end). */
+int gr_owner_service_hits(const gr_owner *o, size_t i, const char *text,
+                          gr_matcher *mm);
+
+size_t gr_owner_n_partners(const gr_owner *o);
+const gr_partner *gr_owner_partner(const gr_owner *o, size_t i);
+/* First partner (with an address) serving the service key, or NULL. */
+const gr_partner *gr_owner_partner_for(const gr_owner *o, const char *key);
+/* The partner whose address is addr, or NULL. */
+const gr_partner *gr_owner_partner_by_addr(const gr_owner *o,
+                                           const char *addr);
+
+#endif

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pattern.h - text patterns: the /regex/ and plain phrases of the rule,
+ * services and lists files, compiled once and matched under fixed limits.
+ *
+ * Patterns are PCRE2: UTF-8 with Unicode properties, caseless unless the
+ * "c" flag, invalid UTF-8 in the subject tolerated (it never matches), JIT
+ * compiled where the system allows it and interpreted otherwise.  A match
+ * that would exceed the match or depth limit counts as no match, so one
+ * hostile message cannot stall a poll.
+ *
+ * A plain phrase matches on word boundaries, caselessly; a run of blanks
+ * matches any white space, an apostrophe ' and its typographic twins, a
+ * hyphen is optional.  A list of phrases compiles to one pattern shaped
+ * like a trie that matches exactly what the phrases match one by one.
+ *
+ * A leaf: depends on util and conf (for diagnostics) only.
+ * Ownership: gr_pattern and gr_matcher values belong to their creator;
+ * strings returned by gr_phrase_* and gr_matcher_group are the caller's.
+ */
+#ifndef GRAVITY_PATTERN_H
+#define GRAVITY_PATTERN_H
+
+#include <stddef.h>
+#include "gravity/conf.h"
+#include "gravity/status.h"
+#include "gravity/util.h"
+
+typedef struct gr_pattern gr_pattern;   /* one compiled pattern */
+typedef struct gr_matcher gr_matcher;   /* scratch of one matcher: match
+                                         * data, limits, last captures */
+
+/* Compile pat with flags (i, c, s, m, x; NULL or "" for none).  On error
+ * adds "bad regex /PAT/: WHY at offset N" (or the bad flag) to d at
+ * file:line:col and returns NULL; d may be NULL. */
+gr_pattern *gr_pattern_compile(gr_diags *d, const char *file, unsigned line,
+                               unsigned col, const char *pat,
+                               const char *flags);
+/* Same, at the reader's current line. */
+gr_pattern *gr_pattern_compile_at(gr_conf *c, gr_diags *d, unsigned col,
+                                  const char *pat, const char *flags);
+/* One plain phrase (gr_phrase_pattern), at the reader's current line;
+ * NULL without a diagnostic when out of memory. */
+gr_pattern *gr_pattern_phrase_at(gr_conf *c, gr_diags *d, unsigned col,
+                                 const char *phrase);
+void gr_pattern_free(gr_pattern *p);
+
+/* A matcher for one thread of work; NULL when out of memory. */
+gr_matcher *gr_matcher_new(void);
+void gr_matcher_free(gr_matcher *mm);
+
+/* 1 if p matches s, 0 otherwise (also for a NULL p or s, and when a limit
+ * is hit).  When so and eo are non-NULL they receive the byte span of the
+ * leftmost match.  mm may be NULL for a one-off match (slower: it makes and
+ * frees its own scratch). */
+int gr_pattern_match(const gr_pattern *p, const char *s, gr_matcher *mm,
+                     size_t *so, size_t *eo);
+/* Capture group n of mm's last successful match on s (the same s), or NULL
+ * when the group did not take part.  Caller frees. */
+char *gr_matcher_group(const gr_matcher *mm, const char *s, unsigned n);
+
+/* The regex source of a plain phrase.  Caller frees; NULL when out of
+ * memory. */
+char *gr_phrase_pattern(const char *phrase);
+/* The regex source of all phrases as one trie; NULL when out of memory or
+ * when phrases holds no phrase.  Caller frees. */
+char *gr_phrase_union(const gr_strv *phrases);
+
+#endif
