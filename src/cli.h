@@ -7,7 +7,7 @@
 #define GRAVITY_CLI_H
 
 #include <stdio.h>
-#include "gravity/actions.h"
+#include "gravity/plan.h"
 #include "gravity/classify.h"
 #include "gravity/message.h"
 #include "gravity/rules.h"

@@ -15,7 +15,7 @@
 
 #include <libical/ical.h>
 
-#include "gravity/actions.h"
+#include "gravity/plan.h"
 #include "gravity/util.h"
 
 #define NOW     1793500000      /* Sat 31 Oct 2026 ~20:26 PDT */

@@ -13,7 +13,7 @@
 
 #include <stdio.h>
 #include <time.h>
-#include "gravity/actions.h"
+#include "gravity/plan.h"
 #include "gravity/classify.h"
 #include "gravity/message.h"
 #include "gravity/state.h"

@@ -10,7 +10,7 @@
 #include <time.h>
 #include "gravity/status.h"
 #include "gravity/rules.h"
-#include "gravity/actions.h"
+#include "gravity/plan.h"
 
 struct gr_imap_opts;
 struct gr_caldav_opts;

@@ -1,32 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * actions.h - what gravity does for each class, read from the "actions"
- * policy file of the rules directory, and the outputs (reminder .ics and
- * draft .eml) it renders for one classified message.
+ * plan.h - the outputs one classified message gets under the policy
+ * (policy.h): reminders (.ics, calendar.h) and drafts (.eml, draft.h),
+ * rendered from the templates with the message's people, service and
+ * partner, and the follow-up of a conversation that went quiet.  Nothing
+ * is written here: the caller writes the outputs (poll.c).
  *
  * Safety rule enforced here whatever the policy says and whatever the
  * scores: a message with any machine sign (gr_message_auto_signs), or
  * whose class is automated, never gets a draft (RFC 3834).
+ *
+ * Ownership: a gr_plan owns its outputs and every string in them; free it
+ * with gr_plan_free().
  */
-#ifndef GRAVITY_ACTIONS_H
-#define GRAVITY_ACTIONS_H
+#ifndef GRAVITY_PLAN_H
+#define GRAVITY_PLAN_H
 
 #include <stddef.h>
 #include <time.h>
-#include "gravity/bhours.h"
 #include "gravity/classify.h"
-#include "gravity/conf.h"
-
-typedef struct gr_policy gr_policy;
-
-/* Read the policy and every template it names from r's layered directories,
- * and lint each template against the "tone" phrase list (pushy phrases,
- * ALL-CAPS words, "!!").  The format is documented at the top of
- * rules/actions and in gravity-rules(5).  Problems go to diags as
- * FILE:LINE:COL; GR_E_CONFIG if any is an error.  *out owned by caller; it
- * borrows r, which must outlive it. */
-gr_status gr_policy_load(const gr_rules *r, gr_policy **out, gr_diags *diags);
-void gr_policy_free(gr_policy *p);
+#include "gravity/policy.h"
 
 typedef enum gr_output_kind {
 	GR_OUT_REMINDER = 0,
@@ -80,12 +73,6 @@ gr_status gr_actions_plan(const gr_policy *p, const gr_rules *r,
                           const gr_plan_ctx *ctx, gr_plan *out,
                           gr_error *err);
 void gr_plan_free(gr_plan *pl);
-
-/* Follow-up policy: "followup after WHEN" (default 5bd) and "followup max
- * N" (default 1, 0: never) of the actions file; "keep-done N": days a
- * cancelled or completed reminder stays in the combined feed (default 30). */
-void gr_policy_followup(const gr_policy *p, gr_due *after, int *max);
-int gr_policy_keep_done(const gr_policy *p);
 
 /* A conversation where the owner wrote last and the other side went quiet.
  * Strings owned by the caller. */

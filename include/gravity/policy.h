@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * policy.h - the "actions" policy file of a rules directory: for each
+ * class, the reminders and drafts to make ("remind NAME due WHEN ...",
+ * "draft NAME to ROLE template NAME ..."), and the settings (reminders,
+ * alarm, duration, introductions, quote, followup, keep-done).  The format
+ * is documented at the top of rules/actions and in gravity-rules(5).
+ * Loading also reads every template the policy names and lints them
+ * against the "tone" file (tone.h).  plan.h turns a policy into outputs.
+ *
+ * Ownership: everything reachable from a gr_policy is owned by it.
+ */
+#ifndef GRAVITY_POLICY_H
+#define GRAVITY_POLICY_H
+
+#include <stddef.h>
+#include "gravity/bhours.h"
+#include "gravity/conf.h"
+#include "gravity/rules.h"
+#include "gravity/template.h"
+
+typedef struct gr_policy gr_policy;
+
+/* Whom an action is about or addressed to. */
+typedef enum gr_role {
+	GR_ROLE_NONE = -1,
+	GR_ROLE_SENDER = 0,
+	GR_ROLE_NEW_CONTACT,
+	GR_ROLE_INTRODUCER,
+	GR_ROLE_PARTNER,
+	GR_ROLE_COUNT
+} gr_role;
+
+/* Conditions of an action ("if partner known ..."); all must hold. */
+enum {
+	GR_IF_PARTNER    = 1 << 0,  /* the service has a partner */
+	GR_IF_NO_PARTNER = 1 << 1,
+	GR_IF_OPT_IN     = 1 << 2,  /* "introductions opt-in" (default) */
+	GR_IF_DIRECT     = 1 << 3,  /* "introductions direct" */
+	GR_IF_KNOWN      = 1 << 4,  /* the owner knows the sender */
+	GR_IF_UNKNOWN    = 1 << 5,
+};
+
+/* One "remind" or "draft" line of an "on CLASS" block. */
+typedef struct gr_action {
+	int is_draft;
+	char *action;           /* its name: "reply", "thank", ... */
+	unsigned conds;         /* GR_IF_* bits, all must hold */
+	gr_due due;             /* remind */
+	gr_role who;            /* remind: whose name the summary gives */
+	gr_template *summary;   /* remind: NULL for the default */
+	gr_role to;             /* draft */
+	unsigned cc, bcc;       /* draft: sets of 1 << gr_role */
+	gr_template *tpl;       /* draft */
+	int quote;              /* draft: -1 default, 0 no, 1 yes */
+} gr_action;
+
+/* The settings lines of the file, with their defaults. */
+typedef struct gr_policy_settings {
+	int as_todo;            /* "reminders todo" (default event) */
+	int alarm_min;          /* "alarm N" minutes before due (0: none) */
+	int duration_min;       /* "duration N" of an event */
+	int direct;             /* "introductions direct" (default opt-in) */
+	int quote_lines;        /* "quote N" lines of the original (40) */
+	gr_due fu_after;        /* "followup after WHEN" (5bd) */
+	int fu_max;             /* "followup max N" (1; 0: never) */
+	int keep_done;          /* "keep-done N" days (30) */
+	gr_template *fu_tpl;    /* templates/followup.txt, or NULL */
+} gr_policy_settings;
+
+/* Read the policy and every template it names from r's layered
+ * directories, and lint each template against the "tone" phrase list.
+ * Problems go to diags as FILE:LINE:COL; GR_E_CONFIG if any is an error.
+ * *out owned by caller. */
+gr_status gr_policy_load(const gr_rules *r, gr_policy **out, gr_diags *diags);
+void gr_policy_free(gr_policy *p);
+
+/* The actions of class c in file order; *n gets their number.  Owned by
+ * p. */
+const gr_action *gr_policy_actions(const gr_policy *p, gr_class c, size_t *n);
+/* Owned by p. */
+const gr_policy_settings *gr_policy_get_settings(const gr_policy *p);
+
+/* Follow-up policy: "followup after WHEN" and "followup max N";
+ * "keep-done N": days a cancelled or completed reminder stays in the
+ * combined feed. */
+void gr_policy_followup(const gr_policy *p, gr_due *after, int *max);
+int gr_policy_keep_done(const gr_policy *p);
+
+#endif
