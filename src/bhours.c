@@ -6,8 +6,10 @@
  *
  * Definitions (documented in gravity-rules(5)):
  *   Nbh           N hours of open time after arrival, counting only the
- *                 owner's hours; a result that would fall exactly on the
- *                 closing time moves to the next opening.
+ *                 owner's hours; a result that would fall exactly on a
+ *                 closing time is the last quarter hour before it, so a
+ *                 short day (Saturday 10-14) keeps what arrived that
+ *                 morning.
  *   Nbd           arrival moved to the next open time, then N open days
  *                 later at the same clock time; clamped to that day's
  *                 opening, or to the next opening if it is after closing.
@@ -16,8 +18,11 @@
  *   Nd            N calendar days later at the same clock time, moved to
  *                 the next open time when outside the hours.
  * A day is open when its hours are set (open >= 0, close > open) and its
- * date is not one of the profile's holidays.  Results are always inside the
- * hours; "no open time in ten years" is GR_E_CONFIG.
+ * date is not one of the profile's holidays ("YYYY-MM-DD", or a range
+ * "YYYY-MM-DD..YYYY-MM-DD", both ends included).  Every result is rounded
+ * up to the quarter hour (down when that would leave the open time).
+ * Results are always inside the hours; "no open time in ten years" is
+ * GR_E_CONFIG.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,7 +124,18 @@ is_holiday(const bh_ctx *c, struct icaltimetype day)
 	char ymd[16];
 
 	snprintf(ymd, sizeof ymd, "%04d-%02d-%02d", day.year, day.month, day.day);
-	return gr_strv_contains_ci(&c->p->holidays, ymd);
+	for (size_t i = 0; i < c->p->holidays.n; i++) {
+		const char *h = c->p->holidays.v[i];
+
+		/* ISO dates compare as strings. */
+		if (strlen(h) == 22 && strncmp(h + 10, "..", 2) == 0) {
+			if (strncmp(ymd, h, 10) >= 0 && strncmp(ymd, h + 12, 10) <= 0)
+				return 1;
+		} else if (strcmp(h, ymd) == 0) {
+			return 1;
+		}
+	}
+	return 0;
 }
 
 /* The open interval of day, or -1 when the day is closed. */
@@ -173,6 +189,11 @@ add_open_time(const bh_ctx *c, time_t t, long secs, time_t *out,
 			continue;
 		if (secs < close - s) {
 			*out = s + secs;
+			return GR_OK;
+		}
+		if (secs > 0 && secs == close - s) {
+			/* Ends at closing: the last quarter of the day. */
+			*out = close - 900 > s ? close - 900 : s;
 			return GR_OK;
 		}
 		secs -= (long)(close - s);
@@ -238,6 +259,33 @@ due_days(const bh_ctx *c, int n, time_t from, time_t *out, gr_error *err)
 	                     err);
 }
 
+/* The open interval holding t, or -1. */
+static int
+open_at(const bh_ctx *c, time_t t, time_t *open, time_t *close)
+{
+	if (day_hours(c, local_day(c, t), open, close) < 0)
+		return -1;
+	return t >= *open && t < *close ? 0 : -1;
+}
+
+/* t (inside the hours) on a quarter hour of local time: up when that
+ * stays inside the same open interval, else down, else t. */
+static time_t
+quarter(const bh_ctx *c, time_t t)
+{
+	struct icaltimetype lt = icaltime_from_timet_with_zone(t, 0, c->tz);
+	long into = (lt.minute % 15) * 60 + lt.second;
+	time_t open, close, up, down;
+
+	if (into == 0 || open_at(c, t, &open, &close) < 0)
+		return t;
+	up = t + (900 - into);
+	down = t - into;
+	if (up < close)
+		return up;
+	return down >= open ? down : t;
+}
+
 gr_status
 gr_due_compute(const gr_profile *p, const gr_due *due, time_t from,
                time_t *out, gr_error *err)
@@ -253,16 +301,24 @@ gr_due_compute(const gr_profile *p, const gr_due *due, time_t from,
 		                    due->amount);
 	switch (due->kind) {
 	case GR_DUE_BUSINESS_HOURS:
-		return add_open_time(&c, from, (long)due->amount * 3600, out, err);
+		st = add_open_time(&c, from, (long)due->amount * 3600, out, err);
+		break;
 	case GR_DUE_BUSINESS_DAYS:
-		return due_business_days(&c, due->amount, from, out, err);
+		st = due_business_days(&c, due->amount, from, out, err);
+		break;
 	case GR_DUE_NEXT_MORNING:
-		return due_next_morning(&c, from, out, err);
+		st = due_next_morning(&c, from, out, err);
+		break;
 	case GR_DUE_DAYS:
-		return due_days(&c, due->amount, from, out, err);
+		st = due_days(&c, due->amount, from, out, err);
+		break;
+	default:
+		return gr_error_set(err, GR_E_INTERNAL, "due: unknown kind %d",
+		                    (int)due->kind);
 	}
-	return gr_error_set(err, GR_E_INTERNAL, "due: unknown kind %d",
-	                    (int)due->kind);
+	if (st == GR_OK)
+		*out = quarter(&c, *out);
+	return st;
 }
 
 int

@@ -9,6 +9,14 @@
  * property or line.  DTSTART/DUE are set with icalcomponent_set_dtstart /
  * set_due so the TZID parameter is kept, and each zone used gets one
  * VTIMEZONE truncated to the reminders' time span.
+ *
+ * TZIDs are the plain IANA names ("America/Chicago"): libical names its
+ * built-in zones "/freeassociation.sourceforge.net/America/Chicago", which
+ * calendars show as is, so the TZID of every VTIMEZONE and every TZID
+ * parameter is rewritten to the zone's location.  The feed carries its
+ * name twice, as NAME (RFC 7986) and as X-WR-CALNAME (what Apple, Google
+ * and Outlook read).  RELATED-TO (RFC 5545 3.8.4.5) links a reminder to
+ * the one it follows from.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +69,32 @@ find_zone(const char *tzid)
 	if (!tzid || !*tzid || strcmp(tzid, "UTC") == 0)
 		return icaltimezone_get_utc_timezone();
 	return icaltimezone_get_builtin_timezone(tzid);
+}
+
+/* The plain IANA name of a zone ("America/Chicago"), or NULL for UTC. */
+static const char *
+plain_tzid(icaltimezone *tz)
+{
+	const char *loc;
+
+	if (!tz || tz == icaltimezone_get_utc_timezone())
+		return NULL;
+	loc = icaltimezone_get_location(tz);
+	return loc && *loc ? loc : icaltimezone_get_tzid(tz);
+}
+
+/* Set the TZID parameter of c's property kind to tzid. */
+static void
+plain_param(icalcomponent *c, icalproperty_kind kind, const char *tzid)
+{
+	icalproperty *p = icalcomponent_get_first_property(c, kind);
+	icalparameter *tp;
+
+	if (!p || !tzid)
+		return;
+	tp = icalproperty_get_first_parameter(p, ICAL_TZID_PARAMETER);
+	if (tp)
+		icalparameter_set_tzid(tp, tzid);
 }
 
 /* DESCRIPTION: the caller's text, then the message links. */
@@ -136,6 +170,14 @@ add_common(icalcomponent *c, const gr_reminder *r, const char *uid,
 		icalcomponent_add_property(c, icalproperty_new_description(desc));
 	if (url)
 		icalcomponent_add_property(c, icalproperty_new_url(url));
+	if (r->related_to && *r->related_to) {
+		char *rel = gr_text_clean(r->related_to, GR_NL_DROP, 255);
+
+		if (rel && *rel)
+			icalcomponent_add_property(c,
+			                           icalproperty_new_relatedto(rel));
+		free(rel);
+	}
 }
 
 static icalcomponent *
@@ -148,6 +190,8 @@ make_event(const gr_reminder *r, icaltimezone *tz, const char *summary)
 	icalcomponent_set_dtstart(c, t);
 	icaltime_adjust(&t, 0, 0, dur, 0);
 	icalcomponent_set_dtend(c, t);
+	plain_param(c, ICAL_DTSTART_PROPERTY, plain_tzid(tz));
+	plain_param(c, ICAL_DTEND_PROPERTY, plain_tzid(tz));
 	icalcomponent_add_property(c, icalproperty_new_transp(
 		ICAL_TRANSP_TRANSPARENT));
 	icalcomponent_add_property(c, icalproperty_new_status(
@@ -165,6 +209,7 @@ make_todo(const gr_reminder *r, icaltimezone *tz)
 	icaltimezone *utc = icaltimezone_get_utc_timezone();
 
 	icalcomponent_set_due(c, zoned_time(r->due, tz));
+	plain_param(c, ICAL_DUE_PROPERTY, plain_tzid(tz));
 	if (r->status == GR_REM_DONE) {
 		icalcomponent_add_property(c, icalproperty_new_status(
 			ICAL_STATUS_COMPLETED));
@@ -296,10 +341,15 @@ add_zones(icalcomponent *cal, icaltimezone *const *zones, size_t nz,
 
 		if (!vtz)
 			return gr_error_set(err, GR_E_NOMEM, "calendar: out of memory");
+		icalproperty *idp;
+
 		icaltimezone_truncate_vtimezone(vtz,
 			icaltime_from_timet_with_zone(lo - 400 * 86400, 0, utc),
 			icaltime_from_timet_with_zone(hi + 400 * 86400, 0, utc), 1);
 		open_last_rules(vtz);
+		idp = icalcomponent_get_first_property(vtz, ICAL_TZID_PROPERTY);
+		if (idp && plain_tzid(zones[j]))
+			icalproperty_set_tzid(idp, plain_tzid(zones[j]));
 		icalcomponent_add_component(cal, vtz);
 	}
 	return GR_OK;
@@ -324,6 +374,14 @@ gr_status
 gr_calendar_feed_head(const char *const *tzids, size_t n, time_t lo,
                       time_t hi, char **out, gr_error *err)
 {
+	return gr_calendar_feed_head_named(tzids, n, lo, hi, NULL, out, err);
+}
+
+gr_status
+gr_calendar_feed_head_named(const char *const *tzids, size_t n, time_t lo,
+                            time_t hi, const char *calname, char **out,
+                            gr_error *err)
+{
 	icaltimezone *zones[CAL_MAX_ZONES];
 	size_t nz, len, tl = strlen(GR_CALENDAR_FEED_TAIL);
 	icalcomponent *cal;
@@ -339,6 +397,18 @@ gr_calendar_feed_head(const char *const *tzids, size_t n, time_t lo,
 		(void *)0);
 	if (!cal)
 		return gr_error_set(err, GR_E_NOMEM, "calendar: out of memory");
+	if (calname && *calname) {
+		char *nm = gr_text_clean(calname, GR_NL_BLANK, 200);
+		icalproperty *x;
+
+		if (nm && *nm) {
+			icalcomponent_add_property(cal, icalproperty_new_name(nm));
+			x = icalproperty_new_x(nm);
+			icalproperty_set_x_name(x, "X-WR-CALNAME");
+			icalcomponent_add_property(cal, x);
+		}
+		free(nm);
+	}
 	st = add_zones(cal, zones, nz, lo, hi, err);
 	if (st == GR_OK)
 		st = as_text(cal, out, err);

@@ -717,9 +717,17 @@ feed_write(gr_life *lf, time_t since, const char *path, gr_error *err)
 	st = gr_state_rem_each(lf->state, NULL, 0, since, span_row, &sp, err);
 	if (st == GR_OK && sp.failed)
 		st = gr_error_set(err, GR_E_NOMEM, "feed: out of memory");
-	if (st == GR_OK)
-		st = gr_calendar_feed_head((const char *const *)sp.zones.v,
-		                           sp.zones.n, sp.lo, sp.hi, &head, err);
+	if (st == GR_OK) {
+		const gr_profile *prof = gr_owner_profile(gr_rules_owner(lf->rules));
+		char name[160];
+
+		snprintf(name, sizeof name, "gravity%s%.140s",
+		         prof->name && *prof->name ? ": " : "",
+		         prof->name ? prof->name : "");
+		st = gr_calendar_feed_head_named((const char *const *)sp.zones.v,
+		                                 sp.zones.n, sp.lo, sp.hi, name,
+		                                 &head, err);
+	}
 	gr_strv_free(&sp.zones);
 	if (st == GR_OK)
 		st = gr_afile_open(path, &fo.f, err);

@@ -169,11 +169,39 @@ test_closed_days(void **state)
 	expect_due(&p, "next-morning", "20261109T093000", "20261110T100000");
 	expect_due(&p, "7d", "20261108T030000", "20261116T090000");
 	expect_due(&p, "0bh", "20261109T120000", "20261109T120000");
-	/* Exactly the open time left ends at closing: next opening. */
-	expect_due(&p, "1bh", "20261109T170000", "20261110T090000");
+	/* Exactly the open time left ends at closing: the last quarter of
+	 * that day, not the next morning. */
+	expect_due(&p, "1bh", "20261109T170000", "20261109T174500");
+	/* A Saturday morning inquiry on a 10-14 Saturday: that Saturday. */
+	expect_due(&p, "4bh", "20260822T080341", "20260822T134500");
 	assert_false(gr_in_business_hours(&p, at(LA, "20261108T120000")));
 	assert_true(gr_in_business_hours(&p, at(LA, "20261109T090000")));
 	assert_false(gr_in_business_hours(&p, at(LA, "20261109T180000")));
+}
+
+/* Due times fall on a quarter hour (up, or down at closing); holiday
+ * ranges close every day they span. */
+static void
+test_quarter_and_ranges(void **state)
+{
+	gr_profile p;
+
+	(void)state;
+	profile_init(&p, LA);
+	expect_due(&p, "4bh", "20261110T101207", "20261110T141500");
+	expect_due(&p, "4bh", "20261110T130000", "20261110T170000");
+	expect_due(&p, "4bh", "20261110T135959", "20261110T174500");
+	expect_due(&p, "2bd", "20261110T101207", "20261112T101500");
+	/* 17:52 + 2bd lands 17:52: rounding up would pass 18:00. */
+	expect_due(&p, "2bd", "20261110T175200", "20261112T174500");
+	assert_int_equal(gr_strv_push(&p.holidays, "2026-12-24..2027-01-02"),
+	                 GR_OK);
+	expect_due(&p, "4bh", "20261223T160000", "20270104T110000");
+	expect_due(&p, "next-morning", "20261223T200000", "20270104T100000");
+	assert_false(gr_in_business_hours(&p, at(LA, "20261224T120000")));
+	assert_false(gr_in_business_hours(&p, at(LA, "20270102T120000")));
+	assert_true(gr_in_business_hours(&p, at(LA, "20261223T120000")));
+	gr_strv_free(&p.holidays);
 }
 
 static void
@@ -243,6 +271,7 @@ main(void)
 		cmocka_unit_test(test_holiday_week),
 		cmocka_unit_test(test_closed_days),
 		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_quarter_and_ranges),
 		cmocka_unit_test(test_always_in_hours),
 	};
 

@@ -134,7 +134,15 @@ test_event_with_alarm(void **state)
 	assert_string_equal(icalcomponent_get_summary(ev), r.summary);
 	p = icalcomponent_get_first_property(ev, ICAL_DTSTART_PROPERTY);
 	assert_non_null(p);
-	assert_non_null(strstr(tzid_of(p), "America/Los_Angeles"));
+	/* Plain IANA TZIDs, with the VTIMEZONE of the same name kept. */
+	assert_string_equal(tzid_of(p), "America/Los_Angeles");
+	p = icalcomponent_get_first_property(ev, ICAL_DTEND_PROPERTY);
+	assert_string_equal(tzid_of(p), "America/Los_Angeles");
+	p = icalcomponent_get_first_property(icalcomponent_get_first_component(
+		cal, ICAL_VTIMEZONE_COMPONENT), ICAL_TZID_PROPERTY);
+	assert_string_equal(icalproperty_get_tzid(p), "America/Los_Angeles");
+	assert_null(icalcomponent_get_first_property(ev,
+	            ICAL_RELATEDTO_PROPERTY));
 	t = icalcomponent_get_dtstart(ev);
 	assert_int_equal(t.hour, 12);
 	assert_int_equal(icaltime_as_timet_with_zone(t, t.zone), DUE);
@@ -205,7 +213,7 @@ test_todo_and_done(void **state)
 	assert_non_null(c);
 	p = icalcomponent_get_first_property(c, ICAL_DUE_PROPERTY);
 	assert_non_null(p);
-	assert_non_null(strstr(tzid_of(p), "America/Los_Angeles"));
+	assert_string_equal(tzid_of(p), "America/Los_Angeles");
 	assert_non_null(icalcomponent_get_first_property(c,
 	                ICAL_DTSTAMP_PROPERTY));
 	assert_int_equal(icalcomponent_get_status(c), ICAL_STATUS_NEEDSACTION);
@@ -270,6 +278,58 @@ test_feed(void **state)
 	}
 	assert_int_equal(n, 3);
 	icalcomponent_free(cal);
+}
+
+/* The feed's name (RFC 7986 NAME and X-WR-CALNAME), a RELATED-TO link, and
+ * no raw newline of a header-made name reaching a property. */
+static void
+test_feed_name_related(void **state)
+{
+	const char *tz[1] = { "America/Chicago" };
+	gr_reminder r;
+	char *head = NULL, *comp = NULL, *all;
+	icalcomponent *cal, *ev;
+	icalproperty *p;
+	gr_error err;
+	size_t n;
+
+	(void)state;
+	reminder_init(&r);
+	r.tzid = "America/Chicago";
+	r.related_to = "0123456789abcdef-reply@gravity";
+	assert_int_equal(gr_calendar_feed_head_named(tz, 1, DUE, DUE,
+	                 "gravity: Maya\r\nX-EVIL:1 Torres", &head, &err), GR_OK);
+	assert_non_null(strstr(head, "\r\nNAME:gravity: Maya X-EVIL:1 Torres\r\n"));
+	assert_non_null(strstr(head, "\r\nX-WR-CALNAME:gravity: Maya X-EVIL:1 "
+	                       "Torres\r\n"));
+	assert_null(strstr(head, "freeassociation"));
+	assert_non_null(strstr(head, "TZID:America/Chicago\r\n"));
+	assert_int_equal(gr_calendar_render_component(&r, &comp, &err), GR_OK);
+	assert_non_null(strstr(comp, "DTSTART;TZID=America/Chicago:"));
+	n = strlen(head) + strlen(comp) + strlen(GR_CALENDAR_FEED_TAIL) + 1;
+	all = malloc(n);
+	assert_non_null(all);
+	snprintf(all, n, "%s%s%s", head, comp, GR_CALENDAR_FEED_TAIL);
+	cal = icalparser_parse_string(all);
+	assert_non_null(cal);
+	assert_int_equal(icalcomponent_count_errors(cal), 0);
+	p = icalcomponent_get_first_property(cal, ICAL_NAME_PROPERTY);
+	assert_non_null(p);
+	ev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
+	p = icalcomponent_get_first_property(ev, ICAL_RELATEDTO_PROPERTY);
+	assert_non_null(p);
+	assert_string_equal(icalproperty_get_relatedto(p),
+	                    "0123456789abcdef-reply@gravity");
+	{
+		struct icaltimetype t = icalcomponent_get_dtstart(ev);
+
+		assert_non_null(t.zone);
+		assert_int_equal(icaltime_as_timet_with_zone(t, t.zone), DUE);
+	}
+	icalcomponent_free(cal);
+	free(all);
+	free(head);
+	free(comp);
 }
 
 static void
@@ -339,6 +399,7 @@ main(void)
 		cmocka_unit_test(test_todo_and_done),
 		cmocka_unit_test(test_feed),
 		cmocka_unit_test(test_bad_zone),
+		cmocka_unit_test(test_feed_name_related),
 		cmocka_unit_test(test_zone_cache),
 	};
 

@@ -131,6 +131,87 @@ test_known_vars(void **state)
 	}
 }
 
+static char *
+render_body(const char *text, const gr_var *vars, size_t n)
+{
+	gr_template *t = load_ok(text);
+	char *subj = NULL, *body = NULL;
+
+	assert_int_equal(gr_template_render(t, vars, n, &subj, &body, NULL),
+	                 GR_OK);
+	free(subj);
+	gr_template_free(t);
+	return body;
+}
+
+static void
+test_conditionals(void **state)
+{
+	static const gr_var vars[] = {
+		{ "questions", "Is it still available?\nCan we see it Saturday?" },
+		{ "budget", "$690k" },
+		{ "timing", "" },
+		{ "formal", "0" },
+		{ "sender_first_name", "Tyler" },
+	};
+	char *b;
+
+	(void)state;
+	/* Block tags alone on their lines take their line with them. */
+	b = render_body("Hi {{sender_first_name}},\n"
+	                "{{#if questions}}\n"
+	                "To your questions:\n"
+	                "{{#each questions}}\n"
+	                "> {{.}}\n"
+	                "[...]\n"
+	                "{{/each}}\n"
+	                "{{/if}}\n"
+	                "{{#unless timing}}\n"
+	                "When would you like to move?\n"
+	                "{{/unless}}\n"
+	                "Budget: {{#if budget}}{{budget}}{{else}}none{{/if}}.\n"
+	                "{{#if formal}}Regards{{else}}Best{{/if}}\n", vars, 5);
+	assert_string_equal(b, "Hi Tyler,\nTo your questions:\n"
+	                    "> Is it still available?\n[...]\n"
+	                    "> Can we see it Saturday?\n[...]\n"
+	                    "When would you like to move?\n"
+	                    "Budget: $690k.\nBest\n");
+	free(b);
+	/* An empty list renders the {{else}} of its {{#each}}; nesting. */
+	b = render_body("{{#each timing}}x{{else}}no timing{{/each}}|"
+	                "{{#if budget}}{{#unless formal}}{{#if questions}}"
+	                "deep{{/if}}{{/unless}}{{/if}}", vars, 5);
+	assert_string_equal(b, "no timing|deep");
+	free(b);
+	/* Unset variables are false; a missing variable too. */
+	b = render_body("{{#if place}}p{{else}}-{{/if}}{{#unless place}}u"
+	                "{{/unless}}", vars, 5);
+	assert_string_equal(b, "-u");
+	free(b);
+}
+
+static void
+test_block_diagnostics(void **state)
+{
+	(void)state;
+	expect_diag("a\n{{#if questions}}\nb\n", 2, 1, "never closed");
+	expect_diag("a {{/if}}", 1, 3, "without a block");
+	expect_diag("{{#if budget}}x{{/each}}", 1, 16, "different word");
+	expect_diag("{{else}}", 1, 1, "outside a block");
+	expect_diag("{{#if budget}}a{{else}}b{{else}}c{{/if}}", 1, 25,
+	            "second {{else}}");
+	expect_diag("{{#each budget}}{{.}}{{/each}}", 1, 1, "not a list");
+	expect_diag("{{.}}", 1, 1, "outside {{#each}}");
+	expect_diag("x {{#if nope}}y{{/if}}", 1, 3, "unknown placeholder");
+	expect_diag("x {{#iff budget}}y", 1, 3, "bad block");
+	expect_diag("{{#each questions}}{{#each asks}}{{/each}}{{/each}}", 1,
+	            20, "inside another");
+	/* A placeholder nested in a fallback is an error, not "...}}". */
+	expect_diag("Subject: {{subject|{{owner_name}}}}\n\nbody", 1, 10,
+	            "nested placeholder");
+	expect_diag("ok\n  {{ {{subject}} }}", 2, 3, "nested placeholder");
+}
+
 static void
 test_load_file(void **state)
 {
@@ -164,6 +245,8 @@ main(void)
 		cmocka_unit_test(test_diagnostics),
 		cmocka_unit_test(test_known_vars),
 		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_conditionals),
+		cmocka_unit_test(test_block_diagnostics),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,8 @@
 /*
  * calendar.h - follow-up reminders as iCalendar (RFC 5545) made with
  * libical: a VEVENT with a VALARM (default) or a VTODO with DUE, in the
- * owner's time zone with its VTIMEZONE.
+ * owner's time zone with its VTIMEZONE.  TZIDs are plain IANA names
+ * ("America/Chicago").
  */
 #ifndef GRAVITY_CALENDAR_H
 #define GRAVITY_CALENDAR_H
@@ -29,6 +30,8 @@ typedef struct gr_reminder {
 	const char *summary;
 	const char *description;
 	const char *message_id; /* without <>; used for URL:mid: links */
+	const char *related_to; /* UID of the reminder this one follows
+	                         * from (RELATED-TO), or NULL */
 	time_t dtstamp;         /* when this version was made */
 } gr_reminder;
 
@@ -53,6 +56,12 @@ gr_status gr_calendar_render_with(gr_calcache *c, const gr_reminder *r,
 #define GR_CALENDAR_FEED_TAIL "END:VCALENDAR\r\n"
 gr_status gr_calendar_feed_head(const char *const *tzids, size_t n, time_t lo,
                                 time_t hi, char **out, gr_error *err);
+/* The same head with the calendar's name (RFC 7986 NAME and
+ * X-WR-CALNAME), e.g. "gravity: Maya Torres"; NULL for none. */
+gr_status gr_calendar_feed_head_named(const char *const *tzids, size_t n,
+                                      time_t lo, time_t hi,
+                                      const char *calname, char **out,
+                                      gr_error *err);
 gr_status gr_calendar_render_component(const gr_reminder *r, char **out,
                                        gr_error *err);
 

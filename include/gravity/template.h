@@ -4,8 +4,19 @@
  *
  * A template file holds optional header lines ("Subject: ...") then a blank
  * line and the body; or only a body.  {{name}} is replaced by the variable
- * name; {{name|fallback text}} uses the fallback when the variable is empty.
- * Unknown placeholder names are reported by gr_template_load as FILE:LINE:COL.
+ * name; {{name|fallback text}} uses the fallback when the variable is empty
+ * (a fallback is plain text: a "{{" in it is an error).
+ *
+ * Blocks: {{#if name}} ... {{else}} ... {{/if}} keeps the first part when
+ * the variable is set (not empty and not "0"), else the {{else}} part;
+ * {{#unless name}} ... {{/unless}} is the reverse; {{#each list}} ...
+ * {{/each}} repeats its part once for every line of the variable, with
+ * {{.}} standing for the line ({{else}} there: the list is empty).  Blocks
+ * nest (8 deep; one {{#each}} at a time).  A block tag alone on its line
+ * removes that line from the output.
+ *
+ * Unknown names, unclosed or mismatched blocks are reported by
+ * gr_template_load as FILE:LINE:COL.
  *
  * The header block is recognised only when the first line is "Subject:"
  * (any case); a template that starts with anything else is all body.  Blanks
@@ -43,6 +54,9 @@ int gr_template_uses(const gr_template *t, const char *name);
 
 /* Name given at load (the path for gr_template_load).  Owned by t. */
 const char *gr_template_name(const gr_template *t);
+
+/* The Subject: line as written (NULL when there is none).  Owned by t. */
+const char *gr_template_subject_text(const gr_template *t);
 
 /* Render the subject line (NULL if the template has none) and the body.
  * *subject and *body owned by caller. */
