@@ -7,6 +7,7 @@
  * sees (header size, nesting, NUL bytes, boundary parameters that crash
  * libetpan 1.9.4) and what the result may cost.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,6 +18,7 @@
 #include "gravity/message.h"
 #include "gravity/pattern.h"
 #include "gravity/util.h"
+#include "html.h"
 #include "msgtext.h"
 
 #define MSGID_MAX       998     /* RFC 5322 line length */
@@ -31,6 +33,45 @@ gr_parse_limits_default(gr_parse_limits *l)
 	l->max_parts = 1000;
 	l->max_depth = 32;
 	l->max_addrs = 1000;
+}
+
+static const uint16_t cp1252_hi[32] = {
+	0x20ac, 0xfffd, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0xfffd, 0x017d, 0xfffd,
+	0xfffd, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0xfffd, 0x017e, 0x0178,
+};
+
+/* windows-1252 (a superset of ISO-8859-1's printable range) to UTF-8,
+ * the fallback for text that is not valid in its declared charset.  NULL
+ * only on ENOMEM. */
+static char *
+cp1252_to_utf8(const char *s, size_t len, size_t *outlen)
+{
+	size_t i, o = 0;
+	unsigned char c;
+	uint32_t cp;
+	char *out;
+
+	if (len > (SIZE_MAX - 1) / 3)
+		return NULL;
+	out = malloc(len * 3 + 1);
+	if (!out)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c == 0)
+			cp = 0xfffd;
+		else if (c >= 0x80 && c < 0xa0)
+			cp = cp1252_hi[c - 0x80];
+		else
+			cp = c;
+		o += gr_utf8_put(out + o, cp);
+	}
+	out[o] = '\0';
+	if (outlen)
+		*outlen = o;
+	return out;
 }
 
 /* A raw header field: name and unfolded, undecoded value. */
@@ -186,7 +227,7 @@ decode_words(const char *s)
 		free(res);
 		if (gr_utf8_valid(s, len))
 			return gr_strdup(s);
-		return gr_cp1252_to_utf8(s, len, NULL);
+		return cp1252_to_utf8(s, len, NULL);
 	}
 	out = gr_utf8_sanitize(res, strlen(res), NULL);
 	free(res);
@@ -772,13 +813,13 @@ to_utf8(const char *s, size_t n, const char *cs, size_t *outlen)
 		if (gr_utf8_valid(s, n) || (cs && (gr_strcaseeq(cs, "utf-8") ||
 		    gr_strcaseeq(cs, "utf8"))))
 			return gr_utf8_sanitize(s, n, outlen);
-		return gr_cp1252_to_utf8(s, n, outlen);
+		return cp1252_to_utf8(s, n, outlen);
 	}
 	r = charconv("utf-8", cs, s, n, &res);
 	if (r != MAIL_CHARCONV_NO_ERROR || !res) {
 		if (r == MAIL_CHARCONV_NO_ERROR)
 			free(res);
-		return gr_cp1252_to_utf8(s, n, outlen);
+		return cp1252_to_utf8(s, n, outlen);
 	}
 	out = gr_utf8_sanitize(res, strlen(res), outlen);
 	free(res);

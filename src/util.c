@@ -102,41 +102,124 @@ gr_str_trim(char *s)
 	return s;
 }
 
-int
-gr_utf8_valid(const char *str, size_t n)
+/* --- UTF-8 (RFC 3629) -------------------------------------------------- */
+
+size_t
+gr_utf8_decode(const char *str, size_t n, uint32_t *cp)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
+	uint32_t c;
+	size_t k;
 
-	while (i < n) {
-		unsigned c = s[i];
-		size_t k;
-		unsigned cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if ((c & 0xE0) == 0xC0) {
-			k = 1, cp = c & 0x1F;
-		} else if ((c & 0xF0) == 0xE0) {
-			k = 2, cp = c & 0x0F;
-		} else if ((c & 0xF8) == 0xF0) {
-			k = 3, cp = c & 0x07;
-		} else {
-			return 0;
-		}
-		for (size_t j = 1; j <= k; j++) {
-			if (i + j >= n || (s[i + j] & 0xC0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + j] & 0x3F);
-		}
-		if ((k == 1 && cp < 0x80) || (k == 2 && cp < 0x800) ||
-		    (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-		    (cp >= 0xD800 && cp <= 0xDFFF))
-			return 0;
-		i += k + 1;
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80) {
+		if (cp)
+			*cp = s[0];
+		return 1;
 	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		k = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		k = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		k = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	if (n < k)
+		return 0;
+	for (size_t i = 1; i < k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((k == 3 && c < 0x800) || (k == 4 && c < 0x10000) ||
+	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	if (cp)
+		*cp = c;
+	return k;
+}
+
+int
+gr_utf8_valid(const char *s, size_t n)
+{
+	for (size_t i = 0, k; i < n; i += k)
+		if ((k = gr_utf8_decode(s + i, n - i, NULL)) == 0)
+			return 0;
 	return 1;
+}
+
+size_t
+gr_utf8_put(char *o, uint32_t cp)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xc0 | (cp >> 6));
+		o[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xe0 | (cp >> 12));
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		o[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	o[0] = (char)(0xf0 | (cp >> 18));
+	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	o[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+char *
+gr_utf8_sanitize(const char *s, size_t len, size_t *outlen)
+{
+	size_t i = 0, o = 0, k;
+	char *out;
+
+	if (len > (SIZE_MAX - 1) / 3)
+		return NULL;
+	out = malloc(len * 3 + 1);
+	if (!out)
+		return NULL;
+	while (i < len) {
+		k = gr_utf8_decode(s + i, len - i, NULL);
+		if (k && s[i]) {
+			memcpy(out + o, s + i, k);
+			o += k;
+			i += k;
+		} else {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+	}
+	out[o] = '\0';
+	if (outlen)
+		*outlen = o;
+	return out;
+}
+
+size_t
+gr_utf8_cut(const char *s, size_t n)
+{
+	size_t i = n, back = 0;
+
+	while (i > 0 && back < 4 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--, back++;
+	if (i == 0)
+		return 0;
+	if ((unsigned char)s[i - 1] >= 0xc0) {
+		/* a lead byte: keep it only if its sequence is complete */
+		if (gr_utf8_decode(s + i - 1, n - i + 1, NULL) == n - i + 1)
+			return n;
+		return i - 1;
+	}
+	return n;
 }
 
 char *
@@ -155,7 +238,7 @@ gr_text_clean(const char *s, int nl, size_t max)
 			while (k < 4 && i + k < n &&
 			       ((unsigned char)s[i + k] & 0xC0) == 0x80)
 				k++;
-			if (gr_utf8_valid(s + i, k) && o + k <= max) {
+			if (gr_utf8_decode(s + i, k, NULL) == k && o + k <= max) {
 				memcpy(out + o, s + i, k);
 				o += k;
 			}

@@ -61,6 +61,47 @@ test_utf8_and_case(void **state)
 	assert_false(gr_utf8_valid("caf\xc3", 4));
 	assert_false(gr_utf8_valid("\xc0\xaf", 2));          /* overlong */
 	assert_false(gr_utf8_valid("\xed\xa0\x80", 3));      /* surrogate */
+	assert_false(gr_utf8_valid("\xf4\x90\x80\x80", 4));  /* > U+10FFFF */
+	assert_true(gr_utf8_valid("a\0b", 3));
+}
+
+/* One decoder: lengths and code points, and the encoder undoes it. */
+static void
+test_utf8_decode(void **state)
+{
+	static const struct {
+		const char *s;
+		size_t n, len;
+		uint32_t cp;
+	} cases[] = {
+		{ "A", 1, 1, 0x41 }, { "\xc3\xa9x", 3, 2, 0xe9 },
+		{ "\xe2\x80\x99", 3, 3, 0x2019 },
+		{ "\xf0\x9f\x98\x80", 4, 4, 0x1f600 },
+		{ "\xf4\x8f\xbf\xbf", 4, 4, 0x10ffff },
+		{ "\xc3\xa9", 1, 0, 0 },             /* cut short */
+		{ "\xc1\xbf", 2, 0, 0 },             /* overlong */
+		{ "\xe0\x9f\xbf", 3, 0, 0 },         /* overlong */
+		{ "\xf0\x8f\xbf\xbf", 4, 0, 0 },     /* overlong */
+		{ "\xed\xbf\xbf", 3, 0, 0 },         /* surrogate */
+		{ "\xf5\x80\x80\x80", 4, 0, 0 },     /* past U+10FFFF */
+		{ "\x80", 1, 0, 0 },                 /* continuation */
+		{ "\xc3(", 2, 0, 0 },
+		{ "", 0, 0, 0 },
+	};
+	char buf[4];
+	uint32_t cp;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cp = 0xdead;
+		assert_int_equal(gr_utf8_decode(cases[i].s, cases[i].n, &cp),
+		                 cases[i].len);
+		if (!cases[i].len)
+			continue;
+		assert_int_equal(cp, cases[i].cp);
+		assert_int_equal(gr_utf8_put(buf, cp), cases[i].len);
+		assert_memory_equal(buf, cases[i].s, cases[i].len);
+	}
 	assert_true(gr_strcaseeq("List-Id", "list-ID"));
 	assert_non_null(gr_strcasestr("Hello World", "WORLD"));
 	assert_null(gr_strcasestr("Hello", "xyz"));
@@ -215,6 +256,7 @@ main(void)
 		cmocka_unit_test(test_status_names_and_exits),
 		cmocka_unit_test(test_buf_bounded),
 		cmocka_unit_test(test_utf8_and_case),
+		cmocka_unit_test(test_utf8_decode),
 		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_text_clean),
 		cmocka_unit_test(test_conf_lines_and_tokens),

@@ -24,8 +24,23 @@ int gr_startswith_ci(const char *s, const char *prefix);
 /* Trim ASCII whitespace in place; returns s advanced past leading blanks. */
 char *gr_str_trim(char *s);
 
+/* UTF-8 (RFC 3629), the one decoder of the program.  The character at s
+ * (n bytes available): its length in bytes and, when cp is non-NULL, its
+ * code point; 0 when s does not start with a valid sequence (overlong,
+ * surrogate, past U+10FFFF, cut short) or n is 0.  NUL is a character. */
+size_t gr_utf8_decode(const char *s, size_t n, uint32_t *cp);
 /* 1 if [s, s+n) is valid UTF-8. */
 int gr_utf8_valid(const char *s, size_t n);
+/* Encode cp (at most U+10FFFF) into o, which has room for 4 bytes; the
+ * number of bytes written. */
+size_t gr_utf8_put(char *o, uint32_t cp);
+/* Copy of [s, s+len) with every byte that is not part of a valid UTF-8
+ * sequence (and every NUL) replaced by U+FFFD.  *outlen may be NULL.
+ * Caller frees; NULL on allocation failure. */
+char *gr_utf8_sanitize(const char *s, size_t len, size_t *outlen);
+/* Largest n' <= n such that [s, s+n') does not end inside a UTF-8
+ * sequence. */
+size_t gr_utf8_cut(const char *s, size_t n);
 
 /* What gr_text_clean does with a line feed. */
 enum { GR_NL_DROP = 0, GR_NL_BLANK, GR_NL_KEEP };

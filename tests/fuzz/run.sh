@@ -23,8 +23,8 @@ total=0
 failed=0
 for h in $harnesses; do
 	case $h in
-	message|msgpack) mods="pattern phrase message msgtext msgpack parser $util" ;;
-	rules) mods="pattern phrase owner rules classify message msgtext msgpack parser $util" ;;
+	message|msgpack) mods="pattern phrase message html msgtext msgpack parser $util" ;;
+	rules) mods="pattern phrase owner rules classify message html msgtext msgpack parser $util" ;;
 	template) mods="template $util" ;;
 	imap) mods="imap_proto $util" ;;
 	config) mods="config imap_conn imap_proto secret oauth2 tls $util" ;;
