@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # contrib/bench.sh - "make bench": gravity's IMAP poll against mbsync(1)
 # pulling the same folder into a Maildir, on a private Dovecot on 127.0.0.1
-# (tests/dovecot.sh), for N generated messages (mixed sizes; 5% carry a
+# (tests/servers/dovecot.sh), for N generated messages (mixed sizes; 5% carry a
 # 2-5 MB attachment).  Measures wall time and peak RSS (GNU time %M) of:
 #   gravity first poll, gravity no-news poll, mbsync first pull, mbsync
 #   no-news pull.
@@ -17,7 +17,7 @@ set -u
 : "${GRAVITY:=gravity}"
 : "${GRAVITY_DEFAULT_RULES:=$top_srcdir/rules}"
 export GRAVITY_DEFAULT_RULES
-. "$top_srcdir/tests/dovecot.sh"
+. "$top_srcdir/tests/servers/dovecot.sh"
 TIME=/usr/bin/time
 for t in dovecot openssl mbsync python3 "$TIME"; do
 	command -v "$t" >/dev/null 2>&1 || {

@@ -1,0 +1,159 @@
+#!/bin/bash
+# Secrets and files (issue 6): a poll against a private Dovecot with a
+# distinctive password (read by passcmd from a file).  While the poll runs,
+# the password is looked for in /proc/PID/cmdline and environ of gravity, of
+# its parser spawner and of the spawner's worker, and in the spawner's and
+# the worker's whole memory; their open files must be only their socket and
+# /dev/null.  After it: every output file, log.jsonl, a dump of the state
+# database, stdout and stderr; and the modes (files 0600, directories 0700,
+# state 0600).  Then a poll whose first message crashes the worker
+# (GR_PARSER_CRASH_ON): the replacement worker, started after the login, must
+# not hold the password either, and must be the spawner's child, not
+# gravity's.
+. "${top_srcdir:-.}/tests/cli/lib.sh"
+. "$top_srcdir/tests/servers/dovecot.sh"
+if ! dv_have || ! command -v sqlite3 >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; then
+	echo "1..0 # SKIP dovecot, openssl, sqlite3 or python3 not installed"; exit 0
+fi
+[ -d /dev/shm ] && [ -w /dev/shm ] && TMPDIR=/dev/shm
+mktmp
+chmod 755 "$T"
+# /usr/bin/python3 first: a version-manager shim can cost a second a call.
+PY=$(command -v /usr/bin/python3 || command -v python3)
+D="$T/dv"
+trap 'dv_stop "$D"; rm -rf "$T"' EXIT
+plan 15
+PW="Gr4v-T3st-Zq9xW-s3cr3t"
+dv_setup "$D" || { echo "Bail out! dv_setup failed"; exit 1; }
+echo "test:{PLAIN}$PW" > "$D/passwd"
+python3 "$top_srcdir/tests/servers/crashmail.py" "$T/mail" 400
+for f in "$T"/mail/new/*; do dv_msg "$D" "$(basename "$f")" "" "$f"; done
+read -r PORT SPORT < <(dv_start "$D") || { echo "Bail out! dovecot did not start"; exit 1; }
+printf '%s\n' "$PW" > "$T/pw"; chmod 600 "$T/pw"
+cat > "$T/config" <<EOC
+rules-dir $top_srcdir/contrib/demo/rules
+out-dir $T/out
+state $T/st/state.db
+account work
+	source imaps://test@127.0.0.1:$SPORT/INBOX
+	cafile $D/ca.crt
+	passcmd "cat $T/pw"
+EOC
+scan() {  # scan PID STRING: 1 if STRING is in PID's memory, 2 unreadable
+$PY - "$1" "$2" <<'PY'
+
+import re, sys
+pid, pw = sys.argv[1], sys.argv[2].encode()
+try:
+    maps = open("/proc/%s/maps" % pid).read().splitlines()
+    mem = open("/proc/%s/mem" % pid, "rb", 0)
+except OSError:
+    sys.exit(2)
+for line in maps:
+    a, b = (int(x, 16) for x in line.split()[0].split("-"))
+    # skip unreadable maps and huge reservations (ASan's shadow memory)
+    if "r" not in line.split()[1] or b - a > (1 << 30):
+        continue
+    tail = b""
+    while a < b:
+        n = min(b - a, 1 << 20)
+        try:
+            mem.seek(a); chunk = mem.read(n)
+        except (OSError, ValueError, OverflowError):
+            break
+        if pw in tail + chunk:
+            sys.exit(1)
+        tail = chunk[-len(pw):]
+        a += n
+PY
+}
+# same_exe_kids PID: PID's children running gravity (its spawner; its worker)
+same_exe_kids() {
+	for c in $(cat /proc/$1/task/*/children 2>/dev/null); do
+		[ "$(readlink /proc/$c/exe 2>/dev/null)" = "$(readlink /proc/$gpid/exe)" ] && echo $c
+	done
+}
+"$GRAVITY" poll --config "$T/config" >"$T/stdout" 2>"$T/stderr" & gpid=$!
+# inspect PID WHAT: its argv/environ, open files and memory hold no secret
+# (the caller stops the worker first: that holds the whole poll still)
+inspect() {
+	local fds r1 r2
+	for k in cmdline environ; do
+		tr '\0' '\n' < /proc/$1/$k 2>/dev/null | grep -qF "$PW" && leak="$leak $2 $1/$k"
+	done
+	fds=$(for fd in /proc/$1/fd/*; do readlink "$fd"; done 2>/dev/null | sed 's/socket:.*/socket/' | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+	case $fds in " 3 /dev/null; 1 socket;") ;; *) fdbad="$fdbad $2 $1: $fds" ;; esac
+	scan "$1" "$PW"; r1=$?
+	# control: the scan does find what the process does hold (its argv)
+	scan "$1" "$T/config"; r2=$?
+	[ $r1 -eq 0 ] || wmem="$wmem $2 $1 memory: password found or unreadable ($r1)"
+	[ $r2 -eq 1 ] || wmem="$wmem (control: the scan of $2 $1 memory did not find its argv: $r2)"
+}
+# sample the running poll, its spawner and the spawner's worker
+seen=0 leak="" fdbad="" wmem=""
+for i in $(seq 1 100); do
+	kill -0 $gpid 2>/dev/null || break
+	for s in $(same_exe_kids $gpid); do
+		w=$(same_exe_kids $s | head -n 1)
+		[ -n "$w" ] || continue
+		seen=1
+		for k in cmdline environ; do
+			tr '\0' '\n' < /proc/$gpid/$k 2>/dev/null | grep -qF "$PW" && leak="$leak gravity/$k"
+		done
+		kill -STOP "$w" "$s"
+		inspect "$w" worker
+		inspect "$s" spawner
+		kill -CONT "$s" "$w"
+		break 2
+	done
+	sleep 0.05
+done
+wait $gpid
+check "the poll over IMAP exits 0" 0 $?
+diag "$(tail -n 2 "$T/stdout") $(head -c 300 "$T/stderr")"
+ok "the parser spawner and its worker were seen while the poll ran" test $seen -eq 1
+check "password not in cmdline/environ of gravity, spawner or worker" "" "$leak"
+check "spawner's and worker's open files: a socket and /dev/null only" "" "$fdbad"
+check "the spawner's and the worker's memory never held the password" "" "$wmem"
+ok "reminders and drafts were written" sh -c "ls '$T'/out/drafts/*.eml >/dev/null 2>&1"
+sqlite3 "$T/st/state.db" .dump > "$T/dump.sql"
+ok "password in no output file, log, state dump, stdout or stderr" \
+	sh -c "! grep -rlF '$PW' '$T/out' '$T/dump.sql' '$T/stdout' '$T/stderr' '$T'/st"
+ok "output files are mode 0600" sh -c "[ -z \"\$(find '$T/out' -type f ! -perm 0600)\" ]"
+ok "output directories are mode 0700" sh -c "[ -z \"\$(find '$T/out' -type d ! -perm 0700)\" ]"
+check "state database is mode 0600" 600 "$(stat -c %a "$T/st/state.db")"
+# the first message crashes the worker: its replacement, started after the
+# login, comes from the spawner and holds no password either
+sed -e "s|$T/out|$T/out2|" -e "s|$T/st/|$T/st2/|" "$T/config" > "$T/config2"
+GR_PARSER_CRASH_ON="<m0@client.example>" "$GRAVITY" poll --config "$T/config2" \
+	>"$T/stdout3" 2>"$T/stderr3" & gpid=$!
+crashed=0 rseen="" leak="" fdbad="" wmem=""
+for i in $(seq 1 200); do
+	grep -q "parser worker died" "$T/stderr3" 2>/dev/null && crashed=1
+	kill -0 $gpid 2>/dev/null || break
+	[ $crashed -eq 1 ] || { sleep 0.02; continue; }
+	# every gravity process under the poll now was started after the crash
+	# (the replacement) or before the login (the spawner)
+	for s in $(same_exe_kids $gpid); do
+		w=$(same_exe_kids $s)
+		rseen="$rseen$w"
+		kill -STOP $w "$s"
+		for x in $w; do inspect "$x" replacement; done
+		inspect "$s" "child-of-gravity"
+		kill -CONT "$s" $w
+	done
+	break
+done
+wait $gpid; rc=$?
+diag "crash poll: rc $rc; $(grep -m1 'parser worker died' "$T/stderr3")"
+ok "the crash poll reported the worker's death and went on ($rc)" sh -c \
+	"[ $crashed -eq 1 ] && grep -q '399 new messages.*1 failed' '$T/stdout3'"
+ok "a replacement worker, the spawner's child, was seen after the crash" test -n "$rseen"
+check "the replacement worker and spawner never held the password" "" "$leak$fdbad$wmem"
+# a wrong password: the error names the account, never the secret
+echo "wrong-$PW" > "$T/pw"
+"$GRAVITY" poll --config "$T/config" >"$T/stdout2" 2>"$T/stderr2"; rc=$?
+ok "a refused login is a sysexits code ($rc), one line" sh -c "[ $rc -ge 64 ] && [ $rc -le 78 ] && [ \$(wc -l < '$T/stderr2') -eq 1 ]"
+diag "$(cat "$T/stderr2")"
+ok "the refused login's error does not quote the secret" sh -c "! grep -qF '$PW' '$T/stderr2' '$T/stdout2'"
+done_testing

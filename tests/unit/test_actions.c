@@ -1,0 +1,519 @@
+/* SPDX-License-Identifier: MIT */
+/* test_actions.c - the actions policy, tone lint and the plan of outputs,
+ * with the shipped rules/actions, rules/tone and rules/templates. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libical/ical.h>
+
+#include "gravity/plan.h"
+#include "gravity/util.h"
+
+#include "testlib.h"
+
+#define NOW     1793500000      /* Sat 31 Oct 2026 ~20:26 PDT */
+
+typedef struct fx {
+	char dir[PATH_MAX];     /* shipped policy + test owner */
+	gr_rules *r;
+	gr_policy *p;
+} fx;
+
+static void
+link_in(const char *dir, const char *target, const char *name)
+{
+	char to[PATH_MAX];
+
+	snprintf(to, sizeof to, "%s/%s", dir, name);
+	assert_int_equal(symlink(tl_srcpath(target), to), 0);
+}
+
+/* A rules directory with the shipped actions, tone and templates and the
+ * test owner's profile, services and partners. */
+static int
+setup(void **state)
+{
+	fx *f = calloc(1, sizeof *f);
+	gr_diags d = { 0 };
+	const char *dirs[1];
+
+	if (!f)
+		return -1;
+	tl_mkdtemp(f->dir, sizeof f->dir, "act");
+	link_in(f->dir, "rules/actions", "actions");
+	link_in(f->dir, "rules/tone", "tone");
+	link_in(f->dir, "rules/templates", "templates");
+	link_in(f->dir, "tests/data/actions/owner/profile", "profile");
+	link_in(f->dir, "tests/data/actions/owner/services", "services");
+	link_in(f->dir, "tests/data/actions/owner/partners", "partners");
+	dirs[0] = f->dir;
+	if (gr_rules_load(dirs, 1, &f->r, &d) != GR_OK ||
+	    gr_policy_load(f->r, &f->p, &d) != GR_OK || gr_diags_errors(&d)) {
+		gr_diags_print(&d, stderr);
+		return -1;
+	}
+	gr_diags_free(&d);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	fx *f = *state;
+
+	gr_policy_free(f->p);
+	gr_rules_free(f->r);
+	if (tl_rmtree(f->dir) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+/* A message built by hand (strings are not freed). */
+static void
+msg_init(gr_message *m, gr_header *hdrs, size_t nh)
+{
+	memset(m, 0, sizeof *m);
+	m->headers = hdrs;
+	m->n_headers = nh;
+	m->from.name = "Dana Lee";
+	m->from.addr = "dana@example.com";
+	m->subject = "Kitchen remodel question";
+	m->message_id = "abc123@mail.example.com";
+	m->date = 1793406600;   /* Fri 30 Oct 2026 17:30 PDT */
+	m->text = "Hello Maya. We want to buy a home in Midtown next spring. "
+	          "Can you help? Our budget is private-detail-42.\n";
+	m->new_text = m->text;
+	m->quoted = "";
+	m->signature = "";
+	m->content_type = "text/plain";
+}
+
+static void
+verdict_init(gr_verdict *v, gr_class cls)
+{
+	memset(v, 0, sizeof *v);
+	v->cls = cls;
+}
+
+static const char *
+expect_id(const char *mid)
+{
+	static char hex[65];
+
+	gr_sha256_hex(mid, strlen(mid), hex);
+	hex[16] = '\0';
+	return hex;
+}
+
+static const gr_output *
+find_out(const gr_plan *pl, gr_output_kind k, const char *action)
+{
+	for (size_t i = 0; i < pl->n; i++)
+		if (pl->v[i].kind == k && strcmp(pl->v[i].action, action) == 0)
+			return &pl->v[i];
+	return NULL;
+}
+
+static int
+seq_three(void *aux, const char *uid)
+{
+	(void)aux;
+	return strstr(uid, "-reply@gravity") ? 3 : -1;
+}
+
+/* Parse a reminder back; its DESCRIPTION must hold want (if given). */
+static void
+check_ics_desc(const gr_output *o, const char *want)
+{
+	icalcomponent *cal = icalparser_parse_string(o->content), *ev;
+
+	assert_non_null(cal);
+	assert_int_equal(icalcomponent_count_errors(cal), 0);
+	ev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
+	assert_non_null(ev);
+	assert_non_null(icalcomponent_get_first_property(ev,
+	                ICAL_DTSTAMP_PROPERTY));
+	assert_string_equal(icalcomponent_get_uid(ev), o->uid);
+	if (want && !strstr(icalcomponent_get_description(ev), want))
+		fail_msg("description:\n%s", icalcomponent_get_description(ev));
+	icalcomponent_free(cal);
+}
+
+static void
+check_ics(const gr_output *o)
+{
+	check_ics_desc(o, NULL);
+}
+
+static void
+test_inquiry(void **state)
+{
+	fx *f = *state;
+	gr_message m;
+	gr_verdict v;
+	gr_plan pl, pl2;
+	gr_plan_ctx ctx = { NOW, NULL, NULL, NULL };
+	gr_error err;
+	const gr_output *rem, *dr;
+	char want[256];
+	const char *id = expect_id("abc123@mail.example.com");
+
+	msg_init(&m, NULL, 0);
+	verdict_init(&v, GR_CLASS_INQUIRY);
+	v.service = gr_owner_service_by_key(gr_rules_owner(f->r), "buying");
+	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl, &err),
+	                 GR_OK);
+	assert_int_equal(pl.n, 2);
+	rem = find_out(&pl, GR_OUT_REMINDER, "reply");
+	assert_non_null(rem);
+	snprintf(want, sizeof want, "reminders/%s-reply.ics", id);
+	assert_string_equal(rem->relpath, want);
+	snprintf(want, sizeof want, "%s-reply@gravity", id);
+	assert_string_equal(rem->uid, want);
+	assert_int_equal(rem->sequence, 0);
+	/* Friday 17:30 + 4bh: 30 min Friday, 3.5 h Saturday (10-14). */
+	assert_int_equal(rem->due, 1793406600 + 30 * 60 + 16 * 3600
+	                 + 3 * 3600 + 30 * 60);
+	assert_string_equal(rem->summary, "reminder: Reply to Dana Lee: Kitchen "
+	                    "remodel question \xe2\x80\x94 due Sat 31 Oct 13:30 "
+	                    "PDT");
+	check_ics_desc(rem, "From: Dana Lee <dana@example.com>\nSubject: Kitchen "
+	               "remodel question\nReceived: Fri 30 Oct 17:30 PDT\n"
+	               "Service: Buying a home\nWhy: classified as inquiry\n\n"
+	               "Hello Maya. We want to buy a home in Midtown next spring."
+	               "\n\nMessage-ID: <abc123@mail.example.com>");
+	assert_non_null(strstr(rem->content, "URL:mid:abc123@mail.example.com"));
+
+	dr = find_out(&pl, GR_OUT_DRAFT, "reply");
+	assert_non_null(dr);
+	snprintf(want, sizeof want, "drafts/%s-reply.eml", id);
+	assert_string_equal(dr->relpath, want);
+	snprintf(want, sizeof want, "gravity.%s.reply@torreshomes.com", id);
+	assert_string_equal(dr->uid, want);
+	assert_non_null(strstr(dr->content, "\r\nMessage-ID: <gravity."));
+	assert_non_null(strstr(dr->content, "From: Maya Torres "
+	                       "<maya@torreshomes.com>\r\n"));
+	assert_non_null(strstr(dr->content, "To: Dana Lee <dana@example.com>\r\n"));
+	assert_non_null(strstr(dr->content, "Subject: Re: Kitchen remodel "
+	                       "question\r\n"));
+	assert_non_null(strstr(dr->content, "In-Reply-To: "
+	                       "<abc123@mail.example.com>\r\n"));
+	assert_non_null(strstr(dr->content, "References: "
+	                       "<abc123@mail.example.com>\r\n"));
+	assert_non_null(strstr(dr->content, "Hi Dana,"));
+	assert_non_null(strstr(dr->content, "--=20\r\nMaya Torres\r\n"));
+	assert_non_null(strstr(dr->content, "Dana Lee wrote:"));
+	assert_non_null(strstr(dr->content, "> Hello Maya."));
+	assert_string_equal(dr->summary, "draft to Dana Lee <dana@example.com>: "
+	                    "Re: Kitchen remodel question");
+
+	/* Same message, same names and bytes; a known UID raises SEQUENCE. */
+	ctx.sequence_of = seq_three;
+	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl2, &err),
+	                 GR_OK);
+	assert_int_equal(pl2.n, 2);
+	assert_string_equal(find_out(&pl2, GR_OUT_DRAFT, "reply")->content,
+	                    dr->content);
+	assert_string_equal(find_out(&pl2, GR_OUT_REMINDER, "reply")->relpath,
+	                    rem->relpath);
+	assert_int_equal(find_out(&pl2, GR_OUT_REMINDER, "reply")->sequence, 4);
+	assert_non_null(strstr(find_out(&pl2, GR_OUT_REMINDER, "reply")->content,
+	                "SEQUENCE:4"));
+	gr_plan_free(&pl);
+	gr_plan_free(&pl2);
+}
+
+static void
+test_reply_to_and_no_message_id(void **state)
+{
+	fx *f = *state;
+	gr_message m;
+	gr_verdict v;
+	gr_plan pl;
+	gr_plan_ctx ctx = { NOW, NULL, NULL, "maildir:cur/1700000000.1" };
+	gr_error err;
+	gr_addr rt = { "Sam Visitor", "sam@visitor.example" };
+	const gr_output *dr;
+	char want[128];
+
+	msg_init(&m, NULL, 0);
+	m.from.name = "Torres Homes website";
+	m.from.addr = "wordpress@torreshomes.com";
+	m.reply_to.v = &rt;
+	m.reply_to.n = 1;
+	m.message_id = NULL;
+	verdict_init(&v, GR_CLASS_INQUIRY);
+	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl, &err),
+	                 GR_OK);
+	dr = find_out(&pl, GR_OUT_DRAFT, "reply");
+	assert_non_null(dr);
+	assert_non_null(strstr(dr->content, "To: Sam Visitor "
+	                       "<sam@visitor.example>\r\n"));
+	assert_null(strstr(dr->content, "In-Reply-To:"));
+	snprintf(want, sizeof want, "drafts/%s-reply.eml",
+	         expect_id("maildir:cur/1700000000.1"));
+	assert_string_equal(dr->relpath, want);
+	gr_plan_free(&pl);
+}
+
+static void
+test_never_draft_automated(void **state)
+{
+	fx *f = *state;
+	gr_message m;
+	gr_verdict v;
+	gr_plan pl;
+	gr_plan_ctx ctx = { NOW, NULL, NULL, NULL };
+	gr_error err;
+	gr_header auto_sub[] = { { "Auto-Submitted", "auto-replied" } };
+	gr_header list_id[] = { { "List-Id", "<news.example.com>" } };
+	gr_header human[] = { { "Auto-Submitted", "no" } };
+
+	/* Classified inquiry, yet Auto-Submitted: a reminder, no draft. */
+	msg_init(&m, auto_sub, 1);
+	verdict_init(&v, GR_CLASS_INQUIRY);
+	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl, &err),
+	                 GR_OK);
+	assert_int_equal(pl.n, 1);
+	assert_int_equal(pl.v[0].kind, GR_OUT_REMINDER);
+	gr_plan_free(&pl);
+
+	msg_init(&m, list_id, 1);
+	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl, &err),
+	                 GR_OK);
+	assert_null(find_out(&pl, GR_OUT_DRAFT, "reply"));
+	gr_plan_free(&pl);
+
+	msg_init(&m, NULL, 0);
+	m.from.addr = "no-reply@shop.example";
+	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl, &err),
+	                 GR_OK);
+	assert_null(find_out(&pl, GR_OUT_DRAFT, "reply"));
+	gr_plan_free(&pl);
+
+	/* "Auto-Submitted: no" is a person. */
+	msg_init(&m, human, 1);
+	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl, &err),
+	                 GR_OK);
+	assert_non_null(find_out(&pl, GR_OUT_DRAFT, "reply"));
+	gr_plan_free(&pl);
+
+	/* Class automated: nothing at all. */
+	msg_init(&m, NULL, 0);
+	verdict_init(&v, GR_CLASS_AUTOMATED);
+	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl, &err),
+	                 GR_OK);
+	assert_int_equal(pl.n, 0);
+	gr_plan_free(&pl);
+}
+
+static void
+test_referral(void **state)
+{
+	fx *f = *state;
+	gr_message m;
+	gr_verdict v;
+	gr_plan pl;
+	gr_plan_ctx ctx = { NOW, NULL, NULL, NULL };
+	gr_error err;
+	gr_addr cc = { "Dana Lee", "dana@example.com" };
+	const gr_output *o;
+
+	msg_init(&m, NULL, 0);
+	m.from.name = "Jane Park";
+	m.from.addr = "jane@park.example";
+	m.cc.v = &cc;
+	m.cc.n = 1;
+	m.subject = "Intro: Dana <> Maya";
+	verdict_init(&v, GR_CLASS_REFERRAL_INTRO);
+	v.introducer.name = "Jane Park";
+	v.introducer.addr = "jane@park.example";
+	v.new_contact = cc;
+	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl, &err),
+	                 GR_OK);
+	assert_int_equal(pl.n, 4);
+	o = find_out(&pl, GR_OUT_DRAFT, "reply");
+	assert_non_null(o);
+	assert_non_null(strstr(o->content, "To: Dana Lee <dana@example.com>\r\n"));
+	assert_non_null(strstr(o->content, "Bcc: Jane Park "
+	                       "<jane@park.example>\r\n"));
+	assert_null(strstr(o->content, "Cc:"));
+	assert_non_null(strstr(o->content, "Subject: Re: Intro: Dana <> Maya"));
+	assert_non_null(strstr(o->content, "Jane for connecting us"));
+	o = find_out(&pl, GR_OUT_DRAFT, "thanks");
+	assert_non_null(o);
+	assert_non_null(strstr(o->content, "To: Jane Park <jane@park.example>"));
+	assert_non_null(strstr(o->content, "Subject: Thank you for the "
+	                       "introduction\r\n"));
+	o = find_out(&pl, GR_OUT_REMINDER, "reply");
+	assert_non_null(o);
+	/* next-morning after Friday 17:30: Saturday 10:00 + 1 h. */
+	assert_string_equal(o->summary, "reminder: Reply to Dana Lee: Intro: Dana "
+	                    "<> Maya \xe2\x80\x94 due Sat 31 Oct 11:00 PDT");
+	check_ics(o);
+	o = find_out(&pl, GR_OUT_REMINDER, "update-introducer");
+	assert_non_null(o);
+	assert_non_null(strstr(o->summary, "Tell Jane Park how it went with Dana "
+	                       "Lee"));
+	check_ics(o);
+	gr_plan_free(&pl);
+}
+
+static void
+test_out_of_scope(void **state)
+{
+	fx *f = *state;
+	gr_message m;
+	gr_verdict v;
+	gr_plan pl;
+	gr_plan_ctx ctx = { NOW, NULL, NULL, NULL };
+	gr_error err;
+	const gr_output *o;
+
+	msg_init(&m, NULL, 0);
+	m.subject = "Know a good mortgage broker?";
+	verdict_init(&v, GR_CLASS_OUT_OF_SCOPE);
+	v.service = gr_owner_service_by_key(gr_rules_owner(f->r), "mortgage");
+	v.partner = gr_owner_partner_for(gr_rules_owner(f->r), "mortgage");
+	assert_non_null(v.partner);
+	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl, &err),
+	                 GR_OK);
+	assert_int_equal(pl.n, 3);
+	o = find_out(&pl, GR_OUT_DRAFT, "ask-partner");
+	assert_non_null(o);
+	assert_non_null(strstr(o->content, "To: Luis Romero "
+	                       "<luis@capitolmortgage.com>\r\n"));
+	assert_null(strstr(o->content, "In-Reply-To:"));
+	assert_null(strstr(o->content, "dana@example.com"));    /* minimal */
+	assert_null(strstr(o->content, "private-detail"));
+	assert_null(strstr(o->content, "Kitchen"));
+	o = find_out(&pl, GR_OUT_DRAFT, "offer-intro");
+	assert_non_null(o);
+	assert_non_null(strstr(o->content, "To: Dana Lee <dana@example.com>"));
+	assert_non_null(strstr(o->content, "Luis Romero"));
+	assert_null(find_out(&pl, GR_OUT_DRAFT, "decline"));
+	assert_non_null(find_out(&pl, GR_OUT_REMINDER, "reply"));
+	gr_plan_free(&pl);
+
+	/* No partner: a kind decline, no promise. */
+	v.partner = NULL;
+	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl, &err),
+	                 GR_OK);
+	assert_int_equal(pl.n, 2);
+	assert_non_null(find_out(&pl, GR_OUT_DRAFT, "decline"));
+	assert_null(find_out(&pl, GR_OUT_DRAFT, "ask-partner"));
+	gr_plan_free(&pl);
+}
+
+/* Load the shipped rules with extra as a second, higher layer. */
+static gr_status
+load_layered(fx *f, const char *extra, gr_diags *d, gr_rules **r,
+             gr_policy **p)
+{
+	const char *dirs[2] = { f->dir, extra };
+	gr_status st;
+
+	*p = NULL;
+	st = gr_rules_load(dirs, 2, r, d);
+	assert_int_equal(st, GR_OK);
+	return gr_policy_load(*r, p, d);
+}
+
+static int
+has_diag(const gr_diags *d, const char *file, unsigned line, unsigned col,
+         const char *what)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (strstr(d->v[i].file, file) && d->v[i].line == line &&
+		    d->v[i].col == col && strstr(d->v[i].msg, what) &&
+		    !d->v[i].warning)
+			return 1;
+	return 0;
+}
+
+static void
+test_tone_lint(void **state)
+{
+	fx *f = *state;
+	char extra[PATH_MAX];
+	gr_diags d = { 0 };
+	gr_rules *r;
+	gr_policy *p;
+
+	snprintf(extra, sizeof extra, "%s", tl_srcpath("tests/data/actions/pushy"));
+	assert_int_equal(load_layered(f, extra, &d, &r, &p), GR_E_CONFIG);
+	assert_null(p);
+	assert_true(has_diag(&d, "pushy/templates/inquiry.txt", 1, 10,
+	                     "\"act now\""));
+	assert_true(has_diag(&d, "inquiry.txt", 1, 17, "!!"));
+	assert_true(has_diag(&d, "inquiry.txt", 1, 20, "\"only N spots\""));
+	assert_true(has_diag(&d, "inquiry.txt", 4, 11, "ALL-CAPS word \"FREE\""));
+	assert_true(has_diag(&d, "inquiry.txt", 4, 25, "\"don't miss out\""));
+	assert_true(has_diag(&d, "inquiry.txt", 5, 1, "\"just bumping this\""));
+	assert_true(has_diag(&d, "inquiry.txt", 5, 28, "\"haven't heard back\""));
+	for (size_t i = 0; i < d.n; i++)        /* FAQ is allowed */
+		assert_null(strstr(d.v[i].msg, "FAQ"));
+	gr_diags_free(&d);
+	gr_rules_free(r);
+}
+
+static void
+test_policy_errors(void **state)
+{
+	fx *f = *state;
+	char dir[PATH_MAX];
+	gr_diags d = { 0 };
+	gr_rules *r;
+	gr_policy *p;
+
+	tl_mkdtemp(dir, sizeof dir, "act-bad");
+	tl_write(dir, "actions",
+	           "on automated\n"
+	           "\tdraft sorry to sender template inquiry.txt\n"
+	           "on inquiry\n"
+	           "\tremind reply due 3weeks\n"
+	           "\tdraft reply to boss template inquiry.txt\n"
+	           "\tdraft reply2 to sender template missing.txt\n"
+	           "\tremind r2 due 1bd if sunny\n"
+	           "on spam\n"
+	           "alarm -5\n");
+	assert_int_equal(load_layered(f, dir, &d, &r, &p), GR_E_CONFIG);
+	assert_null(p);
+	assert_true(has_diag(&d, "actions", 2, 2, "RFC 3834"));
+	assert_true(has_diag(&d, "actions", 4, 19, "bad due '3weeks'"));
+	assert_true(has_diag(&d, "actions", 5, 17, "unknown role 'boss'"));
+	assert_true(has_diag(&d, "actions", 6, 34, "templates/missing.txt"));
+	assert_true(has_diag(&d, "actions", 7, 23, "unknown condition 'sunny'"));
+	assert_true(has_diag(&d, "actions", 8, 4, "'on' wants one class"));
+	assert_true(has_diag(&d, "actions", 9, 7, "'alarm' wants a number"));
+	gr_diags_free(&d);
+	gr_rules_free(r);
+	assert_int_equal(tl_rmtree(dir), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_inquiry),
+		cmocka_unit_test(test_reply_to_and_no_message_id),
+		cmocka_unit_test(test_never_draft_automated),
+		cmocka_unit_test(test_referral),
+		cmocka_unit_test(test_out_of_scope),
+		cmocka_unit_test(test_tone_lint),
+		cmocka_unit_test(test_policy_errors),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

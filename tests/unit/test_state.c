@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: MIT */
+/* test_state.c - the SQLite state: records, transactions, lock, modes,
+ * folder marks, contacts, corrupt files. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "gravity/state.h"
+
+#include "testlib.h"
+
+struct fx {
+	char dir[PATH_MAX];
+	char db[PATH_MAX + 16];
+};
+
+static int
+setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof *fx);
+
+	if (!fx)
+		return -1;
+	tl_mkdtemp(fx->dir, sizeof fx->dir, "state");
+	snprintf(fx->db, sizeof fx->db, "%s/state.db", fx->dir);
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	if (tl_rmtree(fx->dir) != 0)
+		return -1;
+	free(fx);
+	return 0;
+}
+
+static gr_state *
+open_ok(const char *path)
+{
+	gr_state *st = NULL;
+	gr_error e;
+
+	gr_error_clear(&e);
+	if (gr_state_open(path, &st, &e) != GR_OK)
+		fail_msg("open %s: %s", path, e.msg);
+	return st;
+}
+
+static void
+test_record_and_seen(void **state)
+{
+	struct fx *fx = *state;
+	gr_state *st = open_ok(fx->db);
+	gr_error e;
+	long m = -1, o = -1;
+
+	assert_int_equal(gr_state_seen(st, "maildir:/m/1", "<a@x>"), 0);
+	assert_int_equal(gr_state_record_message(st, "maildir:/m/1", "<a@x>",
+	                 "Ann <a@x>", "Hi", "inquiry", "ok", NULL, 1700000000,
+	                 &e), GR_OK);
+	assert_int_equal(gr_state_seen(st, "maildir:/m/1", NULL), 1);
+	/* The same mail reached through another source. */
+	assert_int_equal(gr_state_seen(st, "mbox:/x#1", "<a@x>"), 1);
+	assert_int_equal(gr_state_seen(st, "mbox:/x#1", "<b@x>"), 0);
+	assert_int_equal(gr_state_seen(st, "mbox:/x#1", ""), 0);
+	/* Re-recording replaces: still one row. */
+	assert_int_equal(gr_state_record_message(st, "maildir:/m/1", "<a@x>",
+	                 NULL, NULL, NULL, "failed", "parser crashed", 1700000001,
+	                 &e), GR_OK);
+	assert_int_equal(gr_state_record_output(st, "<a@x>", "reminder",
+	                 "remind", "reminders/a.ics", "uid-a@gravity", 0,
+	                 1700086400, "abc", &e), GR_OK);
+	assert_int_equal(gr_state_record_output(st, "<a@x>", "draft", "reply",
+	                 "drafts/a.eml", NULL, 0, 0, NULL, &e), GR_OK);
+	assert_int_equal(gr_state_counts(st, &m, &o, &e), GR_OK);
+	assert_int_equal(m, 1);
+	assert_int_equal(o, 2);
+	assert_int_equal(gr_state_record_message(st, "x", NULL, NULL, NULL,
+	                 NULL, "bogus", NULL, 0, &e), GR_E_INTERNAL);
+	assert_int_equal(gr_state_check(st, &e), GR_OK);
+	gr_state_close(st);
+}
+
+static void
+test_sequence_of(void **state)
+{
+	struct fx *fx = *state;
+	gr_state *st = open_ok(fx->db);
+	gr_error e;
+	long m, o;
+
+	assert_int_equal(gr_state_sequence_of(st, "u1"), -1);
+	assert_int_equal(gr_state_record_output(st, "<a@x>", "reminder",
+	                 "remind", "r/u1.ics", "u1", 0, 5, NULL, &e), GR_OK);
+	assert_int_equal(gr_state_sequence_of(st, "u1"), 0);
+	/* An update of the same reminder replaces the row. */
+	assert_int_equal(gr_state_record_output(st, "<a@x>", "reminder",
+	                 "cancel", "r/u1.ics", "u1", 1, 5, NULL, &e), GR_OK);
+	assert_int_equal(gr_state_sequence_of(st, "u1"), 1);
+	assert_int_equal(gr_state_counts(st, &m, &o, &e), GR_OK);
+	assert_int_equal(o, 1);
+	assert_int_equal(gr_state_record_output(st, "<a@x>", "", "x", "p",
+	                 NULL, 0, 0, NULL, &e), GR_E_INTERNAL);
+	gr_state_close(st);
+}
+
+/* Copy of the one reminder row a test looks at. */
+struct rem_seen {
+	int n, sequence, push_seq;
+	char etag[64], href[64];
+};
+
+static int
+see_rem(void *aux, const gr_state_rem *r)
+{
+	struct rem_seen *rs = aux;
+
+	rs->n++;
+	rs->sequence = r->sequence;
+	rs->push_seq = r->push_seq;
+	snprintf(rs->etag, sizeof rs->etag, "%s", r->etag ? r->etag : "-");
+	snprintf(rs->href, sizeof rs->href, "%s", r->href ? r->href : "-");
+	return 0;
+}
+
+/* CalDAV bookkeeping (schema 3): a new reminder is pending; after a push
+ * it is not; re-recording it keeps the ETag, URL and pushed SEQUENCE, and
+ * a higher SEQUENCE makes it pending again. */
+static void
+test_caldav_push_state(void **state)
+{
+	struct fx *fx = *state;
+	gr_state *st = open_ok(fx->db);
+	gr_state_rem r;
+	struct rem_seen rs;
+	gr_error e;
+
+	memset(&r, 0, sizeof r);
+	r.uid = "u1@gravity";
+	r.relpath = "reminders/u1.ics";
+	r.due = 100;
+	assert_int_equal(gr_state_rem_put(st, &r, &e), GR_OK);
+	memset(&rs, 0, sizeof rs);
+	assert_int_equal(gr_state_rem_each(st, NULL, 0, 0, see_rem, &rs, &e),
+	                 GR_OK);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(rs.push_seq, -1);              /* pending */
+	assert_string_equal(rs.etag, "-");
+	assert_int_equal(gr_state_rem_pushed(st, r.uid, 0, "\"e1\"",
+	                 "https://d/c/u1.ics", &e), GR_OK);
+	r.sequence = 1;
+	r.done = 1;
+	assert_int_equal(gr_state_rem_put(st, &r, &e), GR_OK);
+	memset(&rs, 0, sizeof rs);
+	assert_int_equal(gr_state_rem_each(st, NULL, 0, 0, see_rem, &rs, &e),
+	                 GR_OK);
+	assert_int_equal(rs.sequence, 1);
+	assert_int_equal(rs.push_seq, 0);               /* pending again */
+	assert_string_equal(rs.etag, "\"e1\"");         /* kept for If-Match */
+	assert_string_equal(rs.href, "https://d/c/u1.ics");
+	assert_int_equal(gr_state_rem_pushed(st, r.uid, 1, NULL, NULL, &e),
+	                 GR_OK);                        /* deleted */
+	memset(&rs, 0, sizeof rs);
+	assert_int_equal(gr_state_rem_each(st, NULL, 0, 0, see_rem, &rs, &e),
+	                 GR_OK);
+	assert_int_equal(rs.push_seq, 1);
+	assert_string_equal(rs.etag, "-");
+	gr_state_close(st);
+}
+
+static void
+test_transaction_rollback(void **state)
+{
+	struct fx *fx = *state;
+	gr_state *st = open_ok(fx->db);
+	gr_error e;
+	long m, o;
+
+	assert_int_equal(gr_state_begin(st, &e), GR_OK);
+	assert_int_equal(gr_state_record_message(st, "s1", "<r@x>", NULL, NULL,
+	                 "other", "ok", NULL, 1, &e), GR_OK);
+	assert_int_equal(gr_state_record_output(st, "<r@x>", "draft", "reply",
+	                 "d/r.eml", NULL, 0, 0, NULL, &e), GR_OK);
+	assert_int_equal(gr_state_seen(st, "s1", NULL), 1);  /* own view */
+	gr_state_rollback(st);
+	assert_int_equal(gr_state_seen(st, "s1", "<r@x>"), 0);
+	assert_int_equal(gr_state_counts(st, &m, &o, &e), GR_OK);
+	assert_int_equal(m, 0);
+	assert_int_equal(o, 0);
+
+	/* Committed, it survives a reopen. */
+	assert_int_equal(gr_state_begin(st, &e), GR_OK);
+	assert_int_equal(gr_state_record_message(st, "s2", "<q@x>", NULL, NULL,
+	                 "other", "ok", NULL, 1, &e), GR_OK);
+	assert_int_equal(gr_state_commit(st, &e), GR_OK);
+	/* A transaction left open at close is rolled back. */
+	assert_int_equal(gr_state_begin(st, &e), GR_OK);
+	assert_int_equal(gr_state_record_message(st, "s3", NULL, NULL, NULL,
+	                 "other", "ok", NULL, 1, &e), GR_OK);
+	gr_state_close(st);
+	st = open_ok(fx->db);
+	assert_int_equal(gr_state_seen(st, "s2", NULL), 1);
+	assert_int_equal(gr_state_seen(st, "s3", NULL), 0);
+	gr_state_close(st);
+}
+
+static void
+test_lock(void **state)
+{
+	struct fx *fx = *state;
+	gr_state *st = open_ok(fx->db), *st2 = NULL;
+	gr_error e;
+	char lock[PATH_MAX + 32];
+
+	gr_error_clear(&e);
+	assert_int_equal(gr_state_open(fx->db, &st2, &e), GR_E_LOCKED);
+	assert_null(st2);
+	snprintf(lock, sizeof lock, "%s.lock", fx->db);
+	assert_non_null(strstr(e.msg, "another gravity poll is running"));
+	assert_non_null(strstr(e.msg, lock));
+	gr_state_close(st);
+	st2 = open_ok(fx->db);  /* the lock went with the first handle */
+	gr_state_close(st2);
+}
+
+static void
+assert_mode_0600(const char *dir, const char *name)
+{
+	char p[PATH_MAX + 32];
+	struct stat sb;
+
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	if (stat(p, &sb) != 0)
+		fail_msg("%s: missing", p);
+	if ((sb.st_mode & 0777) != 0600)
+		fail_msg("%s: mode %o", p, (unsigned)(sb.st_mode & 0777));
+}
+
+static void
+test_modes(void **state)
+{
+	struct fx *fx = *state;
+	mode_t old = umask(022);
+	gr_state *st = open_ok(fx->db);
+	gr_error e;
+
+	assert_int_equal(gr_state_add_contact(st, "a@x", &e), GR_OK);
+	assert_mode_0600(fx->dir, "state.db");
+	assert_mode_0600(fx->dir, "state.db.lock");
+	assert_mode_0600(fx->dir, "state.db-wal");
+	assert_mode_0600(fx->dir, "state.db-shm");
+	gr_state_close(st);
+	/* A file made too open by hand is tightened on open. */
+	assert_int_equal(chmod(fx->db, 0644), 0);
+	st = open_ok(fx->db);
+	assert_mode_0600(fx->dir, "state.db");
+	assert_mode_0600(fx->dir, "state.db-wal");
+	gr_state_close(st);
+	umask(old);
+}
+
+static void
+test_folders_and_contacts(void **state)
+{
+	struct fx *fx = *state;
+	gr_state *st = open_ok(fx->db);
+	gr_error e;
+	uint32_t v = 9, u = 9;
+
+	assert_int_equal(gr_state_folder_get(st, "INBOX", &v, &u, &e), GR_OK);
+	assert_int_equal(v, 0);
+	assert_int_equal(u, 0);
+	assert_int_equal(gr_state_folder_set(st, "INBOX", 4000000000u, 42, &e),
+	                 GR_OK);
+	assert_int_equal(gr_state_folder_set(st, "INBOX", 4000000000u, 57, &e),
+	                 GR_OK);
+	assert_int_equal(gr_state_folder_set(st, "Sent", 7, 3, &e), GR_OK);
+	assert_int_equal(gr_state_folder_get(st, "INBOX", &v, &u, &e), GR_OK);
+	assert_int_equal(v, 4000000000u);
+	assert_int_equal(u, 57);
+	assert_int_equal(gr_state_folder_get(st, "Sent", &v, &u, &e), GR_OK);
+	assert_int_equal(v, 7);
+	assert_int_equal(u, 3);
+
+	assert_int_equal(gr_state_is_contact(st, "bob@example.org"), 0);
+	assert_int_equal(gr_state_add_contact(st, "Bob@Example.org", &e), GR_OK);
+	assert_int_equal(gr_state_add_contact(st, "bob@example.org", &e), GR_OK);
+	assert_int_equal(gr_state_is_contact(st, "bob@example.org"), 1);
+	assert_int_equal(gr_state_is_contact(st, "BOB@EXAMPLE.ORG"), 1);
+	assert_int_equal(gr_state_is_contact(st, "eve@example.org"), 0);
+	gr_state_close(st);
+	st = open_ok(fx->db);
+	assert_int_equal(gr_state_is_contact(st, "bob@example.org"), 1);
+	assert_int_equal(gr_state_folder_get(st, "INBOX", &v, &u, &e), GR_OK);
+	assert_int_equal(u, 57);
+	gr_state_close(st);
+}
+
+static void
+write_bytes(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(p, 1, n, f), n);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void
+test_corrupt_file(void **state)
+{
+	struct fx *fx = *state;
+	unsigned char junk[8192];
+	gr_state *st = NULL;
+	gr_error e;
+	unsigned x = 12345;
+
+	for (size_t i = 0; i < sizeof junk; i++) {
+		x = x * 1103515245u + 12345u;
+		junk[i] = (unsigned char)(x >> 16);
+	}
+	write_bytes(fx->db, junk, sizeof junk);
+	gr_error_clear(&e);
+	assert_int_equal(gr_state_open(fx->db, &st, &e), GR_E_STATE);
+	assert_null(st);
+	assert_non_null(strstr(e.msg, fx->db));
+	assert_non_null(strstr(e.msg, "corrupt"));
+
+	/* A text file is no better. */
+	write_bytes(fx->db, "hello\n", 6);
+	assert_int_equal(gr_state_open(fx->db, &st, &e), GR_E_STATE);
+	assert_non_null(strstr(e.msg, fx->db));
+}
+
+static void
+test_foreign_database(void **state)
+{
+	struct fx *fx = *state;
+	gr_state *st = open_ok(fx->db);
+	gr_error e;
+	char other[PATH_MAX + 16];
+
+	gr_state_close(st);
+	/* A valid SQLite file that is not ours: make one by hand. */
+	snprintf(other, sizeof other, "%s/other.db", fx->dir);
+	{
+		char cmd[3 * PATH_MAX];
+
+		snprintf(cmd, sizeof cmd, "command -v sqlite3 >/dev/null && "
+		         "sqlite3 '%s' 'CREATE TABLE t(x);'", other);
+		if (system(cmd) != 0)
+			skip();
+	}
+	gr_error_clear(&e);
+	assert_int_equal(gr_state_open(other, &st, &e), GR_E_STATE);
+	assert_non_null(strstr(e.msg, "not a gravity state file"));
+}
+
+static void
+test_unwritable_place(void **state)
+{
+	struct fx *fx = *state;
+	gr_state *st = NULL;
+	gr_error e;
+	char file[PATH_MAX + 16], db[PATH_MAX + 32];
+
+	/* A path below a regular file: cannot be created by anyone. */
+	snprintf(file, sizeof file, "%s/plain", fx->dir);
+	write_bytes(file, "x", 1);
+	snprintf(db, sizeof db, "%s/state.db", file);
+	gr_error_clear(&e);
+	assert_int_equal(gr_state_open(db, &st, &e), GR_E_STATE);
+	assert_null(st);
+	assert_non_null(strstr(e.msg, db));
+
+	/* A read-only directory (meaningless for root, who may write). */
+	if (geteuid() != 0) {
+		char ro[PATH_MAX + 16];
+
+		snprintf(ro, sizeof ro, "%s/ro", fx->dir);
+		assert_int_equal(mkdir(ro, 0500), 0);
+		snprintf(db, sizeof db, "%s/state.db", ro);
+		assert_int_equal(gr_state_open(db, &st, &e), GR_E_STATE);
+		assert_non_null(strstr(e.msg, db));
+		chmod(ro, 0700);
+	}
+}
+
+static void
+test_reopen(void **state)
+{
+	struct fx *fx = *state;
+	gr_state *st;
+	gr_error e;
+	long m, o;
+
+	for (int i = 0; i < 3; i++) {
+		char sid[32];
+
+		st = open_ok(fx->db);
+		snprintf(sid, sizeof sid, "sid-%d", i);
+		assert_int_equal(gr_state_record_message(st, sid, NULL, NULL,
+		                 NULL, "other", "ok", NULL, i, &e), GR_OK);
+		assert_int_equal(gr_state_counts(st, &m, &o, &e), GR_OK);
+		assert_int_equal(m, i + 1);
+		gr_state_close(st);
+	}
+}
+
+static void
+token_of(gr_state *st, time_t since, char out[64])
+{
+	gr_error e;
+
+	assert_int_equal(gr_state_rem_token(st, since, out, &e), GR_OK);
+}
+
+/* The feed token (schema 4): any change to a reminder the feed shows
+ * changes it, a CalDAV bookkeeping update does not, and a done reminder
+ * leaving the window does. */
+static void
+test_feed_token(void **state)
+{
+	struct fx *fx = *state;
+	gr_state *st = open_ok(fx->db);
+	gr_state_rem r;
+	char t0[64], t1[64], t2[64], t3[64];
+	gr_error e;
+
+	token_of(st, 0, t0);
+	memset(&r, 0, sizeof r);
+	r.uid = "u1@gravity";
+	r.relpath = "reminders/u1.ics";
+	r.due = 100;
+	r.changed = 1000;
+	assert_int_equal(gr_state_rem_put(st, &r, &e), GR_OK);
+	token_of(st, 0, t1);
+	assert_string_not_equal(t0, t1);
+	assert_int_equal(gr_state_rem_pushed(st, r.uid, 0, "\"e\"", "h", &e),
+	                 GR_OK);
+	token_of(st, 0, t2);
+	assert_string_equal(t1, t2);            /* not in the feed */
+	r.done = 1;
+	r.sequence = 1;
+	r.changed = 2000;
+	assert_int_equal(gr_state_rem_put(st, &r, &e), GR_OK);
+	token_of(st, 1500, t2);
+	assert_string_not_equal(t1, t2);
+	token_of(st, 2000, t3);
+	assert_string_equal(t2, t3);            /* still in the window */
+	token_of(st, 2001, t3);
+	assert_string_not_equal(t2, t3);        /* aged out of it */
+	gr_state_close(st);
+}
+
+static int
+see_thread(void *aux, const gr_state_thread *t)
+{
+	char *names = aux;
+
+	strcat(names, t->thread);
+	strcat(names, " ");
+	return 0;
+}
+
+/* Follow-up candidates: the owner wrote last, fewer follow-ups than the
+ * limit. */
+static void
+test_threads_waiting(void **state)
+{
+	struct fx *fx = *state;
+	gr_state *st = open_ok(fx->db);
+	static const struct { const char *id; time_t in, out; int fu; } v[] = {
+		{ "answered", 10, 20, 0 }, { "theirs", 30, 20, 0 },
+		{ "nudged", 10, 20, 1 }, { "new", 10, 0, 0 },
+	};
+	char names[128] = "";
+	gr_error e;
+
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		gr_state_thread t;
+
+		memset(&t, 0, sizeof t);
+		t.thread = v[i].id;
+		t.last_in = v[i].in;
+		t.last_out = v[i].out;
+		t.followups = v[i].fu;
+		assert_int_equal(gr_state_thread_put(st, &t, &e), GR_OK);
+	}
+	assert_int_equal(gr_state_thread_waiting(st, 1, see_thread, names, &e),
+	                 GR_OK);
+	assert_string_equal(names, "answered ");
+	names[0] = '\0';
+	assert_int_equal(gr_state_thread_waiting(st, 2, see_thread, names, &e),
+	                 GR_OK);
+	assert_string_equal(names, "answered nudged ");
+	gr_state_close(st);
+}
+
+/* A state file of schema 3 (before the feed token) is brought up to date
+ * on open, its reminders kept. */
+static void
+test_migrate_from_3(void **state)
+{
+	struct fx *fx = *state;
+	gr_state *st = open_ok(fx->db);
+	gr_state_rem r;
+	struct rem_seen rs;
+	sqlite3 *db;
+	char t1[64], t2[64];
+	gr_error e;
+
+	gr_state_close(st);
+	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP TRIGGER reminders_ins;"
+	    "DROP TRIGGER reminders_upd; DROP TRIGGER reminders_del;"
+	    "DROP INDEX reminders_done; DROP INDEX threads_waiting;"
+	    "DROP TABLE counters; PRAGMA user_version = 3;"
+	    "INSERT INTO reminders(uid, relpath, due, stamp, changed) "
+	    "VALUES ('old@gravity', 'reminders/old.ics', 5, 5, 5);",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	st = open_ok(fx->db);
+	memset(&rs, 0, sizeof rs);
+	assert_int_equal(gr_state_rem_each(st, NULL, 0, 0, see_rem, &rs, &e),
+	                 GR_OK);
+	assert_int_equal(rs.n, 1);
+	token_of(st, 0, t1);
+	memset(&r, 0, sizeof r);
+	r.uid = "new@gravity";
+	r.relpath = "reminders/new.ics";
+	assert_int_equal(gr_state_rem_put(st, &r, &e), GR_OK);
+	token_of(st, 0, t2);
+	assert_string_not_equal(t1, t2);
+	gr_state_close(st);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_record_and_seen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sequence_of, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_caldav_push_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transaction_rollback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_folders_and_contacts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unwritable_place, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_feed_token, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads_waiting, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_3, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
