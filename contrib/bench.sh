@@ -193,7 +193,7 @@ for r in "${results[@]}"; do
 	read -r n l w m <<<"$r"
 	printf '%-8s %-20s %10s %12.1f\n' "$n" "$l" "$w" "$(echo "$m / 1024" | bc -l 2>/dev/null || echo 0)"
 done
-# Targets (issue 3): first poll <= 0.5x mbsync's; no-news at the largest N
+# Targets: first poll <= 0.5x mbsync's; no-news at the largest N
 # within 1.2x of the smallest; peak RSS < 32 MB.
 val() { for r in "${results[@]}"; do read -r n l w m <<<"$r"; [ "$n" = "$1" ] && [ "$l" = "$2" ] && echo "$3" | sed "s/W/$w/; s/M/$m/"; done; }
 echo

@@ -3,7 +3,7 @@
  * parser.c - gr_parser: gr_message_parse() runs in a worker process so a
  * libetpan crash kills the worker, not gravity.
  *
- * Privilege separation (issue 6, as OpenSMTPD does): gr_parser_start() forks
+ * Privilege separation (as OpenSMTPD does): gr_parser_start() forks
  * a small "spawner" before any credential is loaded or connection opened.
  * Every worker, the first one and every replacement, is forked by the
  * spawner from its clean image, never by the poller (which may by then be
@@ -36,7 +36,7 @@
  * next poll starts clean) rather than recording every remaining message as
  * failed.  A worker cannot report GR_E_INTERNAL: it becomes GR_E_PARSE.
  *
- * Test hooks, read at gr_parser_start() (used by tests/test_message.c):
+ * Test hooks, read at gr_parser_start() (used by tests/unit/test_message.c):
  * GR_PARSER_CRASH_ON=TEXT makes the worker raise SIGSEGV on any message
  * containing TEXT (crash recovery); GR_PARSER_HANG_ON=TEXT makes it hang
  * on such a message (the per-message alarm ends it), and with

@@ -3,7 +3,7 @@
  * poll.c - the main job: source -> message -> classify -> act -> outputs,
  * with the state beside it.
  *
- * Per message, in this order (libraries.md section 4): render outputs with
+ * Per message, in this order: render outputs with
  * deterministic names, write each atomically (temp file, rename), record
  * the message and its outputs, then tell the source it is done (so an IMAP
  * high-water mark moves only past recorded mail).  Messages are grouped in

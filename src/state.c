@@ -420,7 +420,7 @@ open_db(gr_state *st, gr_error *err)
 		 * the last commits, never half of one.  Safe because every output
 		 * is written (and fsync'd) under a deterministic name before its
 		 * commit, so an undone message is simply processed again and the
-		 * same files are rewritten (libraries.md section 4); it saves one
+		 * same files are rewritten; it saves one
 		 * fsync per message (make bench). */
 		rc = exec(st, "PRAGMA synchronous = NORMAL", err);
 	if (rc == GR_OK)

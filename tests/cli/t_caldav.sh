@@ -1,5 +1,5 @@
 #!/bin/sh
-# CalDAV push (issue 5 point 7) against a real Radicale on 127.0.0.1 over
+# CalDAV push against a real Radicale on 127.0.0.1 over
 # TLS (a self-signed certificate given as caldav-cafile), HTTP basic auth
 # from caldav-password-env.  A poll pushes one resource per reminder (read
 # back with Python's caldav and icalendar); a rerun pushes nothing; the

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Known contacts and corrections (issue 4), end to end at the command line.
+# Known contacts and corrections, end to end at the command line.
 # 1. Someone the owner has written to (their sent mail, From = owner, seen
 #    by the same poll) or listed in "contacts" is never a cold pitch.
 # 2. Per-sender and per-domain overrides beat every scored rule, and

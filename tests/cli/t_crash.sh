@@ -1,5 +1,5 @@
 #!/bin/sh
-# Crash consistency (issue 6): gravity poll over ~2,000 generated messages
+# Crash consistency: gravity poll over ~2,000 generated messages
 # is killed with SIGKILL at many points (at random within the time an
 # uninterrupted poll takes, rerun and killed again until a run completes), in several rounds from
 # scratch; each finished round must have exactly the reminders and drafts

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Crash consistency over IMAP (issue 6): like tests/cli/t_crash.sh, but the
+# Crash consistency over IMAP: like tests/cli/t_crash.sh, but the
 # source is a private Dovecot on 127.0.0.1 (tests/servers/dovecot.sh) holding ~300
 # messages.  gravity poll is killed with SIGKILL at seeded random points
 # (15-95% into the time an uninterrupted poll takes), rerun and killed again

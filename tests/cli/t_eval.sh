@@ -1,5 +1,5 @@
 #!/bin/sh
-# gravity eval at the command line (issue 4): the report has a confusion
+# gravity eval at the command line: the report has a confusion
 # matrix, per-class precision/recall/F1, the macro-F1 and the misclassified
 # files with their top rules, and exits 0.  The same shipped rules are
 # measured on two owners they were not written for (tests/personas/photo,

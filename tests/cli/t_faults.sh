@@ -1,5 +1,5 @@
 #!/bin/sh
-# Faults (issue 6): a full disk for OUT (a 1 MiB tmpfs when root, else
+# Faults: a full disk for OUT (a 1 MiB tmpfs when root, else
 # RLIMIT_FSIZE), an unwritable state file (chattr +i when root, else
 # chmod 000 as a user), a corrupt state database.  Each gives one clear
 # error line and a sysexits code, loses nothing already recorded, and the

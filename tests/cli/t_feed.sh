@@ -1,6 +1,6 @@
 #!/bin/sh
 # The combined feed OUT/gravity.ics and the cost of a poll that finds
-# nothing new (issue 3): the feed is rewritten exactly when what it shows
+# nothing new: the feed is rewritten exactly when what it shows
 # changed (a reminder added or closed, a done one leaving the keep-done
 # window, the file gone), never otherwise; the output directories are
 # scanned for stale temporary files only after a poll that died.

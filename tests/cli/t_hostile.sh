@@ -1,5 +1,5 @@
 #!/bin/sh
-# Hostile input, bounded resources (issue 6): a Maildir of hostile messages
+# Hostile input, bounded resources: a Maildir of hostile messages
 # generated on the fly (tests/servers/hostile.py: MIME nested 5,000 deep, a 50 MB
 # message, a 1 MB header line, 10,000 recipients, invalid charsets, NUL
 # bytes, broken base64 and boundaries, a Message-ID with ../ and /, a

@@ -1,5 +1,5 @@
 #!/bin/sh
-# A conversation followed across polls (issue 5), with time made to pass by
+# A conversation followed across polls, with time made to pass by
 # GRAVITY_NOW: inquiry -> reply reminder; the owner answers -> the same UID
 # comes back with SEQUENCE 1 and STATUS:CANCELLED; silence -> exactly one
 # follow-up, never a second; the other side writes back -> the follow-up is

@@ -1,5 +1,5 @@
 #!/bin/sh
-# gravity rules check at the command line (issue 4): one broken rules
+# gravity rules check at the command line: one broken rules
 # directory per kind of error, each layered over the shipped defaults;
 # every one must exit 65 (EX_DATAERR) and name the exact FILE:LINE[:COL].
 # Then a poll over broken rules must refuse to run and write nothing.

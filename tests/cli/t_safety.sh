@@ -1,5 +1,5 @@
 #!/bin/sh
-# Safety above accuracy (RFC 3834, issue 4): every machine-generated message
+# Safety above accuracy (RFC 3834): every machine-generated message
 # of ../shared/corpus (INDEX.tsv auto_hints other than "-": list, bulk,
 # bounce, auto-submitted, robot sender, report) and every SpamAssassin spam
 # and welcomelist message goes through `gravity poll` from one Maildir, with

@@ -591,7 +591,7 @@ test_parser_worker(void **state)
 	assert_true(waitpid(-1, &status, WNOHANG) <= 0);
 }
 
-/* The per-message timeout (issue 6), both ways a parse can hang: the
+/* The per-message timeout, both ways a parse can hang: the
  * worker's alarm ends it, or, the alarm blocked, the poller's own bound
  * does; either way the message fails with one clear error, the worker is
  * replaced and the next message parses. */

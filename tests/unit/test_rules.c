@@ -176,7 +176,7 @@ test_lint_unreachable_class(void **state)
 	gr_diags d = { 0 };
 
 	(void)state;
-	/* An error (issue 4): no message could ever get those classes. */
+	/* An error: no message could ever get those classes. */
 	assert_int_equal(lint_rules("rule a\n\tdescribe \"d\"\n"
 	                            "\tsubject ~ /x/\n\tscore inquiry 1\n",
 	                            &d), GR_E_CONFIG);
