@@ -48,9 +48,13 @@ gpoll_bg() {
 		--out "$1" --state "$2" >/dev/null 2>>"$T/stderr" &
 }
 : >"$T/stderr"
-t0=$(date +%s%N)
 gpoll "$T/ref" "$T/ref.db"
 check "the uninterrupted poll exits 0" 0 $?
+# the kills fall within the time a poll takes once Dovecot has its caches
+# (the first poll above paid for Dovecot's first read of every message, and
+# a kill delay measured on it often came after a later poll had finished)
+t0=$(date +%s%N)
+gpoll "$T/warm" "$T/warm.db"
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 [ -s "$T/stderr" ] && diag "$(head -c 300 "$T/stderr")"
 out_sums "$T/ref" >"$T/ref.sum"
