@@ -391,3 +391,95 @@ gr_read_file(const char *path, size_t max, char **out, size_t *len,
 		*len = have;
 	return GR_OK;
 }
+
+/* --- string map ----------------------------------------------------------- */
+
+static size_t
+strmap_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ull;
+	}
+	return (size_t)h;
+}
+
+long
+gr_strmap_get(const gr_strmap *m, const char *key)
+{
+	size_t i;
+
+	if (!m->cap || !key)
+		return -1;
+	for (i = strmap_hash(key) & (m->cap - 1); m->keys[i];
+	     i = (i + 1) & (m->cap - 1))
+		if (strcmp(m->keys[i], key) == 0)
+			return (long)m->vals[i];
+	return -1;
+}
+
+static void
+strmap_place(char **keys, size_t *vals, size_t cap, char *key, size_t val)
+{
+	size_t i = strmap_hash(key) & (cap - 1);
+
+	while (keys[i])
+		i = (i + 1) & (cap - 1);
+	keys[i] = key;
+	vals[i] = val;
+}
+
+gr_status
+gr_strmap_put(gr_strmap *m, const char *key, size_t val)
+{
+	size_t i;
+	char *k;
+
+	if (!key)
+		return GR_E_INTERNAL;
+	if (m->cap) {
+		for (i = strmap_hash(key) & (m->cap - 1); m->keys[i];
+		     i = (i + 1) & (m->cap - 1))
+			if (strcmp(m->keys[i], key) == 0) {
+				m->vals[i] = val;
+				return GR_OK;
+			}
+	}
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 64;
+		char **keys = calloc(cap, sizeof *keys);
+		size_t *vals = calloc(cap, sizeof *vals);
+
+		if (!keys || !vals) {
+			free(keys);
+			free(vals);
+			return GR_E_NOMEM;
+		}
+		for (i = 0; i < m->cap; i++)
+			if (m->keys[i])
+				strmap_place(keys, vals, cap, m->keys[i],
+				             m->vals[i]);
+		free(m->keys);
+		free(m->vals);
+		m->keys = keys;
+		m->vals = vals;
+		m->cap = cap;
+	}
+	if (!(k = gr_strdup(key)))
+		return GR_E_NOMEM;
+	strmap_place(m->keys, m->vals, m->cap, k, val);
+	m->n++;
+	return GR_OK;
+}
+
+void
+gr_strmap_free(gr_strmap *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->keys[i]);
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof *m);
+}

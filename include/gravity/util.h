@@ -65,6 +65,20 @@ gr_status gr_strv_push_owned(gr_strv *sv, char *s);     /* takes s */
 int gr_strv_contains_ci(const gr_strv *sv, const char *s);
 void gr_strv_free(gr_strv *sv);
 
+/* A map from strings (owned copies) to numbers: open addressing, FNV-1a. */
+typedef struct gr_strmap {
+	char **keys;    /* cap slots, NULL when free */
+	size_t *vals;
+	size_t cap;
+	size_t n;
+} gr_strmap;
+
+/* The number stored under key, or -1. */
+long gr_strmap_get(const gr_strmap *m, const char *key);
+/* Store val under key (replacing an earlier value). */
+gr_status gr_strmap_put(gr_strmap *m, const char *key, size_t val);
+void gr_strmap_free(gr_strmap *m);
+
 /* Read a whole file, at most max bytes (GR_E_LIMIT beyond).  *out is
  * NUL-terminated and owned by the caller. */
 gr_status gr_read_file(const char *path, size_t max, char **out, size_t *len,
