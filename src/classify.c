@@ -15,6 +15,16 @@
 #include "gravity/classify.h"
 #include "gravity/owner.h"
 #include "gravity/pattern.h"
+#include "gravity/train.h"
+
+/* Bytes of the new text whose words are features. */
+#define WORDS_TEXT_MAX 4096
+/* Longest word kept (bytes). */
+#define WORD_MAX 32
+/* New text shorter than this many words is "short-text"; longer than
+ * LONG_WORDS is "long-text". */
+#define SHORT_WORDS 25
+#define LONG_WORDS 250
 
 #define BUILTIN_FILE "(built-in)"
 
@@ -31,6 +41,7 @@ typedef struct builtins {
 	gr_pattern *attrib;     /* "On ..., Name <addr> wrote:" */
 	gr_pattern *thanks;     /* "Thanks Nate!" */
 	gr_pattern *named;      /* "Jen Park said/referred ..." */
+	gr_pattern *quote_head; /* a line that says whose mail is quoted */
 } builtins;
 
 /* Compiled on first use and kept for the life of the process (gravity
@@ -40,8 +51,16 @@ builtin_patterns(void)
 {
 	static builtins b;
 
-	if (b.attrib && b.thanks && b.named)
+	if (b.attrib && b.thanks && b.named && b.quote_head)
 		return &b;
+	/* "On ... Name <a@b> wrote:" in the common languages, or the
+	 * first line of an Outlook header block ("From: Name <a@b>"). */
+	if (!b.quote_head)
+		b.quote_head = gr_pattern_compile(NULL, BUILTIN_FILE, 0, 0,
+		    "^[>\\s]*(?:(?:from|von|de|da|van|od|fr\xc3\xa5n|fra|"
+		    "envoy\xc3\xa9 par)\\s*:[^\\n]*|[^\\n]*\\b(?:wrote|schrieb|"
+		    "a \xc3\xa9" "crit|escribi\xc3\xb3|escreveu|ha scritto|schreef|"
+		    "skrev|napisa\xc5\x82)\\b[^\\n]*)$", "m");
 	if (!b.attrib)
 		b.attrib = gr_pattern_compile(NULL, BUILTIN_FILE, 0, 0,
 		    "(\\p{L}[\\p{L}\\p{M}'. -]{0,60}?)\\s*<([^<>\\s@]+@"
@@ -54,7 +73,7 @@ builtin_patterns(void)
 		b.named = gr_pattern_compile(NULL, BUILTIN_FILE, 0, 0,
 		    "(\\p{Lu}\\p{Ll}+(?: \\p{Lu}\\p{Ll}+)?)\\b[^.\\n]{0,40}?"
 		    "\\b(?i:referred|recommended|suggested|said|told)\\b", "c");
-	return b.attrib && b.thanks && b.named ? &b : NULL;
+	return b.attrib && b.thanks && b.named && b.quote_head ? &b : NULL;
 }
 
 /* --- evaluation state --------------------------------------------------- */
@@ -68,9 +87,14 @@ typedef struct ev {
 	char *fields[GR_FIELD_COUNT];   /* built on demand */
 	double num[GR_NUM_COUNT];
 	long best_svc;
+	long best_referred;             /* referred-out service most named */
+	int ask_offered, ask_referred;  /* service phrases in asking sentences */
 	gr_auto auto_level;
 	const char *auto_why;
 	int known;
+	signed char pv[GR_PRED_COUNT];  /* predicate values, -1: not yet */
+	int quotes_done;
+	int q_owner, q_self, q_other;   /* whose mail the quoted part holds */
 } ev;
 
 static char *
@@ -170,23 +194,245 @@ other_person(const gr_owner *o, const gr_message *m, const char *besides)
 	return NULL;
 }
 
+/* 1 if s (NUL-terminated, not necessarily alone) names the owner: one of
+ * their addresses or their full name. */
 static int
-owner_quoted(const gr_owner *o, const gr_message *m)
+names_owner(const gr_owner *o, const char *s)
 {
-	const gr_strv *emails = &gr_owner_profile(o)->emails;
+	const gr_profile *pf = gr_owner_profile(o);
 
-	for (size_t i = 0; m->quoted && i < emails->n; i++)
-		if (gr_strcasestr(m->quoted, emails->v[i]))
+	for (size_t i = 0; i < pf->emails.n; i++)
+		if (gr_strcasestr(s, pf->emails.v[i]))
+			return 1;
+	return pf->name && strlen(pf->name) >= 4 &&
+	       gr_strcasestr(s, pf->name) != NULL;
+}
+
+/* Sort out whose mail the quoted part holds, from its attribution lines
+ * ("On ..., Name <a@b> wrote:", "Am ... schrieb Name:", an Outlook "From:"
+ * block): the owner's, the sender's own (a sales sequence quoting its
+ * earlier step), or someone else's. */
+static void
+quote_owners(ev *e)
+{
+	const gr_message *m = e->m;
+	const char *q = m->quoted, *p;
+	const char *fname = m->from.name;
+	size_t so, eo;
+	int lines = 0;
+
+	if (e->quotes_done)
+		return;
+	e->quotes_done = 1;
+	if (!q || !*q)
+		return;
+	if (names_owner(e->o, q) && gr_owner_profile(e->o)->emails.n) {
+		const gr_strv *em = &gr_owner_profile(e->o)->emails;
+
+		for (size_t i = 0; i < em->n; i++)
+			if (gr_strcasestr(q, em->v[i]))
+				e->q_owner = 1;
+	}
+	for (p = q; *p && lines < 50 &&
+	     gr_pattern_match(e->bi->quote_head, p, e->mm, &so, &eo);
+	     p += eo > 0 ? eo : 1, lines++) {
+		char *line = gr_strndup(p + so, eo - so);
+
+		if (!line)
+			break;
+		if (names_owner(e->o, line))
+			e->q_owner = 1;
+		else if ((m->from.addr && gr_strcasestr(line, m->from.addr)) ||
+		         (fname && strlen(fname) >= 4 &&
+		          gr_strcasestr(line, fname)))
+			e->q_self = 1;
+		else
+			e->q_other = 1;
+		free(line);
+		if (!p[eo])
+			break;
+	}
+	if (!e->q_owner && !e->q_self)
+		e->q_other = 1;
+}
+
+/* The domain of addr, or "". */
+static const char *
+domain_of(const char *addr)
+{
+	const char *at = addr ? strrchr(addr, '@') : NULL;
+
+	return at ? at + 1 : "";
+}
+
+/* The registrable part of a domain, roughly: the last two labels, or three
+ * when the second-last is a short generic one ("co.uk", "com.br"). */
+static const char *
+base_domain(const char *d)
+{
+	const char *dots[3] = { NULL, NULL, NULL };
+	size_t n = 0;
+
+	for (const char *p = d + strlen(d); p > d; p--)
+		if (p[-1] == '.') {
+			dots[n++] = p;
+			if (n == 3)
+				break;
+		}
+	if (n < 2)
+		return d;
+	/* dots[0]: TLD, dots[1]: second-level label */
+	if (n >= 2 && (size_t)(dots[0] - dots[1]) <= 4 &&
+	    strlen(dots[0]) == 2)
+		return n == 3 ? dots[2] : d;
+	return dots[1];
+}
+
+static int
+same_base(const char *a, const char *b)
+{
+	return gr_strcaseeq(base_domain(domain_of(a)),
+	                    base_domain(domain_of(b)));
+}
+
+/* 1 if s holds the word w (ASCII word boundaries, no case). */
+static int
+has_word(const char *s, const char *w)
+{
+	size_t k = strlen(w);
+
+	if (!s || k == 0)
+		return 0;
+	for (const char *p = s; (p = gr_strcasestr(p, w)) != NULL; p++) {
+		int before = p > s && ((unsigned char)p[-1] >= 0x80 ||
+		                       (p[-1] >= 'a' && p[-1] <= 'z') ||
+		                       (p[-1] >= 'A' && p[-1] <= 'Z'));
+		unsigned char c = (unsigned char)p[k];
+		int after = c >= 0x80 || (c >= 'a' && c <= 'z') ||
+		            (c >= 'A' && c <= 'Z');
+
+		if (!before && !after)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+from_owner_domain(const gr_owner *o, const gr_message *m)
+{
+	const gr_strv *em = &gr_owner_profile(o)->emails;
+	const char *fd = domain_of(m->from.addr);
+
+	if (!m->from.addr || gr_owner_is_owner(o, m->from.addr))
+		return 0;
+	for (size_t i = 0; i < em->n; i++) {
+		const char *od = domain_of(em->v[i]);
+		size_t nf = strlen(fd), no = strlen(od);
+
+		if (no && (gr_strcaseeq(fd, od) ||
+		           (nf > no && fd[nf - no - 1] == '.' &&
+		            gr_strcaseeq(fd + nf - no, od))))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+reply_to_other(const gr_message *m)
+{
+	for (size_t i = 0; i < m->reply_to.n; i++)
+		if (m->reply_to.v[i].addr && m->from.addr &&
+		    !same_base(m->reply_to.v[i].addr, m->from.addr))
 			return 1;
 	return 0;
 }
 
 static int
+bulk_mail(const gr_message *m)
+{
+	static const char *const hdrs[] = {
+		"X-Campaign", "X-CampaignID", "X-Campaign-Id", "X-SES-Outgoing",
+		"X-SG-EID", "X-Mailgun-Sid", "X-MC-User", "X-Mailjet-Campaign",
+		"X-Newsletter", NULL
+	};
+	const char *v = gr_message_header(m, "Precedence");
+
+	if (v) {
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (gr_startswith_ci(v, "bulk") || gr_startswith_ci(v, "junk") ||
+		    gr_startswith_ci(v, "list"))
+			return 1;
+	}
+	for (int i = 0; hdrs[i]; i++)
+		if (gr_message_header(m, hdrs[i]))
+			return 1;
+	return 0;
+}
+
+/* Auto-Submitted other than "no" (RFC 3834), an auto-reply header, or an
+ * auto-reply subject: an answering machine. */
+static int
+auto_submitted(const gr_message *m)
+{
+	const char *v = gr_message_header(m, "Auto-Submitted");
+
+	if (v) {
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (!(gr_startswith_ci(v, "no") &&
+		      (v[2] == '\0' || v[2] == ';' || v[2] == ' ' ||
+		       v[2] == '\t')))
+			return 1;
+	}
+	return gr_message_header(m, "X-Autoreply") ||
+	       gr_message_header(m, "X-Autorespond") ||
+	       gr_message_header(m, "X-Auto-Reply") ||
+	       gr_message_header(m,
+	                         "X-MS-Exchange-Organization-AutoReplyType") ||
+	       gr_message_auto_reply_subject(m->subject);
+}
+
+/* A platform carries a person's words: a machine, platform or web-form
+ * sender, and relay wording ("sent you a message", "Form submission",
+ * "New message from", ...: the list relay_person). */
+static int
+relay(ev *e)
+{
+	const gr_message *m = e->m;
+	int platform = gr_addr_is_machine(m->from.addr) ||
+	               (m->from.name && gr_strcasestr(m->from.name, " via ")) ||
+	               from_owner_domain(e->o, m) ||
+	               gr_message_header(m, "List-Unsubscribe") ||
+	               reply_to_other(m);
+
+	if (!platform)
+		return 0;
+	return gr_rules_list_match(e->r, "relay_person", m->subject,
+	                           e->mm) > 0 ||
+	       gr_rules_list_match(e->r, "relay_person", m->text, e->mm) > 0;
+}
+
+static int pred_value(ev *e, gr_pred p);
+
+static int
 fact_pred(void *aux, gr_pred p)
 {
 	ev *e = aux;
+
+	if ((int)p < 0 || p >= GR_PRED_COUNT)
+		return 0;
+	if (e->pv[p] < 0)
+		e->pv[p] = (signed char)pred_value(e, p);
+	return e->pv[p];
+}
+
+static int
+pred_value(ev *e, gr_pred p)
+{
 	const gr_message *m = e->m;
 	const gr_owner *o = e->o;
+	const gr_profile *pf = gr_owner_profile(o);
 	const gr_service *svc = e->best_svc < 0 ? NULL :
 	                        gr_owner_service(o, (size_t)e->best_svc);
 
@@ -211,7 +457,63 @@ fact_pred(void *aux, gr_pred p)
 	case GR_PRED_AUTOMATED: return e->auto_level != GR_AUTO_NONE;
 	case GR_PRED_SERVICE_OFFERED: return svc && svc->offered;
 	case GR_PRED_SERVICE_REFERRED: return svc && !svc->offered;
-	case GR_PRED_OWNER_QUOTED: return owner_quoted(o, m);
+	case GR_PRED_OWNER_QUOTED:
+		quote_owners(e);
+		return e->q_owner;
+	case GR_PRED_LIST_UNSUBSCRIBE:
+		return gr_message_header(m, "List-Unsubscribe") != NULL;
+	case GR_PRED_MAILING_LIST:
+		return gr_message_header(m, "List-Id") != NULL;
+	case GR_PRED_BULK_MAIL: return bulk_mail(m);
+	case GR_PRED_AUTO_SUBMITTED: return auto_submitted(m);
+	case GR_PRED_FEEDBACK_ID:
+		return gr_message_header(m, "Feedback-ID") != NULL;
+	case GR_PRED_FROM_MACHINE:
+		return gr_addr_is_machine(m->from.addr) ||
+		       gr_addr_is_machine(m->sender.addr);
+	case GR_PRED_FROM_VIA:
+		return m->from.name && gr_strcasestr(m->from.name, " via ");
+	case GR_PRED_FROM_OWNER_DOMAIN: return from_owner_domain(o, m);
+	case GR_PRED_REPLY_TO_OTHER: return reply_to_other(m);
+	case GR_PRED_CALENDAR: return (m->flags & GR_MSG_CALENDAR) != 0;
+	case GR_PRED_RELAY: return relay(e);
+	case GR_PRED_SELF_QUOTED:
+		quote_owners(e);
+		return e->q_self && !e->q_owner;
+	case GR_PRED_OTHER_QUOTED:
+		quote_owners(e);
+		return m->quoted && *m->quoted && e->q_other && !e->q_owner &&
+		       !e->q_self;
+	case GR_PRED_OWNER_NOT_ADDRESSED:
+		return !list_has_owner(o, &m->to) && !list_has_owner(o, &m->cc);
+	case GR_PRED_MANY_RECIPIENTS: return m->to.n + m->cc.n >= 5;
+	case GR_PRED_SHORT_TEXT:
+		return e->num[GR_NUM_BODY_WORDS] < SHORT_WORDS;
+	case GR_PRED_LONG_TEXT:
+		return e->num[GR_NUM_BODY_WORDS] > LONG_WORDS;
+	case GR_PRED_OWNER_NAME_IN_SUBJECT: {
+		char first[64];
+		size_t k = 0;
+
+		for (const char *q = pf->name; q && *q && *q != ' ' &&
+		     k + 1 < sizeof first; q++)
+			first[k++] = *q;
+		first[k] = '\0';
+		return k >= 2 && has_word(m->subject, first);
+	}
+	case GR_PRED_OWNER_DOMAIN_MENTIONED:
+		for (size_t i = 0; i < pf->emails.n; i++) {
+			const char *d = domain_of(pf->emails.v[i]);
+
+			if (*d && (gr_strcasestr(m->subject, d) ||
+			           (m->new_text && gr_strcasestr(m->new_text, d))))
+				return 1;
+		}
+		return 0;
+	case GR_PRED_SERVICES_BOTH:
+		return e->num[GR_NUM_OFFERED] > 0 && e->num[GR_NUM_REFERRED] > 0;
+	case GR_PRED_ASK_OFFERED: return e->ask_offered > e->ask_referred;
+	case GR_PRED_ASK_REFERRED: return e->ask_referred > e->ask_offered;
 	default: return 0;
 	}
 }
@@ -227,9 +529,10 @@ match_services(ev *e)
 	const gr_owner *o = e->o;
 	size_t nsvcs = gr_owner_n_services(o);
 	gr_buf b;
-	int best = 0, passes = 1;
+	int best = 0, passes = 1, best_ref = 0;
 
 	e->best_svc = -1;
+	e->best_referred = -1;
 	if (nsvcs == 0)
 		return;
 	if ((e->m->flags & GR_MSG_IS_FORWARD) && other_person(o, e->m, NULL))
@@ -251,9 +554,79 @@ match_services(ev *e)
 				best = n;
 				e->best_svc = (long)i;
 			}
+			if (!gr_owner_service(o, i)->offered && n > best_ref) {
+				best_ref = n;
+				e->best_referred = (long)i;
+			}
 		}
 		gr_buf_free(&b);
 	}
+}
+
+/* 1 if the sentence [s, s+n) asks: a question mark, or wording of the
+ * lists request or recommend_ask. */
+static int
+sentence_asks(ev *e, const char *s, size_t n)
+{
+	char *t;
+	int asks;
+
+	if (memchr(s, '?', n))
+		return 1;
+	if (!(t = gr_strndup(s, n)))
+		return 0;
+	asks = gr_rules_list_match(e->r, "request", t, e->mm) > 0 ||
+	       gr_rules_list_match(e->r, "recommend_ask", t, e->mm) > 0;
+	free(t);
+	return asks;
+}
+
+/* Service phrases in the sentences of the subject and new text that ask
+ * for something: what the main ask is about. */
+static void
+match_ask_services(ev *e)
+{
+	const gr_owner *o = e->o;
+	size_t nsvcs = gr_owner_n_services(o);
+	const char *srcs[2] = { e->m->subject, e->m->new_text };
+	gr_buf b;
+
+	if (nsvcs == 0)
+		return;
+	gr_buf_init(&b, 1u << 20);
+	for (int k = 0; k < 2; k++) {
+		const char *p = srcs[k] ? srcs[k] : "";
+
+		while (*p) {
+			size_t n = 0;
+
+			/* a sentence ends after . ! ? followed by a blank,
+			 * or at a line end */
+			while (p[n] && p[n] != '\n' &&
+			       !((p[n] == '.' || p[n] == '!' || p[n] == '?') &&
+			         (p[n + 1] == ' ' || p[n + 1] == '\n' ||
+			          p[n + 1] == '\0')))
+				n++;
+			if (p[n] && p[n] != '\n')
+				n++;
+			if (n > 0 && sentence_asks(e, p, n)) {
+				gr_buf_add(&b, p, n);
+				gr_buf_addstr(&b, "\n");
+			}
+			p += n;
+			while (*p == '\n' || *p == ' ')
+				p++;
+		}
+	}
+	for (size_t i = 0; b.data && b.len && i < nsvcs; i++) {
+		int n = gr_owner_service_hits(o, i, b.data, e->mm);
+
+		if (gr_owner_service(o, i)->offered)
+			e->ask_offered += n;
+		else
+			e->ask_referred += n;
+	}
+	gr_buf_free(&b);
 }
 
 static double
@@ -288,6 +661,159 @@ sender_known(const gr_owner *o, const gr_message *m,
 			return 1;
 	}
 	return 0;
+}
+
+/* --- words -------------------------------------------------------------- */
+
+/* The code point at s (bytes left: n) and its length; invalid UTF-8 reads
+ * as one byte U+FFFD. */
+static unsigned
+utf8_next(const unsigned char *s, size_t n, size_t *len)
+{
+	unsigned c = s[0], cp;
+	size_t k;
+
+	*len = 1;
+	if (c < 0x80)
+		return c;
+	if ((c & 0xE0) == 0xC0)
+		k = 1, cp = c & 0x1F;
+	else if ((c & 0xF0) == 0xE0)
+		k = 2, cp = c & 0x0F;
+	else if ((c & 0xF8) == 0xF0)
+		k = 3, cp = c & 0x07;
+	else
+		return 0xFFFD;
+	if (k >= n)
+		return 0xFFFD;
+	for (size_t j = 1; j <= k; j++) {
+		if ((s[j] & 0xC0) != 0x80)
+			return 0xFFFD;
+		cp = (cp << 6) | (s[j] & 0x3F);
+	}
+	*len = k + 1;
+	return cp;
+}
+
+/* Letters of words: Latin, Greek, Cyrillic and the other alphabets up to
+ * U+1FFF, kana and CJK; not digits, marks of punctuation or symbols. */
+static int
+is_letter(unsigned cp)
+{
+	if (cp < 0x80)
+		return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
+	if (cp < 0xC0 || cp == 0xD7 || cp == 0xF7 || cp == 0xFFFD)
+		return 0;
+	return cp < 0x2000 || (cp >= 0x3040 && cp < 0xA000) ||
+	       (cp >= 0xAC00 && cp < 0xD7A4);
+}
+
+/* Lower case for ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic. */
+static unsigned
+to_lower(unsigned cp)
+{
+	if (cp >= 'A' && cp <= 'Z')
+		return cp + 32;
+	if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7)
+		return cp + 32;
+	if (cp >= 0x100 && cp <= 0x17F && cp != 0x130 && cp != 0x131 &&
+	    cp != 0x138 && cp != 0x149 && cp != 0x17F) {
+		/* pairs: even upper, odd lower, except 0x139-0x148 and
+		 * 0x179-0x17E, where odd is upper */
+		if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E))
+			return (cp & 1) ? cp + 1 : cp;
+		return (cp & 1) ? cp : cp + 1;
+	}
+	if (cp >= 0x391 && cp <= 0x3A9 && cp != 0x3A2)
+		return cp + 32;
+	if (cp >= 0x410 && cp <= 0x42F)
+		return cp + 32;
+	if (cp >= 0x400 && cp <= 0x40F)
+		return cp + 80;
+	return cp;
+}
+
+static size_t
+utf8_put(unsigned cp, char *out)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/* Add the words of [s, s+n) not seen yet to out (seen: a map of them). */
+static gr_status
+add_words(const char *s, size_t n, gr_strmap *seen, gr_strv *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char w[5 + WORD_MAX + 4];
+	size_t i = 0;
+	gr_status st = GR_OK;
+
+	memcpy(w, "word:", 5);
+	while (i < n && st == GR_OK) {
+		size_t k = 5, letters = 0, len;
+		unsigned cp = utf8_next(p + i, n - i, &len);
+		int too_long = 0;
+
+		if (!is_letter(cp)) {
+			i += len;
+			continue;
+		}
+		while (i < n && is_letter(cp = utf8_next(p + i, n - i, &len))) {
+			if (k + 4 <= 5 + WORD_MAX)
+				k += utf8_put(to_lower(cp), w + k);
+			else
+				too_long = 1;
+			letters++;
+			i += len;
+		}
+		w[k] = '\0';
+		if (letters < 2 || too_long || gr_strmap_get(seen, w) >= 0)
+			continue;
+		st = gr_strmap_put(seen, w, out->n);
+		if (st == GR_OK)
+			st = gr_strv_push(out, w);
+	}
+	return st;
+}
+
+gr_status
+gr_classify_words(const gr_message *m, gr_strv *out)
+{
+	gr_strmap seen = { 0 };
+	gr_status st;
+	size_t n;
+
+	st = add_words(m->subject ? m->subject : "",
+	               m->subject ? strlen(m->subject) : 0, &seen, out);
+	n = m->new_text ? strlen(m->new_text) : 0;
+	if (n > WORDS_TEXT_MAX) {
+		n = WORDS_TEXT_MAX;
+		while (n > 0 && ((unsigned char)m->new_text[n] & 0xC0) == 0x80)
+			n--;
+	}
+	if (st == GR_OK && n)
+		st = add_words(m->new_text, n, &seen, out);
+	gr_strmap_free(&seen);
+	return st;
 }
 
 /* --- verdict ------------------------------------------------------------ */
@@ -452,24 +978,97 @@ ev_init(ev *e, const gr_rules *r, const gr_message *m,
 	e->num[GR_NUM_CC] = (double)m->cc.n;
 	e->num[GR_NUM_ATTACHMENTS] = (double)m->n_attachments;
 	e->num[GR_NUM_BODY_WORDS] = count_words(m->new_text);
+	memset(e->pv, -1, sizeof e->pv);
 	match_services(e);
+	match_ask_services(e);
 	return GR_OK;
 }
 
-/* A rule held: its scores count and it is a reason. */
+typedef struct scoring {
+	ev *e;
+	gr_verdict *v;
+	int features;
+} scoring;
+
+/* A rule held: its learned weights (else its hand-set scores) count, and
+ * it is a reason. */
 static gr_status
 rule_fired(void *aux, const gr_rule_info *ri, const char *excerpt)
 {
-	gr_verdict *v = aux;
+	scoring *sc = aux;
+	gr_verdict *v = sc->v;
+	const double *w = NULL;
+	char name[256];
 
+	snprintf(name, sizeof name, "rule:%s", ri->name);
+	if (sc->features && gr_strv_push(&v->features, name) != GR_OK)
+		return GR_E_NOMEM;
+	if (v->learned)
+		w = gr_rules_weight(sc->e->r, name);
+	if (!w)
+		w = ri->score;
 	for (int c = 0; c < GR_CLASS_COUNT; c++)
-		v->scores[c] += ri->score[c];
-	return add_hit(v, ri->name, ri->desc, ri->file, ri->line, ri->score,
+		v->scores[c] += w[c];
+	return add_hit(v, ri->name, ri->desc, ri->file, ri->line, w,
 	               excerpt);
 }
 
 static gr_status
-score_rules(ev *e, gr_verdict *v)
+add_contrib(gr_verdict *v, const char *name, const double *w)
+{
+	gr_contrib *nv = realloc(v->contribs,
+	                         (v->n_contribs + 1) * sizeof *nv);
+
+	if (!nv)
+		return GR_E_NOMEM;
+	v->contribs = nv;
+	memset(&nv[v->n_contribs], 0, sizeof *nv);
+	snprintf(nv[v->n_contribs].name, sizeof nv[v->n_contribs].name, "%s",
+	         name);
+	for (int c = 0; c < GR_CLASS_COUNT; c++) {
+		nv[v->n_contribs].score[c] = w[c];
+		v->scores[c] += w[c];
+	}
+	v->n_contribs++;
+	return GR_OK;
+}
+
+/* The facts and words: features, and with weights their contributions. */
+static gr_status
+score_facts_words(ev *e, gr_verdict *v, int features)
+{
+	gr_strv words = { 0 };
+	const double *w;
+	char name[96];
+	gr_status st = GR_OK;
+
+	if (v->learned && (w = gr_rules_weight(e->r, "bias")) != NULL)
+		st = add_contrib(v, "bias", w);
+	for (int p = 0; p < GR_PRED_COUNT && st == GR_OK; p++) {
+		if (!fact_pred(e, (gr_pred)p))
+			continue;
+		snprintf(name, sizeof name, "fact:%s", gr_pred_name((gr_pred)p));
+		if (features)
+			st = gr_strv_push(&v->features, name);
+		if (st == GR_OK && v->learned &&
+		    (w = gr_rules_weight(e->r, name)) != NULL)
+			st = add_contrib(v, name, w);
+	}
+	if (st == GR_OK && (features || v->learned))
+		st = gr_classify_words(e->m, &words);
+	for (size_t i = 0; i < words.n && st == GR_OK; i++) {
+		if (features)
+			st = gr_strv_push(&v->features, words.v[i]);
+		if (st == GR_OK && v->learned &&
+		    (w = gr_rules_weight(e->r, words.v[i])) != NULL)
+			st = add_contrib(v, words.v[i], w);
+	}
+	gr_strv_free(&words);
+	return st;
+}
+
+static gr_status
+score_rules(ev *e, gr_verdict *v, int features)
 {
 	const gr_facts f = {
 		.text = fact_text,
@@ -478,8 +1077,14 @@ score_rules(ev *e, gr_verdict *v)
 		.pred = fact_pred,
 		.aux = e,
 	};
+	scoring sc = { e, v, features };
+	gr_status st;
 
-	return gr_rules_eval(e->r, &f, e->mm, rule_fired, v);
+	v->learned = gr_rules_has_weights(e->r);
+	st = gr_rules_eval(e->r, &f, e->mm, rule_fired, &sc);
+	if (st == GR_OK)
+		st = score_facts_words(e, v, features);
+	return st;
 }
 
 static int
@@ -489,13 +1094,55 @@ draft_class(gr_class c)
 	       c == GR_CLASS_REFERRAL_INTRO;
 }
 
+/* The machine signs as the decision uses them.  Hard signs (an answering
+ * machine, a delivery report, a null return path, Precedence list/junk, a
+ * no-reply sender that relays no person's words) force "automated";
+ * bulk-mail signs (List-Unsubscribe, List-Id, Precedence bulk, campaign
+ * headers) rule out the classes that get a reply draft, unless a platform
+ * relays a person's words. */
+static const char *
+machine_signs(ev *e, int *hard, int *soft)
+{
+	const gr_message *m = e->m;
+	const char *v = gr_message_header(m, "Precedence");
+	int is_relay = fact_pred(e, GR_PRED_RELAY);
+
+	*hard = *soft = 0;
+	while (v && (*v == ' ' || *v == '\t'))
+		v++;
+	if (fact_pred(e, GR_PRED_AUTO_SUBMITTED))
+		return *hard = 1, "an answering machine (Auto-Submitted, an "
+		       "auto-reply header or subject)";
+	if (fact_pred(e, GR_PRED_IS_REPORT))
+		return *hard = 1, "delivery or read report";
+	if ((v = gr_message_header(m, "Return-Path")) && strstr(v, "<>"))
+		return *hard = 1, "null return path (RFC 3834)";
+	v = gr_message_header(m, "Precedence");
+	while (v && (*v == ' ' || *v == '\t'))
+		v++;
+	if (v && (gr_startswith_ci(v, "list") || gr_startswith_ci(v, "junk") ||
+	          gr_startswith_ci(v, "auto_reply")))
+		return *hard = 1, "Precedence: list/junk";
+	if (fact_pred(e, GR_PRED_FROM_MACHINE) && !is_relay)
+		return *hard = 1, "sent from a no-reply/daemon address, "
+		       "relaying no person's words";
+	if (!is_relay && (fact_pred(e, GR_PRED_LIST_UNSUBSCRIBE) ||
+	                  fact_pred(e, GR_PRED_MAILING_LIST) ||
+	                  fact_pred(e, GR_PRED_BULK_MAIL)))
+		return *soft = 1, "sent by a bulk-mail tool (List-Unsubscribe, "
+		       "List-Id, Precedence: bulk)";
+	return NULL;
+}
+
 /* Decide v->cls from the scores, the overrides and the built-in safety
  * rules (automated mail, known senders). */
 static gr_status
 decide(ev *e, gr_verdict *v)
 {
 	gr_override_match om;
-	int always;
+	int always, hard, soft;
+	const char *why = machine_signs(e, &hard, &soft);
+	unsigned excluded = 0;
 	gr_class pick;
 
 	gr_rules_overrides(e->r, e->m->from.addr,
@@ -506,27 +1153,47 @@ decide(ev *e, gr_verdict *v)
 		        "(contacts or Sent mail): never cold_pitch",
 		        BUILTIN_FILE, 0, NULL, NULL);
 	}
+	for (int c = 0; c < GR_CLASS_COUNT; c++)
+		if (om.excluded[c])
+			excluded |= 1u << c;
+	if (soft && v->learned) {
+		/* bulk mail gets no reply draft: the model picks among the
+		 * other classes (unless overrides ruled those out too) */
+		unsigned more = excluded;
+
+		for (int c = 0; c < GR_CLASS_COUNT; c++)
+			if (draft_class((gr_class)c))
+				more |= 1u << c;
+		if (more != (1u << GR_CLASS_COUNT) - 1)
+			excluded = more;
+	}
+	v->excluded = excluded;
+	v->forced = hard ? (int)GR_CLASS_AUTOMATED : -1;
 	always = om.always != NULL;
-	pick = best_class(v, om.excluded, gr_rules_threshold(e->r));
+	if (v->learned)
+		pick = gr_model_pick(v->scores, excluded);
+	else
+		pick = best_class(v, om.excluded, gr_rules_threshold(e->r));
 	if (always) {
 		pick = om.always_cls;
 		v->override = gr_strdup(om.always);
 	} else if (om.never) {
 		v->override = gr_strdup(om.never);
 	}
-	if (e->auto_level == GR_AUTO_HARD && pick != GR_CLASS_AUTOMATED &&
+	if (hard && pick != GR_CLASS_AUTOMATED &&
 	    !(always && !draft_class(pick))) {
-		add_hit(v, "automated-signs", e->auto_why, BUILTIN_FILE, 0,
-		        NULL, NULL);
+		add_hit(v, "automated-signs", why, BUILTIN_FILE, 0, NULL, NULL);
 		pick = GR_CLASS_AUTOMATED;
-	} else if (e->auto_level == GR_AUTO_SOFT &&
-	           pick != GR_CLASS_AUTOMATED && pick != GR_CLASS_COLD_PITCH &&
+	} else if (soft && !v->learned && pick != GR_CLASS_AUTOMATED &&
+	           pick != GR_CLASS_COLD_PITCH &&
 	           !(always && !draft_class(pick))) {
-		add_hit(v, "automated-signs", e->auto_why, BUILTIN_FILE, 0,
-		        NULL, NULL);
+		add_hit(v, "automated-signs", why, BUILTIN_FILE, 0, NULL, NULL);
 		pick = GR_CLASS_AUTOMATED;
-	} else if (e->auto_level == GR_AUTO_SOFT &&
-	           pick == GR_CLASS_COLD_PITCH) {
+	} else if (soft && draft_class(pick) && !always) {
+		/* every other class was ruled out by overrides */
+		add_hit(v, "automated-signs", why, BUILTIN_FILE, 0, NULL, NULL);
+		pick = GR_CLASS_AUTOMATED;
+	} else if (soft && pick == GR_CLASS_COLD_PITCH) {
 		add_hit(v, "bulk-prospecting", "bulk-tool signs, but the "
 		        "rules say it prospects the owner: cold_pitch (no "
 		        "draft either way)", BUILTIN_FILE, 0, NULL, NULL);
@@ -549,7 +1216,7 @@ gr_classify(const gr_rules *r, const gr_message *m,
 		                    "no message");
 	st = ev_init(&e, r, m, ctx);
 	if (st == GR_OK)
-		st = score_rules(&e, out);
+		st = score_rules(&e, out, ctx && ctx->want_features);
 	if (st == GR_OK)
 		st = decide(&e, out);
 	if (st != GR_OK) {
@@ -558,6 +1225,11 @@ gr_classify(const gr_rules *r, const gr_message *m,
 		return gr_error_set(err, st, "classify: out of memory");
 	}
 	out->sender_known = e.known;
+	/* out of scope: the need is the referred-out service most named,
+	 * even when an offered one is named more (the owner's own trade is
+	 * the context of such asks) */
+	if (out->cls == GR_CLASS_OUT_OF_SCOPE && e.best_referred >= 0)
+		e.best_svc = e.best_referred;
 	if (e.best_svc >= 0) {
 		out->service = gr_owner_service(e.o, (size_t)e.best_svc);
 		if (!out->service->offered)
@@ -581,6 +1253,9 @@ gr_verdict_free(gr_verdict *v)
 	free(v->introducer.addr);
 	free(v->new_contact.name);
 	free(v->new_contact.addr);
+	free(v->contribs);
+	gr_strv_free(&v->features);
 	memset(v, 0, sizeof *v);
 	v->cls = GR_CLASS_OTHER;
+	v->forced = -1;
 }

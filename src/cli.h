@@ -21,6 +21,8 @@ int gr_cmd_rules(int argc, char **argv);
 int gr_cmd_eval(int argc, char **argv);
 int gr_cmd_init(int argc, char **argv);
 int gr_cmd_referrals(int argc, char **argv);
+int gr_cmd_train(int argc, char **argv);
+int gr_cmd_learn(int argc, char **argv);
 
 /* "gravity: " + message on stderr, one line. */
 void gr_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -34,6 +36,10 @@ const char *gr_default_rules_dir(void);
  * Returns EX_OK or a sysexits code (EX_DATAERR for rule errors). */
 int gr_cli_load(const char *user_dir, int want_policy, gr_rules **rules,
                 gr_policy **policy);
+/* The same with up to three directories layered over the defaults, lowest
+ * priority first (NULL entries are skipped). */
+int gr_cli_load_dirs(const char *const *user_dirs, size_t nuser,
+                     int want_policy, gr_rules **rules, gr_policy **policy);
 
 /* What classify, explain and eval share: the parser worker, the rules
  * and (when asked for) the actions policy.  All owned by the session. */
@@ -65,6 +71,36 @@ int gr_cli_state_path(const char *opt, const char *config,
                       struct gr_config **cfg, char *buf, size_t len,
                       const char **out);
 
+/* --- labelled mail (eval, train) ------------------------------------------ */
+#include "gravity/train.h"
+
+/* Told of each labelled message: its file (as the labels file writes it),
+ * its label, and the verdict (NULL when it could not be classified, with
+ * a reason in err). */
+typedef void (*gr_labelled_fn)(void *aux, const char *file, gr_class want,
+                               const gr_verdict *v, const char *err);
+/* Classify every FILE of a LABELS.tsv (lines FILE<TAB>CLASS[<TAB>why],
+ * FILE relative to the labels file) with r; features: fill the verdicts'
+ * feature lists.  EX_OK, or a sysexits code (bad lines are reported and
+ * skipped). */
+int gr_cli_labelled(const gr_rules *r, gr_parser *parser, const char *labels,
+                    int features, gr_labelled_fn fn, void *aux);
+/* Classify nsets labelled sets, the i-th with the rules of rules_dir (may
+ * be NULL) and owners[i] (may be NULL) layered over the defaults, into
+ * set (one group per set); *base gets the rules without owner. */
+int gr_cli_collect(const char *rules_dir, int nsets, char **labels,
+                   const char **owners, gr_parser *parser, gr_exset *set,
+                   gr_rules **base);
+/* Fit without each group in turn and score it; print each group's
+ * confusion matrix (verbose) and a table of the figures; per_group (may
+ * be NULL) gets set->groups.n scores.  r gives the hand-set scores of
+ * rules without weights. */
+int gr_cli_loo_report(const gr_exset *set, const gr_rules *r,
+                      const gr_train_opts *o, int verbose, FILE *fp,
+                      gr_scores *per_group);
+void gr_cli_print_confusion(FILE *fp, long cm[GR_CLASS_COUNT][GR_CLASS_COUNT],
+                            const gr_scores *sc);
+
 /* Print --version. */
 void gr_print_version(void);
 
@@ -75,6 +111,7 @@ typedef void (*gr_each_fn)(void *aux, const char *path, const char *source_id,
                            const gr_message *m, const gr_verdict *v,
                            const gr_error *perr);
 int gr_cli_classify_path(const gr_rules *r, gr_parser *parser,
-                         const char *path, gr_each_fn fn, void *aux);
+                         const char *path, const gr_classify_ctx *ctx,
+                         gr_each_fn fn, void *aux);
 
 #endif

@@ -13,23 +13,34 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "gravity/buf.h"
 #include "gravity/source.h"
 
 int
 gr_cli_load(const char *user_dir, int want_policy, gr_rules **rules,
             gr_policy **policy)
 {
-	const char *dirs[2];
+	return gr_cli_load_dirs(&user_dir, user_dir ? 1 : 0, want_policy, rules,
+	                        policy);
+}
+
+int
+gr_cli_load_dirs(const char *const *user_dirs, size_t nuser, int want_policy,
+                 gr_rules **rules, gr_policy **policy)
+{
+	const char *dirs[4];
 	size_t n = 0;
 	gr_diags d = { 0 };
 	gr_status st;
+	gr_buf names;
 
 	*rules = NULL;
 	if (policy)
 		*policy = NULL;
 	dirs[n++] = gr_default_rules_dir();
-	if (user_dir)
-		dirs[n++] = user_dir;
+	for (size_t i = 0; i < nuser && n < 4; i++)
+		if (user_dirs[i])
+			dirs[n++] = user_dirs[i];
 	st = gr_rules_load(dirs, n, rules, &d);
 	if (st == GR_OK && want_policy && policy)
 		st = gr_policy_load(*rules, policy, &d);
@@ -38,8 +49,13 @@ gr_cli_load(const char *user_dir, int want_policy, gr_rules **rules,
 		st = GR_E_CONFIG;
 	gr_diags_free(&d);
 	if (st != GR_OK) {
-		gr_warnx("rules in %s%s%s have errors; nothing was done",
-		         dirs[0], user_dir ? " and " : "", user_dir ? user_dir : "");
+		gr_buf_init(&names, 1u << 16);
+		for (size_t i = 0; i < n; i++)
+			gr_buf_printf(&names, "%s%s", i == 0 ? "" : i + 1 == n ?
+			              " and " : ", ", dirs[i]);
+		gr_warnx("rules in %s have errors; nothing was done",
+		         names.data ? names.data : dirs[0]);
+		gr_buf_free(&names);
 		if (policy) {
 			gr_policy_free(*policy);
 			*policy = NULL;
@@ -82,7 +98,7 @@ gr_cli_close(struct gr_cli_session *s)
 
 int
 gr_cli_classify_path(const gr_rules *r, gr_parser *parser, const char *path,
-                     gr_each_fn fn, void *aux)
+                     const gr_classify_ctx *ctx, gr_each_fn fn, void *aux)
 {
 	gr_source *src;
 	gr_source_opts so = { 0 };
@@ -118,7 +134,7 @@ gr_cli_classify_path(const gr_rules *r, gr_parser *parser, const char *path,
 			continue;
 		}
 		memset(&v, 0, sizeof v);
-		st = gr_classify(r, m, NULL, &v, &err);
+		st = gr_classify(r, m, ctx, &v, &err);
 		if (st != GR_OK)
 			fn(aux, path, raw.source_id, NULL, NULL, &err);
 		else
@@ -250,7 +266,7 @@ gr_cmd_classify(int argc, char **argv)
 		return rc;
 	rc = gr_cli_open(rules_dir, 0, &cs);
 	for (int i = optind; rc == EX_OK && i < argc; i++) {
-		int prc = gr_cli_classify_path(cs.rules, cs.parser, argv[i],
+		int prc = gr_cli_classify_path(cs.rules, cs.parser, argv[i], NULL,
 		                               classify_one, &a);
 
 		if (prc != EX_OK)
@@ -272,6 +288,66 @@ struct explain_aux {
 	long n;
 	int rc;
 };
+
+/* The class scoring second to v->cls. */
+static gr_class
+runner_up(const gr_verdict *v)
+{
+	gr_class best = v->cls == GR_CLASS_OTHER ? GR_CLASS_INQUIRY :
+	                GR_CLASS_OTHER;
+
+	for (int c = 0; c < GR_CLASS_COUNT; c++)
+		if (c != (int)v->cls && v->scores[c] > v->scores[best])
+			best = (gr_class)c;
+	return best;
+}
+
+/* Order of the learned contributions to show: the biases and facts, then
+ * at most max words, those that most separate the decision from the
+ * runner-up first.  Returns how many indices went to idx. */
+static size_t
+shown_contribs(const gr_verdict *v, size_t *idx, size_t max)
+{
+	gr_class a = v->cls, b = runner_up(v);
+	size_t n = 0, nw = 0, first_word;
+
+	for (size_t i = 0; i < v->n_contribs; i++)
+		if (strncmp(v->contribs[i].name, "word:", 5) != 0)
+			idx[n++] = i;
+	first_word = n;
+	for (size_t i = 0; i < v->n_contribs; i++) {
+		const double *w = v->contribs[i].score;
+		double d = w[a] - w[b];
+		size_t k;
+
+		if (strncmp(v->contribs[i].name, "word:", 5) != 0)
+			continue;
+		/* insertion by |d|, keeping the max largest */
+		for (k = first_word + nw; k > first_word; k--) {
+			const double *o = v->contribs[idx[k - 1]].score;
+			double od = o[a] - o[b];
+
+			if ((od < 0 ? -od : od) >= (d < 0 ? -d : d))
+				break;
+			if (k < first_word + max)
+				idx[k] = idx[k - 1];
+		}
+		if (k < first_word + max) {
+			idx[k] = i;
+			if (nw < max)
+				nw++;
+		}
+	}
+	return first_word + nw;
+}
+
+static void
+print_scores(const double *w)
+{
+	for (int c = 0; c < GR_CLASS_COUNT; c++)
+		if (w[c] >= 0.05 || w[c] <= -0.05)
+			printf(" %s %+.1f", gr_class_name((gr_class)c), w[c]);
+}
 
 static cJSON *
 explain_json(const gr_message *m, const gr_verdict *v, const gr_plan *pl,
@@ -301,6 +377,26 @@ explain_json(const gr_message *m, const gr_verdict *v, const gr_plan *pl,
 		cJSON_AddItemToArray(hits, ho);
 	}
 	cJSON_AddItemToObject(o, "hits", hits);
+	if (v->learned) {
+		cJSON *ca = cJSON_CreateArray();
+		size_t *idx = calloc(v->n_contribs + 1, sizeof *idx);
+		size_t n = idx ? shown_contribs(v, idx, 10) : 0;
+
+		for (size_t i = 0; i < n; i++) {
+			const gr_contrib *k = &v->contribs[idx[i]];
+			cJSON *co = cJSON_CreateObject(), *sc = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(co, "feature", k->name);
+			for (int c = 0; c < GR_CLASS_COUNT; c++)
+				if (k->score[c] != 0)
+					cJSON_AddNumberToObject(sc,
+					    gr_class_name((gr_class)c), k->score[c]);
+			cJSON_AddItemToObject(co, "scores", sc);
+			cJSON_AddItemToArray(ca, co);
+		}
+		free(idx);
+		cJSON_AddItemToObject(o, "learned", ca);
+	}
 	for (int c = 0; c < GR_CLASS_COUNT; c++)
 		cJSON_AddNumberToObject(totals, gr_class_name((gr_class)c),
 		                        v->scores[c]);
@@ -335,13 +431,25 @@ explain_text(const gr_message *m, const gr_verdict *v, const gr_plan *pl,
 		const gr_hit *h = &v->hits[i];
 
 		printf("  %-28s", h->rule);
-		for (int c = 0; c < GR_CLASS_COUNT; c++)
-			if (h->score[c] != 0)
-				printf(" %s %+.1f", gr_class_name((gr_class)c), h->score[c]);
+		print_scores(h->score);
 		printf("\n      %s", nz(h->desc));
 		if (h->file)
 			printf("  (%s:%u)", h->file, h->line);
 		printf("\n");
+	}
+	if (v->learned) {
+		size_t *idx = calloc(v->n_contribs + 1, sizeof *idx);
+		size_t n = idx ? shown_contribs(v, idx, 10) : 0;
+
+		printf("\nlearned weights (biases, facts, and the words that "
+		       "weighed most between\n%s and %s):\n",
+		       gr_class_name(v->cls), gr_class_name(runner_up(v)));
+		for (size_t i = 0; i < n; i++) {
+			printf("  %-28s", v->contribs[idx[i]].name);
+			print_scores(v->contribs[idx[i]].score);
+			printf("\n");
+		}
+		free(idx);
 	}
 	printf("\ntotals:  ");
 	for (int c = 0; c < GR_CLASS_COUNT; c++)
@@ -425,7 +533,8 @@ gr_cmd_explain(int argc, char **argv)
 	a.rules = cs.rules;
 	a.policy = cs.policy;
 	for (int i = optind; rc == EX_OK && i < argc; i++)
-		rc = gr_cli_classify_path(cs.rules, cs.parser, argv[i], explain_one,
+		rc = gr_cli_classify_path(cs.rules, cs.parser, argv[i], NULL,
+		                          explain_one,
 		                          &a);
 	if (rc == EX_OK)
 		rc = a.rc;

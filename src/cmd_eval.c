@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmd_eval.c - "gravity eval LABELS.tsv": classify a labelled set and print
- * a confusion matrix, per-class precision/recall/F1, the macro-F1 and the
- * misclassified files with their top rules.
+ * cmd_eval.c - "gravity eval LABELS.tsv...": classify labelled sets and
+ * print, for each, a confusion matrix, per-class precision/recall/F1, the
+ * macro-F1 and the misclassified files with their top rules; with --loo,
+ * also each owner's figures with weights fitted without its mail
+ * (leave-one-owner-out, as "gravity train" reports them).
  */
 #include <getopt.h>
 #include <limits.h>
@@ -15,160 +17,85 @@
 #include "gravity/buf.h"
 #include "gravity/util.h"
 
-#define EVAL_MAX_LABELS (4u << 20)
-
 struct eval_aux {
-	gr_class want;
-	int got;                /* -1: failed to classify */
-	char top[256];          /* top rules, for misclassified files */
-	char err[1024];
+	long cm[GR_CLASS_COUNT][GR_CLASS_COUNT];
+	long failed;
+	gr_buf wrong;
 };
 
 static void
-eval_one(void *vaux, const char *path, const char *source_id,
-         const gr_message *m, const gr_verdict *v, const gr_error *perr)
+eval_one(void *vaux, const char *file, gr_class want, const gr_verdict *v,
+         const char *err)
 {
 	struct eval_aux *a = vaux;
+	char top[256] = "";
 
-	(void)path;
-	(void)source_id;
-	if (!m) {
-		a->got = -1;
-		snprintf(a->err, sizeof a->err, "%s", perr ? perr->msg : "error");
+	if (!v) {
+		a->failed++;
+		gr_buf_printf(&a->wrong, "  %s: not classified: %s\n", file,
+		              err ? err : "error");
 		return;
 	}
-	a->got = (int)v->cls;
-	a->top[0] = '\0';
+	a->cm[want][v->cls]++;
+	if (v->cls == want)
+		return;
 	for (size_t i = 0, used = 0; i < v->n_hits && i < 4; i++) {
-		int n = snprintf(a->top + used, sizeof a->top - used, "%s%s",
+		int n = snprintf(top + used, sizeof top - used, "%s%s",
 		                 i ? ", " : "", v->hits[i].rule);
 
-		if (n < 0 || (size_t)n >= sizeof a->top - used)
+		if (n < 0 || (size_t)n >= sizeof top - used)
 			break;
 		used += (size_t)n;
 	}
-	(void)m;
+	gr_buf_printf(&a->wrong, "  %s: labelled %s, got %s (%s)\n", file,
+	              gr_class_name(want), gr_class_name(v->cls), top);
 }
 
 static void
 eval_usage(FILE *fp)
 {
-	fprintf(fp, "usage: gravity eval [--rules DIR] LABELS.tsv\n"
+	fprintf(fp, "usage: gravity eval [--rules DIR] [--loo] "
+	        "[[--owner OWNERDIR] LABELS.tsv]...\n"
 	        "LABELS.tsv has lines FILE<TAB>CLASS[<TAB>why]; FILE is relative "
-	        "to the labels file.\n");
+	        "to the labels file.\nEach set is classified with the owner "
+	        "files of the --owner directory before it\n(layered over DIR "
+	        "and the defaults).  --loo: also fit the weights without each\n"
+	        "owner's set in turn and score that set (leave-one-owner-out).\n");
 }
 
-static void
-print_report(long cm[GR_CLASS_COUNT][GR_CLASS_COUNT], long failed)
-{
-	double f1sum = 0;
-	int nclasses = 0;
-	long total = 0, right = 0;
-
-	printf("confusion matrix (rows: label, columns: gravity)\n%-15s", "");
-	for (int c = 0; c < GR_CLASS_COUNT; c++)
-		printf(" %5.5s", gr_class_name((gr_class)c));
-	printf("\n");
-	for (int r = 0; r < GR_CLASS_COUNT; r++) {
-		printf("%-15s", gr_class_name((gr_class)r));
-		for (int c = 0; c < GR_CLASS_COUNT; c++) {
-			printf(" %5ld", cm[r][c]);
-			total += cm[r][c];
-			if (r == c)
-				right += cm[r][c];
-		}
-		printf("\n");
-	}
-	printf("\n%-15s %9s %9s %9s %7s\n", "class", "precision", "recall",
-	       "f1", "support");
-	for (int k = 0; k < GR_CLASS_COUNT; k++) {
-		long tp = cm[k][k], fp = 0, fn = 0;
-		double p, rcl, f1;
-
-		for (int j = 0; j < GR_CLASS_COUNT; j++) {
-			if (j == k)
-				continue;
-			fp += cm[j][k];
-			fn += cm[k][j];
-		}
-		if (tp + fn == 0 && fp == 0)
-			continue;       /* class absent from labels and answers */
-		p = tp + fp ? (double)tp / (double)(tp + fp) : 0;
-		rcl = tp + fn ? (double)tp / (double)(tp + fn) : 0;
-		f1 = p + rcl > 0 ? 2 * p * rcl / (p + rcl) : 0;
-		f1sum += f1;
-		nclasses++;
-		printf("%-15s %9.3f %9.3f %9.3f %7ld\n", gr_class_name((gr_class)k),
-		       p, rcl, f1, tp + fn);
-	}
-	printf("\naccuracy: %ld/%ld\nmacro-F1: %.3f\n", right, total + failed,
-	       nclasses ? f1sum / nclasses : 0.0);
-	if (failed)
-		printf("not classified: %ld\n", failed);
-}
-
+/* Classify one set with the shipped weights and print its report. */
 static int
-eval_labels(const gr_rules *r, gr_parser *parser, const char *labels)
+eval_set(const char *rules_dir, const char *owner, const char *labels,
+         gr_parser *parser, int many)
 {
-	long cm[GR_CLASS_COUNT][GR_CLASS_COUNT] = { { 0 } }, failed = 0;
-	char *data, *save = NULL, dir[PATH_MAX], *slash;
-	gr_buf wrong;
-	gr_error err;
-	unsigned lineno = 0;
-	int rc = EX_OK;
+	const char *dirs[2] = { rules_dir, owner };
+	struct eval_aux a;
+	gr_scores sc;
+	gr_rules *r;
+	int rc;
 
-	if (gr_read_file(labels, EVAL_MAX_LABELS, &data, NULL, &err) != GR_OK) {
-		gr_warnx("%s", err.msg);
-		return gr_status_to_exit(err.status);
-	}
-	snprintf(dir, sizeof dir, "%s", labels);
-	slash = strrchr(dir, '/');
-	if (slash)
-		slash[1] = '\0';
-	else
-		dir[0] = '\0';
-	gr_buf_init(&wrong, 1u << 20);
-	for (char *line = strtok_r(data, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *file = line, *cls, *tab, path[PATH_MAX];
-		struct eval_aux a = { .got = -2 };
-
-		lineno++;
-		if (*line == '#' || *gr_str_trim(line) == '\0')
-			continue;
-		tab = strchr(line, '\t');
-		if (!tab) {
-			gr_warnx("%s:%u: expected FILE<TAB>CLASS", labels, lineno);
-			rc = EX_DATAERR;
-			continue;
-		}
-		*tab = '\0';
-		cls = tab + 1;
-		if ((tab = strchr(cls, '\t')) != NULL)
-			*tab = '\0';
-		if (gr_class_from_name(gr_str_trim(cls), &a.want) != 0) {
-			gr_warnx("%s:%u: unknown class '%s'", labels, lineno, cls);
-			rc = EX_DATAERR;
-			continue;
-		}
-		snprintf(path, sizeof path, "%s%s", file[0] == '/' ? "" : dir, file);
-		if (gr_cli_classify_path(r, parser, path, eval_one, &a) != EX_OK ||
-		    a.got < 0) {
-			failed++;
-			gr_buf_printf(&wrong, "  %s: not classified: %s\n", file,
-			              a.got == -1 ? a.err : "unreadable");
-			continue;
-		}
-		cm[a.want][a.got]++;
-		if (a.got != (int)a.want)
-			gr_buf_printf(&wrong, "  %s: labelled %s, got %s (%s)\n",
-			              file, gr_class_name(a.want),
-			              gr_class_name((gr_class)a.got), a.top);
-	}
-	print_report(cm, failed);
-	printf("\nmisclassified:\n%s", wrong.len ? wrong.data : "  (none)\n");
-	gr_buf_free(&wrong);
-	free(data);
+	rc = gr_cli_load_dirs(dirs, 2, 0, &r, NULL);
+	if (rc != EX_OK)
+		return rc;
+	memset(&a, 0, sizeof a);
+	gr_buf_init(&a.wrong, 1u << 20);
+	rc = gr_cli_labelled(r, parser, labels, 0, eval_one, &a);
+	if (many && owner)
+		printf("== %s (owner %s)\n", labels, owner);
+	else if (many)
+		printf("== %s\n", labels);
+	gr_scores_compute(a.cm, &sc);
+	gr_cli_print_confusion(stdout, a.cm, &sc);
+	printf("\naccuracy: %ld/%ld\nmacro-F1: %.3f\n", sc.right,
+	       sc.total + a.failed, sc.macro_f1);
+	if (a.failed)
+		printf("not classified: %ld\n", a.failed);
+	printf("\nmisclassified:\n%s", a.wrong.len ? a.wrong.data :
+	       "  (none)\n");
+	if (many)
+		printf("\n");
+	gr_buf_free(&a.wrong);
+	gr_rules_free(r);
 	return rc;
 }
 
@@ -177,30 +104,92 @@ gr_cmd_eval(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "rules", required_argument, NULL, 'r' },
+		{ "owner", required_argument, NULL, 'w' },
+		{ "loo", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct gr_cli_session cs;
-	const char *rules_dir = NULL;
-	int c, rc;
+	const char *rules_dir = NULL, *owner = NULL;
+	char **labels = calloc((size_t)argc + 1, sizeof *labels);
+	const char **owners = calloc((size_t)argc + 1, sizeof *owners);
+	gr_parser *parser = NULL;
+	gr_parse_limits lim;
+	gr_error err;
+	int c, rc = EX_OK, loo = 0, n = 0, done = 0;
 
+	if (!labels || !owners) {
+		free(labels);
+		free(owners);
+		return EX_OSERR;
+	}
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:hV", opts, NULL)) != -1) {
+	/* "+": stop at the first labelled set; --owner comes with them */
+	while (!done && (c = getopt_long(argc, argv, "+r:w:lhV", opts,
+	                                 NULL)) != -1) {
 		switch (c) {
 		case 'r': rules_dir = optarg; break;
-		case 'h': eval_usage(stdout); return EX_OK;
-		case 'V': gr_print_version(); return EX_OK;
-		default: eval_usage(stderr); return EX_USAGE;
+		case 'l': loo = 1; break;
+		case 'w':       /* the first set's owner: the sets start here */
+			optind -= strncmp(argv[optind - 1], "--owner=", 8) ? 2 : 1;
+			done = 2;
+			break;
+		case 'h': eval_usage(stdout); done = 1; break;
+		case 'V': gr_print_version(); done = 1; break;
+		default: eval_usage(stderr); rc = EX_USAGE; done = 1; break;
 		}
 	}
-	if (optind + 1 != argc) {
-		eval_usage(stderr);
-		return EX_USAGE;
+	if (done == 2)
+		done = 0;
+	for (int i = optind; !done && i < argc; i++) {
+		if (strncmp(argv[i], "--owner=", 8) == 0) {
+			owner = argv[i] + 8;
+		} else if (strcmp(argv[i], "--owner") == 0 && i + 1 < argc) {
+			owner = argv[++i];
+		} else if (strcmp(argv[i], "--owner") == 0) {
+			gr_warnx("--owner wants a directory");
+			rc = EX_USAGE;
+			done = 1;
+		} else {
+			labels[n] = argv[i];
+			owners[n++] = owner;
+		}
 	}
-	rc = gr_cli_open(rules_dir, 0, &cs);
-	if (rc == EX_OK)
-		rc = eval_labels(cs.rules, cs.parser, argv[optind]);
-	gr_cli_close(&cs);
+	if (!done && n == 0) {
+		eval_usage(stderr);
+		rc = EX_USAGE;
+		done = 1;
+	}
+	if (!done) {
+		gr_parse_limits_default(&lim);
+		if (gr_parser_start(&lim, &parser, &err) != GR_OK) {
+			gr_warnx("%s", err.msg);
+			rc = EX_OSERR;
+			done = 1;
+		}
+	}
+	for (int i = 0; !done && i < n && rc == EX_OK; i++)
+		rc = eval_set(rules_dir, owners[i], labels[i], parser, n > 1);
+	if (!done && rc == EX_OK && loo) {
+		gr_exset set = { 0 };
+		gr_rules *base = NULL;
+		gr_train_opts o;
+
+		gr_train_opts_default(&o);
+		rc = gr_cli_collect(rules_dir, n, labels, owners, parser, &set,
+		                    &base);
+		if (rc == EX_OK && set.groups.n < 2) {
+			gr_warnx("eval --loo wants labelled sets of two owners "
+			         "or more");
+			rc = EX_USAGE;
+		}
+		if (rc == EX_OK)
+			rc = gr_cli_loo_report(&set, base, &o, 1, stdout, NULL);
+		gr_exset_free(&set);
+		gr_rules_free(base);
+	}
+	gr_parser_stop(parser);
+	free(labels);
+	free(owners);
 	return rc;
 }

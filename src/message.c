@@ -1138,13 +1138,23 @@ gr_addr_is_machine(const char *addr)
 	if (!at)
 		return 0;
 	n = (size_t)(at - addr);
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		size_t k = strlen(names[i].name);
+	/* Each word of the local part after the first '-', '.', '_' or '+'
+	 * is tried too: "messages-noreply", "businessprofile-noreply". */
+	for (size_t w = 0; w < n; w++) {
+		const char *p = addr + w;
+		size_t left = n - w;
 
-		if (n >= k && gr_strncaseeq(addr, names[i].name, k) &&
-		    (n == k || names[i].prefix || addr[k] == '+' ||
-		     addr[k] == '-' || addr[k] == '.'))
-			return 1;
+		if (w > 0 && addr[w - 1] != '-' && addr[w - 1] != '.' &&
+		    addr[w - 1] != '_' && addr[w - 1] != '+')
+			continue;
+		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+			size_t k = strlen(names[i].name);
+
+			if (left >= k && gr_strncaseeq(p, names[i].name, k) &&
+			    (left == k || names[i].prefix || p[k] == '+' ||
+			     p[k] == '-' || p[k] == '.' || p[k] == '_'))
+				return 1;
+		}
 	}
 	return 0;
 }
@@ -1167,10 +1177,8 @@ value_is(const char *v, const char *const *words, int prefix)
 	return 0;
 }
 
-/* 1 if subject is an auto-reply's ("Out of office", "Automatic reply",
- * "Abwesenheit", ...), "Re:" or "Fwd:" in front or not. */
-static int
-auto_subject(const char *subject)
+int
+gr_message_auto_reply_subject(const char *subject)
 {
 	/* Compiled on first use and kept for the life of the process. */
 	static gr_pattern *re;
@@ -1182,7 +1190,9 @@ auto_subject(const char *subject)
 		    "^(?:(?:re|aw|fw|fwd):\\s*)?(?:out of (?:the )?office|"
 		    "automatic reply|auto(?:matic)?[- ]?(?:reply|response)|"
 		    "autoreply|away from (?:the )?office|abwesenheit|"
-		    "r\xc3\xa9ponse automatique|respuesta autom\xc3\xa1tica)",
+		    "automatische antwort|r\xc3\xa9ponse automatique|"
+		    "respuesta autom\xc3\xa1tica|resposta autom\xc3\xa1tica|"
+		    "risposta automatica|fuori sede|fora do escrit\xc3\xb3rio)",
 		    "");
 	return gr_pattern_match(re, subject, NULL, NULL, NULL);
 }
@@ -1220,7 +1230,7 @@ gr_message_auto_signs(const gr_message *m, const char **why)
 		return *why = "auto-reply header", GR_AUTO_HARD;
 	if ((v = gr_message_header(m, "Return-Path")) && strstr(v, "<>"))
 		return *why = "null return path (RFC 3834)", GR_AUTO_HARD;
-	if (auto_subject(m->subject))
+	if (gr_message_auto_reply_subject(m->subject))
 		return *why = "auto-reply subject", GR_AUTO_HARD;
 	if (gr_message_header(m, "List-Unsubscribe") ||
 	    gr_message_header(m, "X-Campaign") ||

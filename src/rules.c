@@ -71,6 +71,7 @@ typedef struct gr_list {
 	int finished;
 	gr_strv phrases;        /* as written, for diagnostics */
 	gr_strv plain;          /* plain phrases */
+	gr_strv files;          /* the files that add to it (one block each) */
 } gr_list;
 
 typedef struct gr_override {
@@ -99,6 +100,11 @@ struct gr_rules {
 	size_t nfiles;
 	gr_strv paths;          /* interned file paths for rules/diags */
 	double threshold;       /* minimum total for a class to win */
+	/* learned weights: feature name -> row of wt */
+	int has_weights;
+	gr_strmap wmap;
+	double *wt;             /* rows of GR_CLASS_COUNT */
+	size_t nwt;
 };
 
 #define GR_DEFAULT_THRESHOLD 2.0
@@ -190,8 +196,24 @@ static const char *const pred_names[GR_PRED_COUNT] = {
 	"sender-known", "sender-partner", "owner-in-to", "owner-in-cc",
 	"other-person", "has-attachment", "html-only", "is-reply",
 	"is-forward", "is-report", "automated", "service-offered",
-	"service-referred", "owner-quoted"
+	"service-referred", "owner-quoted",
+	"list-unsubscribe", "mailing-list", "bulk-mail", "auto-submitted",
+	"feedback-id", "from-machine", "from-via", "from-owner-domain",
+	"reply-to-other", "calendar", "relay",
+	"self-quoted", "other-quoted", "owner-not-addressed",
+	"many-recipients",
+	"short-text", "long-text", "owner-name-in-subject",
+	"owner-domain-mentioned",
+	"services-both", "ask-offered", "ask-referred"
 };
+
+const char *
+gr_pred_name(gr_pred p)
+{
+	if ((int)p < 0 || p >= GR_PRED_COUNT)
+		return "?";
+	return pred_names[p];
+}
 
 static int
 name_index(const char *const *names, int n, const char *s)
@@ -556,16 +578,29 @@ static gr_list *
 list_new(gr_rules *r, gr_conf *c, gr_diags *d, const gr_toks *t)
 {
 	gr_list *nv;
+	long x;
 
 	if (t->n < 2) {
 		gr_conf_error(c, d, t->v[0].col, "want 'list NAME' followed by "
 		              "phrases");
 		return NULL;
 	}
-	if (list_by_name(r, t->v[1].text) >= 0) {
-		gr_conf_error(c, d, t->v[1].col, "duplicate list name '%s'",
-		              t->v[1].text);
-		return NULL;
+	if ((x = list_by_name(r, t->v[1].text)) >= 0) {
+		/* Lists of one name in several files are one list (a language
+		 * per file); twice in one file is a mistake. */
+		gr_list *l = &r->lists[x];
+
+		for (size_t i = 0; i < l->files.n; i++)
+			if (strcmp(l->files.v[i], gr_conf_path(c)) == 0) {
+				gr_conf_error(c, d, t->v[1].col, "duplicate list "
+				              "name '%s' in this file",
+				              t->v[1].text);
+				return NULL;
+			}
+		if (gr_strv_push(&l->files, gr_conf_path(c)) != GR_OK)
+			return NULL;
+		list_phrases(c, d, l, t, 2);
+		return l;
 	}
 	nv = realloc(r->lists, (r->nlists + 1) * sizeof *nv);
 	if (!nv)
@@ -575,6 +610,10 @@ list_new(gr_rules *r, gr_conf *c, gr_diags *d, const gr_toks *t)
 	nv[r->nlists].name = gr_strdup(t->v[1].text);
 	nv[r->nlists].file = intern(r, gr_conf_path(c));
 	nv[r->nlists].line = gr_conf_lineno(c);
+	if (gr_strv_push(&nv[r->nlists].files, gr_conf_path(c)) != GR_OK) {
+		free(nv[r->nlists].name);
+		return NULL;
+	}
 	list_phrases(c, d, &nv[r->nlists], t, 2);
 	return &nv[r->nlists++];
 }
@@ -636,8 +675,6 @@ rules_file_parse(gr_rules *r, gr_conf *c, gr_diags *d)
 		}
 		if (indent == 0) {
 			rule_end(r, ri, d);
-			if (li >= 0)
-				list_finish(d, &r->lists[li]);
 			ri = li = -1;
 			top_line(r, c, d, &t, &ri, &li);
 		} else if (ri >= 0) {
@@ -653,8 +690,6 @@ rules_file_parse(gr_rules *r, gr_conf *c, gr_diags *d)
 		gr_toks_free(&t);
 	}
 	rule_end(r, ri, d);
-	if (li >= 0)
-		list_finish(d, &r->lists[li]);
 }
 
 /* --- overrides --------------------------------------------------------- */
@@ -849,6 +884,150 @@ is_rules_name(const char *rel)
 	return !strchr(rel, '/') && n > 6 && strcmp(rel + n - 6, ".rules") == 0;
 }
 
+/* --- weights ------------------------------------------------------------ */
+
+/* One "KIND NAME N..." (or "bias N...") line of the weights file; col[]
+ * maps file columns to class indices. */
+static void
+weights_line(gr_rules *r, gr_conf *c, gr_diags *d, const gr_toks *t,
+             const int *col, int have_classes)
+{
+	const char *k = t->v[0].text;
+	int bias = strcmp(k, "bias") == 0;
+	size_t first = bias ? 1 : 2;
+	double row[GR_CLASS_COUNT] = { 0 }, *nv;
+	char name[512];
+
+	if (!bias && strcmp(k, "rule") != 0 && strcmp(k, "fact") != 0 &&
+	    strcmp(k, "word") != 0) {
+		gr_conf_error(c, d, t->v[0].col, "unknown keyword '%s' (classes, "
+		              "bias, rule, fact, word)", k);
+		return;
+	}
+	if (!have_classes) {
+		gr_conf_error(c, d, t->v[0].col, "'classes' must come before "
+		              "the first weights");
+		return;
+	}
+	if (t->n != first + GR_CLASS_COUNT) {
+		gr_conf_error(c, d, t->v[0].col, "'%s' wants %s%d numbers", k,
+		              bias ? "" : "a name and ", GR_CLASS_COUNT);
+		return;
+	}
+	for (size_t i = 0; i < GR_CLASS_COUNT; i++) {
+		double v;
+
+		if (parse_number(t->v[first + i].text, &v) != 0 ||
+		    !(v > -1e6 && v < 1e6)) {
+			gr_conf_error(c, d, t->v[first + i].col, "weight '%s' "
+			              "is not a number", t->v[first + i].text);
+			return;
+		}
+		row[col[i]] = v;
+	}
+	if (bias)
+		snprintf(name, sizeof name, "bias");
+	else if ((size_t)snprintf(name, sizeof name, "%s:%s", k,
+	                          t->v[1].text) >= sizeof name) {
+		gr_conf_error(c, d, t->v[1].col, "name too long");
+		return;
+	}
+	if (strcmp(k, "rule") == 0 && !rule_by_name(r, t->v[1].text, NULL))
+		gr_diag_warn(d, gr_conf_path(c), gr_conf_lineno(c),
+		             t->v[1].col, "weights for rule '%s', which no "
+		             "rules file defines (ignored)", t->v[1].text);
+	if (strcmp(k, "fact") == 0 &&
+	    name_index(pred_names, GR_PRED_COUNT, t->v[1].text) < 0)
+		gr_diag_warn(d, gr_conf_path(c), gr_conf_lineno(c),
+		             t->v[1].col, "weights for unknown fact '%s' "
+		             "(ignored)", t->v[1].text);
+	if (gr_strmap_get(&r->wmap, name) >= 0) {
+		gr_conf_error(c, d, t->v[bias ? 0 : 1].col, "'%s' has weights "
+		              "twice", bias ? "bias" : t->v[1].text);
+		return;
+	}
+	nv = realloc(r->wt, (r->nwt + 1) * GR_CLASS_COUNT * sizeof *nv);
+	if (!nv || gr_strmap_put(&r->wmap, name, r->nwt) != GR_OK) {
+		if (nv)
+			r->wt = nv;
+		gr_conf_error(c, d, t->v[0].col, "out of memory");
+		return;
+	}
+	r->wt = nv;
+	memcpy(r->wt + r->nwt * GR_CLASS_COUNT, row, sizeof row);
+	r->nwt++;
+}
+
+static void
+weights_parse(gr_rules *r, gr_conf *c, gr_diags *d)
+{
+	const char *line;
+	int indent, col[GR_CLASS_COUNT], have_classes = 0;
+
+	r->has_weights = 1;
+	while (gr_conf_next(c, &line, &indent) == GR_OK) {
+		gr_toks t = { 0 };
+
+		if (gr_conf_split(c, line, &t, d) != GR_OK || t.n == 0) {
+			gr_toks_free(&t);
+			continue;
+		}
+		if (strcmp(t.v[0].text, "classes") == 0) {
+			unsigned seen = 0;
+
+			if (have_classes)
+				gr_conf_error(c, d, t.v[0].col, "'classes' "
+				              "given twice");
+			else if (t.n != 1 + GR_CLASS_COUNT)
+				gr_conf_error(c, d, t.v[0].col, "'classes' "
+				              "wants the %d class names",
+				              GR_CLASS_COUNT);
+			else {
+				have_classes = 1;
+				for (size_t i = 0; i < GR_CLASS_COUNT; i++) {
+					gr_class k;
+
+					if (gr_class_from_name(t.v[1 + i].text,
+					                       &k) != 0 ||
+					    (seen & (1u << k))) {
+						gr_conf_error(c, d,
+						    t.v[1 + i].col, "'%s' is "
+						    "not a class, or named "
+						    "twice", t.v[1 + i].text);
+						have_classes = 0;
+						break;
+					}
+					seen |= 1u << k;
+					col[i] = (int)k;
+				}
+			}
+		} else {
+			weights_line(r, c, d, &t, col, have_classes);
+		}
+		gr_toks_free(&t);
+	}
+	if (!have_classes)
+		gr_diag_add(d, gr_conf_path(c), 0, 0, "no 'classes' line: not "
+		            "a weights file");
+}
+
+int
+gr_rules_has_weights(const gr_rules *r)
+{
+	return r && r->has_weights;
+}
+
+const double *
+gr_rules_weight(const gr_rules *r, const char *feature)
+{
+	long i;
+
+	if (!r || !r->has_weights ||
+	    (i = gr_strmap_get(&r->wmap, feature)) < 0)
+		return NULL;
+	return r->wt + (size_t)i * GR_CLASS_COUNT;
+}
+
 /* --- resolution and lint ------------------------------------------------ */
 
 /* 1 if following rule i's references reaches a rule on the path. */
@@ -930,6 +1109,9 @@ lint_reach(const gr_rules *r, gr_diags *d, const char *where)
 			continue;       /* fallback and built-in */
 		for (size_t i = 0; i < r->nrules && !reach; i++)
 			reach = r->rules[i].score[c] > 0;
+		/* learned weights: the bias or any feature can lead there */
+		for (size_t i = 0; i < r->nwt && !reach; i++)
+			reach = r->wt[i * GR_CLASS_COUNT + (size_t)c] > 0;
 		/* An "always CLASS" override is a deliberate way in. */
 		for (size_t i = 0; i < r->novr && !reach; i++)
 			reach = r->ovr[i].always && (int)r->ovr[i].cls == c;
@@ -960,12 +1142,20 @@ load_files(gr_rules *r, gr_diags *d)
 			gr_conf_close(c);
 		}
 	}
+	/* Every file has added its phrases: compile each list once. */
+	for (size_t i = 0; i < r->nlists; i++)
+		list_finish(d, &r->lists[i]);
 	if ((p = gr_rules_file(r, "overrides")) != NULL &&
 	    (c = open_file(r, p, d)) != NULL) {
 		overrides_parse(r, c, d);
 		gr_conf_close(c);
 	}
 	owner_file(r, "contacts", d, gr_owner_parse_contacts);
+	if ((p = gr_rules_file(r, "weights")) != NULL &&
+	    (c = open_file(r, p, d)) != NULL) {
+		weights_parse(r, c, d);
+		gr_conf_close(c);
+	}
 }
 
 gr_status
@@ -1020,6 +1210,7 @@ gr_rules_free(gr_rules *r)
 		free(r->lists[i].res);
 		gr_strv_free(&r->lists[i].phrases);
 		gr_strv_free(&r->lists[i].plain);
+		gr_strv_free(&r->lists[i].files);
 	}
 	free(r->lists);
 	for (size_t i = 0; i < r->novr; i++) {
@@ -1033,6 +1224,8 @@ gr_rules_free(gr_rules *r)
 	}
 	free(r->files);
 	gr_strv_free(&r->paths);
+	gr_strmap_free(&r->wmap);
+	free(r->wt);
 	free(r);
 }
 
@@ -1256,6 +1449,22 @@ gr_rules_eval(const gr_rules *r, const gr_facts *f, gr_matcher *mm,
 	}
 	free(e.memo);
 	return st;
+}
+
+int
+gr_rules_list_match(const gr_rules *r, const char *name, const char *s,
+                    gr_matcher *mm)
+{
+	long li = r ? list_by_name(r, name) : -1;
+	const gr_list *l;
+
+	if (li < 0)
+		return -1;
+	l = &r->lists[li];
+	for (size_t i = 0; s && i < l->nres; i++)
+		if (gr_pattern_match(l->res[i], s, mm, NULL, NULL))
+			return 1;
+	return 0;
 }
 
 /* --- overrides ---------------------------------------------------------- */

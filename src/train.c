@@ -29,8 +29,8 @@ static const gr_class tie_order[K] = {
 void
 gr_train_opts_default(gr_train_opts *o)
 {
-	o->lambda = 0.5;
-	o->lambda_words = 2.0;
+	o->lambda = 0.1;
+	o->lambda_words = 1.0;
 	o->lambda_bias = 0.01;
 	o->min_groups = 2;
 	o->max_iter = 500;

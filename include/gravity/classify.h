@@ -25,7 +25,16 @@ typedef struct gr_classify_ctx {
 	/* 1 if the owner has written to addr before (Sent folder, state). */
 	int (*is_known)(void *aux, const char *addr);
 	void *aux;
+	/* 1: fill gr_verdict.features (for training). */
+	int want_features;
 } gr_classify_ctx;
+
+/* A learned contribution besides the rules': the class biases, a fact
+ * that holds, or a word of the subject or new text. */
+typedef struct gr_contrib {
+	char name[64];                    /* "bias", "fact:relay", "word:quote" */
+	double score[GR_CLASS_COUNT];
+} gr_contrib;
 
 typedef struct gr_verdict {
 	gr_class cls;
@@ -40,7 +49,26 @@ typedef struct gr_verdict {
 	int sender_known;
 	gr_addr introducer;               /* referral_intro: owned copies; */
 	gr_addr new_contact;              /* fields NULL when unknown */
+	/* With learned weights (gravity-rules(5), WEIGHTS): scores are the
+	 * model's totals; a hit's score is its learned weight (or its hand
+	 * score for a rule the weights do not name), and contribs lists the
+	 * biases, facts and words that have weights (owned). */
+	int learned;
+	gr_contrib *contribs;
+	size_t n_contribs;
+	/* The machine signs: a class they force (-1: none), and the classes
+	 * they, the overrides and a known sender rule out (bit per class). */
+	int forced;
+	unsigned excluded;
+	/* When ctx->want_features: every feature of the message, named as
+	 * the weights file names them ("rule:X", "fact:X", "word:X"). */
+	gr_strv features;
 } gr_verdict;
+
+/* The words of a message the weights look at: the lowercased words (two
+ * letters or more) of the subject and the first 4 KiB of the new text,
+ * each once, in order of first appearance, as "word:WORD" in out. */
+gr_status gr_classify_words(const gr_message *m, gr_strv *out);
 
 /* Classify m.  *out is filled (free with gr_verdict_free). */
 gr_status gr_classify(const gr_rules *r, const gr_message *m,

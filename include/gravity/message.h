@@ -121,8 +121,14 @@ typedef enum gr_auto {
  * classifier and the no-draft rule of RFC 3834 use. */
 gr_auto gr_message_auto_signs(const gr_message *m, const char **why);
 
-/* 1 if the local part of addr is one machines send from (mailer-daemon,
- * postmaster, bounce, no-reply and its spellings). */
+/* 1 if subject is an auto-reply's ("Out of office", "Automatic reply",
+ * "Abwesenheit", "Resposta automática", ...), "Re:" or "Fwd:" in front or
+ * not. */
+int gr_message_auto_reply_subject(const char *subject);
+
+/* 1 if the local part of addr, or a word of it after '-', '.', '_' or
+ * '+', is one machines send from (mailer-daemon, postmaster, bounce,
+ * no-reply and its spellings): "messages-noreply@" too. */
 int gr_addr_is_machine(const char *addr);
 
 /* Serialise m to a flat byte string (for the worker pipe) and back.

@@ -93,14 +93,32 @@ typedef enum gr_num {
 	GR_NUM_OFFERED, GR_NUM_REFERRED, GR_NUM_BODY_WORDS, GR_NUM_COUNT
 } gr_num;
 
-/* Yes/no facts about a message. */
+/* Yes/no facts about a message (gravity-rules(5), FACTS).  Each is also a
+ * feature of the learned weights ("fact:NAME"). */
 typedef enum gr_pred {
 	GR_PRED_SENDER_KNOWN, GR_PRED_SENDER_PARTNER, GR_PRED_OWNER_IN_TO,
 	GR_PRED_OWNER_IN_CC, GR_PRED_OTHER_PERSON, GR_PRED_HAS_ATTACHMENT,
 	GR_PRED_HTML_ONLY, GR_PRED_IS_REPLY, GR_PRED_IS_FORWARD,
 	GR_PRED_IS_REPORT, GR_PRED_AUTOMATED, GR_PRED_SERVICE_OFFERED,
-	GR_PRED_SERVICE_REFERRED, GR_PRED_OWNER_QUOTED, GR_PRED_COUNT
+	GR_PRED_SERVICE_REFERRED, GR_PRED_OWNER_QUOTED,
+	/* headers and addresses */
+	GR_PRED_LIST_UNSUBSCRIBE, GR_PRED_MAILING_LIST, GR_PRED_BULK_MAIL,
+	GR_PRED_AUTO_SUBMITTED, GR_PRED_FEEDBACK_ID, GR_PRED_FROM_MACHINE,
+	GR_PRED_FROM_VIA, GR_PRED_FROM_OWNER_DOMAIN, GR_PRED_REPLY_TO_OTHER,
+	GR_PRED_CALENDAR, GR_PRED_RELAY,
+	/* thread */
+	GR_PRED_SELF_QUOTED, GR_PRED_OTHER_QUOTED, GR_PRED_OWNER_NOT_ADDRESSED,
+	GR_PRED_MANY_RECIPIENTS,
+	/* text */
+	GR_PRED_SHORT_TEXT, GR_PRED_LONG_TEXT, GR_PRED_OWNER_NAME_IN_SUBJECT,
+	GR_PRED_OWNER_DOMAIN_MENTIONED,
+	/* services */
+	GR_PRED_SERVICES_BOTH, GR_PRED_ASK_OFFERED, GR_PRED_ASK_REFERRED,
+	GR_PRED_COUNT
 } gr_pred;
+
+/* The name of p as the rule files write it ("sender-known"). */
+const char *gr_pred_name(gr_pred p);
 
 /* The message as the rules see it.  text, header and num may be asked
  * many times (keep them cheap), pred once per evaluation at most.
@@ -130,6 +148,20 @@ typedef gr_status (*gr_rule_fired)(void *aux, const gr_rule_info *rule,
  * GR_E_NOMEM, or what fired returned. */
 gr_status gr_rules_eval(const gr_rules *r, const gr_facts *f, gr_matcher *mm,
                         gr_rule_fired fired, void *aux);
+
+/* 1 if the phrase list named name (all lang-*.rules files together)
+ * matches s, 0 if not, -1 if no such list is defined. */
+int gr_rules_list_match(const gr_rules *r, const char *name, const char *s,
+                        gr_matcher *mm);
+
+/* --- learned weights (gravity-rules(5), WEIGHTS) ------------------------ */
+
+/* 1 if the rules directory has a "weights" file. */
+int gr_rules_has_weights(const gr_rules *r);
+/* The weights of a feature ("bias", "rule:NAME", "fact:NAME",
+ * "word:WORD"): GR_CLASS_COUNT numbers in class order, or NULL when the
+ * file gives none.  Owned by r. */
+const double *gr_rules_weight(const gr_rules *r, const char *feature);
 
 /* What the "overrides" file says about a sender. */
 typedef struct gr_override_match {

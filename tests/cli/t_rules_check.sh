@@ -54,9 +54,19 @@ expect no_address "$T/no_address/partners:1:1: error: partner 'Sam Okoye' has no
 
 # Emptying the only file that scores cold_pitch leaves a class no rule can
 # reach: an error (there is no FILE:LINE for a missing rule, so it names
-# the user's rules directory) ...
+# the user's rules directory) ...  The shipped rules reach every class
+# from many files and through their weights, so this is shown on small
+# defaults of two rule files and no weights.
+mkdir "$T/small"
+cp -R "$GRAVITY_DEFAULT_RULES/actions" "$GRAVITY_DEFAULT_RULES/templates" \
+	"$GRAVITY_DEFAULT_RULES/tone" "$GRAVITY_DEFAULT_RULES/profile" "$T/small/"
+printf 'rule asks\n\tdescribe "asks"\n\tbody ~ /\\?/\n\tscore inquiry 2, out_of_scope 1, referral_intro 1\n' \
+	>"$T/small/10-asks.rules"
+printf 'rule sells\n\tdescribe "sells"\n\tbody ~ /buy now/\n\tscore cold_pitch 3\n' >"$T/small/20-pitch.rules"
 mkdir "$T/unreachable"
 : >"$T/unreachable/20-pitch.rules"
+shipped=$GRAVITY_DEFAULT_RULES
+GRAVITY_DEFAULT_RULES="$T/small"; export GRAVITY_DEFAULT_RULES
 expect unreachable "$T/unreachable: error: no rule gives class 'cold_pitch' a positive score"
 # ... unless an override deliberately sends someone there.
 mkdir "$T/reach_by_override"
@@ -64,6 +74,7 @@ mkdir "$T/reach_by_override"
 printf 'sender spam@pitches.example always cold_pitch\n' >"$T/reach_by_override/overrides"
 "$GRAVITY" rules check --rules "$T/reach_by_override" >"$T/rbo.out" 2>&1
 check "a class reached only by an 'always' override is fine" 0 $?
+GRAVITY_DEFAULT_RULES=$shipped; export GRAVITY_DEFAULT_RULES
 
 tpl urgency inquiry.txt 'Please act now, I have few openings.'
 expect urgency "$T/urgency/templates/inquiry.txt:3:8: error: tone: pushy phrase \"act now\""
