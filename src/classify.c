@@ -512,8 +512,9 @@ pred_value(ev *e, gr_pred p)
 		return 0;
 	case GR_PRED_SERVICES_BOTH:
 		return e->num[GR_NUM_OFFERED] > 0 && e->num[GR_NUM_REFERRED] > 0;
-	case GR_PRED_ASK_OFFERED: return e->ask_offered > e->ask_referred;
-	case GR_PRED_ASK_REFERRED: return e->ask_referred > e->ask_offered;
+	case GR_PRED_ASK_OFFERED:
+		return e->ask_offered > 0 && e->ask_referred == 0;
+	case GR_PRED_ASK_REFERRED: return e->ask_referred > 0;
 	default: return 0;
 	}
 }
@@ -530,6 +531,7 @@ match_services(ev *e)
 	size_t nsvcs = gr_owner_n_services(o);
 	gr_buf b;
 	int best = 0, passes = 1, best_ref = 0;
+	char *folded;
 
 	e->best_svc = -1;
 	e->best_referred = -1;
@@ -545,8 +547,10 @@ match_services(ev *e)
 			              e->m->new_text : "");
 		else
 			gr_buf_addstr(&b, e->m->quoted ? e->m->quoted : "");
+		folded = b.data ? gr_fold_accents(b.data) : NULL;
 		for (size_t i = 0; b.data && i < nsvcs; i++) {
-			int n = gr_owner_service_hits(o, i, b.data, e->mm);
+			int n = gr_owner_service_hits(o, i, b.data, folded,
+			                              e->mm);
 
 			e->num[gr_owner_service(o, i)->offered ?
 			       GR_NUM_OFFERED : GR_NUM_REFERRED] += n;
@@ -560,6 +564,7 @@ match_services(ev *e)
 			}
 		}
 		gr_buf_free(&b);
+		free(folded);
 	}
 }
 
@@ -589,6 +594,9 @@ match_ask_services(ev *e)
 	const gr_owner *o = e->o;
 	size_t nsvcs = gr_owner_n_services(o);
 	const char *srcs[2] = { e->m->subject, e->m->new_text };
+	char *folded;
+	long best_ask = -1;
+	int best_n = 0, ask_offered_best = 0;
 	gr_buf b;
 
 	if (nsvcs == 0)
@@ -618,14 +626,29 @@ match_ask_services(ev *e)
 				p++;
 		}
 	}
+	folded = b.data ? gr_fold_accents(b.data) : NULL;
 	for (size_t i = 0; b.data && b.len && i < nsvcs; i++) {
-		int n = gr_owner_service_hits(o, i, b.data, e->mm);
+		int n = gr_owner_service_hits(o, i, b.data, folded, e->mm);
+		int offered = gr_owner_service(o, i)->offered;
 
-		if (gr_owner_service(o, i)->offered)
+		if (offered)
 			e->ask_offered += n;
 		else
 			e->ask_referred += n;
+		/* the main ask: a referred-out service named where the writer
+		 * asks comes first (the owner's own trade is the setting of
+		 * such asks, and is worded more or less broadly), else the
+		 * offered service most named there */
+		if (n > 0 && (best_ask < 0 || (!offered && ask_offered_best) ||
+		              (offered == ask_offered_best && n > best_n))) {
+			best_ask = (long)i;
+			best_n = n;
+			ask_offered_best = offered;
+		}
 	}
+	if (best_ask >= 0)
+		e->best_svc = best_ask;
+	free(folded);
 	gr_buf_free(&b);
 }
 

@@ -17,6 +17,8 @@
 typedef struct owner_svc {
 	gr_service pub;
 	gr_pattern **pats;      /* one per phrase, owned */
+	unsigned char *folded;  /* per pattern: 1 matches the text with its
+	                         * accents removed (plain phrases) */
 	size_t npats;
 } owner_svc;
 
@@ -308,6 +310,72 @@ svc_new(gr_owner *o)
 	return &nv[o->nsvcs++];
 }
 
+/* 1 if phrase is an acronym in capitals ("IT", "DJ", "NAS", "M365"). */
+static int
+is_acronym(const char *phrase)
+{
+	size_t n = strlen(phrase);
+	int letters = 0;
+
+	if (n < 2 || n > 4)
+		return 0;
+	for (const char *p = phrase; *p; p++) {
+		if (*p >= 'A' && *p <= 'Z')
+			letters++;
+		else if (!(*p >= '0' && *p <= '9'))
+			return 0;
+	}
+	return letters > 0;
+}
+
+/* The pattern of a plain service phrase.  Services are matched more
+ * loosely than list phrases, so that the classes do not hinge on how the
+ * owner words them: accents do not count (the phrase and the text are
+ * compared without them), the last word may go on by a few letters
+ * ("headshot" finds "headshots", "video" finds "videographer"), and an
+ * acronym in capitals matches only in capitals ("IT" is not "it"). */
+static gr_pattern *
+svc_phrase(gr_conf *c, gr_diags *d, unsigned col, const char *phrase)
+{
+	char *folded, *pat;
+	gr_buf b;
+	size_t n, letters = 0;
+	gr_pattern *p;
+
+	if (is_acronym(phrase)) {
+		gr_buf_init(&b, 4096);
+		gr_buf_printf(&b, "(?<!\\w)%s(?:s)?(?!\\w)", phrase);
+		p = b.data ? gr_pattern_compile_at(c, d, col, b.data, "c") :
+		    NULL;
+		gr_buf_free(&b);
+		return p;
+	}
+	if (!(folded = gr_fold_accents(phrase)))
+		return NULL;
+	pat = gr_phrase_pattern(folded);
+	n = strlen(folded);
+	while (letters < n && ((folded[n - 1 - letters] >= 'a' &&
+	                        folded[n - 1 - letters] <= 'z') ||
+	                       (folded[n - 1 - letters] >= 'A' &&
+	                        folded[n - 1 - letters] <= 'Z')))
+		letters++;
+	free(folded);
+	if (!pat)
+		return NULL;
+	gr_buf_init(&b, 1u << 20);
+	n = strlen(pat);
+	/* pat ends in "(?!\w)": let the last word go on */
+	if (letters >= 3 && n > 6 && strcmp(pat + n - 6, "(?!\\w)") == 0)
+		gr_buf_printf(&b, "%.*s\\w{0,%d}(?!\\w)", (int)(n - 6), pat,
+		              letters >= 5 ? 8 : 3);
+	else
+		gr_buf_addstr(&b, pat);
+	free(pat);
+	p = b.data ? gr_pattern_compile_at(c, d, col, b.data, "") : NULL;
+	gr_buf_free(&b);
+	return p;
+}
+
 static void
 svc_phrases(owner_svc *s, gr_conf *c, gr_diags *d, const gr_toks *t,
             size_t from)
@@ -315,6 +383,7 @@ svc_phrases(owner_svc *s, gr_conf *c, gr_diags *d, const gr_toks *t,
 	for (size_t i = from; i < t->n; i++) {
 		gr_tok *k = &t->v[i];
 		gr_pattern *p, **nv;
+		unsigned char *nf;
 
 		gr_tok_strip_comma(k);
 		if (!*k->text)
@@ -322,15 +391,19 @@ svc_phrases(owner_svc *s, gr_conf *c, gr_diags *d, const gr_toks *t,
 		if (k->regex)
 			p = gr_pattern_compile_at(c, d, k->col, k->text, k->flags);
 		else
-			p = gr_pattern_phrase_at(c, d, k->col, k->text);
+			p = svc_phrase(c, d, k->col, k->text);
 		if (!p)
 			continue;
 		nv = realloc(s->pats, (s->npats + 1) * sizeof *nv);
-		if (!nv) {
+		nf = nv ? realloc(s->folded, s->npats + 1) : NULL;
+		if (nv)
+			s->pats = nv;
+		if (!nf) {
 			gr_pattern_free(p);
 			return;
 		}
-		s->pats = nv;
+		s->folded = nf;
+		s->folded[s->npats] = !k->regex && !is_acronym(k->text);
 		s->pats[s->npats++] = p;
 	}
 }
@@ -569,6 +642,7 @@ gr_owner_free(gr_owner *o)
 		for (size_t j = 0; j < o->svcs[i].npats; j++)
 			gr_pattern_free(o->svcs[i].pats[j]);
 		free(o->svcs[i].pats);
+		free(o->svcs[i].folded);
 	}
 	free(o->svcs);
 	for (size_t i = 0; i < o->npartners; i++) {
@@ -623,12 +697,14 @@ gr_owner_service_by_key(const gr_owner *o, const char *key)
 
 int
 gr_owner_service_hits(const gr_owner *o, size_t i, const char *text,
-                      gr_matcher *mm)
+                      const char *folded, gr_matcher *mm)
 {
 	int n = 0;
 
 	for (size_t j = 0; i < o->nsvcs && j < o->svcs[i].npats; j++)
-		n += gr_pattern_match(o->svcs[i].pats[j], text, mm, NULL, NULL);
+		n += gr_pattern_match(o->svcs[i].pats[j],
+		                      o->svcs[i].folded[j] && folded ? folded :
+		                      text, mm, NULL, NULL);
 	return n;
 }
 

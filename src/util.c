@@ -483,3 +483,45 @@ gr_strmap_free(gr_strmap *m)
 	free(m->vals);
 	memset(m, 0, sizeof *m);
 }
+
+/* --- accents ------------------------------------------------------------ */
+
+char *
+gr_fold_accents(const char *s)
+{
+	/* base letters of U+00C0..U+00FF and U+0100..U+017F; '?' keeps the
+	 * character as it is */
+	static const char latin1[] =
+		"AAAAAAACEEEEIIIIDNOOOOO?OUUUUYTsaaaaaaaceeeeiiiidnooooo?ouuuuyty";
+	static const char ext_a[] =
+		"AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIiIiJjKkkLlLlLlLl"
+		"LlNnNnNnnNnOoOoOoOoRrRrRrSsSsSsSsTtTtTtUuUuUuUuUuUuWwYyYZzZzZzs";
+	size_t n = s ? strlen(s) : 0, o = 0;
+	char *out = malloc(n + 1);
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		unsigned cp;
+		char b = '?';
+
+		if ((c == 0xC3 || c == 0xC4 || c == 0xC5) && i + 1 < n &&
+		    ((unsigned char)s[i + 1] & 0xC0) == 0x80) {
+			cp = ((unsigned)(c & 0x1F) << 6) |
+			     ((unsigned char)s[i + 1] & 0x3F);
+			if (cp >= 0xC0 && cp < 0x100)
+				b = latin1[cp - 0xC0];
+			else if (cp >= 0x100 && cp < 0x180)
+				b = ext_a[cp - 0x100];
+			if (b != '?') {
+				out[o++] = b;
+				i += 2;
+				continue;
+			}
+		}
+		out[o++] = s[i++];
+	}
+	out[o] = '\0';
+	return out;
+}

@@ -77,9 +77,13 @@ size_t gr_owner_n_services(const gr_owner *o);
 /* The i-th service in file order, or NULL past the end. */
 const gr_service *gr_owner_service(const gr_owner *o, size_t i);
 const gr_service *gr_owner_service_by_key(const gr_owner *o, const char *key);
-/* How many of the i-th service's phrases match text (0 past the end). */
+/* How many of the i-th service's phrases match text (0 past the end).
+ * Plain phrases are matched against folded, the same text with its
+ * accents removed (gr_fold_accents), when it is given; an acronym in
+ * capitals only in capitals; a last word may go on by a few letters
+ * (gravity-rules(5), SERVICES). */
 int gr_owner_service_hits(const gr_owner *o, size_t i, const char *text,
-                          gr_matcher *mm);
+                          const char *folded, gr_matcher *mm);
 
 size_t gr_owner_n_partners(const gr_owner *o);
 const gr_partner *gr_owner_partner(const gr_owner *o, size_t i);

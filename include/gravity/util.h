@@ -50,6 +50,11 @@ enum { GR_NL_DROP = 0, GR_NL_BLANK, GR_NL_KEEP };
  * NULL s gives "".  Caller frees; NULL on allocation failure. */
 char *gr_text_clean(const char *s, int nl, size_t max);
 
+/* A copy of s with the accented Latin letters of Latin-1 and Latin
+ * Extended-A as their base letter ("tradução" -> "traducao", "Ł" -> "L");
+ * other bytes unchanged.  Caller frees; NULL on allocation failure. */
+char *gr_fold_accents(const char *s);
+
 /* SHA-256 of data as 64 lowercase hex digits plus NUL. */
 void gr_sha256_hex(const void *data, size_t len, char out[65]);
 
