@@ -347,6 +347,41 @@ reply_to_other(const gr_message *m)
 	return 0;
 }
 
+/* A mailing list: List-Id (RFC 2919), a list's own sender address
+ * ("owner-announce@", "announce-request@", "-bounces@"), or list software
+ * in the Received trace (older lists write no List-* header). */
+static int
+mailing_list(const gr_message *m)
+{
+	static const char *const tails[] = {
+		"-owner@", "-request@", "-bounces@", "-admin@", NULL
+	};
+	static const char *const software[] = {
+		"majordom", "bulk_mailer", "listserv", "mailman", "ezmlm",
+		"lyris", "sympa", NULL
+	};
+	const char *a = m->from.addr, *v;
+
+	if (gr_message_header(m, "List-Id"))
+		return 1;
+	if (a && gr_startswith_ci(a, "owner-"))
+		return 1;
+	for (int i = 0; a && tails[i]; i++)
+		if (gr_strcasestr(a, tails[i]))
+			return 1;
+	for (size_t n = 0; n < m->n_headers; n++) {
+		const gr_header *h = &m->headers[n];
+
+		if (!h->name || !gr_strcaseeq(h->name, "Received") ||
+		    !(v = h->value))
+			continue;
+		for (int i = 0; software[i]; i++)
+			if (gr_strcasestr(v, software[i]))
+				return 1;
+	}
+	return 0;
+}
+
 static int
 bulk_mail(const gr_message *m)
 {
@@ -462,8 +497,7 @@ pred_value(ev *e, gr_pred p)
 		return e->q_owner;
 	case GR_PRED_LIST_UNSUBSCRIBE:
 		return gr_message_header(m, "List-Unsubscribe") != NULL;
-	case GR_PRED_MAILING_LIST:
-		return gr_message_header(m, "List-Id") != NULL;
+	case GR_PRED_MAILING_LIST: return mailing_list(m);
 	case GR_PRED_BULK_MAIL: return bulk_mail(m);
 	case GR_PRED_AUTO_SUBMITTED: return auto_submitted(m);
 	case GR_PRED_FEEDBACK_ID:
@@ -554,7 +588,10 @@ match_services(ev *e)
 
 			e->num[gr_owner_service(o, i)->offered ?
 			       GR_NUM_OFFERED : GR_NUM_REFERRED] += n;
-			if (n > best) {
+			/* on equal counts a referred-out service wins: the
+			 * owner's own trade is the setting of such asks */
+			if (n > best || (n > 0 && n == best &&
+			                 !gr_owner_service(o, i)->offered)) {
 				best = n;
 				e->best_svc = (long)i;
 			}
@@ -1154,6 +1191,7 @@ machine_signs(ev *e, int *hard, int *soft)
 	                  fact_pred(e, GR_PRED_BULK_MAIL)))
 		return *soft = 1, "sent by a bulk-mail tool (List-Unsubscribe, "
 		       "List-Id, Precedence: bulk)";
+
 	return NULL;
 }
 

@@ -3,7 +3,8 @@
  * test_classify.c - the classifier: automated signs, overrides, known
  * senders, referral parties, and accuracy of the default rules on the maya
  * examples ($GR_SHARED/examples/maya) and on the tests/personas/webdev
- * fixtures.  GR_VERBOSE=1 prints every verdict's hits.
+ * fixtures; the weight fitter, example sets and the words of a message.
+ * GR_VERBOSE=1 prints every verdict's hits.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +21,7 @@
 #include "gravity/classify.h"
 #include "gravity/message.h"
 #include "gravity/rules.h"
+#include "gravity/train.h"
 
 #include "testlib.h"
 
@@ -470,6 +472,179 @@ test_speed(void **state)
 	gr_rules_free(r);
 }
 
+
+/* --- learned weights ----------------------------------------------------- */
+
+static void
+add_ex(gr_exset *s, const char *group, gr_class c, const char *f1,
+       const char *f2)
+{
+	gr_strv f = { 0 };
+	long g = gr_exset_group(s, group);
+
+	assert_true(g >= 0);
+	gr_strv_push(&f, f1);
+	if (f2)
+		gr_strv_push(&f, f2);
+	assert_int_equal(gr_exset_add(s, "x.eml", (size_t)g, c, -1, 0, &f),
+	                 GR_OK);
+	gr_strv_free(&f);
+}
+
+/* Three owners whose mail separates on one rule each; a word seen with
+ * one owner only is no feature. */
+static void
+test_train_fit(void **state)
+{
+	gr_exset s = { 0 };
+	gr_train_opts o;
+	gr_model m;
+	gr_error err;
+	gr_example e = { 0 };
+	double sc[GR_CLASS_COUNT];
+	const char *owners[3] = { "a", "b", "c" };
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		for (int k = 0; k < 4; k++) {
+			add_ex(&s, owners[i], GR_CLASS_INQUIRY, "rule:asks",
+			       "word:quote");
+			add_ex(&s, owners[i], GR_CLASS_COLD_PITCH, "rule:sells",
+			       i == 0 ? "word:zebra" : "word:offer");
+			add_ex(&s, owners[i], GR_CLASS_AUTOMATED, "fact:bulk",
+			       NULL);
+		}
+	}
+	gr_train_opts_default(&o);
+	assert_int_equal(gr_train_fit(&s, -1, &o, &m, &err), GR_OK);
+	assert_true(gr_strmap_get(&m.index, "rule:asks") >= 0);
+	assert_true(gr_strmap_get(&m.index, "word:offer") >= 0);
+	assert_true(gr_strmap_get(&m.index, "word:zebra") < 0);
+	e.forced = -1;
+	gr_strv_push(&e.feats, "rule:sells");
+	assert_int_equal(gr_model_predict(&m, &e, NULL, NULL, sc),
+	                 GR_CLASS_COLD_PITCH);
+	/* the safety signs: a forced class wins, an excluded one cannot */
+	e.forced = GR_CLASS_AUTOMATED;
+	assert_int_equal(gr_model_predict(&m, &e, NULL, NULL, sc),
+	                 GR_CLASS_AUTOMATED);
+	e.forced = -1;
+	e.excluded = 1u << GR_CLASS_COLD_PITCH;
+	assert_int_not_equal(gr_model_predict(&m, &e, NULL, NULL, sc),
+	                     GR_CLASS_COLD_PITCH);
+	gr_strv_free(&e.feats);
+	gr_model_free(&m);
+	/* leaving owner "a" out: fitted on b and c only */
+	assert_int_equal(gr_train_fit(&s, 0, &o, &m, &err), GR_OK);
+	assert_int_equal(m.n_examples, 24);
+	gr_model_free(&m);
+	gr_exset_free(&s);
+}
+
+/* Examples written as text read back the same. */
+static void
+test_exset_roundtrip(void **state)
+{
+	gr_exset s = { 0 }, t = { 0 };
+	gr_strv f = { 0 };
+	char path[] = "/tmp/gr-exset-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *fp;
+	gr_error err;
+
+	(void)state;
+	assert_true(fd >= 0);
+	gr_strv_push(&f, "rule:a");
+	gr_strv_push(&f, "word:tradu\xc3\xa7\xc3\xa3o");
+	assert_int_equal(gr_exset_add(&s, "m1.eml", (size_t)gr_exset_group(&s,
+	                 "ana"), GR_CLASS_OTHER, GR_CLASS_AUTOMATED,
+	                 (1u << GR_CLASS_INQUIRY) | (1u << GR_CLASS_OTHER), &f),
+	                 GR_OK);
+	fp = fdopen(fd, "w");
+	assert_int_equal(gr_exset_write(&s, fp, "# test\n"), GR_OK);
+	fclose(fp);
+	assert_int_equal(gr_exset_read(&t, path, &err), GR_OK);
+	assert_int_equal(t.n, 1);
+	assert_string_equal(t.groups.v[t.v[0].group], "ana");
+	assert_int_equal(t.v[0].label, GR_CLASS_OTHER);
+	assert_int_equal(t.v[0].forced, GR_CLASS_AUTOMATED);
+	assert_int_equal(t.v[0].excluded, s.v[0].excluded);
+	assert_int_equal(t.v[0].feats.n, 2);
+	assert_string_equal(t.v[0].feats.v[1], f.v[1]);
+	/* a broken line names the file and line */
+	fp = fopen(path, "w");
+	fputs("example ana nonsense m1.eml rule:a\n", fp);
+	fclose(fp);
+	assert_int_not_equal(gr_exset_read(&t, path, &err), GR_OK);
+	assert_non_null(strstr(err.msg, ":1:"));
+	unlink(path);
+	gr_strv_free(&f);
+	gr_exset_free(&s);
+	gr_exset_free(&t);
+}
+
+/* Words: lowercased across alphabets, letters only, each once. */
+static void
+test_words(void **state)
+{
+	fake f;
+	gr_strv w = { 0 };
+
+	(void)state;
+	fake_init(&f, "a@b.example", "Tradu\xc3\xa7\xc3\xa3o DO Site",
+	          "\xc3\x9c""ber 2 X site, \xd0\x9f\xd1\x80\xd0\xb8\xd0"
+	          "\xb2\xd0\xb5\xd1\x82 co-op!");
+	assert_int_equal(gr_classify_words(&f.m, &w), GR_OK);
+	assert_int_equal(w.n, 7);
+	assert_string_equal(w.v[0], "word:tradu\xc3\xa7\xc3\xa3o");
+	assert_string_equal(w.v[1], "word:do");
+	assert_string_equal(w.v[2], "word:site");
+	assert_string_equal(w.v[3], "word:\xc3\xbc""ber");
+	assert_string_equal(w.v[4], "word:\xd0\xbf\xd1\x80\xd0\xb8\xd0"
+	                    "\xb2\xd0\xb5\xd1\x82");
+	assert_string_equal(w.v[5], "word:co");
+	assert_string_equal(w.v[6], "word:op");
+	gr_strv_free(&w);
+}
+
+/* A platform relaying a person's words is classified by them; the same
+ * no-reply sender with a notice is automated whatever the scores. */
+static void
+test_relay_and_notice(void **state)
+{
+	gr_rules *r = load_default();
+	gr_verdict v;
+	gr_error err;
+	fake f;
+
+	(void)state;
+	fake_init(&f, "no-reply@mail.social.example",
+	          "Jo Park sent you a message",
+	          "Jo Park sent you a message: \"Hi! Could you design a new "
+	          "logo and website for our bakery? What would it cost?\"");
+	assert_int_equal(gr_classify(r, &f.m, NULL, &v, &err), GR_OK);
+	assert_int_not_equal(v.cls, GR_CLASS_AUTOMATED);
+	assert_int_equal(v.forced, -1);
+	gr_verdict_free(&v);
+	fake_init(&f, "no-reply@mail.social.example", "New login to your "
+	          "account", "We noticed a new login to your account from "
+	          "Chrome on Windows.");
+	assert_int_equal(gr_classify(r, &f.m, NULL, &v, &err), GR_OK);
+	assert_int_equal(v.cls, GR_CLASS_AUTOMATED);
+	assert_int_equal(v.forced, GR_CLASS_AUTOMATED);
+	gr_verdict_free(&v);
+	/* a list's mail (its owner- sender) is never a draft class */
+	fake_init(&f, "owner-announce@shop.example", "Could you help us?",
+	          "Could you design a new logo and website for us?");
+	f.to[0].addr = (char *)"announce@shop.example";
+	assert_int_equal(gr_classify(r, &f.m, NULL, &v, &err), GR_OK);
+	assert_true(v.cls != GR_CLASS_INQUIRY &&
+	            v.cls != GR_CLASS_OUT_OF_SCOPE &&
+	            v.cls != GR_CLASS_REFERRAL_INTRO);
+	gr_verdict_free(&v);
+	gr_rules_free(r);
+}
+
 int
 main(void)
 {
@@ -482,6 +657,10 @@ main(void)
 		cmocka_unit_test(test_maya_accuracy),
 		cmocka_unit_test(test_webdev_fixtures),
 		cmocka_unit_test(test_speed),
+		cmocka_unit_test(test_train_fit),
+		cmocka_unit_test(test_exset_roundtrip),
+		cmocka_unit_test(test_words),
+		cmocka_unit_test(test_relay_and_notice),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

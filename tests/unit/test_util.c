@@ -250,6 +250,32 @@ test_safe_name(void **state)
 	assert_int_equal(strlen(out), 15);
 }
 
+
+static void
+test_fold_and_map(void **state)
+{
+	gr_strmap m = { 0 };
+	char *f;
+	char key[32];
+
+	(void)state;
+	f = gr_fold_accents("Tradu\xc3\xa7\xc3\xa3o \xc5\x81\xc3\xb3" "d\xc5\xba "
+	                    "na\xc3\xafve \xe2\x82\xac");
+	assert_string_equal(f, "Traducao Lodz naive \xe2\x82\xac");
+	free(f);
+	for (int i = 0; i < 500; i++) {
+		snprintf(key, sizeof key, "word:%d", i);
+		assert_int_equal(gr_strmap_put(&m, key, (size_t)i * 3), GR_OK);
+	}
+	assert_int_equal(gr_strmap_put(&m, "word:7", 1), GR_OK);
+	assert_int_equal(m.n, 500);
+	assert_int_equal(gr_strmap_get(&m, "word:499"), 1497);
+	assert_int_equal(gr_strmap_get(&m, "word:7"), 1);
+	assert_int_equal(gr_strmap_get(&m, "word:500"), -1);
+	gr_strmap_free(&m);
+	assert_int_equal(gr_strmap_get(&m, "word:1"), -1);
+}
+
 int
 main(void)
 {
@@ -263,6 +289,7 @@ main(void)
 		cmocka_unit_test(test_conf_lines_and_tokens),
 		cmocka_unit_test(test_atomic_write),
 		cmocka_unit_test(test_safe_name),
+		cmocka_unit_test(test_fold_and_map),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
