@@ -24,7 +24,6 @@
 
 #define DAV_ETAG_MAX    256
 #define DAV_ICS_MAX     (1u << 20)
-#define DAV_MAX_ROWS    100000
 
 void
 gr_caldav_opts_init(gr_caldav_opts *o)
@@ -32,18 +31,6 @@ gr_caldav_opts_init(gr_caldav_opts *o)
 	memset(o, 0, sizeof *o);
 	o->cred = GR_CRED_NONE;
 }
-
-/* One pending reminder, copied out of the state. */
-typedef struct dav_item {
-	char *uid, *relpath, *etag, *href;
-	int sequence, done, push_seq;
-} dav_item;
-
-typedef struct dav_list {
-	dav_item *v;
-	size_t n;
-	int oom;
-} dav_list;
 
 typedef struct dav {
 	const gr_caldav_opts *o;
@@ -53,46 +40,6 @@ typedef struct dav {
 	char etag[DAV_ETAG_MAX];/* ETag of the last response ("" none) */
 	char ebuf[CURL_ERROR_SIZE];
 } dav;
-
-static void
-item_free(dav_item *it)
-{
-	free(it->uid);
-	free(it->relpath);
-	free(it->etag);
-	free(it->href);
-}
-
-static int
-collect(void *aux, const gr_state_rem *r)
-{
-	dav_list *l = aux;
-	dav_item *nv, *it;
-
-	if (r->push_seq >= r->sequence)
-		return 0;
-	if (l->n >= DAV_MAX_ROWS ||
-	    !(nv = realloc(l->v, (l->n + 1) * sizeof *nv))) {
-		l->oom = 1;
-		return 1;
-	}
-	l->v = nv;
-	it = &l->v[l->n++];
-	memset(it, 0, sizeof *it);
-	it->uid = gr_strdup(r->uid);
-	it->relpath = gr_strdup(r->relpath);
-	it->etag = r->etag ? gr_strdup(r->etag) : NULL;
-	it->href = r->href ? gr_strdup(r->href) : NULL;
-	it->sequence = r->sequence;
-	it->done = r->done;
-	it->push_seq = r->push_seq;
-	if (!it->uid || !it->relpath || (r->etag && !it->etag) ||
-	    (r->href && !it->href)) {
-		l->oom = 1;
-		return 1;
-	}
-	return 0;
-}
 
 /* Keep the ETag response header (RFC 9110 section 8.8.3). */
 static size_t
@@ -259,7 +206,7 @@ send_cond(dav *d, const char *method, const char *url, const char *etag,
 /* The resource URL of uid: the stored one when it is in this collection,
  * else COLLECTION/<uid>.ics.  *fresh = 1 when not the stored one. */
 static char *
-item_url(dav *d, const dav_item *it, int *fresh)
+item_url(dav *d, const gr_state_rem *it, int *fresh)
 {
 	size_t bl = strlen(d->base);
 	char *esc, *url;
@@ -281,7 +228,7 @@ item_url(dav *d, const dav_item *it, int *fresh)
 }
 
 static gr_status
-push_one(dav *d, gr_state *st, const char *out_dir, const dav_item *it,
+push_one(dav *d, gr_state *st, const char *out_dir, const gr_state_rem *it,
          gr_caldav_stats *stats, gr_error *err)
 {
 	char path[PATH_MAX], *ics = NULL, *url;
@@ -439,7 +386,7 @@ gr_status
 gr_caldav_push(const gr_caldav_opts *o, gr_state *st, const char *out_dir,
                gr_caldav_stats *stats, gr_error *err)
 {
-	dav_list l = { NULL, 0, 0 };
+	gr_state_rems l = { 0 };
 	gr_error first = { GR_OK, "" }, e;
 	gr_status rc, ret = GR_OK;
 	dav d;
@@ -447,9 +394,7 @@ gr_caldav_push(const gr_caldav_opts *o, gr_state *st, const char *out_dir,
 	memset(stats, 0, sizeof *stats);
 	if (!o || !o->url || !*o->url)
 		return GR_OK;
-	rc = gr_state_rem_each(st, NULL, 0, 0, collect, &l, err);
-	if (rc == GR_OK && l.oom)
-		rc = gr_error_set(err, GR_E_NOMEM, "caldav: out of memory");
+	rc = gr_state_rem_unpushed(st, &l, err);
 	if (rc != GR_OK || l.n == 0)
 		goto out;
 	if ((rc = dav_open(&d, o, err)) != GR_OK) {
@@ -480,8 +425,6 @@ gr_caldav_push(const gr_caldav_opts *o, gr_state *st, const char *out_dir,
 		*err = first;
 	rc = ret;
 out:
-	for (size_t i = 0; i < l.n; i++)
-		item_free(&l.v[i]);
-	free(l.v);
+	gr_state_rems_free(&l);
 	return rc;
 }

@@ -34,9 +34,9 @@ referrals_usage(FILE *fp)
 	    "$XDG_STATE_HOME/gravity/state.db.\n");
 }
 
-/* One introducer in the summary. */
+/* One introducer in the summary (strings of the ledger's rows). */
 typedef struct intro_sum {
-	char *name, *addr;
+	const char *name, *addr;
 	long count, thanked;
 	time_t last;
 } intro_sum;
@@ -84,8 +84,8 @@ count_introducer(ledger *l, const gr_state_referral *r)
 		l->sum = nv;
 		s = &l->sum[l->nsum++];
 		memset(s, 0, sizeof *s);
-		s->addr = gr_strdup(r->introducer_addr);
-		s->name = r->introducer_name ? gr_strdup(r->introducer_name) : NULL;
+		s->addr = r->introducer_addr;
+		s->name = r->introducer_name;
 	}
 	s->count++;
 	s->thanked += r->thanked != 0;
@@ -93,16 +93,15 @@ count_introducer(ledger *l, const gr_state_referral *r)
 		s->last = r->at;
 }
 
-static int
-each_referral(void *aux, const gr_state_referral *r)
+static void
+add_referral(ledger *l, const gr_state_referral *r)
 {
-	ledger *l = aux;
 	cJSON *o = cJSON_CreateObject();
 	char when[32];
 
 	if (!o) {
 		l->oom = 1;
-		return 1;
+		return;
 	}
 	iso_date(r->at, when, sizeof when);
 	cJSON_AddStringToObject(o, "kind", r->kind ? r->kind : "?");
@@ -123,7 +122,6 @@ each_referral(void *aux, const gr_state_referral *r)
 			count_introducer(l, r);
 	}
 	cJSON_AddItemToArray(l->rows, o);
-	return 0;
 }
 
 static int
@@ -231,6 +229,7 @@ gr_cmd_referrals(int argc, char **argv)
 	char buf[PATH_MAX];
 	struct gr_config *cfg = NULL;
 	ledger l = { 0 };
+	gr_state_referrals refs = { 0 };
 	gr_state *st = NULL;
 	gr_error err;
 	int c, json = 0, rc = EX_OK;
@@ -266,12 +265,17 @@ gr_cmd_referrals(int argc, char **argv)
 	}
 	gr_config_free(cfg);     /* path is no longer needed */
 	l.rows = cJSON_CreateArray();
-	if (!l.rows || gr_state_referral_each(st, each_referral, &l,
-	                                      &err) != GR_OK || l.oom) {
-		gr_warnx("%s", l.oom || !l.rows ? "out of memory" : err.msg);
-		rc = l.oom || !l.rows ? EX_OSERR : EX_DATAERR;
+	if (gr_state_referral_list(st, &refs, &err) != GR_OK) {
+		gr_warnx("%s", err.msg);
+		rc = err.status == GR_E_NOMEM ? EX_OSERR : EX_DATAERR;
 	}
 	gr_state_close(st);
+	for (size_t i = 0; rc == EX_OK && l.rows && i < refs.n && !l.oom; i++)
+		add_referral(&l, &refs.v[i]);
+	if (rc == EX_OK && (l.oom || !l.rows)) {
+		gr_warnx("out of memory");
+		rc = EX_OSERR;
+	}
 	if (rc == EX_OK) {
 		qsort(l.sum, l.nsum, sizeof *l.sum, by_count);
 		if (json) {
@@ -288,11 +292,8 @@ gr_cmd_referrals(int argc, char **argv)
 			print_text(&l);
 		}
 	}
-	for (size_t i = 0; i < l.nsum; i++) {
-		free(l.sum[i].name);
-		free(l.sum[i].addr);
-	}
 	free(l.sum);
 	cJSON_Delete(l.rows);
+	gr_state_referrals_free(&refs);
 	return rc;
 }

@@ -22,8 +22,6 @@
 #include "gravity/lifecycle.h"
 #include "gravity/util.h"
 
-#define LIFE_MAX_ROWS   100000
-
 static time_t
 msg_time(const gr_life *lf, const gr_message *m)
 {
@@ -67,179 +65,6 @@ thread_of(gr_life *lf, const gr_message *m, char **out, gr_error *err)
 	else if (m->message_id)
 		*out = gr_strdup(m->message_id);
 	return GR_OK;
-}
-
-/* --- copies of state rows ------------------------------------------------ */
-
-#define REM_STRINGS     11
-#define THREAD_STRINGS  6
-
-typedef struct rem_copy {
-	gr_state_rem r;
-	char *s[REM_STRINGS];   /* owned strings behind r */
-} rem_copy;
-
-/* Rows copied out of the state.  failed is set when a row could not be
- * copied (out of memory, LIFE_MAX_ROWS): the caller must not act on a
- * partial list (a feed missing reminders, follow-ups never made). */
-typedef struct rem_list {
-	rem_copy *v;
-	size_t n, cap;
-	int failed;
-	const char *only_action[2];     /* keep these actions (NULL: all) */
-} rem_list;
-
-static void
-rem_list_free(rem_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		for (size_t k = 0; k < REM_STRINGS; k++)
-			free(l->v[i].s[k]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
-static const char *
-dup_into(char **slot, const char *s, int *failed)
-{
-	*slot = s ? gr_strdup(s) : NULL;
-	if (s && !*slot)
-		*failed = 1;
-	return *slot;
-}
-
-/* Room for one more element of size sz in *v (n used, *cap allocated). */
-static int
-grow(void **v, size_t n, size_t *cap, size_t sz)
-{
-	size_t ncap;
-	void *nv;
-
-	if (n < *cap)
-		return 0;
-	if (n >= LIFE_MAX_ROWS)
-		return -1;
-	ncap = *cap ? *cap * 2 : 64;
-	if (!(nv = realloc(*v, ncap * sz)))
-		return -1;
-	*v = nv;
-	*cap = ncap;
-	return 0;
-}
-
-static int
-collect_rem(void *aux, const gr_state_rem *r)
-{
-	rem_list *l = aux;
-	rem_copy *c;
-	int *f = &l->failed;
-
-	if (l->only_action[0] && !(r->action &&
-	    (strcmp(r->action, l->only_action[0]) == 0 ||
-	     (l->only_action[1] && strcmp(r->action, l->only_action[1]) == 0))))
-		return 0;
-	if (grow((void **)&l->v, l->n, &l->cap, sizeof *l->v) != 0) {
-		l->failed = 1;
-		return 1;
-	}
-	c = &l->v[l->n++];
-	memset(c, 0, sizeof *c);
-	c->r = *r;
-	c->r.uid = dup_into(&c->s[0], r->uid, f);
-	c->r.message_id = dup_into(&c->s[1], r->message_id, f);
-	c->r.thread = dup_into(&c->s[2], r->thread, f);
-	c->r.action = dup_into(&c->s[3], r->action, f);
-	c->r.relpath = dup_into(&c->s[4], r->relpath, f);
-	c->r.tzid = dup_into(&c->s[5], r->tzid, f);
-	c->r.summary = dup_into(&c->s[6], r->summary, f);
-	c->r.description = dup_into(&c->s[7], r->description, f);
-	c->r.etag = dup_into(&c->s[8], r->etag, f);
-	c->r.href = dup_into(&c->s[9], r->href, f);
-	c->r.peer = dup_into(&c->s[10], r->peer, f);
-	return 0;
-}
-
-typedef struct thread_copy {
-	gr_state_thread t;
-	char *s[THREAD_STRINGS];
-} thread_copy;
-
-typedef struct thread_list {
-	thread_copy *v;
-	size_t n, cap;
-	int failed;             /* as in rem_list */
-} thread_list;
-
-static void
-thread_list_free(thread_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		for (size_t k = 0; k < THREAD_STRINGS; k++)
-			free(l->v[i].s[k]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
-static int
-collect_thread(void *aux, const gr_state_thread *t)
-{
-	thread_list *l = aux;
-	thread_copy *c;
-	int *f = &l->failed;
-
-	if (grow((void **)&l->v, l->n, &l->cap, sizeof *l->v) != 0) {
-		l->failed = 1;
-		return 1;
-	}
-	c = &l->v[l->n++];
-	memset(c, 0, sizeof *c);
-	c->t = *t;
-	c->t.thread = dup_into(&c->s[0], t->thread, f);
-	c->t.cls = dup_into(&c->s[1], t->cls, f);
-	c->t.subject = dup_into(&c->s[2], t->subject, f);
-	c->t.peer_name = dup_into(&c->s[3], t->peer_name, f);
-	c->t.peer_addr = dup_into(&c->s[4], t->peer_addr, f);
-	c->t.owner_msgid = dup_into(&c->s[5], t->owner_msgid, f);
-	return 0;
-}
-
-/* Copy the matching reminder rows into l (see gr_state_rem_each). */
-static gr_status
-rems_get(gr_life *lf, const char *thread, int pending_only, time_t since,
-         rem_list *l, gr_error *err)
-{
-	gr_status st = gr_state_rem_each(lf->state, thread, pending_only, since,
-	                                 collect_rem, l, err);
-
-	if (st == GR_OK && l->failed)
-		st = gr_error_set(err, GR_E_NOMEM, "reminders: cannot hold %zu "
-		                  "rows (out of memory or over %d)", l->n + 1,
-		                  LIFE_MAX_ROWS);
-	return st;
-}
-
-/* Copy thread rows into tl: the follow-up candidates when waiting_max > 0
- * (see gr_state_thread_waiting), else all of them, or the one of id. */
-static gr_status
-threads_get(gr_life *lf, const char *id, int waiting_max, thread_list *tl,
-            gr_error *err)
-{
-	gr_status st;
-
-	memset(tl, 0, sizeof *tl);
-	if (waiting_max > 0)
-		st = gr_state_thread_waiting(lf->state, waiting_max,
-		                             collect_thread, tl, err);
-	else
-		st = gr_state_thread_each(lf->state, id, collect_thread, tl,
-		                          err);
-	if (st == GR_OK && tl->failed)
-		st = gr_error_set(err, GR_E_NOMEM, "threads: cannot hold %zu "
-		                  "rows (out of memory or over %d)", tl->n + 1,
-		                  LIFE_MAX_ROWS);
-	return st;
 }
 
 /* --- reminders ------------------------------------------------------------ */
@@ -312,23 +137,27 @@ close_thread(gr_life *lf, const char *thread, const char *a1, const char *a2,
              const gr_addrlist *const *to, size_t nto, long *count,
              gr_error *err)
 {
-	rem_list l = { .only_action = { a1, a2 } };
+	gr_state_rems l;
 	gr_status st;
 
-	st = rems_get(lf, thread, 1, 0, &l, err);
+	st = gr_state_rem_list(lf->state, thread, 1, 0, &l, err);
 	for (size_t i = 0; st == GR_OK && i < l.n; i++) {
-		int match = !to || !l.v[i].r.peer;
+		gr_state_rem *r = &l.v[i];
+		int match = !to || !r->peer;
 
+		if (!r->action || (strcmp(r->action, a1) != 0 &&
+		                   (!a2 || strcmp(r->action, a2) != 0)))
+			continue;
 		for (size_t k = 0; to && !match && k < nto; k++)
 			for (size_t j = 0; j < to[k]->n && !match; j++)
-				match = gr_strcaseeq(to[k]->v[j].addr, l.v[i].r.peer);
+				match = gr_strcaseeq(to[k]->v[j].addr, r->peer);
 		if (!match)
 			continue;
-		st = close_reminder(lf, &l.v[i].r, err);
+		st = close_reminder(lf, r, err);
 		if (st == GR_OK)
 			(*count)++;
 	}
-	rem_list_free(&l);
+	gr_state_rems_free(&l);
 	return st;
 }
 
@@ -377,7 +206,7 @@ gr_life_owner_message(gr_life *lf, const gr_message *m, gr_error *err)
 	const gr_addrlist *to[3] = { &m->to, &m->cc, &m->bcc };
 	time_t at = msg_time(lf, m);
 	char *thread = NULL;
-	thread_list tl;
+	gr_state_threads tl;
 	gr_state_thread t;
 	gr_status st = GR_OK;
 
@@ -394,14 +223,14 @@ gr_life_owner_message(gr_life *lf, const gr_message *m, gr_error *err)
 		return st;
 	st = gr_state_thread_link(lf->state, m->message_id, thread, 1, at, err);
 	if (st == GR_OK)
-		st = threads_get(lf, thread, 0, &tl, err);
+		st = gr_state_thread_list(lf->state, thread, &tl, err);
 	if (st != GR_OK) {
 		free(thread);
 		return st;
 	}
 	memset(&t, 0, sizeof t);
 	if (tl.n)
-		t = tl.v[0].t;
+		t = tl.v[0];
 	t.thread = thread;
 	if (!t.subject)
 		t.subject = m->subject;
@@ -421,7 +250,7 @@ gr_life_owner_message(gr_life *lf, const gr_message *m, gr_error *err)
 	if (st == GR_OK)
 		st = close_thread(lf, thread, "reply", "followup", to, 2,
 		                  &lf->closed, err);
-	thread_list_free(&tl);
+	gr_state_threads_free(&tl);
 	free(thread);
 	return st;
 }
@@ -474,7 +303,7 @@ gr_life_incoming(gr_life *lf, const gr_message *m, const gr_verdict *v,
 	const gr_addr *ra = gr_message_reply_addr(m);
 	time_t at = msg_time(lf, m);
 	char *thread = NULL;
-	thread_list tl = { 0 };
+	gr_state_threads tl = { 0 };
 	gr_state_thread t;
 	gr_status st;
 
@@ -483,11 +312,11 @@ gr_life_incoming(gr_life *lf, const gr_message *m, const gr_verdict *v,
 		st = gr_state_thread_link(lf->state, m->message_id, thread, 0, at,
 		                          err);
 	if (st == GR_OK && thread)
-		st = threads_get(lf, thread, 0, &tl, err);
+		st = gr_state_thread_list(lf->state, thread, &tl, err);
 	if (st == GR_OK && thread) {
 		memset(&t, 0, sizeof t);
 		if (tl.n)
-			t = tl.v[0].t;
+			t = tl.v[0];
 		t.thread = thread;
 		if (!t.cls) {   /* the first message from the other side */
 			t.cls = gr_class_name(v->cls);
@@ -509,7 +338,7 @@ gr_life_incoming(gr_life *lf, const gr_message *m, const gr_verdict *v,
 		st = record_reminders(lf, thread, pl, m->message_id, err);
 	if (st == GR_OK)
 		st = record_referral(lf, m, v, pl, at, err);
-	thread_list_free(&tl);
+	gr_state_threads_free(&tl);
 	free(thread);
 	return st;
 }
@@ -578,7 +407,7 @@ gr_status
 gr_life_tick(gr_life *lf, FILE *fp, gr_error *err)
 {
 	const gr_profile *prof = gr_owner_profile(gr_rules_owner(lf->rules));
-	thread_list tl = { 0 };
+	gr_state_threads tl = { 0 };
 	gr_due after;
 	int max;
 	gr_status st;
@@ -586,9 +415,9 @@ gr_life_tick(gr_life *lf, FILE *fp, gr_error *err)
 	gr_policy_followup(lf->policy, &after, &max);
 	if (max <= 0)
 		return GR_OK;
-	st = threads_get(lf, NULL, max, &tl, err);
+	st = gr_state_thread_waiting(lf->state, max, &tl, err);
 	for (size_t i = 0; st == GR_OK && i < tl.n; i++) {
-		gr_state_thread *t = &tl.v[i].t;
+		gr_state_thread *t = &tl.v[i];
 		gr_plan_ctx ctx = { lf->now, seq_of, lf->state, NULL, lf->cal };
 		gr_followup f;
 		gr_plan pl = { 0 };
@@ -622,7 +451,7 @@ gr_life_tick(gr_life *lf, FILE *fp, gr_error *err)
 		}
 		gr_plan_free(&pl);
 	}
-	thread_list_free(&tl);
+	gr_state_threads_free(&tl);
 	return st;
 }
 
@@ -655,16 +484,18 @@ feed_unchanged(const gr_life *lf, const char *token)
 	return same;
 }
 
+/* Reminders read from the state per page of the feed. */
+#define FEED_PAGE 256
+
 /* First pass: the feed's time span and zones. */
 typedef struct feed_span {
 	time_t lo, hi;
 	size_t n;
 	gr_strv zones;
-	int failed;
 } feed_span;
 
-static int
-span_row(void *aux, const gr_state_rem *r)
+static gr_status
+span_add(void *aux, const gr_state_rem *r, gr_error *err)
 {
 	feed_span *sp = aux;
 	const char *tz = r->tzid ? r->tzid : "UTC";
@@ -676,47 +507,54 @@ span_row(void *aux, const gr_state_rem *r)
 	sp->n++;
 	for (size_t i = 0; i < sp->zones.n; i++)
 		if (strcmp(sp->zones.v[i], tz) == 0)
-			return 0;
-	if (gr_strv_push(&sp->zones, tz) != GR_OK) {
-		sp->failed = 1;
-		return 1;
-	}
-	return 0;
+			return GR_OK;
+	if (gr_strv_push(&sp->zones, tz) != GR_OK)
+		return gr_error_set(err, GR_E_NOMEM, "feed: out of memory");
+	return GR_OK;
 }
 
-/* Second pass: each reminder rendered and written. */
-typedef struct feed_out {
-	gr_afile *f;
-	gr_error *err;
-	gr_status st;
-} feed_out;
-
-static int
-feed_row(void *aux, const gr_state_rem *r)
+/* Second pass: each reminder rendered and written to f. */
+static gr_status
+feed_put(void *f, const gr_state_rem *r, gr_error *err)
 {
-	feed_out *fo = aux;
 	gr_reminder rem;
 	char *ics = NULL;
+	gr_status st;
 
 	to_reminder(r, &rem);
-	fo->st = gr_calendar_render_component(&rem, &ics, fo->err);
-	if (fo->st == GR_OK)
-		fo->st = gr_afile_write(fo->f, ics, strlen(ics), fo->err);
+	st = gr_calendar_render_component(&rem, &ics, err);
+	if (st == GR_OK)
+		st = gr_afile_write(f, ics, strlen(ics), err);
 	free(ics);
-	return fo->st != GR_OK;
+	return st;
+}
+
+/* Each reminder of the feed to fn, a page at a time. */
+static gr_status
+feed_pass(gr_life *lf, time_t since,
+          gr_status (*fn)(void *, const gr_state_rem *, gr_error *),
+          void *aux, gr_error *err)
+{
+	gr_state_rems page = { 0 };
+	gr_status st;
+
+	while ((st = gr_state_rem_page(lf->state, since, FEED_PAGE, &page,
+	                               err)) == GR_OK && page.n)
+		for (size_t i = 0; st == GR_OK && i < page.n; i++)
+			st = fn(aux, &page.v[i], err);
+	gr_state_rems_free(&page);
+	return st;
 }
 
 static gr_status
 feed_write(gr_life *lf, time_t since, const char *path, gr_error *err)
 {
 	feed_span sp = { 0 };
-	feed_out fo = { NULL, err, GR_OK };
+	gr_afile *f = NULL;
 	char *head = NULL;
 	gr_status st;
 
-	st = gr_state_rem_each(lf->state, NULL, 0, since, span_row, &sp, err);
-	if (st == GR_OK && sp.failed)
-		st = gr_error_set(err, GR_E_NOMEM, "feed: out of memory");
+	st = feed_pass(lf, since, span_add, &sp, err);
 	if (st == GR_OK) {
 		const gr_profile *prof = gr_owner_profile(gr_rules_owner(lf->rules));
 		char name[160];
@@ -730,26 +568,23 @@ feed_write(gr_life *lf, time_t since, const char *path, gr_error *err)
 	}
 	gr_strv_free(&sp.zones);
 	if (st == GR_OK)
-		st = gr_afile_open(path, &fo.f, err);
+		st = gr_afile_open(path, &f, err);
 	if (st != GR_OK) {
 		free(head);
 		return st;
 	}
-	st = gr_afile_write(fo.f, head, strlen(head), err);
+	st = gr_afile_write(f, head, strlen(head), err);
 	free(head);
 	if (st == GR_OK)
-		st = gr_state_rem_each(lf->state, NULL, 0, since, feed_row, &fo,
-		                       err);
+		st = feed_pass(lf, since, feed_put, f, err);
 	if (st == GR_OK)
-		st = fo.st;
-	if (st == GR_OK)
-		st = gr_afile_write(fo.f, GR_CALENDAR_FEED_TAIL,
+		st = gr_afile_write(f, GR_CALENDAR_FEED_TAIL,
 		                    strlen(GR_CALENDAR_FEED_TAIL), err);
 	if (st != GR_OK) {
-		gr_afile_abort(fo.f);
+		gr_afile_abort(f);
 		return st;
 	}
-	return gr_afile_commit(fo.f, err);
+	return gr_afile_commit(f, err);
 }
 
 gr_status

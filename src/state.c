@@ -6,11 +6,15 @@
  * PRAGMA application_id).  One writer at a time: flock(LOCK_EX|LOCK_NB) on
  * "PATH.lock", held until gr_state_close().  Files are created mode 0600.
  *
- * Schema (version 1):
- *   messages(source_id UNIQUE, message_id, sender, subject, class,
- *            status 'ok'|'failed', error, at)      at: unix time recorded
- *   outputs(message_id, kind, action, relpath UNIQUE, uid UNIQUE, sequence,
- *           due, sha256, at)     re-recording a relpath or uid replaces it
+ * Schema (migrations[] below brings any older file up to date, one version
+ * at a time; every table keeps the columns it was created with):
+ * Version 1:
+ *   messages(id, source_id UNIQUE, message_id, sender, subject, class,
+ *            status 'ok'|'failed', error, at)   at: unix time recorded;
+ *            index on message_id
+ *   outputs(id, message_id, kind, action, relpath UNIQUE, uid UNIQUE,
+ *           sequence, due, sha256, at)   re-recording a relpath or uid
+ *           replaces it; index on message_id
  *   folders(folder PRIMARY KEY, uidvalidity, last_uid, at)
  *   contacts(addr PRIMARY KEY COLLATE NOCASE, at)
  * Version 2 adds:
@@ -18,18 +22,27 @@
  *             sequence, done, as_todo, duration, alarm, due, stamp,
  *             changed, tzid, summary, description, etag, href, peer)
  *             everything needed to render a reminder again (the feed,
- *             cancellations) and its CalDAV ETag and URL
- * Version 3 adds reminders.push_seq: the SEQUENCE last pushed to CalDAV
- *             (-1: never); push_seq < sequence means a push is pending
+ *             cancellations) and its CalDAV ETag and URL; index on thread
  *   thread_msgs(message_id PRIMARY KEY, thread, from_owner, at)
  *   threads(thread PRIMARY KEY, cls, subject, peer_name, peer_addr,
  *           owner_msgid, last_in, last_out, followups)
  *   replied(message_id PRIMARY KEY, at)   answered by the owner
  *   referrals(id, kind 'received'|'given', at, message_id UNIQUE,
- *             introducer_*, contact_*, partner_*, service, subject,
- *             thanked, thanked_at)
+ *             introducer_name, introducer_addr COLLATE NOCASE,
+ *             contact_name, contact_addr, partner_name, partner_addr,
+ *             service, subject, thanked, thanked_at)
+ * Version 3 adds reminders.push_seq: the SEQUENCE last pushed to CalDAV
+ *             (-1: never); push_seq < sequence means a push is pending
+ * Version 4 adds counters(name PRIMARY KEY, value) with the row
+ *             'reminders': a count of changes to what the feed shows, kept
+ *             by triggers on reminders; indexes reminders(done, changed)
+ *             and threads(followups) WHERE last_out > last_in
+ * Version 5 adds the index reminders(due, uid): the feed read a page at a
+ *             time in due order
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,6 +164,9 @@ static const char *const migrations[] = {
 	"CREATE INDEX reminders_done ON reminders(done, changed);"
 	"CREATE INDEX threads_waiting ON threads(followups) "
 	" WHERE last_out > last_in;",
+	/* 4 -> 5: the feed is read a page at a time, each page starting
+	 * after the last (due, uid) of the one before. */
+	"CREATE INDEX reminders_due ON reminders(due, uid);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -221,9 +237,9 @@ step_write(gr_state *st, sqlite3_stmt *s, const char *what, gr_error *err)
 
 /*
  * A statement for sql, given back with unprep() on every path.  The kept
- * one when it is not handed out already (a caller iterating over rows may
- * call back into code that runs the same text: that one gets a statement
- * of its own, finalized by unprep()).
+ * one when it is not handed out already; one that is (rows are read whole
+ * before any caller sees them, so only a future nested use could) gives a
+ * statement of its own, finalized by unprep().
  */
 static sqlite3_stmt *
 prep(gr_state *st, const char *sql, gr_error *err)
@@ -280,7 +296,7 @@ run_write(gr_state *st, sqlite3_stmt *s, const char *what, gr_error *err)
 
 /* Run a one-integer query; -1 when it gives no row, -2 on error. */
 static long long
-query_int(gr_state *st, sqlite3_stmt *s)
+query_int(sqlite3_stmt *s)
 {
 	int rc = sqlite3_step(s);
 	long long v = -1;
@@ -290,8 +306,261 @@ query_int(gr_state *st, sqlite3_stmt *s)
 	else if (rc != SQLITE_DONE)
 		v = -2;
 	sqlite3_reset(s);
-	(void)st;
 	return v;
+}
+
+/* --- statements with their parameters ---------------------------------- */
+
+#define I64(x)  ((sqlite3_int64)(x))
+
+/* Bind ?1, ?2, ... from ap, one letter of fmt each: 't' a const char *
+ * (NULL and "" bind NULL), 'i' an int, 'l' a sqlite3_int64 (see I64). */
+static void
+vbind(sqlite3_stmt *s, const char *fmt, va_list ap)
+{
+	for (int i = 1; *fmt; fmt++, i++)
+		switch (*fmt) {
+		case 't': bind_text(s, i, va_arg(ap, const char *)); break;
+		case 'i': sqlite3_bind_int(s, i, va_arg(ap, int)); break;
+		default: sqlite3_bind_int64(s, i, va_arg(ap, sqlite3_int64));
+		}
+}
+
+/* prep(sql) with its parameters bound from the arguments (see vbind);
+ * given back with unprep(). */
+static sqlite3_stmt *
+prepb(gr_state *st, gr_error *err, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *s = prep(st, sql, err);
+	va_list ap;
+
+	if (s) {
+		va_start(ap, fmt);
+		vbind(s, fmt, ap);
+		va_end(ap);
+	}
+	return s;
+}
+
+/* Run the write sql with its parameters (see vbind); what names it in an
+ * error. */
+static gr_status
+write_sql(gr_state *st, const char *what, gr_error *err, const char *sql,
+          const char *fmt, ...)
+{
+	sqlite3_stmt *s = prep(st, sql, err);
+	va_list ap;
+
+	if (!s)
+		return GR_E_STATE;
+	va_start(ap, fmt);
+	vbind(s, fmt, ap);
+	va_end(ap);
+	return run_write(st, s, what, err);
+}
+
+/* Run the one-integer query sql with its parameters (see vbind): its
+ * value, -1 when it gives no row, -2 on error. */
+static long long
+query_sql(gr_state *st, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *s = prep(st, sql, NULL);
+	long long v;
+	va_list ap;
+
+	if (!s)
+		return -2;
+	va_start(ap, fmt);
+	vbind(s, fmt, ap);
+	va_end(ap);
+	v = query_int(s);
+	unprep(st, s);
+	return v;
+}
+
+/* --- rows the caller owns ------------------------------------------------ */
+
+/* The strings of a list of rows, in blocks freed together. */
+struct gr_state_mem {
+	struct gr_state_mem *next;
+	size_t used, cap;
+	char data[];
+};
+
+#define MEM_BLOCK 16384
+
+static void
+mem_free(gr_state_mem *m)
+{
+	while (m) {
+		gr_state_mem *next = m->next;
+
+		free(m);
+		m = next;
+	}
+}
+
+/* A copy of s[0..len) in *m; NULL when out of memory.  A string longer
+ * than a block gets a block of its own behind the current one. */
+static const char *
+mem_dup(gr_state_mem **m, const char *s, size_t len)
+{
+	gr_state_mem *b = *m;
+	char *p;
+
+	if (!b || b->cap - b->used < len + 1) {
+		size_t cap = len + 1 > MEM_BLOCK ? len + 1 : MEM_BLOCK;
+
+		if (!(b = malloc(sizeof *b + cap)))
+			return NULL;
+		b->used = 0;
+		b->cap = cap;
+		if (*m && cap > MEM_BLOCK) {
+			b->next = (*m)->next;
+			(*m)->next = b;
+		} else {
+			b->next = *m;
+			*m = b;
+		}
+	}
+	p = b->data + b->used;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	b->used += len + 1;
+	return p;
+}
+
+/* How a row struct's field is read from its column and bound. */
+enum {
+	F_TEXT,         /* const char *: NULL and "" bind NULL */
+	F_INT,          /* int */
+	F_BOOL,         /* int, bound as 0 or 1 */
+	F_TIME,         /* time_t */
+	F_TIME0,        /* time_t, 0 bound as NULL */
+	F_LONG,         /* long */
+};
+typedef struct field {
+	size_t off;
+	int type;
+} field;
+#define FIELD(type, member, t)  { offsetof(type, member), t }
+
+/* Bind ?first, ?first+1, ... from the fields f[0..nf) of row. */
+static void
+bind_fields(sqlite3_stmt *s, int first, const void *row, const field *f,
+            size_t nf)
+{
+	const char *r = row;
+
+	for (size_t i = 0; i < nf; i++) {
+		const void *p = r + f[i].off;
+		int k = first + (int)i;
+
+		switch (f[i].type) {
+		case F_TEXT: bind_text(s, k, *(const char *const *)p); break;
+		case F_INT: sqlite3_bind_int(s, k, *(const int *)p); break;
+		case F_BOOL: sqlite3_bind_int(s, k, *(const int *)p != 0); break;
+		case F_LONG: sqlite3_bind_int64(s, k, *(const long *)p); break;
+		case F_TIME0:
+			if (*(const time_t *)p == 0) {
+				sqlite3_bind_null(s, k);
+				break;
+			}
+			/* FALLTHROUGH */
+		default: sqlite3_bind_int64(s, k, I64(*(const time_t *)p));
+		}
+	}
+}
+
+/* Columns 0..nf) of the current row of s into the fields of row; strings
+ * copied into *m.  -1 when out of memory. */
+static int
+read_fields(sqlite3_stmt *s, void *row, const field *f, size_t nf,
+            gr_state_mem **m)
+{
+	char *r = row;
+
+	for (size_t i = 0; i < nf; i++) {
+		void *p = r + f[i].off;
+		int k = (int)i;
+
+		switch (f[i].type) {
+		case F_TEXT: {
+			const char *t = (const char *)sqlite3_column_text(s, k);
+
+			*(const char **)p = NULL;
+			if (t && !(*(const char **)p = mem_dup(m, t,
+			    (size_t)sqlite3_column_bytes(s, k))))
+				return -1;
+			break;
+		}
+		case F_INT:
+		case F_BOOL: *(int *)p = sqlite3_column_int(s, k); break;
+		case F_LONG: *(long *)p = (long)sqlite3_column_int64(s, k); break;
+		default: *(time_t *)p = (time_t)sqlite3_column_int64(s, k);
+		}
+	}
+	return 0;
+}
+
+static void
+list_free(void *v, gr_state_mem *mem)
+{
+	free(v);
+	mem_free(mem);
+}
+
+/* *v, *n, *mem := every row of s (given back here) read into structs of
+ * size sz through f[0..nf); at most GR_STATE_MAX_ROWS of them.  what
+ * names the rows in an error; nothing is kept on one. */
+static gr_status
+read_rows(gr_state *st, sqlite3_stmt *s, const field *f, size_t nf,
+          size_t sz, void **v, size_t *n, gr_state_mem **mem,
+          const char *what, gr_error *err)
+{
+	size_t cap = 0;
+	gr_status ret = GR_OK;
+	int rc;
+
+	*v = NULL;
+	*n = 0;
+	*mem = NULL;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			void *nv;
+
+			if (*n >= GR_STATE_MAX_ROWS) {
+				ret = gr_error_set(err, GR_E_LIMIT, "%s: more than "
+				                   "%d %s", st->path,
+				                   GR_STATE_MAX_ROWS, what);
+				break;
+			}
+			if (!(nv = realloc(*v, ncap * sz))) {
+				ret = gr_error_set(err, GR_E_NOMEM, "%s: reading %s: "
+				                   "out of memory", st->path, what);
+				break;
+			}
+			*v = nv;
+			cap = ncap;
+		}
+		if (read_fields(s, (char *)*v + *n * sz, f, nf, mem) != 0) {
+			ret = gr_error_set(err, GR_E_NOMEM, "%s: reading %s: out "
+			                   "of memory", st->path, what);
+			break;
+		}
+		(*n)++;
+	}
+	if (ret == GR_OK && rc != SQLITE_DONE)
+		ret = db_error(st, err, what);
+	unprep(st, s);
+	if (ret != GR_OK) {
+		list_free(*v, *mem);
+		*v = NULL;
+		*n = 0;
+		*mem = NULL;
+	}
+	return ret;
 }
 
 static long long
@@ -302,7 +571,7 @@ pragma_int(gr_state *st, const char *sql)
 
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return -2;
-	v = query_int(st, s);
+	v = query_int(s);
 	sqlite3_finalize(s);
 	return v;
 }
@@ -522,15 +791,8 @@ gr_state_rollback(gr_state *st)
 int
 gr_state_seen(gr_state *st, const char *source_id, const char *message_id)
 {
-	sqlite3_stmt *s = prep(st, Q_SEEN, NULL);
-	long long v;
+	long long v = query_sql(st, Q_SEEN, "tt", source_id, message_id);
 
-	if (!s)
-		return -GR_E_STATE;
-	bind_text(s, 1, source_id);
-	bind_text(s, 2, message_id);
-	v = query_int(st, s);
-	unprep(st, s);
 	if (v == -2)
 		return -GR_E_STATE;
 	return v == 1;
@@ -543,8 +805,6 @@ gr_state_record_message(gr_state *st, const char *source_id,
                         const char *status, const char *error,
                         time_t when, gr_error *err)
 {
-	sqlite3_stmt *s;
-
 	if (!source_id || !*source_id)
 		return gr_error_set(err, GR_E_INTERNAL, "%s: recording a message "
 		                    "without a source_id", st->path);
@@ -552,17 +812,9 @@ gr_state_record_message(gr_state *st, const char *source_id,
 	                strcmp(status, "failed") != 0))
 		return gr_error_set(err, GR_E_INTERNAL, "%s: message status must "
 		                    "be \"ok\" or \"failed\"", st->path);
-	if (!(s = prep(st, Q_REC_MSG, err)))
-		return GR_E_STATE;
-	bind_text(s, 1, source_id);
-	bind_text(s, 2, message_id);
-	bind_text(s, 3, from);
-	bind_text(s, 4, subject);
-	bind_text(s, 5, cls);
-	bind_text(s, 6, status);
-	bind_text(s, 7, error);
-	sqlite3_bind_int64(s, 8, (sqlite3_int64)when);
-	return run_write(st, s, "recording a message", err);
+	return write_sql(st, "recording a message", err, Q_REC_MSG, "tttttttl",
+	                 source_id, message_id, from, subject, cls, status,
+	                 error, I64(when));
 }
 
 gr_status
@@ -576,32 +828,24 @@ gr_state_record_output(gr_state *st, const char *message_id,
 	if (!kind || !*kind || !relpath || !*relpath)
 		return gr_error_set(err, GR_E_INTERNAL, "%s: an output needs a "
 		                    "kind and a relpath", st->path);
-	if (!(s = prep(st, Q_REC_OUT, err)))
+	if (!(s = prepb(st, err, Q_REC_OUT, "tttttil", message_id, kind, action,
+	                relpath, uid, sequence, I64(due))))
 		return GR_E_STATE;
-	bind_text(s, 1, message_id);
-	bind_text(s, 2, kind);
-	bind_text(s, 3, action);
-	bind_text(s, 4, relpath);
-	bind_text(s, 5, uid);
-	sqlite3_bind_int(s, 6, sequence);
-	if (due)
-		sqlite3_bind_int64(s, 7, (sqlite3_int64)due);
+	if (!due)
+		sqlite3_bind_null(s, 7);
 	bind_text(s, 8, sha256);
-	sqlite3_bind_int64(s, 9, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(s, 9, I64(time(NULL)));
 	return run_write(st, s, "recording an output", err);
 }
 
 int
 gr_state_sequence_of(gr_state *st, const char *uid)
 {
-	sqlite3_stmt *s;
 	long long v;
 
-	if (!uid || !*uid || !(s = prep(st, Q_SEQ, NULL)))
+	if (!uid || !*uid)
 		return -1;
-	bind_text(s, 1, uid);
-	v = query_int(st, s);
-	unprep(st, s);
+	v = query_sql(st, Q_SEQ, "t", uid);
 	return v < 0 ? -1 : (int)v;
 }
 
@@ -616,9 +860,8 @@ gr_state_folder_get(gr_state *st, const char *folder, uint32_t *uidvalidity,
 
 	*uidvalidity = 0;
 	*last_uid = 0;
-	if (!(s = prep(st, Q_FOLDER_GET, err)))
+	if (!(s = prepb(st, err, Q_FOLDER_GET, "t", folder)))
 		return GR_E_STATE;
-	bind_text(s, 1, folder);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		*uidvalidity = (uint32_t)sqlite3_column_int64(s, 0);
@@ -634,62 +877,35 @@ gr_status
 gr_state_folder_set(gr_state *st, const char *folder, uint32_t uidvalidity,
                     uint32_t last_uid, gr_error *err)
 {
-	sqlite3_stmt *s;
-
 	if (!folder || !*folder)
 		return gr_error_set(err, GR_E_INTERNAL, "%s: folder mark without "
 		                    "a folder", st->path);
-	if (!(s = prep(st, Q_FOLDER_SET, err)))
-		return GR_E_STATE;
-	bind_text(s, 1, folder);
-	sqlite3_bind_int64(s, 2, uidvalidity);
-	sqlite3_bind_int64(s, 3, last_uid);
-	sqlite3_bind_int64(s, 4, (sqlite3_int64)time(NULL));
-	return run_write(st, s, "recording a folder mark", err);
+	return write_sql(st, "recording a folder mark", err, Q_FOLDER_SET,
+	                 "tlll", folder, I64(uidvalidity), I64(last_uid),
+	                 I64(time(NULL)));
 }
 
 gr_status
 gr_state_add_contact(gr_state *st, const char *addr, gr_error *err)
 {
-	sqlite3_stmt *s;
-
 	if (!addr || !*addr)
 		return GR_OK;
-	if (!(s = prep(st, Q_CONTACT_ADD, err)))
-		return GR_E_STATE;
-	bind_text(s, 1, addr);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)time(NULL));
-	return run_write(st, s, "recording a contact", err);
+	return write_sql(st, "recording a contact", err, Q_CONTACT_ADD, "tl",
+	                 addr, I64(time(NULL)));
 }
 
 int
 gr_state_is_contact(gr_state *st, const char *addr)
 {
-	sqlite3_stmt *s;
-	long long v;
-
-	if (!addr || !*addr || !(s = prep(st, Q_CONTACT_IS, NULL)))
-		return 0;
-	bind_text(s, 1, addr);
-	v = query_int(st, s);
-	unprep(st, s);
-	return v == 1;
+	return addr && *addr && query_sql(st, Q_CONTACT_IS, "t", addr) == 1;
 }
 
 gr_status
 gr_state_counts(gr_state *st, long *messages, long *outputs, gr_error *err)
 {
-	sqlite3_stmt *s;
-	long long m = -2, o = -2;
+	long long m = query_sql(st, Q_COUNT_MSG, ""),
+	          o = query_sql(st, Q_COUNT_OUT, "");
 
-	if ((s = prep(st, Q_COUNT_MSG, err))) {
-		m = query_int(st, s);
-		unprep(st, s);
-	}
-	if ((s = prep(st, Q_COUNT_OUT, err))) {
-		o = query_int(st, s);
-		unprep(st, s);
-	}
 	if (m < 0 || o < 0)
 		return db_error(st, err, "counting");
 	*messages = (long)m;
@@ -697,75 +913,93 @@ gr_state_counts(gr_state *st, long *messages, long *outputs, gr_error *err)
 	return GR_OK;
 }
 
-/* --- reminders, threads, referrals (schema 2) -------------------------- */
+/* --- reminders (schema 2) ------------------------------------------------ */
 
-static const char *
-col_text(sqlite3_stmt *s, int i)
+/* In the order of REM_COLS; gr_state_rem_put binds all but push_seq. */
+static const field rem_fields[] = {
+	FIELD(gr_state_rem, uid, F_TEXT),
+	FIELD(gr_state_rem, message_id, F_TEXT),
+	FIELD(gr_state_rem, thread, F_TEXT),
+	FIELD(gr_state_rem, action, F_TEXT),
+	FIELD(gr_state_rem, relpath, F_TEXT),
+	FIELD(gr_state_rem, sequence, F_INT),
+	FIELD(gr_state_rem, done, F_BOOL),
+	FIELD(gr_state_rem, as_todo, F_BOOL),
+	FIELD(gr_state_rem, duration_min, F_INT),
+	FIELD(gr_state_rem, alarm_min, F_INT),
+	FIELD(gr_state_rem, due, F_TIME),
+	FIELD(gr_state_rem, stamp, F_TIME),
+	FIELD(gr_state_rem, changed, F_TIME),
+	FIELD(gr_state_rem, tzid, F_TEXT),
+	FIELD(gr_state_rem, summary, F_TEXT),
+	FIELD(gr_state_rem, description, F_TEXT),
+	FIELD(gr_state_rem, etag, F_TEXT),
+	FIELD(gr_state_rem, href, F_TEXT),
+	FIELD(gr_state_rem, peer, F_TEXT),
+	FIELD(gr_state_rem, push_seq, F_INT),
+};
+#define NREM    (sizeof rem_fields / sizeof rem_fields[0])
+
+#define REM_COLS "uid, message_id, thread, action, relpath, sequence, done, " \
+	"as_todo, duration, alarm, due, stamp, changed, tzid, summary, " \
+	"description, etag, href, peer, push_seq"
+#define REM_SELECT "SELECT " REM_COLS " FROM reminders "
+/* The reminders the feed shows: pending, or done at or after ?3 (unless
+ * ?2, pending only). */
+#define REM_SHOWN "(done = 0 OR (?2 = 0 AND changed >= ?3))"
+
+static gr_status
+rem_rows(gr_state *st, sqlite3_stmt *s, gr_state_rems *out, gr_error *err)
 {
-	return (const char *)sqlite3_column_text(s, i);
+	void *v;
+	gr_status rc = read_rows(st, s, rem_fields, NREM, sizeof *out->v, &v,
+	                         &out->n, &out->mem, "reminders", err);
+
+	out->v = v;
+	return rc;
+}
+
+void
+gr_state_rems_free(gr_state_rems *l)
+{
+	list_free(l->v, l->mem);
+	memset(l, 0, sizeof *l);
 }
 
 gr_status
 gr_state_rem_put(gr_state *st, const gr_state_rem *r, gr_error *err)
 {
-	sqlite3_stmt *s = prep(st, "INSERT OR REPLACE INTO reminders(uid, "
-	    "message_id, thread, action, relpath, sequence, done, as_todo, "
-	    "duration, alarm, due, stamp, changed, tzid, summary, description, "
-	    "etag, href, peer, push_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-	    "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+	sqlite3_stmt *s;
+
+	if (!r->uid || !*r->uid || !r->relpath || !*r->relpath)
+		return gr_error_set(err, GR_E_INTERNAL, "%s: a reminder needs a "
+		                    "uid and a relpath", st->path);
+	s = prep(st, "INSERT OR REPLACE INTO reminders(" REM_COLS ") VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+	    "?16, "
 	    /* A re-recorded reminder keeps its CalDAV ETag, URL and pushed
 	     * SEQUENCE unless the caller gives new ones. */
 	    "coalesce(?17, (SELECT etag FROM reminders WHERE uid = ?1)), "
 	    "coalesce(?18, (SELECT href FROM reminders WHERE uid = ?1)), ?19, "
 	    "coalesce((SELECT push_seq FROM reminders WHERE uid = ?1), -1))",
 	    err);
-
 	if (!s)
 		return GR_E_STATE;
-	if (!r->uid || !*r->uid || !r->relpath || !*r->relpath) {
-		unprep(st, s);
-		return gr_error_set(err, GR_E_INTERNAL, "%s: a reminder needs a "
-		                    "uid and a relpath", st->path);
-	}
-	bind_text(s, 1, r->uid);
-	bind_text(s, 2, r->message_id);
-	bind_text(s, 3, r->thread);
-	bind_text(s, 4, r->action);
-	bind_text(s, 5, r->relpath);
-	sqlite3_bind_int(s, 6, r->sequence);
-	sqlite3_bind_int(s, 7, r->done != 0);
-	sqlite3_bind_int(s, 8, r->as_todo != 0);
-	sqlite3_bind_int(s, 9, r->duration_min);
-	sqlite3_bind_int(s, 10, r->alarm_min);
-	sqlite3_bind_int64(s, 11, (sqlite3_int64)r->due);
-	sqlite3_bind_int64(s, 12, (sqlite3_int64)r->stamp);
-	sqlite3_bind_int64(s, 13, (sqlite3_int64)r->changed);
-	bind_text(s, 14, r->tzid);
-	bind_text(s, 15, r->summary);
-	bind_text(s, 16, r->description);
-	bind_text(s, 17, r->etag);
-	bind_text(s, 18, r->href);
-	bind_text(s, 19, r->peer);
+	bind_fields(s, 1, r, rem_fields, NREM - 1);
 	return run_write(st, s, "recording a reminder", err);
 }
-
-#define REM_SELECT "SELECT uid, message_id, thread, action, relpath, " \
-	"sequence, done, as_todo, duration, alarm, due, stamp, changed, " \
-	"tzid, summary, description, etag, href, peer, push_seq FROM reminders "
-#define REM_WHERE "(done = 0 OR (?2 = 0 AND changed >= ?3)) ORDER BY due, uid"
 
 gr_status
 gr_state_rem_token(gr_state *st, time_t done_since, char out[64],
                    gr_error *err)
 {
-	sqlite3_stmt *s = prep(st, "SELECT (SELECT value FROM counters WHERE "
-	    "name = 'reminders'), (SELECT count(*) FROM reminders WHERE "
-	    "done = 1 AND changed >= ?1)", err);
+	sqlite3_stmt *s = prepb(st, err, "SELECT (SELECT value FROM counters "
+	    "WHERE name = 'reminders'), (SELECT count(*) FROM reminders WHERE "
+	    "done = 1 AND changed >= ?1)", "l", I64(done_since));
 	int rc;
 
 	if (!s)
 		return GR_E_STATE;
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)done_since);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		snprintf(out, 64, "%lld:%lld", (long long)sqlite3_column_int64(s, 0),
@@ -777,72 +1011,70 @@ gr_state_rem_token(gr_state *st, time_t done_since, char out[64],
 }
 
 gr_status
-gr_state_rem_each(gr_state *st, const char *thread, int pending_only,
-                  time_t done_since, gr_state_rem_fn fn, void *aux,
-                  gr_error *err)
+gr_state_rem_list(gr_state *st, const char *thread, int pending_only,
+                  time_t done_since, gr_state_rems *out, gr_error *err)
 {
 	/* Two texts, not "?1 IS NULL OR thread = ?1": SQLite cannot use the
 	 * thread index for that, and a scan per message makes a poll
 	 * quadratic in the number of reminders. */
-	sqlite3_stmt *s = prep(st, thread ? REM_SELECT "WHERE thread = ?1 AND "
-	    REM_WHERE : REM_SELECT "WHERE ?1 IS NULL AND " REM_WHERE, err);
-	int rc;
+	sqlite3_stmt *s = prepb(st, err, thread ?
+	    REM_SELECT "WHERE thread = ?1 AND " REM_SHOWN " ORDER BY due, uid" :
+	    REM_SELECT "WHERE ?1 IS NULL AND " REM_SHOWN " ORDER BY due, uid",
+	    "til", thread, pending_only != 0, I64(done_since));
 
+	memset(out, 0, sizeof *out);
 	if (!s)
 		return GR_E_STATE;
-	bind_text(s, 1, thread);
-	sqlite3_bind_int(s, 2, pending_only != 0);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)done_since);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		gr_state_rem r;
+	return rem_rows(st, s, out, err);
+}
 
-		r.uid = col_text(s, 0);
-		r.message_id = col_text(s, 1);
-		r.thread = col_text(s, 2);
-		r.action = col_text(s, 3);
-		r.relpath = col_text(s, 4);
-		r.sequence = sqlite3_column_int(s, 5);
-		r.done = sqlite3_column_int(s, 6);
-		r.as_todo = sqlite3_column_int(s, 7);
-		r.duration_min = sqlite3_column_int(s, 8);
-		r.alarm_min = sqlite3_column_int(s, 9);
-		r.due = (time_t)sqlite3_column_int64(s, 10);
-		r.stamp = (time_t)sqlite3_column_int64(s, 11);
-		r.changed = (time_t)sqlite3_column_int64(s, 12);
-		r.tzid = col_text(s, 13);
-		r.summary = col_text(s, 14);
-		r.description = col_text(s, 15);
-		r.etag = col_text(s, 16);
-		r.href = col_text(s, 17);
-		r.peer = col_text(s, 18);
-		r.push_seq = sqlite3_column_int(s, 19);
-		if (fn(aux, &r) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		db_error(st, err, "reading reminders");
-		unprep(st, s);
+gr_status
+gr_state_rem_unpushed(gr_state *st, gr_state_rems *out, gr_error *err)
+{
+	sqlite3_stmt *s = prep(st, REM_SELECT "WHERE push_seq < sequence "
+	                       "ORDER BY due, uid", err);
+
+	memset(out, 0, sizeof *out);
+	if (!s)
 		return GR_E_STATE;
+	return rem_rows(st, s, out, err);
+}
+
+gr_status
+gr_state_rem_page(gr_state *st, time_t done_since, size_t max,
+                  gr_state_rems *page, gr_error *err)
+{
+	/* Keyset paging over the index on (due, uid): each page starts
+	 * where the last one ended, so every page costs its own rows. */
+	sqlite3_stmt *s;
+	sqlite3_int64 due = INT64_MIN;
+	const char *after = "";
+
+	if (page->n) {
+		due = I64(page->v[page->n - 1].due);
+		after = page->v[page->n - 1].uid;
 	}
-	unprep(st, s);
-	return GR_OK;
+	s = prepb(st, err, REM_SELECT "WHERE (due, uid) > (?4, ?5) AND "
+	          REM_SHOWN " ORDER BY due, uid LIMIT ?6", "tillt", NULL, 0,
+	          I64(done_since), due, after);
+	if (s)
+		sqlite3_bind_int64(s, 6, I64(max ? max : 1));
+	gr_state_rems_free(page);
+	if (!s)
+		return GR_E_STATE;
+	return rem_rows(st, s, page, err);
 }
 
 gr_status
 gr_state_rem_pushed(gr_state *st, const char *uid, int push_seq,
                     const char *etag, const char *href, gr_error *err)
 {
-	sqlite3_stmt *s = prep(st, "UPDATE reminders SET push_seq = ?2, "
-	    "etag = ?3, href = ?4 WHERE uid = ?1", err);
-
-	if (!s)
-		return GR_E_STATE;
-	bind_text(s, 1, uid);
-	sqlite3_bind_int(s, 2, push_seq);
-	bind_text(s, 3, etag);
-	bind_text(s, 4, href);
-	return run_write(st, s, "recording a CalDAV push", err);
+	return write_sql(st, "recording a CalDAV push", err, "UPDATE reminders "
+	                 "SET push_seq = ?2, etag = ?3, href = ?4 WHERE uid = ?1",
+	                 "titt", uid, push_seq, etag, href);
 }
+
+/* --- threads (schema 2) -------------------------------------------------- */
 
 gr_status
 gr_state_thread_find(gr_state *st, const char *const *ids, size_t n,
@@ -864,7 +1096,8 @@ gr_state_thread_find(gr_state *st, const char *const *ids, size_t n,
 		bind_text(s, 1, ids[i]);
 		r = sqlite3_step(s);
 		if (r == SQLITE_ROW) {
-			if (!(*thread = gr_strdup(col_text(s, 0))))
+			if (!(*thread = gr_strdup((const char *)
+			                          sqlite3_column_text(s, 0))))
 				rc = gr_error_set(err, GR_E_NOMEM, "out of memory");
 		} else if (r != SQLITE_DONE) {
 			rc = db_error(st, err, "finding a thread");
@@ -879,114 +1112,94 @@ gr_status
 gr_state_thread_link(gr_state *st, const char *message_id, const char *thread,
                      int from_owner, time_t at, gr_error *err)
 {
-	sqlite3_stmt *s;
-
 	if (!message_id || !*message_id || !thread || !*thread)
 		return GR_OK;
-	if (!(s = prep(st, "INSERT OR IGNORE INTO thread_msgs(message_id, "
-	               "thread, from_owner, at) VALUES (?1, ?2, ?3, ?4)", err)))
-		return GR_E_STATE;
-	bind_text(s, 1, message_id);
-	bind_text(s, 2, thread);
-	sqlite3_bind_int(s, 3, from_owner != 0);
-	sqlite3_bind_int64(s, 4, (sqlite3_int64)at);
-	return run_write(st, s, "linking a message to its thread", err);
+	return write_sql(st, "linking a message to its thread", err,
+	                 "INSERT OR IGNORE INTO thread_msgs(message_id, thread, "
+	                 "from_owner, at) VALUES (?1, ?2, ?3, ?4)", "ttil",
+	                 message_id, thread, from_owner != 0, I64(at));
 }
 
-static const char thread_cols[] = "thread, cls, subject, peer_name, "
-	"peer_addr, owner_msgid, last_in, last_out, followups";
+/* In the order of THREAD_COLS. */
+static const field thread_fields[] = {
+	FIELD(gr_state_thread, thread, F_TEXT),
+	FIELD(gr_state_thread, cls, F_TEXT),
+	FIELD(gr_state_thread, subject, F_TEXT),
+	FIELD(gr_state_thread, peer_name, F_TEXT),
+	FIELD(gr_state_thread, peer_addr, F_TEXT),
+	FIELD(gr_state_thread, owner_msgid, F_TEXT),
+	FIELD(gr_state_thread, last_in, F_TIME),
+	FIELD(gr_state_thread, last_out, F_TIME),
+	FIELD(gr_state_thread, followups, F_INT),
+};
+#define NTHREAD (sizeof thread_fields / sizeof thread_fields[0])
+#define THREAD_COLS "thread, cls, subject, peer_name, peer_addr, " \
+	"owner_msgid, last_in, last_out, followups"
 
-static void
-thread_row(sqlite3_stmt *s, gr_state_thread *t)
-{
-	t->thread = col_text(s, 0);
-	t->cls = col_text(s, 1);
-	t->subject = col_text(s, 2);
-	t->peer_name = col_text(s, 3);
-	t->peer_addr = col_text(s, 4);
-	t->owner_msgid = col_text(s, 5);
-	t->last_in = (time_t)sqlite3_column_int64(s, 6);
-	t->last_out = (time_t)sqlite3_column_int64(s, 7);
-	t->followups = sqlite3_column_int(s, 8);
-}
-
-/* Hand each row of s to fn (until it returns non-zero); gives s back. */
 static gr_status
-threads_step(gr_state *st, sqlite3_stmt *s, gr_state_thread_fn fn, void *aux,
-             gr_error *err)
+thread_rows(gr_state *st, sqlite3_stmt *s, gr_state_threads *out,
+            gr_error *err)
 {
-	int rc;
+	void *v;
+	gr_status rc = read_rows(st, s, thread_fields, NTHREAD, sizeof *out->v,
+	                         &v, &out->n, &out->mem, "threads", err);
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		gr_state_thread t;
+	out->v = v;
+	return rc;
+}
 
-		thread_row(s, &t);
-		if (fn(aux, &t) != 0)
-			break;
-	}
-	unprep(st, s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_error(st, err, "reading threads");
-	return GR_OK;
+void
+gr_state_threads_free(gr_state_threads *l)
+{
+	list_free(l->v, l->mem);
+	memset(l, 0, sizeof *l);
 }
 
 gr_status
-gr_state_thread_each(gr_state *st, const char *thread, gr_state_thread_fn fn,
-                     void *aux, gr_error *err)
+gr_state_thread_list(gr_state *st, const char *thread, gr_state_threads *out,
+                     gr_error *err)
 {
-	char sql[256];
-	sqlite3_stmt *s;
-
-	/* As in gr_state_rem_each: one text per case, so that a lookup of
+	/* As in gr_state_rem_list: one text per case, so that a lookup of
 	 * one thread uses its primary key. */
-	snprintf(sql, sizeof sql, "SELECT %s FROM threads WHERE %s ORDER BY "
-	         "thread", thread_cols, thread ? "thread = ?1" : "?1 IS NULL");
-	if (!(s = prep(st, sql, err)))
+	sqlite3_stmt *s = prepb(st, err, thread ?
+	    "SELECT " THREAD_COLS " FROM threads WHERE thread = ?1" :
+	    "SELECT " THREAD_COLS " FROM threads WHERE ?1 IS NULL "
+	    "ORDER BY thread", "t", thread);
+
+	memset(out, 0, sizeof *out);
+	if (!s)
 		return GR_E_STATE;
-	bind_text(s, 1, thread);
-	return threads_step(st, s, fn, aux, err);
+	return thread_rows(st, s, out, err);
 }
 
 gr_status
 gr_state_thread_waiting(gr_state *st, int max_followups,
-                        gr_state_thread_fn fn, void *aux, gr_error *err)
+                        gr_state_threads *out, gr_error *err)
 {
-	char sql[256];
-	sqlite3_stmt *s;
-
 	/* Through the partial index threads_waiting, by name: left to
 	 * itself SQLite scans every thread in key order to spare the sort. */
-	snprintf(sql, sizeof sql, "SELECT %s FROM threads INDEXED BY "
-	         "threads_waiting WHERE last_out > last_in AND followups < ?1 "
-	         "ORDER BY thread", thread_cols);
-	if (!(s = prep(st, sql, err)))
+	sqlite3_stmt *s = prepb(st, err, "SELECT " THREAD_COLS " FROM threads "
+	    "INDEXED BY threads_waiting WHERE last_out > last_in AND "
+	    "followups < ?1 ORDER BY thread", "i", max_followups);
+
+	memset(out, 0, sizeof *out);
+	if (!s)
 		return GR_E_STATE;
-	sqlite3_bind_int(s, 1, max_followups);
-	return threads_step(st, s, fn, aux, err);
+	return thread_rows(st, s, out, err);
 }
 
 gr_status
 gr_state_thread_put(gr_state *st, const gr_state_thread *t, gr_error *err)
 {
-	char sql[256];
 	sqlite3_stmt *s;
 
-	snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO threads(%s) VALUES "
-	         "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", thread_cols);
 	if (!t->thread || !*t->thread)
 		return gr_error_set(err, GR_E_INTERNAL, "%s: thread without an "
 		                    "id", st->path);
-	if (!(s = prep(st, sql, err)))
+	if (!(s = prep(st, "INSERT OR REPLACE INTO threads(" THREAD_COLS ") "
+	               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", err)))
 		return GR_E_STATE;
-	bind_text(s, 1, t->thread);
-	bind_text(s, 2, t->cls);
-	bind_text(s, 3, t->subject);
-	bind_text(s, 4, t->peer_name);
-	bind_text(s, 5, t->peer_addr);
-	bind_text(s, 6, t->owner_msgid);
-	sqlite3_bind_int64(s, 7, (sqlite3_int64)t->last_in);
-	sqlite3_bind_int64(s, 8, (sqlite3_int64)t->last_out);
-	sqlite3_bind_int(s, 9, t->followups);
+	bind_fields(s, 1, t, thread_fields, NTHREAD);
 	return run_write(st, s, "recording a thread", err);
 }
 
@@ -994,58 +1207,61 @@ gr_status
 gr_state_replied_add(gr_state *st, const char *message_id, time_t at,
                      gr_error *err)
 {
-	sqlite3_stmt *s;
-
 	if (!message_id || !*message_id)
 		return GR_OK;
-	if (!(s = prep(st, "INSERT OR IGNORE INTO replied(message_id, at) "
-	               "VALUES (?1, ?2)", err)))
-		return GR_E_STATE;
-	bind_text(s, 1, message_id);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)at);
-	return run_write(st, s, "recording a reply", err);
+	return write_sql(st, "recording a reply", err, "INSERT OR IGNORE INTO "
+	                 "replied(message_id, at) VALUES (?1, ?2)", "tl",
+	                 message_id, I64(at));
 }
 
 int
 gr_state_replied(gr_state *st, const char *message_id)
 {
-	sqlite3_stmt *s;
-	long long v;
+	return message_id && *message_id && query_sql(st, "SELECT 1 FROM "
+	       "replied WHERE message_id = ?1", "t", message_id) == 1;
+}
 
-	if (!message_id || !*message_id || !(s = prep(st, "SELECT 1 FROM "
-	    "replied WHERE message_id = ?1", NULL)))
-		return 0;
-	bind_text(s, 1, message_id);
-	v = query_int(st, s);
-	unprep(st, s);
-	return v == 1;
+/* --- referrals (schema 2) ------------------------------------------------ */
+
+/* In the order of REF_COLS; gr_state_referral_add binds all but id. */
+static const field ref_fields[] = {
+	FIELD(gr_state_referral, id, F_LONG),
+	FIELD(gr_state_referral, kind, F_TEXT),
+	FIELD(gr_state_referral, at, F_TIME),
+	FIELD(gr_state_referral, message_id, F_TEXT),
+	FIELD(gr_state_referral, introducer_name, F_TEXT),
+	FIELD(gr_state_referral, introducer_addr, F_TEXT),
+	FIELD(gr_state_referral, contact_name, F_TEXT),
+	FIELD(gr_state_referral, contact_addr, F_TEXT),
+	FIELD(gr_state_referral, partner_name, F_TEXT),
+	FIELD(gr_state_referral, partner_addr, F_TEXT),
+	FIELD(gr_state_referral, service, F_TEXT),
+	FIELD(gr_state_referral, subject, F_TEXT),
+	FIELD(gr_state_referral, thanked, F_BOOL),
+	FIELD(gr_state_referral, thanked_at, F_TIME0),
+};
+#define NREF    (sizeof ref_fields / sizeof ref_fields[0])
+#define REF_COLS "kind, at, message_id, introducer_name, introducer_addr, " \
+	"contact_name, contact_addr, partner_name, partner_addr, service, " \
+	"subject, thanked, thanked_at"
+
+void
+gr_state_referrals_free(gr_state_referrals *l)
+{
+	list_free(l->v, l->mem);
+	memset(l, 0, sizeof *l);
 }
 
 gr_status
 gr_state_referral_add(gr_state *st, const gr_state_referral *r, gr_error *err)
 {
-	sqlite3_stmt *s = prep(st, "INSERT OR IGNORE INTO referrals(kind, at, "
-	    "message_id, introducer_name, introducer_addr, contact_name, "
-	    "contact_addr, partner_name, partner_addr, service, subject, "
-	    "thanked, thanked_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-	    "?10, ?11, ?12, ?13)", err);
+	sqlite3_stmt *s = prep(st, "INSERT OR IGNORE INTO referrals(" REF_COLS
+	    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+	    err);
 
 	if (!s)
 		return GR_E_STATE;
-	bind_text(s, 1, r->kind);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)r->at);
-	bind_text(s, 3, r->message_id);
-	bind_text(s, 4, r->introducer_name);
-	bind_text(s, 5, r->introducer_addr);
-	bind_text(s, 6, r->contact_name);
-	bind_text(s, 7, r->contact_addr);
-	bind_text(s, 8, r->partner_name);
-	bind_text(s, 9, r->partner_addr);
-	bind_text(s, 10, r->service);
-	bind_text(s, 11, r->subject);
-	sqlite3_bind_int(s, 12, r->thanked != 0);
-	if (r->thanked_at)
-		sqlite3_bind_int64(s, 13, (sqlite3_int64)r->thanked_at);
+	bind_fields(s, 1, r, ref_fields + 1, NREF - 1);
 	return run_write(st, s, "recording a referral", err);
 }
 
@@ -1053,53 +1269,28 @@ gr_status
 gr_state_referral_thank(gr_state *st, const char *introducer, time_t when,
                         gr_error *err)
 {
-	sqlite3_stmt *s;
-
 	if (!introducer || !*introducer)
 		return GR_OK;
-	if (!(s = prep(st, "UPDATE referrals SET thanked = 1, thanked_at = ?2 "
-	               "WHERE kind = 'received' AND thanked = 0 AND "
-	               "introducer_addr = ?1 AND at <= ?2", err)))
-		return GR_E_STATE;
-	bind_text(s, 1, introducer);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)when);
-	return run_write(st, s, "marking a referral thanked", err);
+	return write_sql(st, "marking a referral thanked", err, "UPDATE "
+	                 "referrals SET thanked = 1, thanked_at = ?2 WHERE "
+	                 "kind = 'received' AND thanked = 0 AND "
+	                 "introducer_addr = ?1 AND at <= ?2", "tl", introducer,
+	                 I64(when));
 }
 
 gr_status
-gr_state_referral_each(gr_state *st, gr_state_referral_fn fn, void *aux,
-                       gr_error *err)
+gr_state_referral_list(gr_state *st, gr_state_referrals *out, gr_error *err)
 {
-	sqlite3_stmt *s = prep(st, "SELECT id, kind, at, message_id, "
-	    "introducer_name, introducer_addr, contact_name, contact_addr, "
-	    "partner_name, partner_addr, service, subject, thanked, "
-	    "thanked_at FROM referrals ORDER BY at DESC, id DESC", err);
-	int rc;
+	sqlite3_stmt *s = prep(st, "SELECT id, " REF_COLS " FROM referrals "
+	                       "ORDER BY at DESC, id DESC", err);
+	void *v;
+	gr_status rc;
 
+	memset(out, 0, sizeof *out);
 	if (!s)
 		return GR_E_STATE;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		gr_state_referral r;
-
-		r.id = (long)sqlite3_column_int64(s, 0);
-		r.kind = col_text(s, 1);
-		r.at = (time_t)sqlite3_column_int64(s, 2);
-		r.message_id = col_text(s, 3);
-		r.introducer_name = col_text(s, 4);
-		r.introducer_addr = col_text(s, 5);
-		r.contact_name = col_text(s, 6);
-		r.contact_addr = col_text(s, 7);
-		r.partner_name = col_text(s, 8);
-		r.partner_addr = col_text(s, 9);
-		r.service = col_text(s, 10);
-		r.subject = col_text(s, 11);
-		r.thanked = sqlite3_column_int(s, 12);
-		r.thanked_at = (time_t)sqlite3_column_int64(s, 13);
-		if (fn(aux, &r) != 0)
-			break;
-	}
-	unprep(st, s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_error(st, err, "reading referrals");
-	return GR_OK;
+	rc = read_rows(st, s, ref_fields, NREF, sizeof *out->v, &v, &out->n,
+	               &out->mem, "referrals", err);
+	out->v = v;
+	return rc;
 }

@@ -80,9 +80,14 @@ gr_status gr_state_counts(gr_state *st, long *messages, long *outputs,
                           gr_error *err);
 
 /* --- lifecycle (schema 2) ----------------------------------------------
- * In every row handed to a callback the strings are owned by the state and
- * valid only during the call; a callback returns nonzero to stop.  Do not
- * write to the state from inside a callback: copy what you need first. */
+ * Rows are read into lists the caller owns: every string in a list lives
+ * until the list's free function, across later reads and writes of the
+ * state.  A list holds at most GR_STATE_MAX_ROWS rows; a query that would
+ * give more fails (GR_E_LIMIT) rather than hand out part of its answer.
+ * Free functions take a zeroed list too, and leave one behind. */
+#define GR_STATE_MAX_ROWS 100000
+
+typedef struct gr_state_mem gr_state_mem;       /* strings of a list */
 
 /* A reminder as it was last rendered (enough to render it again). */
 typedef struct gr_state_rem {
@@ -97,7 +102,13 @@ typedef struct gr_state_rem {
 	int push_seq;           /* SEQUENCE last pushed to CalDAV, -1: never
 	                         * (read only: gr_state_rem_put keeps it) */
 } gr_state_rem;
-typedef int (*gr_state_rem_fn)(void *aux, const gr_state_rem *r);
+
+typedef struct gr_state_rems {
+	gr_state_rem *v;
+	size_t n;
+	gr_state_mem *mem;
+} gr_state_rems;
+void gr_state_rems_free(gr_state_rems *l);
 
 /* Insert or replace the reminder r->uid.  NULL etag/href keep the stored
  * ones; the pushed SEQUENCE is always kept. */
@@ -112,11 +123,22 @@ gr_status gr_state_rem_pushed(gr_state *st, const char *uid, int push_seq,
  * changed; read in constant time. */
 gr_status gr_state_rem_token(gr_state *st, time_t done_since, char out[64],
                              gr_error *err);
-/* Reminders of thread (NULL: all), due order: pending ones, and unless
+/* *out := the reminders of thread, due order: the pending ones, and unless
  * pending_only the done ones changed at or after done_since. */
-gr_status gr_state_rem_each(gr_state *st, const char *thread, int pending_only,
-                            time_t done_since, gr_state_rem_fn fn, void *aux,
-                            gr_error *err);
+gr_status gr_state_rem_list(gr_state *st, const char *thread,
+                            int pending_only, time_t done_since,
+                            gr_state_rems *out, gr_error *err);
+/* *out := the reminders whose latest SEQUENCE is not pushed to CalDAV
+ * (push_seq < sequence), due order. */
+gr_status gr_state_rem_unpushed(gr_state *st, gr_state_rems *out,
+                                gr_error *err);
+/* The feed's reminders of all threads (the pending ones and the done ones
+ * changed at or after done_since), a page of at most max at a time, so
+ * that memory stays bounded whatever their number.  page: zeroed for the
+ * first page; each call replaces it with the rows that follow its last
+ * one, in due order; an empty page is the end. */
+gr_status gr_state_rem_page(gr_state *st, time_t done_since, size_t max,
+                            gr_state_rems *page, gr_error *err);
 
 /* Threads: the conversation a message belongs to, found by Message-ID
  * through In-Reply-To/References. */
@@ -129,7 +151,13 @@ typedef struct gr_state_thread {
 	time_t last_in, last_out;       /* last message from them / owner */
 	int followups;          /* follow-ups made so far */
 } gr_state_thread;
-typedef int (*gr_state_thread_fn)(void *aux, const gr_state_thread *t);
+
+typedef struct gr_state_threads {
+	gr_state_thread *v;
+	size_t n;
+	gr_state_mem *mem;
+} gr_state_threads;
+void gr_state_threads_free(gr_state_threads *l);
 
 /* *thread (caller frees) := the thread of the first of ids[0..n) that is
  * known, or NULL. */
@@ -138,15 +166,14 @@ gr_status gr_state_thread_find(gr_state *st, const char *const *ids, size_t n,
 gr_status gr_state_thread_link(gr_state *st, const char *message_id,
                                const char *thread, int from_owner, time_t at,
                                gr_error *err);
-/* Thread rows (thread NULL: all). */
-gr_status gr_state_thread_each(gr_state *st, const char *thread,
-                               gr_state_thread_fn fn, void *aux,
-                               gr_error *err);
-/* Threads where the owner wrote last and that had fewer than
+/* *out := the row of thread (none when it is unknown), or all rows when
+ * thread is NULL; thread order. */
+gr_status gr_state_thread_list(gr_state *st, const char *thread,
+                               gr_state_threads *out, gr_error *err);
+/* *out := the threads where the owner wrote last and that had fewer than
  * max_followups follow-ups: the only ones a follow-up can be due on. */
 gr_status gr_state_thread_waiting(gr_state *st, int max_followups,
-                                  gr_state_thread_fn fn, void *aux,
-                                  gr_error *err);
+                                  gr_state_threads *out, gr_error *err);
 gr_status gr_state_thread_put(gr_state *st, const gr_state_thread *t,
                               gr_error *err);
 
@@ -170,7 +197,13 @@ typedef struct gr_state_referral {
 	int thanked;
 	time_t thanked_at;
 } gr_state_referral;
-typedef int (*gr_state_referral_fn)(void *aux, const gr_state_referral *r);
+
+typedef struct gr_state_referrals {
+	gr_state_referral *v;
+	size_t n;
+	gr_state_mem *mem;
+} gr_state_referrals;
+void gr_state_referrals_free(gr_state_referrals *l);
 
 gr_status gr_state_referral_add(gr_state *st, const gr_state_referral *r,
                                 gr_error *err);
@@ -178,8 +211,8 @@ gr_status gr_state_referral_add(gr_state *st, const gr_state_referral *r,
  * at or before when become thanked. */
 gr_status gr_state_referral_thank(gr_state *st, const char *introducer,
                                   time_t when, gr_error *err);
-/* Most recent first. */
-gr_status gr_state_referral_each(gr_state *st, gr_state_referral_fn fn,
-                                 void *aux, gr_error *err);
+/* *out := the ledger, most recent first. */
+gr_status gr_state_referral_list(gr_state *st, gr_state_referrals *out,
+                                 gr_error *err);
 
 #endif

@@ -120,23 +120,30 @@ test_sequence_of(void **state)
 	gr_state_close(st);
 }
 
-/* Copy of the one reminder row a test looks at. */
+/* The one reminder row a test looks at. */
 struct rem_seen {
 	int n, sequence, push_seq;
 	char etag[64], href[64];
 };
 
-static int
-see_rem(void *aux, const gr_state_rem *r)
+static void
+see_rems(gr_state *st, struct rem_seen *rs)
 {
-	struct rem_seen *rs = aux;
+	gr_state_rems l;
+	gr_error e;
 
-	rs->n++;
-	rs->sequence = r->sequence;
-	rs->push_seq = r->push_seq;
-	snprintf(rs->etag, sizeof rs->etag, "%s", r->etag ? r->etag : "-");
-	snprintf(rs->href, sizeof rs->href, "%s", r->href ? r->href : "-");
-	return 0;
+	memset(rs, 0, sizeof *rs);
+	assert_int_equal(gr_state_rem_list(st, NULL, 0, 0, &l, &e), GR_OK);
+	rs->n = (int)l.n;
+	if (l.n) {
+		rs->sequence = l.v[0].sequence;
+		rs->push_seq = l.v[0].push_seq;
+		snprintf(rs->etag, sizeof rs->etag, "%s",
+		         l.v[0].etag ? l.v[0].etag : "-");
+		snprintf(rs->href, sizeof rs->href, "%s",
+		         l.v[0].href ? l.v[0].href : "-");
+	}
+	gr_state_rems_free(&l);
 }
 
 /* CalDAV bookkeeping (schema 3): a new reminder is pending; after a push
@@ -156,9 +163,7 @@ test_caldav_push_state(void **state)
 	r.relpath = "reminders/u1.ics";
 	r.due = 100;
 	assert_int_equal(gr_state_rem_put(st, &r, &e), GR_OK);
-	memset(&rs, 0, sizeof rs);
-	assert_int_equal(gr_state_rem_each(st, NULL, 0, 0, see_rem, &rs, &e),
-	                 GR_OK);
+	see_rems(st, &rs);
 	assert_int_equal(rs.n, 1);
 	assert_int_equal(rs.push_seq, -1);              /* pending */
 	assert_string_equal(rs.etag, "-");
@@ -167,18 +172,14 @@ test_caldav_push_state(void **state)
 	r.sequence = 1;
 	r.done = 1;
 	assert_int_equal(gr_state_rem_put(st, &r, &e), GR_OK);
-	memset(&rs, 0, sizeof rs);
-	assert_int_equal(gr_state_rem_each(st, NULL, 0, 0, see_rem, &rs, &e),
-	                 GR_OK);
+	see_rems(st, &rs);
 	assert_int_equal(rs.sequence, 1);
 	assert_int_equal(rs.push_seq, 0);               /* pending again */
 	assert_string_equal(rs.etag, "\"e1\"");         /* kept for If-Match */
 	assert_string_equal(rs.href, "https://d/c/u1.ics");
 	assert_int_equal(gr_state_rem_pushed(st, r.uid, 1, NULL, NULL, &e),
 	                 GR_OK);                        /* deleted */
-	memset(&rs, 0, sizeof rs);
-	assert_int_equal(gr_state_rem_each(st, NULL, 0, 0, see_rem, &rs, &e),
-	                 GR_OK);
+	see_rems(st, &rs);
 	assert_int_equal(rs.push_seq, 1);
 	assert_string_equal(rs.etag, "-");
 	gr_state_close(st);
@@ -469,14 +470,14 @@ test_feed_token(void **state)
 	gr_state_close(st);
 }
 
-static int
-see_thread(void *aux, const gr_state_thread *t)
+static void
+see_threads(const gr_state_threads *l, char *names)
 {
-	char *names = aux;
-
-	strcat(names, t->thread);
-	strcat(names, " ");
-	return 0;
+	names[0] = '\0';
+	for (size_t i = 0; i < l->n; i++) {
+		strcat(names, l->v[i].thread);
+		strcat(names, " ");
+	}
 }
 
 /* Follow-up candidates: the owner wrote last, fewer follow-ups than the
@@ -491,6 +492,7 @@ test_threads_waiting(void **state)
 		{ "nudged", 10, 20, 1 }, { "new", 10, 0, 0 },
 	};
 	char names[128] = "";
+	gr_state_threads l;
 	gr_error e;
 
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
@@ -503,14 +505,176 @@ test_threads_waiting(void **state)
 		t.followups = v[i].fu;
 		assert_int_equal(gr_state_thread_put(st, &t, &e), GR_OK);
 	}
-	assert_int_equal(gr_state_thread_waiting(st, 1, see_thread, names, &e),
-	                 GR_OK);
+	assert_int_equal(gr_state_thread_waiting(st, 1, &l, &e), GR_OK);
+	see_threads(&l, names);
+	gr_state_threads_free(&l);
 	assert_string_equal(names, "answered ");
-	names[0] = '\0';
-	assert_int_equal(gr_state_thread_waiting(st, 2, see_thread, names, &e),
-	                 GR_OK);
+	assert_int_equal(gr_state_thread_waiting(st, 2, &l, &e), GR_OK);
+	see_threads(&l, names);
+	gr_state_threads_free(&l);
 	assert_string_equal(names, "answered nudged ");
+	/* One thread by id, all of them, and an unknown one. */
+	assert_int_equal(gr_state_thread_list(st, "nudged", &l, &e), GR_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].followups, 1);
+	assert_null(l.v[0].cls);
+	gr_state_threads_free(&l);
+	assert_int_equal(gr_state_thread_list(st, NULL, &l, &e), GR_OK);
+	see_threads(&l, names);
+	gr_state_threads_free(&l);
+	assert_string_equal(names, "answered new nudged theirs ");
+	assert_int_equal(gr_state_thread_list(st, "nope", &l, &e), GR_OK);
+	assert_int_equal(l.n, 0);
+	gr_state_threads_free(&l);
 	gr_state_close(st);
+}
+
+/* Lists own their rows: strings stay valid across later writes of the
+ * rows they came from, and every field comes back as it was put. */
+static void
+test_rows_owned(void **state)
+{
+	struct fx *fx = *state;
+	gr_state *st = open_ok(fx->db);
+	gr_state_referral r;
+	gr_state_referrals l;
+	gr_state_rems rl;
+	gr_state_rem rem;
+	gr_error e;
+
+	memset(&r, 0, sizeof r);
+	r.kind = "received";
+	r.at = 1000;
+	r.message_id = "<m1@x>";
+	r.introducer_name = "Lena Park";
+	r.introducer_addr = "lena@x";
+	r.contact_name = "Sam";
+	r.contact_addr = "sam@y";
+	r.service = "audit";
+	r.subject = "Intro";
+	assert_int_equal(gr_state_referral_add(st, &r, &e), GR_OK);
+	r.kind = "given";
+	r.at = 2000;
+	r.message_id = "<m2@x>";
+	r.partner_name = "Pat";
+	r.partner_addr = "pat@z";
+	r.thanked = 1;
+	r.thanked_at = 2500;
+	assert_int_equal(gr_state_referral_add(st, &r, &e), GR_OK);
+	assert_int_equal(gr_state_referral_list(st, &l, &e), GR_OK);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.v[0].kind, "given");     /* most recent first */
+	assert_string_equal(l.v[0].partner_addr, "pat@z");
+	assert_int_equal(l.v[0].thanked, 1);
+	assert_int_equal(l.v[0].thanked_at, 2500);
+	assert_string_equal(l.v[1].kind, "received");
+	assert_string_equal(l.v[1].introducer_name, "Lena Park");
+	assert_null(l.v[1].partner_addr);
+	assert_int_equal(l.v[1].thanked_at, 0);
+	assert_int_equal(gr_state_referral_thank(st, "lena@x", 1500, &e), GR_OK);
+	/* The old list is still whole after the write. */
+	assert_string_equal(l.v[1].contact_addr, "sam@y");
+	assert_int_equal(l.v[1].thanked, 0);
+	gr_state_referrals_free(&l);
+	gr_state_referrals_free(&l);            /* a freed list is empty */
+	assert_int_equal(gr_state_referral_list(st, &l, &e), GR_OK);
+	assert_int_equal(l.v[1].thanked, 1);
+	assert_int_equal(l.v[1].thanked_at, 1500);
+	gr_state_referrals_free(&l);
+
+	memset(&rem, 0, sizeof rem);
+	rem.uid = "u1@gravity";
+	rem.relpath = "reminders/u1.ics";
+	rem.thread = "<t@x>";
+	rem.action = "reply";
+	rem.summary = "Reply to Sam";
+	rem.due = 50;
+	rem.duration_min = 15;
+	rem.alarm_min = 10;
+	rem.as_todo = 7;                        /* stored as 1 */
+	assert_int_equal(gr_state_rem_put(st, &rem, &e), GR_OK);
+	assert_int_equal(gr_state_rem_unpushed(st, &rl, &e), GR_OK);
+	assert_int_equal(rl.n, 1);
+	assert_int_equal(gr_state_rem_pushed(st, "u1@gravity", 0, "\"e\"",
+	                 "h", &e), GR_OK);
+	assert_string_equal(rl.v[0].summary, "Reply to Sam");
+	assert_string_equal(rl.v[0].thread, "<t@x>");
+	assert_int_equal(rl.v[0].as_todo, 1);
+	assert_int_equal(rl.v[0].duration_min, 15);
+	assert_int_equal(rl.v[0].alarm_min, 10);
+	assert_int_equal(rl.v[0].push_seq, -1);
+	assert_null(rl.v[0].etag);
+	gr_state_rems_free(&rl);
+	assert_int_equal(gr_state_rem_unpushed(st, &rl, &e), GR_OK);
+	assert_int_equal(rl.n, 0);
+	gr_state_rems_free(&rl);
+	assert_int_equal(gr_state_rem_list(st, "<t@x>", 1, 0, &rl, &e), GR_OK);
+	assert_int_equal(rl.n, 1);
+	assert_string_equal(rl.v[0].etag, "\"e\"");
+	gr_state_rems_free(&rl);
+	assert_int_equal(gr_state_rem_list(st, "<other@x>", 1, 0, &rl, &e),
+	                 GR_OK);
+	assert_int_equal(rl.n, 0);
+	gr_state_rems_free(&rl);
+	gr_state_close(st);
+}
+
+/* The feed's pages: every shown reminder once, in (due, uid) order,
+ * whatever the page size, ties on due included; done ones before the
+ * window left out. */
+static void
+test_rem_pages(void **state)
+{
+	struct fx *fx = *state;
+	gr_state *st = open_ok(fx->db);
+	gr_state_rems all, page;
+	gr_error e;
+	size_t sizes[] = { 1, 7, 256, 1000 };
+
+	assert_int_equal(gr_state_begin(st, &e), GR_OK);
+	for (int i = 0; i < 500; i++) {
+		gr_state_rem r;
+		char uid[32], rel[64];
+
+		memset(&r, 0, sizeof r);
+		snprintf(uid, sizeof uid, "u%03d@gravity", (i * 37) % 500);
+		snprintf(rel, sizeof rel, "reminders/%s.ics", uid);
+		r.uid = uid;
+		r.relpath = rel;
+		r.due = 1000 + (i % 13) * 60;    /* many share a due time */
+		r.done = i % 5 == 0;
+		r.changed = i % 10 == 0 ? 10 : 100;
+		assert_int_equal(gr_state_rem_put(st, &r, &e), GR_OK);
+	}
+	assert_int_equal(gr_state_commit(st, &e), GR_OK);
+	assert_int_equal(gr_state_rem_list(st, NULL, 0, 50, &all, &e), GR_OK);
+	assert_int_equal(all.n, 450);           /* 50 done before the window */
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		size_t seen = 0;
+
+		memset(&page, 0, sizeof page);
+		while (gr_state_rem_page(st, 50, sizes[k], &page, &e) == GR_OK &&
+		       page.n) {
+			assert_true(page.n <= sizes[k]);
+			for (size_t i = 0; i < page.n; i++, seen++) {
+				assert_true(seen < all.n);
+				assert_string_equal(page.v[i].uid, all.v[seen].uid);
+				assert_int_equal(page.v[i].due, all.v[seen].due);
+			}
+		}
+		gr_state_rems_free(&page);
+		assert_int_equal(seen, all.n);
+	}
+	gr_state_rems_free(&all);
+	gr_state_close(st);
+}
+
+/* sqlite3_exec callback: stops at the first row (SQLITE_ABORT). */
+static int
+one_row(void *aux, int n, char **v, char **names)
+{
+	(void)aux; (void)n; (void)v; (void)names;
+	return 1;
 }
 
 /* A state file of schema 3 (before the feed token) is brought up to date
@@ -522,6 +686,7 @@ test_migrate_from_3(void **state)
 	gr_state *st = open_ok(fx->db);
 	gr_state_rem r;
 	struct rem_seen rs;
+	gr_state_rems page = { 0 };
 	sqlite3 *db;
 	char t1[64], t2[64];
 	gr_error e;
@@ -531,16 +696,23 @@ test_migrate_from_3(void **state)
 	assert_int_equal(sqlite3_exec(db, "DROP TRIGGER reminders_ins;"
 	    "DROP TRIGGER reminders_upd; DROP TRIGGER reminders_del;"
 	    "DROP INDEX reminders_done; DROP INDEX threads_waiting;"
+	    "DROP INDEX reminders_due;"
 	    "DROP TABLE counters; PRAGMA user_version = 3;"
 	    "INSERT INTO reminders(uid, relpath, due, stamp, changed) "
 	    "VALUES ('old@gravity', 'reminders/old.ics', 5, 5, 5);",
 	    NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	st = open_ok(fx->db);
-	memset(&rs, 0, sizeof rs);
-	assert_int_equal(gr_state_rem_each(st, NULL, 0, 0, see_rem, &rs, &e),
-	                 GR_OK);
+	see_rems(st, &rs);
 	assert_int_equal(rs.n, 1);
+	assert_int_equal(gr_state_rem_page(st, 0, 10, &page, &e), GR_OK);
+	assert_int_equal(page.n, 1);
+	assert_string_equal(page.v[0].uid, "old@gravity");
+	gr_state_rems_free(&page);
+	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "SELECT 1 FROM sqlite_master WHERE "
+	    "name = 'reminders_due'", one_row, NULL, NULL), SQLITE_ABORT);
+	sqlite3_close(db);
 	token_of(st, 0, t1);
 	memset(&r, 0, sizeof r);
 	r.uid = "new@gravity";
@@ -569,6 +741,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_feed_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_waiting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_3, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rows_owned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rem_pages, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
