@@ -36,7 +36,9 @@
  * next poll starts clean) rather than recording every remaining message as
  * failed.  A worker cannot report GR_E_INTERNAL: it becomes GR_E_PARSE.
  *
- * Test hooks, read at gr_parser_start() (used by tests/unit/test_message.c):
+ * Test hooks, compiled in only by ./configure --enable-test-hooks (a build
+ * without them ignores these variables), read at gr_parser_start() (used
+ * by tests/unit/test_message.c and the shell tests):
  * GR_PARSER_CRASH_ON=TEXT makes the worker raise SIGSEGV on any message
  * containing TEXT (crash recovery); GR_PARSER_HANG_ON=TEXT makes it hang
  * on such a message (the per-message alarm ends it), and with
@@ -89,9 +91,11 @@ struct gr_parser {
 	pid_t pid;              /* -1 when no worker runs */
 	int fd;                 /* poller's end of the worker's socket */
 	unsigned timeout;       /* seconds per message */
+#ifdef GR_TEST_HOOKS
 	char *crash_marker;     /* test hooks, see the banner */
 	char *hang_marker;
 	int hang_hard;
+#endif
 };
 
 /* --- byte I/O -------------------------------------------------------------- */
@@ -280,6 +284,7 @@ worker_reply(gr_status st, const char *data, size_t len)
 	return write_all(WORKER_FD, data, len, NULL);
 }
 
+#ifdef GR_TEST_HOOKS
 /* Test hook: hang as a parser stuck in a loop would (the alarm ends it;
  * hard: the alarm blocked, so only the poller's own bound can). */
 static void
@@ -295,6 +300,21 @@ worker_hang(int hard)
 	for (;;)
 		pause();
 }
+
+/* The test hooks of the banner, before and after the alarm is set. */
+static void
+worker_hooks(const gr_parser *p, const char *raw, size_t len, int armed)
+{
+	if (!armed && p->crash_marker &&
+	    memmem(raw, len, p->crash_marker, strlen(p->crash_marker))) {
+		signal(SIGSEGV, SIG_DFL);
+		raise(SIGSEGV);
+	}
+	if (armed && p->hang_marker &&
+	    memmem(raw, len, p->hang_marker, strlen(p->hang_marker)))
+		worker_hang(p->hang_hard);
+}
+#endif
 
 static int
 worker_one(const gr_parser *p, unsigned timeout)
@@ -318,15 +338,13 @@ worker_one(const gr_parser *p, unsigned timeout)
 		free(raw);
 		return -1;
 	}
-	if (p->crash_marker &&
-	    memmem(raw, (size_t)len, p->crash_marker, strlen(p->crash_marker))) {
-		signal(SIGSEGV, SIG_DFL);
-		raise(SIGSEGV);
-	}
+#ifdef GR_TEST_HOOKS
+	worker_hooks(p, raw, (size_t)len, 0);
+#endif
 	alarm(timeout);
-	if (p->hang_marker &&
-	    memmem(raw, (size_t)len, p->hang_marker, strlen(p->hang_marker)))
-		worker_hang(p->hang_hard);
+#ifdef GR_TEST_HOOKS
+	worker_hooks(p, raw, (size_t)len, 1);
+#endif
 	gr_error_clear(&err);
 	st = gr_message_parse(raw, (size_t)len, &p->lim, &m, &err);
 	free(raw);
@@ -630,15 +648,16 @@ reap(gr_parser *p, unsigned grace_ms, int *status)
 	return 0;
 }
 
-/* The test hooks of the banner. */
+#ifdef GR_TEST_HOOKS
+/* The test hooks of the banner, from the environment. */
 static gr_status
-test_hooks(gr_parser *p, const char *crash, gr_error *err)
+test_hooks(gr_parser *p, gr_error *err)
 {
+	const char *crash = getenv("GR_PARSER_CRASH_ON");
 	const char *hang = getenv("GR_PARSER_HANG_ON");
 	const char *secs = getenv("GR_PARSER_TIMEOUT");
 	const char *hard = getenv("GR_PARSER_HANG_HARD");
 
-	p->timeout = PARSE_TIMEOUT;
 	if (secs && atoi(secs) >= 1 && atoi(secs) <= 60)
 		p->timeout = (unsigned)atoi(secs);
 	p->hang_hard = hard && strcmp(hard, "1") == 0;
@@ -652,11 +671,32 @@ test_hooks(gr_parser *p, const char *crash, gr_error *err)
 	return GR_OK;
 }
 
+static void
+test_hooks_free(gr_parser *p)
+{
+	free(p->crash_marker);
+	free(p->hang_marker);
+}
+#else
+static gr_status
+test_hooks(gr_parser *p, gr_error *err)
+{
+	(void)p;
+	(void)err;
+	return GR_OK;
+}
+
+static void
+test_hooks_free(gr_parser *p)
+{
+	(void)p;
+}
+#endif
+
 gr_status
 gr_parser_start(const gr_parse_limits *lim, gr_parser **out, gr_error *err)
 {
 	gr_parser *p = calloc(1, sizeof *p);
-	const char *marker = getenv("GR_PARSER_CRASH_ON");
 	pid_t self = getpid();
 	int sv[2];
 	gr_status st;
@@ -670,7 +710,8 @@ gr_parser_start(const gr_parse_limits *lim, gr_parser **out, gr_error *err)
 		gr_parse_limits_default(&p->lim);
 	p->pid = p->spawner = -1;
 	p->fd = p->ctl = -1;
-	if ((st = test_hooks(p, marker, err)) != GR_OK) {
+	p->timeout = PARSE_TIMEOUT;
+	if ((st = test_hooks(p, err)) != GR_OK) {
 		free(p);
 		return st;
 	}
@@ -699,8 +740,7 @@ gr_parser_start(const gr_parse_limits *lim, gr_parser **out, gr_error *err)
 	*out = p;
 	return GR_OK;
 fail:
-	free(p->crash_marker);
-	free(p->hang_marker);
+	test_hooks_free(p);
 	free(p);
 	return st;
 }
@@ -829,8 +869,7 @@ gr_parser_stop(gr_parser *p)
 		while (waitpid(p->spawner, &status, 0) < 0 && errno == EINTR)
 			;
 	}
-	free(p->crash_marker);
-	free(p->hang_marker);
+	test_hooks_free(p);
 	free(p);
 }
 

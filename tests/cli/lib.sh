@@ -17,6 +17,14 @@ check() {  # check DESCRIPTION EXPECTED ACTUAL
 	else echo "not ok $_t_n - $1"; echo "# expected: $2"; echo "#   actual: $3"; _t_fail=$((_t_fail + 1)); fi
 }
 skip() { _t_n=$((_t_n + 1)); echo "ok $_t_n - $1 # SKIP $2"; }
+# need_test_hooks: skip the whole test in a build without the test hooks
+# (GRAVITY_NOW, GR_PARSER_*: ./configure --enable-test-hooks).
+need_test_hooks() {
+	[ "${GR_TEST_HOOKS:-yes}" = yes ] ||
+		{ echo "1..0 # SKIP needs a build configured with --enable-test-hooks"; exit 0; }
+}
+# have_test_hooks: true in a build with them.
+have_test_hooks() { [ "${GR_TEST_HOOKS:-yes}" = yes ]; }
 diag() { echo "# $*"; }
 done_testing() { exit 0; }
 # A private temporary directory removed at exit.

@@ -10,6 +10,7 @@
 # without a duplicate.  With caldav-delete a cancelled reminder is DELETEd.
 # Without the CA the push fails the TLS check.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
+need_test_hooks
 py=/usr/bin/python3
 if ! [ -x $py ] || ! $py -c 'import radicale, caldav, icalendar' 2>/dev/null ||
    ! command -v openssl >/dev/null || ! command -v sqlite3 >/dev/null ||

@@ -9,6 +9,7 @@
 # a process crash, not a power cut, so fsync costs nothing to the point
 # being tested and the test stays fast.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
+need_test_hooks
 command -v python3 >/dev/null 2>&1 || { echo "1..0 # SKIP python3 is needed"; exit 0; }
 command -v sqlite3 >/dev/null 2>&1 || { echo "1..0 # SKIP sqlite3 is needed"; exit 0; }
 [ -d /dev/shm ] && [ -w /dev/shm ] && TMPDIR=/dev/shm

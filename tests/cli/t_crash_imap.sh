@@ -8,6 +8,7 @@
 # GRAVITY_NOW fixes the clock), no temporary file, every message recorded
 # once and a state database that passes PRAGMA integrity_check.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
+need_test_hooks
 . "$top_srcdir/tests/servers/dovecot.sh"
 PY=$(command -v /usr/bin/python3 || command -v python3)
 if ! dv_have || [ -z "$PY" ] || ! command -v sqlite3 >/dev/null 2>&1; then

@@ -6,6 +6,7 @@
 # next poll after the fault is cleared completes the work: the outputs are
 # then exactly those of a poll that met no fault.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
+need_test_hooks
 command -v python3 >/dev/null 2>&1 || { echo "1..0 # SKIP python3 is needed"; exit 0; }
 mktmp
 trap 'umount "$T/full" 2>/dev/null; chattr -i "$T/ro.db" 2>/dev/null; rm -rf "$T"' EXIT

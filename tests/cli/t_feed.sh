@@ -5,6 +5,7 @@
 # window, the file gone), never otherwise; the output directories are
 # scanned for stale temporary files only after a poll that died.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
+need_test_hooks
 mktmp
 plan 16
 data="$top_srcdir/tests/data/lifecycle"

@@ -8,6 +8,7 @@
 # combined OUT/gravity.ics) parses with libical and Python's icalendar,
 # every draft with Python's email (no defects), and one opens in mutt -H.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
+need_test_hooks
 mktmp
 plan 39
 lifecycle_mail

@@ -11,6 +11,8 @@
 # not hold the password either, and must be the spawner's child, not
 # gravity's.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
+# The parser worker is held still by test hooks (GR_PARSER_*).
+need_test_hooks
 . "$top_srcdir/tests/servers/dovecot.sh"
 if ! dv_have || ! command -v sqlite3 >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; then
 	echo "1..0 # SKIP dovecot, openssl, sqlite3 or python3 not installed"; exit 0

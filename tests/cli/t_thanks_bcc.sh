@@ -5,6 +5,7 @@
 # marked thanked (and the introducer becomes a known contact).  A message
 # that names the introducer nowhere does not.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
+need_test_hooks
 [ -x /usr/bin/python3 ] || { echo "1..0 # SKIP /usr/bin/python3 is needed"; exit 0; }
 mktmp
 plan 7
