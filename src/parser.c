@@ -30,6 +30,13 @@
  * The poller bounds every wait; on death or timeout it has the spawner reap
  * the worker and start a new one.
  *
+ * Only a message's own fault consumes it: when the worker dies on a message
+ * (a crash, a timeout, or a kill from outside such as the OOM killer's),
+ * the message is sent once more, alone, to the fresh worker that replaces
+ * it.  Only a second death is the message's: gr_parser_parse() then fails
+ * with GR_E_CRASH or GR_E_LIMIT; a death that did not happen again leaves
+ * no trace but the time it took.
+ *
  * If the spawner dies, it is not restarted: one forked now would carry the
  * poller's secrets.  gr_parser_parse() then returns GR_E_INTERNAL ("parser
  * spawner died"), which a poll treats as fatal (stop, keep what is done, the
@@ -41,9 +48,12 @@
  * by tests/unit/test_message.c and the shell tests):
  * GR_PARSER_CRASH_ON=TEXT makes the worker raise SIGSEGV on any message
  * containing TEXT (crash recovery); GR_PARSER_HANG_ON=TEXT makes it hang
- * on such a message (the per-message alarm ends it), and with
+ * on such a message (the per-message alarm ends it), with
  * GR_PARSER_HANG_HARD=1 it also blocks that alarm (the poller's own bound
- * ends it); GR_PARSER_TIMEOUT=N (1-60) sets the per-message seconds.
+ * ends it), and with GR_PARSER_HANG_FIRST=1 only the first worker started
+ * hangs, under the name "gravity-hang" (so a test can kill it from outside;
+ * its replacement parses the message); GR_PARSER_TIMEOUT=N (1-60) sets
+ * the per-message seconds.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -91,10 +101,12 @@ struct gr_parser {
 	pid_t pid;              /* -1 when no worker runs */
 	int fd;                 /* poller's end of the worker's socket */
 	unsigned timeout;       /* seconds per message */
+	int died;               /* the worker died on the last request */
 #ifdef GR_TEST_HOOKS
 	char *crash_marker;     /* test hooks, see the banner */
 	char *hang_marker;
-	int hang_hard;
+	int hang_hard, hang_first;
+	unsigned worker_no;     /* set in a worker: 1 for the first */
 #endif
 };
 
@@ -290,6 +302,7 @@ worker_reply(gr_status st, const char *data, size_t len)
 static void
 worker_hang(int hard)
 {
+	prctl(PR_SET_NAME, "gravity-hang");
 	if (hard) {
 		sigset_t set;
 
@@ -310,7 +323,7 @@ worker_hooks(const gr_parser *p, const char *raw, size_t len, int armed)
 		signal(SIGSEGV, SIG_DFL);
 		raise(SIGSEGV);
 	}
-	if (armed && p->hang_marker &&
+	if (armed && p->hang_marker && (!p->hang_first || p->worker_no == 1) &&
 	    memmem(raw, len, p->hang_marker, strlen(p->hang_marker)))
 		worker_hang(p->hang_hard);
 }
@@ -378,6 +391,7 @@ struct spawner {
 	gr_parser *p;
 	pid_t kids[SPAWNER_MAXKIDS];
 	size_t n;
+	unsigned started;       /* workers forked so far */
 };
 
 /* Send a reply record, with fd as SCM_RIGHTS when fd >= 0. */
@@ -424,6 +438,10 @@ spawner_new(struct spawner *sp, int ctl)
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
 		goto fail;
+	sp->started++;
+#ifdef GR_TEST_HOOKS
+	sp->p->worker_no = sp->started;
+#endif
 	if ((pid = fork()) < 0) {
 		r = errno;
 		close(sv[0]);
@@ -492,7 +510,7 @@ spawner_reap(struct spawner *sp, int ctl, pid_t pid, unsigned grace_ms)
 static void
 spawner_main(gr_parser *p, int ctl, pid_t parent)
 {
-	struct spawner sp = { p, { 0 }, 0 };
+	struct spawner sp = { p, { 0 }, 0, 0 };
 	unsigned char req[12];
 	ssize_t n;
 	int r = 0;
@@ -657,10 +675,12 @@ test_hooks(gr_parser *p, gr_error *err)
 	const char *hang = getenv("GR_PARSER_HANG_ON");
 	const char *secs = getenv("GR_PARSER_TIMEOUT");
 	const char *hard = getenv("GR_PARSER_HANG_HARD");
+	const char *first = getenv("GR_PARSER_HANG_FIRST");
 
 	if (secs && atoi(secs) >= 1 && atoi(secs) <= 60)
 		p->timeout = (unsigned)atoi(secs);
 	p->hang_hard = hard && strcmp(hard, "1") == 0;
+	p->hang_first = first && strcmp(first, "1") == 0;
 	if ((crash && *crash && !(p->crash_marker = gr_strdup(crash))) ||
 	    (hang && *hang && !(p->hang_marker = gr_strdup(hang)))) {
 		free(p->crash_marker);
@@ -755,6 +775,7 @@ worker_failed(gr_parser *p, int timed_out, gr_error *err)
 
 	if (reap(p, timed_out ? 0 : 1000, &status) != 0)
 		return spawner_lost(p, err);
+	p->died = 1;
 	if (timed_out)
 		st = gr_error_set(err, GR_E_LIMIT,
 		    "parse timed out after %u s (no answer: parser worker killed "
@@ -817,20 +838,17 @@ read_reply(gr_parser *p, const struct timespec *dl, gr_message **out,
 	return st;
 }
 
-gr_status
-gr_parser_parse(gr_parser *p, const char *raw, size_t len, gr_message **out,
-                gr_error *err)
+/* One request to the worker (started first when none runs). */
+static gr_status
+parse_once(gr_parser *p, const char *raw, size_t len, gr_message **out,
+           gr_error *err)
 {
 	struct timespec dl;
 	unsigned char h[8];
 	gr_status st;
 	int r;
 
-	*out = NULL;
-	if (len > p->lim.max_raw)
-		return gr_error_set(err, GR_E_LIMIT,
-		    "message of %zu bytes exceeds the %zu-byte limit", len,
-		    p->lim.max_raw);
+	p->died = 0;
 	if (p->pid <= 0 && (st = spawn(p, err)) != GR_OK)
 		return st;      /* GR_E_INTERNAL: no worker can be had */
 	clock_gettime(CLOCK_MONOTONIC, &dl);
@@ -841,6 +859,32 @@ gr_parser_parse(gr_parser *p, const char *raw, size_t len, gr_message **out,
 	    (r = write_all(p->fd, raw, len, &dl)) != 0)
 		return worker_failed(p, r == -2, err);
 	return read_reply(p, &dl, out, err);
+}
+
+gr_status
+gr_parser_parse(gr_parser *p, const char *raw, size_t len, gr_message **out,
+                gr_error *err)
+{
+	gr_status st;
+
+	*out = NULL;
+	if (len > p->lim.max_raw)
+		return gr_error_set(err, GR_E_LIMIT,
+		    "message of %zu bytes exceeds the %zu-byte limit", len,
+		    p->lim.max_raw);
+	st = parse_once(p, raw, len, out, err);
+	if (!p->died)
+		return st;
+	/* Once more, alone, in the fresh worker that replaced the dead one:
+	 * a death that does not happen again was not this message's. */
+	st = parse_once(p, raw, len, out, err);
+	if (p->died && err) {
+		size_t n = strlen(err->msg);
+
+		snprintf(err->msg + n, sizeof err->msg - n, "; again when "
+		         "retried in a fresh worker");
+	}
+	return st;
 }
 
 void

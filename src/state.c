@@ -39,6 +39,9 @@
  *             and threads(followups) WHERE last_out > last_in
  * Version 5 adds the index reminders(due, uid): the feed read a page at a
  *             time in due order
+ * Version 6 adds messages.tries: how many polls failed on the message (0
+ *             for "ok"); one that failed once is tried again; a partial
+ *             index on messages(at) WHERE status = 'failed'
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -60,16 +63,20 @@
 
 /* The statements run for every message (all go through prep()). */
 static const char
-	Q_SEEN[] = "SELECT 1 FROM messages WHERE source_id = ?1 UNION ALL "
+	/* A message recorded "failed" is seen once a second poll failed on
+	 * it too (GR_STATE_FAILED_TRIES). */
+	Q_SEEN[] = "SELECT 1 FROM messages WHERE source_id = ?1 AND "
+	           "(status = 'ok' OR tries >= 2) UNION ALL "
 	           "SELECT 1 FROM messages WHERE message_id = ?2 LIMIT 1",
 	Q_REC_MSG[] = "INSERT INTO messages(source_id, message_id, sender, "
-	              "subject, class, status, error, at) "
-	              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+	              "subject, class, status, error, at, tries) "
+	              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?6 = 'failed') "
 	              "ON CONFLICT(source_id) DO UPDATE SET "
 	              "message_id = excluded.message_id, sender = excluded.sender, "
 	              "subject = excluded.subject, class = excluded.class, "
 	              "status = excluded.status, error = excluded.error, "
-	              "at = excluded.at",
+	              "at = excluded.at, tries = CASE excluded.status WHEN "
+	              "'failed' THEN messages.tries + 1 ELSE 0 END",
 	Q_REC_OUT[] = "INSERT OR REPLACE INTO outputs(message_id, kind, action, "
 	              "relpath, uid, sequence, due, sha256, at) "
 	              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -167,6 +174,11 @@ static const char *const migrations[] = {
 	/* 4 -> 5: the feed is read a page at a time, each page starting
 	 * after the last (due, uid) of the one before. */
 	"CREATE INDEX reminders_due ON reminders(due, uid);",
+	/* 5 -> 6: how many polls failed on a message; a message that failed
+	 * before is given its second try. */
+	"ALTER TABLE messages ADD COLUMN tries INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE messages SET tries = 1 WHERE status = 'failed';"
+	"CREATE INDEX messages_failed ON messages(at) WHERE status = 'failed';",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -847,6 +859,61 @@ gr_state_sequence_of(gr_state *st, const char *uid)
 		return -1;
 	v = query_sql(st, Q_SEQ, "t", uid);
 	return v < 0 ? -1 : (int)v;
+}
+
+/* In the order of MSG_COLS. */
+static const field msg_fields[] = {
+	FIELD(gr_state_msg, source_id, F_TEXT),
+	FIELD(gr_state_msg, message_id, F_TEXT),
+	FIELD(gr_state_msg, sender, F_TEXT),
+	FIELD(gr_state_msg, subject, F_TEXT),
+	FIELD(gr_state_msg, cls, F_TEXT),
+	FIELD(gr_state_msg, status, F_TEXT),
+	FIELD(gr_state_msg, error, F_TEXT),
+	FIELD(gr_state_msg, at, F_TIME),
+	FIELD(gr_state_msg, tries, F_INT),
+};
+#define MSG_COLS "source_id, message_id, sender, subject, class, status, " \
+	"error, at, tries"
+
+void
+gr_state_msgs_free(gr_state_msgs *l)
+{
+	list_free(l->v, l->mem);
+	memset(l, 0, sizeof *l);
+}
+
+gr_status
+gr_state_failed_list(gr_state *st, gr_state_msgs *out, gr_error *err)
+{
+	sqlite3_stmt *s = prep(st, "SELECT " MSG_COLS " FROM messages INDEXED "
+	                       "BY messages_failed WHERE status = 'failed' "
+	                       "ORDER BY at DESC, source_id", err);
+	void *v;
+	gr_status rc;
+
+	memset(out, 0, sizeof *out);
+	if (!s)
+		return GR_E_STATE;
+	rc = read_rows(st, s, msg_fields, sizeof msg_fields /
+	               sizeof msg_fields[0], sizeof *out->v, &v, &out->n,
+	               &out->mem, "failed messages", err);
+	out->v = v;
+	return rc;
+}
+
+gr_status
+gr_state_retry(gr_state *st, const char *source_id, gr_error *err)
+{
+	gr_status rc = write_sql(st, "marking a message for a retry", err,
+	                         "UPDATE messages SET tries = 0 WHERE "
+	                         "source_id = ?1 AND status = 'failed'", "t",
+	                         source_id);
+
+	if (rc == GR_OK && sqlite3_changes(st->db) == 0)
+		return gr_error_set(err, GR_E_NOINPUT, "%s: no failed message "
+		                    "%s", st->path, source_id ? source_id : "");
+	return rc;
 }
 
 /* --- folders and contacts ---------------------------------------------- */

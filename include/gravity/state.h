@@ -18,6 +18,14 @@
 
 typedef struct gr_state gr_state;
 
+/* Rows are read into lists the caller owns: every string in a list lives
+ * until the list's free function, across later reads and writes of the
+ * state.  A list holds at most GR_STATE_MAX_ROWS rows; a query that would
+ * give more fails (GR_E_LIMIT) rather than hand out part of its answer.
+ * Free functions take a zeroed list too, and leave one behind. */
+#define GR_STATE_MAX_ROWS 100000
+typedef struct gr_state_mem gr_state_mem;       /* strings of a list */
+
 /* Open or create path (mode 0600), take the lock, create or migrate the
  * schema.  *out owned by caller.  GR_E_LOCKED when another handle (in any
  * process) holds the lock; GR_E_STATE naming path when the file cannot be
@@ -30,10 +38,12 @@ void gr_state_close(gr_state *st);
 gr_status gr_state_check(gr_state *st, gr_error *err);
 
 /* 1 if a message with this source_id, or (when message_id is not NULL)
- * this Message-ID, was recorded (status "ok" or "failed": record "failed"
- * only for failures that retrying will not fix, and record nothing for a
- * transient one so the next poll retries); 0 if not; GR_E_STATE on error
- * (as a negative number: -GR_E_STATE). */
+ * this Message-ID, was recorded, 0 if not; GR_E_STATE on error (as a
+ * negative number: -GR_E_STATE).  A message recorded "failed" counts as
+ * seen only once GR_STATE_FAILED_TRIES polls failed on it: the next poll
+ * that reads it tries it once more.  Record "failed" only for failures that
+ * are the message's own, and nothing for a transient one. */
+#define GR_STATE_FAILED_TRIES 2
 int gr_state_seen(gr_state *st, const char *source_id, const char *message_id);
 
 gr_status gr_state_begin(gr_state *st, gr_error *err);     /* BEGIN IMMEDIATE */
@@ -60,6 +70,32 @@ gr_status gr_state_record_output(gr_state *st, const char *message_id,
                                  int sequence, time_t due, const char *sha256,
                                  gr_error *err);
 
+/* A message as recorded (for the failed ones, see gr_state_failed_list). */
+typedef struct gr_state_msg {
+	const char *source_id, *message_id, *sender, *subject, *cls;
+	const char *status, *error;
+	time_t at;
+	int tries;              /* polls that failed on it (0 when "ok") */
+} gr_state_msg;
+
+typedef struct gr_state_msgs {
+	gr_state_msg *v;
+	size_t n;
+	gr_state_mem *mem;
+} gr_state_msgs;
+void gr_state_msgs_free(gr_state_msgs *l);
+
+/* *out := the messages recorded "failed", the most recent first: those
+ * with tries < GR_STATE_FAILED_TRIES get their next try from the next poll
+ * that reads them, the others only through gr_state_retry(). */
+gr_status gr_state_failed_list(gr_state *st, gr_state_msgs *out,
+                               gr_error *err);
+/* Give the failed message source_id a new try: the next poll that reads it
+ * processes it again (as after its first failure; an IMAP poll reads only
+ * UIDs past the folder's mark, so for one below it the caller fetches the
+ * message itself).  GR_E_NOINPUT when source_id is not a failed message. */
+gr_status gr_state_retry(gr_state *st, const char *source_id, gr_error *err);
+
 /* Last recorded SEQUENCE of uid, or -1 if none. */
 int gr_state_sequence_of(gr_state *st, const char *uid);
 
@@ -79,15 +115,7 @@ int gr_state_is_contact(gr_state *st, const char *addr);     /* 1/0 */
 gr_status gr_state_counts(gr_state *st, long *messages, long *outputs,
                           gr_error *err);
 
-/* --- lifecycle (schema 2) ----------------------------------------------
- * Rows are read into lists the caller owns: every string in a list lives
- * until the list's free function, across later reads and writes of the
- * state.  A list holds at most GR_STATE_MAX_ROWS rows; a query that would
- * give more fails (GR_E_LIMIT) rather than hand out part of its answer.
- * Free functions take a zeroed list too, and leave one behind. */
-#define GR_STATE_MAX_ROWS 100000
-
-typedef struct gr_state_mem gr_state_mem;       /* strings of a list */
+/* --- lifecycle (schema 2) ---------------------------------------------- */
 
 /* A reminder as it was last rendered (enough to render it again). */
 typedef struct gr_state_rem {

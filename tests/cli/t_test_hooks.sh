@@ -32,7 +32,7 @@ poll() {
 hooks_named() {
 	n=0
 	for v in GRAVITY_NOW GR_PARSER_CRASH_ON GR_PARSER_HANG_ON \
-	         GR_PARSER_HANG_HARD GR_PARSER_TIMEOUT; do
+	         GR_PARSER_HANG_HARD GR_PARSER_HANG_FIRST GR_PARSER_TIMEOUT; do
 		grep -aq "$v" "$1" && n=$((n + 1))
 	done
 	echo $n
@@ -54,7 +54,7 @@ if [ -z "$hooked" ]; then
 	done_testing
 fi
 # The same checks fail on a build with the hooks: they can tell.
-check "the hooked build names them all" 5 "$(hooks_named "$hooked")"
+check "the hooked build names them all" 6 "$(hooks_named "$hooked")"
 poll "$hooked" hooked
 ok "the hooked build obeys the crash hook" \
 	sh -c "grep -F 'M2P100' '$T/hooked/log.jsonl' | grep -q '\"status\":\"failed\"'"

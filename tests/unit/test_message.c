@@ -580,6 +580,8 @@ test_parser_worker(void **state)
 	                 GR_E_CRASH);
 	assert_null(m);
 	assert_non_null(strstr(err.msg, "signal 11"));
+	/* a death that happens again in a fresh worker: the message's own */
+	assert_non_null(strstr(err.msg, "again when retried in a fresh worker"));
 
 	assert_int_equal(gr_parser_parse(p, good, strlen(good), &m, &err), GR_OK);
 	assert_string_equal(m->subject, "hi");
@@ -598,8 +600,8 @@ test_parser_worker(void **state)
 
 /* The per-message timeout, both ways a parse can hang: the worker's alarm
  * ends it, or, the alarm blocked, the poller's own bound does; either way
- * the message fails with one clear error, the worker is replaced and the
- * next message parses. */
+ * (twice: once more in a fresh worker) the message fails with one clear
+ * error, the worker is replaced and the next message parses. */
 static void
 test_parser_timeout(void **state)
 {
@@ -629,13 +631,56 @@ test_parser_timeout(void **state)
 		assert_non_null(strstr(err.msg, "timed out after 1 s"));
 		/* which bound ended it */
 		assert_int_equal(strstr(err.msg, "no answer") != NULL, hard);
-		assert_true(time(NULL) - t0 <= 5);
+		assert_non_null(strstr(err.msg, "again when retried"));
+		/* twice the bound: 1 s each (+2 s for the poller's own) */
+		assert_true(time(NULL) - t0 >= 2);
+		assert_true(time(NULL) - t0 <= 10);
 		assert_int_equal(gr_parser_parse(p, good, strlen(good), &m, &err),
 		                 GR_OK);
 		assert_string_equal(m->subject, "hi");
 		gr_message_free(m);
 		gr_parser_stop(p);
 	}
+	assert_true(waitpid(-1, &status, WNOHANG) <= 0);
+}
+
+/* A worker death that does not happen again is not the message's: the
+ * first worker hangs on it (until its alarm kills it, as the OOM killer or
+ * any other outside kill would), the message is sent once more to a fresh
+ * worker, alone, and parses; nothing says it failed. */
+static void
+test_parser_retry(void **state)
+{
+	const char *hang = "From: a@example.com\nSubject: HANG-FIRST\n\nx\n";
+	gr_parser *p = NULL;
+	gr_message *m = NULL;
+	gr_error err;
+	pid_t w1, w2;
+	time_t t0;
+	int status;
+
+	(void)state;
+	setenv("GR_PARSER_HANG_ON", "HANG-FIRST", 1);
+	setenv("GR_PARSER_HANG_FIRST", "1", 1);
+	setenv("GR_PARSER_TIMEOUT", "1", 1);
+	assert_int_equal(gr_parser_start(NULL, &p, &err), GR_OK);
+	unsetenv("GR_PARSER_HANG_ON");
+	unsetenv("GR_PARSER_HANG_FIRST");
+	unsetenv("GR_PARSER_TIMEOUT");
+	w1 = gr_parser_worker_pid(p);
+	t0 = time(NULL);
+	gr_error_clear(&err);
+	assert_int_equal(gr_parser_parse(p, hang, strlen(hang), &m, &err), GR_OK);
+	assert_true(time(NULL) - t0 >= 1);      /* the first worker hung */
+	assert_string_equal(m->subject, "HANG-FIRST");
+	gr_message_free(m);
+	w2 = gr_parser_worker_pid(p);
+	assert_true(w2 > 0 && w2 != w1);
+	/* and again: the second worker parses it at once */
+	assert_int_equal(gr_parser_parse(p, hang, strlen(hang), &m, &err), GR_OK);
+	assert_int_equal(gr_parser_worker_pid(p), w2);
+	gr_message_free(m);
+	gr_parser_stop(p);
 	assert_true(waitpid(-1, &status, WNOHANG) <= 0);
 }
 
@@ -838,6 +883,7 @@ main(void)
 #ifdef GR_TEST_HOOKS
 		cmocka_unit_test(test_parser_worker),
 		cmocka_unit_test(test_parser_timeout),
+		cmocka_unit_test(test_parser_retry),
 		cmocka_unit_test(test_parser_spawner),
 #endif
 		cmocka_unit_test(test_corpus),

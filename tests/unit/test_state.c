@@ -669,6 +669,81 @@ test_rem_pages(void **state)
 	gr_state_close(st);
 }
 
+/* The retry rule: a message recorded "failed" is not seen until a second
+ * poll failed on it too; gr_state_retry() gives it a new try; the failed
+ * ones are listed (for "gravity redo"). */
+static void
+test_failed_retry(void **state)
+{
+	struct fx *fx = *state;
+	gr_state *st = open_ok(fx->db);
+	gr_state_msgs l;
+	gr_error e;
+
+	assert_int_equal(gr_state_record_message(st, "s1", NULL, NULL, NULL,
+	                 NULL, "failed", "parser worker died", 100, &e), GR_OK);
+	assert_int_equal(gr_state_record_message(st, "s2", "<ok@x>", NULL, NULL,
+	                 "other", "ok", NULL, 101, &e), GR_OK);
+	assert_int_equal(gr_state_seen(st, "s1", NULL), 0);     /* one more try */
+	assert_int_equal(gr_state_seen(st, "s2", NULL), 1);
+	assert_int_equal(gr_state_failed_list(st, &l, &e), GR_OK);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].source_id, "s1");
+	assert_string_equal(l.v[0].error, "parser worker died");
+	assert_string_equal(l.v[0].status, "failed");
+	assert_int_equal(l.v[0].tries, 1);
+	assert_int_equal(l.v[0].at, 100);
+	gr_state_msgs_free(&l);
+	/* The second try failed too: now it is seen. */
+	assert_int_equal(gr_state_record_message(st, "s1", NULL, NULL, NULL,
+	                 NULL, "failed", "again", 200, &e), GR_OK);
+	assert_int_equal(gr_state_seen(st, "s1", NULL), 1);
+	assert_int_equal(gr_state_failed_list(st, &l, &e), GR_OK);
+	assert_int_equal(l.v[0].tries, GR_STATE_FAILED_TRIES);
+	gr_state_msgs_free(&l);
+	/* A retry asked for: tried again, and it worked. */
+	assert_int_equal(gr_state_retry(st, "s1", &e), GR_OK);
+	assert_int_equal(gr_state_seen(st, "s1", NULL), 0);
+	assert_int_equal(gr_state_retry(st, "s2", &e), GR_E_NOINPUT);
+	assert_non_null(strstr(e.msg, "s2"));
+	assert_int_equal(gr_state_retry(st, "nope", &e), GR_E_NOINPUT);
+	assert_int_equal(gr_state_record_message(st, "s1", "<s1@x>", NULL, NULL,
+	                 "inquiry", "ok", NULL, 300, &e), GR_OK);
+	assert_int_equal(gr_state_seen(st, "s1", NULL), 1);
+	assert_int_equal(gr_state_failed_list(st, &l, &e), GR_OK);
+	assert_int_equal(l.n, 0);
+	gr_state_msgs_free(&l);
+	gr_state_close(st);
+}
+
+/* A state of schema 5: a message that failed there gets its second try. */
+static void
+test_migrate_from_5(void **state)
+{
+	struct fx *fx = *state;
+	gr_state *st = open_ok(fx->db);
+	gr_state_msgs l;
+	sqlite3 *db;
+	gr_error e;
+
+	gr_state_close(st);
+	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP INDEX messages_failed;"
+	    "ALTER TABLE messages DROP COLUMN tries; PRAGMA user_version = 5;"
+	    "INSERT INTO messages(source_id, status, error, at) VALUES "
+	    "('old-failed', 'failed', 'parser worker died', 5), "
+	    "('old-ok', 'ok', NULL, 6);", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	st = open_ok(fx->db);
+	assert_int_equal(gr_state_seen(st, "old-failed", NULL), 0);
+	assert_int_equal(gr_state_seen(st, "old-ok", NULL), 1);
+	assert_int_equal(gr_state_failed_list(st, &l, &e), GR_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].tries, 1);
+	gr_state_msgs_free(&l);
+	gr_state_close(st);
+}
+
 /* sqlite3_exec callback: stops at the first row (SQLITE_ABORT). */
 static int
 one_row(void *aux, int n, char **v, char **names)
@@ -696,7 +771,8 @@ test_migrate_from_3(void **state)
 	assert_int_equal(sqlite3_exec(db, "DROP TRIGGER reminders_ins;"
 	    "DROP TRIGGER reminders_upd; DROP TRIGGER reminders_del;"
 	    "DROP INDEX reminders_done; DROP INDEX threads_waiting;"
-	    "DROP INDEX reminders_due;"
+	    "DROP INDEX reminders_due; DROP INDEX messages_failed;"
+	    "ALTER TABLE messages DROP COLUMN tries;"
 	    "DROP TABLE counters; PRAGMA user_version = 3;"
 	    "INSERT INTO reminders(uid, relpath, due, stamp, changed) "
 	    "VALUES ('old@gravity', 'reminders/old.ics', 5, 5, 5);",
@@ -743,6 +819,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_migrate_from_3, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rows_owned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rem_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_retry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_5, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
