@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "gravity/buf.h"
 #include "gravity/source.h"
+#include "gravity/util.h"
 
 int
 gr_cli_load(const char *user_dir, int want_policy, gr_rules **rules,
@@ -239,8 +240,9 @@ classify_one(void *vaux, const char *path, const char *source_id,
 		free(s);
 		cJSON_Delete(o);
 	} else {
-		printf("%-14s %6.1f  %s  %s\n", gr_class_name(v->cls),
-		       v->scores[v->cls], p, nz(m->subject));
+		gr_term_line(stdout, "%-14s %6.1f  %s  %s",
+		             gr_class_name(v->cls), v->scores[v->cls], p,
+		             nz(m->subject));
 	}
 }
 
@@ -341,12 +343,18 @@ shown_contribs(const gr_verdict *v, size_t *idx, size_t max)
 	return first_word + nw;
 }
 
-static void
-print_scores(const double *w)
+/* " class +w.w" for each weight that shows at one decimal, into buf. */
+static const char *
+scores_text(const double *w, char *buf, size_t len)
 {
-	for (int c = 0; c < GR_CLASS_COUNT; c++)
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int c = 0; c < GR_CLASS_COUNT && n < len; c++)
 		if (w[c] >= 0.05 || w[c] <= -0.05)
-			printf(" %s %+.1f", gr_class_name((gr_class)c), w[c]);
+			n += (size_t)snprintf(buf + n, len - n, " %s %+.1f",
+			                      gr_class_name((gr_class)c), w[c]);
+	return buf;
 }
 
 static cJSON *
@@ -414,28 +422,34 @@ explain_json(const gr_message *m, const gr_verdict *v, const gr_plan *pl,
 	return o;
 }
 
+/* Every line through gr_term_line(): names, subjects, rule descriptions
+ * and actions hold text from the message and the rule files. */
 static void
 explain_text(const gr_message *m, const gr_verdict *v, const gr_plan *pl,
              const char *p)
 {
-	printf("message:  %s\n", p);
-	printf("from:     %s%s%s%s\n", nz(m->from.name), m->from.name ? " <" : "",
-	       nz(m->from.addr), m->from.name ? ">" : "");
-	printf("subject:  %s\n", nz(m->subject));
+	char sc[512];
+
+	gr_term_line(stdout, "message:  %s", p);
+	gr_term_line(stdout, "from:     %s%s%s%s", nz(m->from.name),
+	             m->from.name ? " <" : "", nz(m->from.addr),
+	             m->from.name ? ">" : "");
+	gr_term_line(stdout, "subject:  %s", nz(m->subject));
 	if (m->message_id)
-		printf("id:       <%s>\n", m->message_id);
+		gr_term_line(stdout, "id:       <%s>", m->message_id);
 	printf("\nrules that fired:\n");
 	if (v->n_hits == 0)
 		printf("  (none)\n");
 	for (size_t i = 0; i < v->n_hits; i++) {
 		const gr_hit *h = &v->hits[i];
 
-		printf("  %-28s", h->rule);
-		print_scores(h->score);
-		printf("\n      %s", nz(h->desc));
+		gr_term_line(stdout, "  %-28s%s", h->rule,
+		             scores_text(h->score, sc, sizeof sc));
 		if (h->file)
-			printf("  (%s:%u)", h->file, h->line);
-		printf("\n");
+			gr_term_line(stdout, "      %s  (%s:%u)", nz(h->desc),
+			             h->file, h->line);
+		else
+			gr_term_line(stdout, "      %s", nz(h->desc));
 	}
 	if (v->learned) {
 		size_t *idx = calloc(v->n_contribs + 1, sizeof *idx);
@@ -445,9 +459,9 @@ explain_text(const gr_message *m, const gr_verdict *v, const gr_plan *pl,
 		       "weighed most between\n%s and %s):\n",
 		       gr_class_name(v->cls), gr_class_name(runner_up(v)));
 		for (size_t i = 0; i < n; i++) {
-			printf("  %-28s", v->contribs[idx[i]].name);
-			print_scores(v->contribs[idx[i]].score);
-			printf("\n");
+			gr_term_line(stdout, "  %-28s%s", v->contribs[idx[i]].name,
+			             scores_text(v->contribs[idx[i]].score, sc,
+			                         sizeof sc));
 		}
 		free(idx);
 	}
@@ -456,21 +470,21 @@ explain_text(const gr_message *m, const gr_verdict *v, const gr_plan *pl,
 		printf(" %s %.1f", gr_class_name((gr_class)c), v->scores[c]);
 	printf("\n");
 	if (v->override)
-		printf("override: %s\n", v->override);
+		gr_term_line(stdout, "override: %s", v->override);
 	printf("decision: %s\n", gr_class_name(v->cls));
 	if (v->service)
-		printf("service:  %s (%s)%s%s\n", v->service->key,
-		       v->service->offered ? "offered" : "referred out",
-		       v->partner ? " -> partner " : "",
-		       v->partner ? nz(v->partner->email) : "");
+		gr_term_line(stdout, "service:  %s (%s)%s%s", v->service->key,
+		             v->service->offered ? "offered" : "referred out",
+		             v->partner ? " -> partner " : "",
+		             v->partner ? nz(v->partner->email) : "");
 	if (v->introducer.addr || v->new_contact.addr)
-		printf("referral: %s introduces %s\n", nz(v->introducer.addr),
-		       nz(v->new_contact.addr));
+		gr_term_line(stdout, "referral: %s introduces %s",
+		             nz(v->introducer.addr), nz(v->new_contact.addr));
 	printf("\nactions:\n");
 	if (!pl || pl->n == 0)
 		printf("  (none)\n");
 	for (size_t i = 0; pl && i < pl->n; i++)
-		printf("  %s\n", pl->v[i].summary);
+		gr_term_line(stdout, "  %s", pl->v[i].summary);
 }
 
 static void

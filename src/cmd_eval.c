@@ -90,8 +90,16 @@ eval_set(const char *rules_dir, const char *owner, const char *labels,
 	       sc.total + a.failed, sc.macro_f1);
 	if (a.failed)
 		printf("not classified: %ld\n", a.failed);
-	printf("\nmisclassified:\n%s", a.wrong.len ? a.wrong.data :
-	       "  (none)\n");
+	printf("\nmisclassified:\n");
+	if (!a.wrong.len)
+		printf("  (none)\n");
+	/* file names and error texts: one clean line each */
+	for (char *l = a.wrong.data, *nl; l && *l; l = nl + 1) {
+		if (!(nl = strchr(l, '\n')))
+			break;
+		*nl = '\0';
+		gr_term_line(stdout, "%s", l);
+	}
 	if (many)
 		printf("\n");
 	gr_buf_free(&a.wrong);

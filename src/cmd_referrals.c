@@ -144,30 +144,32 @@ js(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static void
-print_who(const char *name, const char *addr)
+/* "Name <addr>", or whichever of them is known, into buf. */
+static const char *
+who(char *buf, size_t len, const char *name, const char *addr)
 {
 	if (name && addr)
-		printf("%s <%s>", name, addr);
+		snprintf(buf, len, "%s <%s>", name, addr);
 	else
-		printf("%s", addr ? addr : name ? name : "(unknown)");
+		snprintf(buf, len, "%s", addr ? addr : name ? name : "(unknown)");
+	return buf;
 }
 
+/* Names, addresses, services and subjects come from mail: every line
+ * holding them goes through gr_term_line(). */
 static void
 print_text(const ledger *l)
 {
 	const cJSON *o;
-	char day[16];
+	char day[16], a[600], b[600];
 
 	printf("Introducers who sent the most business:\n");
 	if (!l->nsum)
 		printf("  (none yet)\n");
-	for (size_t i = 0; i < l->nsum; i++) {
-		printf("  %3ld  ", l->sum[i].count);
-		print_who(l->sum[i].name, l->sum[i].addr);
-		printf("  (thanked %ld of %ld)\n", l->sum[i].thanked,
-		       l->sum[i].count);
-	}
+	for (size_t i = 0; i < l->nsum; i++)
+		gr_term_line(stdout, "  %3ld  %s  (thanked %ld of %ld)",
+		             l->sum[i].count, who(a, sizeof a, l->sum[i].name,
+		             l->sum[i].addr), l->sum[i].thanked, l->sum[i].count);
 	printf("\nReferrals, most recent first:\n");
 	if (cJSON_GetArraySize(l->rows) == 0)
 		printf("  (none yet)\n");
@@ -176,20 +178,21 @@ print_text(const ledger *l)
 		const char *svc = js(o, "service"), *subj = js(o, "subject");
 
 		snprintf(day, sizeof day, "%.10s", date ? date : "?");
-		printf("  %s  ", day);
-		if (kind && strcmp(kind, "given") == 0) {
-			printf("you referred ");
-			print_who(js(o, "contact_name"), js(o, "contact_email"));
-			printf(" to ");
-			print_who(js(o, "partner_name"), js(o, "partner_email"));
-		} else {
-			print_who(js(o, "introducer_name"), js(o, "introducer_email"));
-			printf(" introduced ");
-			print_who(js(o, "contact_name"), js(o, "contact_email"));
-			printf(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o,
-			       "thanked")) ? "  [thanked]" : "  [not thanked yet]");
-		}
-		printf("\n        for: %s\n", svc ? svc : subj ? subj : "?");
+		if (kind && strcmp(kind, "given") == 0)
+			gr_term_line(stdout, "  %s  you referred %s to %s", day,
+			             who(a, sizeof a, js(o, "contact_name"),
+			                 js(o, "contact_email")),
+			             who(b, sizeof b, js(o, "partner_name"),
+			                 js(o, "partner_email")));
+		else
+			gr_term_line(stdout, "  %s  %s introduced %s  %s", day,
+			             who(a, sizeof a, js(o, "introducer_name"),
+			                 js(o, "introducer_email")),
+			             who(b, sizeof b, js(o, "contact_name"),
+			                 js(o, "contact_email")),
+			             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o,
+			             "thanked")) ? "[thanked]" : "[not thanked yet]");
+		gr_term_line(stdout, "        for: %s", svc ? svc : subj ? subj : "?");
 	}
 }
 

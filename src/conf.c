@@ -10,6 +10,7 @@
 
 #include "gravity/buf.h"
 #include "gravity/conf.h"
+#include "gravity/util.h"
 
 #define CONF_MAX_FILE (4u << 20)
 
@@ -87,13 +88,15 @@ gr_diags_print(const gr_diags *d, FILE *fp)
 		const gr_diag *g = &d->v[i];
 		const char *kind = g->warning ? "warning" : "error";
 
+		/* The messages quote the files' text: one clean line each. */
 		if (g->line && g->col)
-			fprintf(fp, "%s:%u:%u: %s: %s\n", g->file, g->line, g->col,
-			        kind, g->msg);
+			gr_term_line(fp, "%s:%u:%u: %s: %s", g->file, g->line,
+			             g->col, kind, g->msg);
 		else if (g->line)
-			fprintf(fp, "%s:%u: %s: %s\n", g->file, g->line, kind, g->msg);
+			gr_term_line(fp, "%s:%u: %s: %s", g->file, g->line, kind,
+			             g->msg);
 		else
-			fprintf(fp, "%s: %s: %s\n", g->file, kind, g->msg);
+			gr_term_line(fp, "%s: %s: %s", g->file, kind, g->msg);
 	}
 }
 

@@ -444,10 +444,10 @@ gr_life_tick(gr_life *lf, FILE *fp, gr_error *err)
 		if (st == GR_OK) {
 			lf->followups++;
 			if (fp)
-				fprintf(fp, "%-14s %s: %s\n", "followup", t->peer_addr,
-				        t->subject ? t->subject : "");
+				gr_term_line(fp, "%-14s %s: %s", "followup",
+				             t->peer_addr, t->subject ? t->subject : "");
 			for (size_t k = 0; fp && k < pl.n; k++)
-				fprintf(fp, "    %s\n", pl.v[k].summary);
+				gr_term_line(fp, "    %s", pl.v[k].summary);
 		}
 		gr_plan_free(&pl);
 	}

@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "gravity/config.h"
+#include "gravity/util.h"
 
 const char *gr_progname = "gravity";
 
@@ -51,11 +52,11 @@ gr_warnx(const char *fmt, ...)
 {
 	va_list ap;
 
+	/* Errors quote file names, rule text and mail: one clean line. */
 	fprintf(stderr, "%s: ", gr_progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	gr_term_vline(stderr, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 const char *

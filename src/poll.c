@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,8 +193,8 @@ poll_failed(struct poll_run *pr, const gr_raw_msg *raw, const gr_error *perr)
 	gr_error err;
 
 	pr->stats->failed++;
-	fprintf(stderr, "gravity: %s: skipped: %s\n", nz(raw->source_id),
-	        perr->msg);
+	gr_term_line(stderr, "gravity: %s: skipped: %s", nz(raw->source_id),
+	             perr->msg);
 	log_line(pr, raw, NULL, NULL, NULL, "failed", perr->msg);
 	if (!pr->state)
 		return GR_OK;
@@ -203,7 +202,7 @@ poll_failed(struct poll_run *pr, const gr_raw_msg *raw, const gr_error *perr)
 	    gr_state_record_message(pr->state, raw->source_id, NULL, NULL, NULL,
 	                            NULL, "failed", perr->msg, time(NULL),
 	                            &err) != GR_OK) {
-		fprintf(stderr, "gravity: %s\n", err.msg);
+		gr_term_line(stderr, "gravity: %s", err.msg);
 		return err.status;
 	}
 	return GR_OK;
@@ -281,24 +280,6 @@ poll_sent(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
 	return record_all(pr, raw, m, NULL, NULL, REC_OWNER, err);
 }
 
-/* One summary line; control characters from the mail (a Subject with an
- * encoded CR/LF or escape sequence) are printed as blanks, so a message
- * cannot forge lines or drive the terminal. */
-static void __attribute__((format(printf, 2, 3)))
-print_clean(FILE *fp, const char *fmt, ...)
-{
-	char line[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	for (unsigned char *p = (unsigned char *)line; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	fprintf(fp, "%s\n", line);
-}
-
 static void
 print_plan(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
            const gr_verdict *v, const gr_plan *pl)
@@ -307,10 +288,10 @@ print_plan(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
 
 	if (!fp || (!pr->o->verbose && !pr->o->dry_run && pl->n == 0))
 		return;
-	print_clean(fp, "%-14s %s: %s", gr_class_name(v->cls),
+	gr_term_line(fp, "%-14s %s: %s", gr_class_name(v->cls),
 	            nz(m->from.addr), nz(m->subject));
 	for (size_t i = 0; i < pl->n; i++)
-		print_clean(fp, "    %s%s", pr->o->dry_run ? "(dry run) " : "",
+		gr_term_line(fp, "    %s%s", pr->o->dry_run ? "(dry run) " : "",
 		            pl->v[i].summary);
 	(void)raw;
 }
@@ -381,7 +362,7 @@ poll_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 	if (st == GR_OK && pr->state && gr_life_answered(&pr->life, m)) {
 		/* Already answered before gravity saw it: nothing to do. */
 		if (pr->o->verbose && pr->o->summary)
-			print_clean(pr->o->summary, "%-14s %s: %s (already "
+			gr_term_line(pr->o->summary, "%-14s %s: %s (already "
 			            "answered)", gr_class_name(v.cls),
 			            nz(m->from.addr), nz(m->subject));
 	} else if (st == GR_OK)
@@ -529,9 +510,9 @@ push_caldav(struct poll_run *pr)
 		return;
 	if (gr_caldav_push(pr->o->caldav, pr->state, pr->o->out_dir, &cs, &e) !=
 	    GR_OK)
-		fprintf(stderr, "gravity: %s; %ld reminder%s not pushed, will "
-		        "retry next poll\n", e.msg, cs.failed,
-		        cs.failed == 1 ? "" : "s");
+		gr_term_line(stderr, "gravity: %s; %ld reminder%s not pushed, "
+		             "will retry next poll", e.msg, cs.failed,
+		             cs.failed == 1 ? "" : "s");
 	pr->stats->pushed = cs.pushed + cs.deleted;
 	pr->stats->push_failed = cs.failed;
 }
@@ -585,8 +566,8 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 			/* Transient (a file vanished mid-read): say so, do not
 			 * record it, so the next poll tries again. */
 			stats->failed++;
-			fprintf(stderr, "gravity: %s: %s (will retry)\n",
-			        raw.source_id, serr.msg);
+			gr_term_line(stderr, "gravity: %s: %s (will retry)",
+			             raw.source_id, serr.msg);
 			st = GR_OK;
 			continue;
 		}

@@ -2,6 +2,8 @@
 /* util.c - string, vector, hashing and file-reading helpers. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -253,6 +255,63 @@ gr_text_clean(const char *s, int nl, size_t max)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+/* A character a terminal must not be sent from untrusted text: C0 (with
+ * tab and line feed), DEL, C1 (U+0080-009F: some terminals take U+009B as
+ * CSI, as all take ESC [), and the bidirectional embeddings, overrides and
+ * isolates (U+202A-202E, U+2066-2069) that reorder what is shown. */
+static int
+term_unsafe(uint32_t c)
+{
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f) ||
+	       (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+void
+gr_term_vline(FILE *fp, const char *fmt, va_list ap)
+{
+	char small[1024], *line = small;
+	va_list aq;
+	int n;
+
+	va_copy(aq, ap);
+	n = vsnprintf(small, sizeof small, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof small) {
+		if (n > GR_TERM_LINE_MAX)
+			n = GR_TERM_LINE_MAX;
+		if ((line = malloc((size_t)n + 1)) != NULL)
+			vsnprintf(line, (size_t)n + 1, fmt, ap);
+		else {
+			line = small;
+			n = sizeof small - 1;
+		}
+	}
+	for (size_t i = 0, k; i < (size_t)n; i += k) {
+		uint32_t c;
+
+		/* an invalid byte is blanked alone */
+		if ((k = gr_utf8_decode(line + i, (size_t)n - i, &c)) == 0)
+			k = 1, c = 0;
+		if (term_unsafe(c))
+			memset(line + i, ' ', k);
+	}
+	fprintf(fp, "%.*s\n", n, line);
+	if (line != small)
+		free(line);
+}
+
+void
+gr_term_line(FILE *fp, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	gr_term_vline(fp, fmt, ap);
+	va_end(ap);
 }
 
 void

@@ -6,8 +6,10 @@
 #ifndef GRAVITY_UTIL_H
 #define GRAVITY_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "gravity/status.h"
 
 /* NULL-safe strdup/strndup; NULL on allocation failure or NULL input. */
@@ -54,6 +56,17 @@ char *gr_text_clean(const char *s, int nl, size_t max);
  * Extended-A as their base letter ("tradução" -> "traducao", "Ł" -> "L");
  * other bytes unchanged.  Caller frees; NULL on allocation failure. */
 char *gr_fold_accents(const char *s);
+
+/* Terminal output.  Print one line to fp (the '\n' is added) from fmt,
+ * with every control character (C0 with tab and line feed, DEL, C1),
+ * bidirectional override and invalid UTF-8 byte shown as a blank, at most
+ * GR_TERM_LINE_MAX bytes: text from a message, a rule file or the state
+ * can neither forge lines nor drive the terminal.  Every line a command
+ * prints that may hold such text goes through here. */
+#define GR_TERM_LINE_MAX 65536
+void gr_term_line(FILE *fp, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void gr_term_vline(FILE *fp, const char *fmt, va_list ap);
 
 /* SHA-256 of data as 64 lowercase hex digits plus NUL. */
 void gr_sha256_hex(const void *data, size_t len, char out[65]);

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -276,6 +277,50 @@ test_fold_and_map(void **state)
 	assert_int_equal(gr_strmap_get(&m, "word:1"), -1);
 }
 
+/* What gr_term_line() prints for fmt with one string argument. */
+static char *
+term_of(const char *arg, size_t *len)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+
+	assert_non_null(f);
+	gr_term_line(f, "> %s", arg);
+	assert_int_equal(fclose(f), 0);
+	*len = n;
+	return buf;
+}
+
+/* Terminal lines: every control character, C1 control, bidirectional
+ * override and invalid byte is a blank; one line, capped. */
+static void
+test_term_line(void **state)
+{
+	static const char evil[] = "a\033]0;t\007\033[2J\r\nb\302\233c"
+	    "\342\200\256d\377e\t\177f caf\303\251 \360\237\230\200";
+	size_t n;
+	char *s, *big;
+
+	(void)state;
+	s = term_of(evil, &n);
+	assert_string_equal(s, "> a ]0;t  [2J  b  c   d e  f caf\303\251 "
+	                    "\360\237\230\200\n");
+	free(s);
+	big = malloc(GR_TERM_LINE_MAX * 2);
+	assert_non_null(big);
+	memset(big, 'x', GR_TERM_LINE_MAX * 2 - 1);
+	big[GR_TERM_LINE_MAX * 2 - 1] = '\0';
+	big[5000] = '\n';
+	s = term_of(big, &n);
+	assert_int_equal(n, GR_TERM_LINE_MAX + 1);
+	assert_int_equal(s[5002], ' ');
+	assert_int_equal(s[n - 1], '\n');
+	assert_null(memchr(s, '\n', n - 1));
+	free(s);
+	free(big);
+}
+
 int
 main(void)
 {
@@ -290,6 +335,7 @@ main(void)
 		cmocka_unit_test(test_atomic_write),
 		cmocka_unit_test(test_safe_name),
 		cmocka_unit_test(test_fold_and_map),
+		cmocka_unit_test(test_term_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
