@@ -28,7 +28,7 @@ void
 gr_parse_limits_default(gr_parse_limits *l)
 {
 	l->max_raw = (size_t)64 << 20;
-	l->max_header = (size_t)1 << 20;
+	l->max_header = GR_PARSE_MAX_HEADER;
 	l->max_text = (size_t)256 << 10;
 	l->max_parts = 1000;
 	l->max_depth = 32;

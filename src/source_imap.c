@@ -6,7 +6,8 @@
  * with UID SEARCH (6.4.4) and UID FETCH (6.4.8) using BODY.PEEK only, so
  * no flag ever changes.  Incremental: the state keeps UIDVALIDITY and the
  * highest UID processed per folder (RFC 3501 2.3.1.1); a UIDVALIDITY change
- * means a rescan.  Two batched fetches per batch: BODYSTRUCTURE plus the
+ * means a rescan.  A folder seen before is asked STATUS (UIDNEXT
+ * UIDVALIDITY) first and examined only when that shows news.  Two batched fetches per batch: BODYSTRUCTURE plus the
  * header first, then, grouped by identical item lists, the MIME headers of
  * the parts and the text parts (capped partial fetches, section 6.4.5).
  * Each message is rebuilt as an RFC 5322 / RFC 2046 message: the real
@@ -175,6 +176,83 @@ cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* What STATUS said of one folder. */
+typedef struct status_ctx {
+	const char *quoted;     /* the folder as sent, quoted */
+	uint64_t uidvalidity, uidnext;
+	int seen;
+} status_ctx;
+
+static gr_status
+on_status(const gr_imap_resp *r, void *arg, gr_error *err)
+{
+	status_ctx *sc = arg;
+	const gr_imap_val *att;
+	const char *name;
+	gr_buf q;
+	int same;
+
+	(void)err;
+	if (strcmp(r->name, "STATUS") != 0 || r->data.n < 2 ||
+	    r->data.v[1].type != GR_IMAP_LIST || !(name = gr_imap_str(&r->data.v[0])))
+		return GR_OK;
+	gr_buf_init(&q, 8192);
+	same = gr_imap_quote(&q, name) == GR_OK && q.data &&
+	       (strcmp(q.data, sc->quoted) == 0 ||
+	        (gr_strcaseeq(q.data, "\"INBOX\"") &&
+	         gr_strcaseeq(sc->quoted, "\"INBOX\"")));
+	gr_buf_free(&q);
+	if (!same)
+		return GR_OK;
+	att = &r->data.v[1];
+	for (size_t i = 0; i + 1 < att->n; i += 2) {
+		const char *k = gr_imap_str(&att->v[i]);
+
+		if (!k || att->v[i + 1].type != GR_IMAP_NUMBER)
+			continue;
+		if (gr_strcaseeq(k, "UIDNEXT"))
+			sc->uidnext = att->v[i + 1].num;
+		else if (gr_strcaseeq(k, "UIDVALIDITY"))
+			sc->uidvalidity = att->v[i + 1].num;
+	}
+	sc->seen = 1;
+	return GR_OK;
+}
+
+/* A folder the state knows: one STATUS (RFC 3501 6.3.10) tells whether it
+ * has anything above the high-water mark.  1 when it has not (the folder
+ * needs no EXAMINE, so a poll with no news costs one round trip per
+ * folder, whatever the folder's size), 0 when it must be examined (news, a
+ * new UIDVALIDITY, or a server that did not answer STATUS). */
+static int
+unchanged(imap_src *s, folder *f, uint32_t uv0, uint32_t last0)
+{
+	status_ctx sc = { NULL, 0, 0, 0 };
+	gr_buf cmd, q;
+	gr_error e;
+	int same = 0;
+
+	gr_buf_init(&cmd, 8192);
+	gr_buf_init(&q, 8192);
+	if (gr_buf_addstr(&cmd, "STATUS ") == GR_OK &&
+	    gr_imap_quote_mailbox(&q, f->name) == GR_OK &&
+	    gr_buf_add(&cmd, q.data, q.len) == GR_OK &&
+	    gr_buf_addstr(&cmd, " (UIDNEXT UIDVALIDITY)") == GR_OK) {
+		sc.quoted = q.data;
+		if (gr_imap_cmd(s->conn, cmd.data, on_status, &sc, &e) == GR_OK &&
+		    sc.seen && sc.uidvalidity == uv0 && sc.uidnext > 0 &&
+		    sc.uidnext <= (uint64_t)last0 + 1)
+			same = 1;
+	}
+	gr_buf_free(&cmd);
+	gr_buf_free(&q);
+	if (same) {
+		f->uidvalidity = uv0;
+		f->last = last0;
+	}
+	return same;
+}
+
 static gr_status
 examine(imap_src *s, folder *f, gr_error *err)
 {
@@ -189,6 +267,8 @@ examine(imap_src *s, folder *f, gr_error *err)
 		if (st != GR_OK)
 			return st;
 	}
+	if (uv0 && unchanged(s, f, uv0, last0))
+		return GR_OK;
 	gr_buf_init(&cmd, 8192);
 	st = gr_buf_addstr(&cmd, "EXAMINE ");
 	if (st == GR_OK && gr_imap_quote_mailbox(&cmd, f->name) != GR_OK)

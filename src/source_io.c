@@ -2,14 +2,19 @@
 /*
  * source_io.c - helpers shared by the local source drivers
  * (source_maildir.c, source_mbox.c, source_stdin.c): the message size
- * bound, reading a descriptor under it, and absolute paths for source ids.
+ * bound, reading a message from a descriptor under it (whole or cut, see
+ * msgcut.h), and absolute paths for source ids.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <gnutls/crypto.h>
+
 #include "gravity/source.h"
+#include "msgcut.h"
 
 #define GR_SOURCE_DEFAULT_MAX ((size_t)64 << 20)
 
@@ -23,43 +28,62 @@ gr_source_max(const gr_source_opts *opts)
 
 gr_status
 gr_source_read_fd(int fd, const char *name, size_t max, gr_buf *out,
-                  int *truncated, gr_error *err)
+                  int *truncated, char sha256[65], gr_error *err)
 {
 	char chunk[65536];
-	gr_status st;
+	gr_msgin *in = gr_msgin_new(0, 0);
+	gnutls_hash_hd_t h = NULL;
+	size_t got = 0;
+	gr_status st = GR_OK;
 
-	gr_buf_reset(out);
 	*truncated = 0;
-	for (;;) {
+	if (!in || (sha256 && gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)) {
+		gr_msgin_free(in);
+		return gr_error_set(err, GR_E_NOMEM, "%s: out of memory", name);
+	}
+	gr_msgin_begin(in, out);
+	while (st == GR_OK) {
 		size_t want = sizeof chunk;
 		ssize_t r;
 
 		/* Read one byte past max to learn whether there is more. */
-		if (max - out->len + 1 < want)
-			want = max - out->len + 1;
+		if (max - got + 1 < want)
+			want = max - got + 1;
 		r = read(fd, chunk, want);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0)
-			return gr_error_set(err, GR_E_IO, "%s: read: %s", name,
-			                    strerror(errno));
+		if (r < 0) {
+			st = gr_error_set(err, GR_E_IO, "%s: read: %s", name,
+			                  strerror(errno));
+			break;
+		}
 		if (r == 0)
 			break;
-		if ((size_t)r > max - out->len) {
-			r = (ssize_t)(max - out->len);
+		if ((size_t)r > max - got) {
+			r = (ssize_t)(max - got);
 			*truncated = 1;
 		}
-		st = gr_buf_add(out, chunk, (size_t)r);
+		got += (size_t)r;
+		if (h)
+			gnutls_hash(h, chunk, (size_t)r);
+		st = gr_msgin_add(in, chunk, (size_t)r);
 		if (st != GR_OK)
-			return gr_error_set(err, st, "%s: %s", name,
-			                    gr_status_to_string(st));
+			st = gr_error_set(err, st, "%s: %s", name,
+			                  gr_status_to_string(st));
 		if (*truncated)
 			break;
 	}
-	if (!out->data)         /* empty input: still hand on "" */
-		return gr_buf_add(out, "", 0) == GR_OK ? GR_OK :
-		       gr_error_set(err, GR_E_NOMEM, "%s: out of memory", name);
-	return GR_OK;
+	if (st == GR_OK && (st = gr_msgin_end(in)) != GR_OK)
+		st = gr_error_set(err, st, "%s: %s", name, gr_status_to_string(st));
+	gr_msgin_free(in);
+	if (h) {
+		unsigned char dig[32];
+
+		gnutls_hash_deinit(h, dig);
+		for (int i = 0; i < 32; i++)
+			snprintf(sha256 + 2 * i, 3, "%02x", dig[i]);
+	}
+	return st;
 }
 
 gr_status

@@ -260,7 +260,7 @@ maildir_next(void *handle, gr_raw_msg *msg, gr_error *err)
 	fd = open_entry(md, e, path, sizeof path);
 	if (fd < 0)
 		return gr_error_set(err, GR_E_IO, "%s: %s", path, strerror(errno));
-	st = gr_source_read_fd(fd, path, md->max, &md->data, &trunc, err);
+	st = gr_source_read_fd(fd, path, md->max, &md->data, &trunc, NULL, err);
 	close(fd);
 	if (st != GR_OK)
 		return st;

@@ -3,7 +3,10 @@
  * source_mbox.c - read-only mbox source: mboxo and mboxrd (RFC 4155, the
  * application/mbox format), LF or CRLF line ends.
  *
- * The file is mapped read-only, never loaded whole.  A line starting with
+ * The file is read through a window of MBOX_WIN bytes (pread), never mapped
+ * or loaded whole, and each message is handed on whole when small and cut
+ * to its header and text parts when large (src/msgcut.h), so memory stays
+ * bounded whatever the size of the file or of a message.  A line starting with
  * "From " separates messages when it is at the start of the file, or when
  *   - "From " is directly followed by a sender and the next line is a
  *     header field (the Netscape "From - " style, and separators not
@@ -17,7 +20,8 @@
  * the blank line before the next one are not handed on; lines matching
  * ^>+From  lose one '>' (mboxrd; also right for mboxo's escaping).
  *
- * The mbox must not be truncated while it is read (the mapping would fault).
+ * A read error (or the file shrinking while it is read) ends the source
+ * with GR_E_IO.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,8 +36,11 @@
 
 #include "gravity/source.h"
 #include "gravity/util.h"
+#include "msgcut.h"
 
 #define NONE ((size_t)-1)
+#define MBOX_WIN ((size_t)1 << 20)      /* bytes of the file held */
+#define LOOK 4096                       /* bytes of a line looked at */
 
 /* Set of message hashes with how often each was seen. */
 struct hcount {
@@ -44,8 +50,13 @@ struct hcount {
 
 struct mbox {
 	char *path;             /* owned: realpath */
-	const char *map;        /* owned mapping, NULL when the file is empty */
+	int fd;                 /* -1 when the file is empty */
 	size_t size;
+	char *win;              /* owned: MBOX_WIN bytes of the file */
+	size_t woff, wlen;      /* the window holds [woff, woff + wlen) */
+	int ioerr;              /* errno of a failed read, or EIO if the
+	                         * file shrank */
+	gr_msgin *in;           /* owned */
 	size_t pos;             /* offset of the next postmark line */
 	size_t max;
 	gr_buf data;
@@ -63,49 +74,123 @@ struct span {
 	                         * when not looked for yet */
 };
 
+/* --- the window ------------------------------------------------------- */
+
+/* The bytes [p, p + n) of the file (n <= MBOX_WIN, cut at the file's
+ * end): read into the window when it does not hold them.  After a read
+ * error the bytes are zeros and mb->ioerr is set. */
+static const char *
+at(struct mbox *mb, size_t p, size_t n)
+{
+	size_t got = 0;
+
+	if (p >= mb->size)
+		return mb->win;
+	if (n > mb->size - p)
+		n = mb->size - p;
+	if (p >= mb->woff && p + n <= mb->woff + mb->wlen)
+		return mb->win + (p - mb->woff);
+	mb->woff = p;
+	mb->wlen = mb->size - p < MBOX_WIN ? mb->size - p : MBOX_WIN;
+	while (got < mb->wlen) {
+		ssize_t r = pread(mb->fd, mb->win + got, mb->wlen - got,
+		                  (off_t)(p + got));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (!mb->ioerr)
+				mb->ioerr = r < 0 ? errno : EIO;
+			memset(mb->win + got, 0, mb->wlen - got);
+			break;
+		}
+		got += (size_t)r;
+	}
+	return mb->win;
+}
+
+/* The bytes from p to the end of the window (*n of them, at least one
+ * unless p is at the end of the file): the window moves only when it does
+ * not hold p. */
+static const char *
+from(struct mbox *mb, size_t p, size_t *n)
+{
+	if (p >= mb->size) {
+		*n = 0;
+		return mb->win;
+	}
+	if (p < mb->woff || p >= mb->woff + mb->wlen)
+		(void)at(mb, p, MBOX_WIN);
+	*n = mb->woff + mb->wlen - p;
+	return mb->win + (p - mb->woff);
+}
+
+/* The byte at p (0 past the end). */
+static char
+byte_at(struct mbox *mb, size_t p)
+{
+	return p < mb->size ? *at(mb, p, 1) : '\0';
+}
+
 /* --- lines ------------------------------------------------------------- */
 
 static size_t
-line_end(const struct mbox *mb, size_t p)
+line_end(struct mbox *mb, size_t p)
 {
-	const char *nl = memchr(mb->map + p, '\n', mb->size - p);
+	while (p < mb->size) {
+		size_t n;
+		const char *s = from(mb, p, &n);
+		const char *nl = memchr(s, '\n', n);
 
-	return nl ? (size_t)(nl - mb->map) + 1 : mb->size;
+		if (nl)
+			return p + (size_t)(nl - s) + 1;
+		p += n;
+	}
+	return mb->size;
 }
 
-/* Length of the line at p without its "\n" or "\r\n". */
-static size_t
-text_len(const struct mbox *mb, size_t p)
+/* The first bytes of the line at p (at most LOOK), without its line end:
+ * *n their count. */
+static const char *
+line_head(struct mbox *mb, size_t p, size_t *n)
 {
-	size_t e = line_end(mb, p);
+	size_t avail = mb->size - p < LOOK ? mb->size - p : LOOK;
+	const char *s = at(mb, p, avail);
+	const char *nl = memchr(s, '\n', avail);
 
-	if (e > p && mb->map[e - 1] == '\n')
-		e--;
-	if (e > p && mb->map[e - 1] == '\r')
-		e--;
-	return e - p;
+	*n = nl ? (size_t)(nl - s) : avail;
+	if (nl && *n > 0 && s[*n - 1] == '\r')
+		(*n)--;
+	else if (!nl && p + avail == mb->size && *n > 0 && s[*n - 1] == '\r')
+		(*n)--;
+	return s;
 }
 
 static int
-starts_from(const struct mbox *mb, size_t p)
+starts_from(struct mbox *mb, size_t p)
 {
-	return mb->size - p >= 5 && memcmp(mb->map + p, "From ", 5) == 0;
+	return mb->size - p >= 5 && memcmp(at(mb, p, 5), "From ", 5) == 0;
 }
 
 static int
-is_blank(const struct mbox *mb, size_t p)
+is_blank(struct mbox *mb, size_t p)
 {
-	return text_len(mb, p) == 0;
+	char c = byte_at(mb, p);
+
+	return p >= mb->size || c == '\n' ||
+	       (c == '\r' && (p + 1 == mb->size || byte_at(mb, p + 1) == '\n'));
 }
 
-/* A header field line: 1+ printable non-colon characters, then ':'. */
+/* A header field line: 1+ printable non-colon characters, then ':'
+ * (a name longer than LOOK bytes is not one). */
 static int
-is_header(const struct mbox *mb, size_t p)
+is_header(struct mbox *mb, size_t p)
 {
-	size_t n = text_len(mb, p), i;
+	size_t n, i;
+	const char *s = line_head(mb, p, &n);
 
-	for (i = 0; i < n && mb->map[p + i] != ':'; i++) {
-		unsigned char c = (unsigned char)mb->map[p + i];
+	for (i = 0; i < n && s[i] != ':'; i++) {
+		unsigned char c = (unsigned char)s[i];
 
 		if (c <= 32 || c >= 127)
 			return 0;
@@ -130,9 +215,10 @@ isdig(char c)
 
 /* "From SENDER Www Mmm [d]d hh:mm..." (asctime() date after the sender). */
 static int
-is_postmark(const struct mbox *mb, size_t p)
+is_postmark(struct mbox *mb, size_t p)
 {
-	const char *s = mb->map + p, *e = s + text_len(mb, p);
+	size_t n;
+	const char *s = line_head(mb, p, &n), *e = s + n;
 
 	s += 5;
 	while (s < e && *s == ' ')
@@ -168,29 +254,29 @@ is_postmark(const struct mbox *mb, size_t p)
 /* Find the boundary parameter of a multipart Content-Type in the header
  * block [p, end); sp->boundary stays "" when there is none. */
 static void
-find_boundary(const struct mbox *mb, size_t p, size_t end, struct span *sp)
+find_boundary(struct mbox *mb, size_t p, size_t end, struct span *sp)
 {
 	char ct[1024];
-	size_t n = 0;
-	const char *b;
+	size_t n = 0, len;
+	const char *b, *s;
 
 	sp->boundary[0] = '\0';
-	for (; p < end; p = line_end(mb, p))
-		if (text_len(mb, p) > 13 &&
-		    gr_strncaseeq(mb->map + p, "content-type:", 13))
+	for (; p < end; p = line_end(mb, p)) {
+		s = line_head(mb, p, &len);
+		if (len > 13 && gr_strncaseeq(s, "content-type:", 13))
 			break;
+	}
 	if (p >= end)
 		return;
 	/* Unfold the field into ct. */
 	do {
-		size_t len = text_len(mb, p);
-
+		s = line_head(mb, p, &len);
 		if (len > sizeof ct - 1 - n)
 			len = sizeof ct - 1 - n;
-		memcpy(ct + n, mb->map + p, len);
+		memcpy(ct + n, s, len);
 		n += len;
 		p = line_end(mb, p);
-	} while (p < end && (mb->map[p] == ' ' || mb->map[p] == '\t'));
+	} while (p < end && (byte_at(mb, p) == ' ' || byte_at(mb, p) == '\t'));
 	ct[n] = '\0';
 	if (!gr_strcasestr(ct, "multipart/") ||
 	    !(b = gr_strcasestr(ct, "boundary=")))
@@ -210,34 +296,48 @@ find_boundary(const struct mbox *mb, size_t p, size_t end, struct span *sp)
 
 /* 1 if the line at p is the boundary's closing delimiter. */
 static int
-is_close(const struct mbox *mb, size_t p, const struct span *sp)
+is_close(struct mbox *mb, size_t p, const struct span *sp)
 {
 	size_t bl = strlen(sp->boundary);
+	const char *s;
 
-	return bl > 0 && mb->size - p >= bl + 4 && mb->map[p] == '-' &&
-	       mb->map[p + 1] == '-' &&
-	       memcmp(mb->map + p + 2, sp->boundary, bl) == 0 &&
-	       mb->map[p + 2 + bl] == '-' && mb->map[p + 3 + bl] == '-';
+	if (bl == 0 || mb->size - p < bl + 4)
+		return 0;
+	s = at(mb, p, bl + 4);
+	return s[0] == '-' && s[1] == '-' && memcmp(s + 2, sp->boundary, bl) == 0 &&
+	       s[2 + bl] == '-' && s[3 + bl] == '-';
 }
 
 /* Offset of the closing delimiter at or after p (searched no further than
- * max bytes past the message start), or NONE. */
+ * max bytes past the message start), or NONE.  Reads ahead through the
+ * window; nothing is held. */
 static size_t
-find_close(const struct mbox *mb, size_t p, const struct span *sp)
+find_close(struct mbox *mb, size_t p, const struct span *sp)
 {
 	size_t limit = mb->size - sp->start > mb->max ? sp->start + mb->max :
 	               mb->size;
 
-	for (; p < limit; p = line_end(mb, p)) {
+	if (p < limit && is_close(mb, p, sp))
+		return p;
+	while (p < limit) {
+		size_t n;
+		const char *s = from(mb, p, &n);
 		const char *hit;
+
+		if (n > limit - p)
+			n = limit - p;
+		if (n < 3 && p + n < limit)     /* the window's last bytes */
+			s = at(mb, p, n = limit - p < 3 ? limit - p : 3);
+		hit = memmem(s, n, "\n--", 3);
 		size_t q;
 
-		if (is_close(mb, p, sp))
-			return p;
-		hit = memmem(mb->map + p, limit - p, "\n--", 3);
-		if (!hit)
-			return NONE;
-		q = (size_t)(hit - mb->map) + 1;
+		if (!hit) {
+			if (p + n >= limit)
+				return NONE;
+			p += n - 2;     /* "\n--" may straddle the windows */
+			continue;
+		}
+		q = p + (size_t)(hit - s) + 1;
 		if (is_close(mb, q, sp))
 			return q;
 		p = q;
@@ -249,16 +349,16 @@ find_close(const struct mbox *mb, size_t p, const struct span *sp)
 
 /* "From " then a sender token right away ("From  :x" is a broken header). */
 static int
-has_sender(const struct mbox *mb, size_t p)
+has_sender(struct mbox *mb, size_t p)
 {
-	size_t n = text_len(mb, p);
+	size_t n;
+	const char *s = line_head(mb, p, &n);
 
-	return n > 5 && mb->map[p + 5] != ' ' && mb->map[p + 5] != ':' &&
-	       mb->map[p + 5] != '\t';
+	return n > 5 && s[5] != ' ' && s[5] != ':' && s[5] != '\t';
 }
 
 static int
-is_separator(const struct mbox *mb, size_t p, int after_blank,
+is_separator(struct mbox *mb, size_t p, int after_blank,
              struct span *sp)
 {
 	size_t next = line_end(mb, p);
@@ -279,7 +379,7 @@ is_separator(const struct mbox *mb, size_t p, int after_blank,
  * line, *end the offset after its last line (one trailing blank line left
  * out), *next the next postmark or the file size. */
 static void
-delimit(const struct mbox *mb, struct span *sp, size_t *body, size_t *end,
+delimit(struct mbox *mb, struct span *sp, size_t *body, size_t *end,
         size_t *next)
 {
 	size_t p = line_end(mb, sp->start), last_blank = NONE;
@@ -307,38 +407,6 @@ delimit(const struct mbox *mb, struct span *sp, size_t *body, size_t *end,
 
 /* --- copying and naming ------------------------------------------------ */
 
-static gr_status
-copy_message(struct mbox *mb, size_t p, size_t end, int *trunc,
-             gr_error *err)
-{
-	gr_status st = GR_OK;
-
-	gr_buf_reset(&mb->data);
-	*trunc = 0;
-	for (; p < end && !*trunc; p = line_end(mb, p)) {
-		size_t e = line_end(mb, p), gt = 0;
-		size_t room = mb->max - mb->data.len;
-
-		while (p + gt < e && mb->map[p + gt] == '>')
-			gt++;
-		if (gt > 0 && e - p - gt >= 5 &&
-		    memcmp(mb->map + p + gt, "From ", 5) == 0)
-			p++;    /* mboxrd: drop one '>' */
-		if (e - p > room) {
-			e = p + room;
-			*trunc = 1;
-		}
-		st = gr_buf_add(&mb->data, mb->map + p, e - p);
-		if (st != GR_OK)
-			return gr_error_set(err, st, "%s: %s", mb->path,
-			                    gr_status_to_string(st));
-	}
-	if (!mb->data.data && gr_buf_add(&mb->data, "", 0) != GR_OK)
-		return gr_error_set(err, GR_E_NOMEM, "%s: out of memory",
-		                    mb->path);
-	return GR_OK;
-}
-
 /* Header fields mail clients rewrite to store flags: left out of the id. */
 static int
 is_status_field(const char *s, size_t n)
@@ -358,35 +426,87 @@ is_status_field(const char *s, size_t n)
 	return 0;
 }
 
-/* 64 bits of the SHA-256 of data without its status fields. */
-static int
-message_hash(const char *d, size_t len, uint64_t *out)
-{
+/* The message's id hash, taken as its lines stream by: SHA-256 of the
+ * message as handed on, without the status fields of its header. */
+struct idhash {
 	gnutls_hash_hd_t h;
-	unsigned char dig[32];
-	size_t p = 0;
+	int in_header;          /* still in the header block */
+	int first;              /* no line yet */
+	int skip;               /* the current field is a status field */
+};
 
-	if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
-		return -1;
-	while (p < len && d[p] != '\n' && !(d[p] == '\r' && d[p + 1] == '\n')) {
-		size_t e = p, skip;
-
-		do {            /* one field with its continuation lines */
-			const char *nl = memchr(d + e, '\n', len - e);
-
-			e = nl ? (size_t)(nl - d) + 1 : len;
-		} while (e < len && (d[e] == ' ' || d[e] == '\t'));
-		skip = is_status_field(d + p, e - p);
-		if (!skip)
-			gnutls_hash(h, d + p, e - p);
-		p = e;
+/* A line starts with the n bytes at s (n >= 1 unless the line is empty):
+ * decide whether it is hashed. */
+static void
+idhash_line(struct idhash *ih, const char *s, size_t n)
+{
+	if (ih->in_header) {
+		if (n > 0 && (s[0] == '\n' || (s[0] == '\r' && n > 1 &&
+		    s[1] == '\n'))) {
+			ih->in_header = 0;
+			ih->skip = 0;
+		} else if (ih->first || (n > 0 && s[0] != ' ' && s[0] != '\t')) {
+			ih->skip = is_status_field(s, n);
+		}
 	}
-	gnutls_hash(h, d + p, len - p);
-	gnutls_hash_deinit(h, dig);
-	*out = 0;
+	ih->first = 0;
+}
+
+/* Copy the message's lines [p, end) (mboxrd unescaped, at most mb->max
+ * bytes) to the message reader and the id hash. */
+static gr_status
+copy_message(struct mbox *mb, size_t p, size_t end, int *trunc,
+             uint64_t *key, gr_error *err)
+{
+	struct idhash ih = { NULL, 1, 1, 0 };
+	unsigned char dig[32];
+	size_t copied = 0;
+	gr_status st = GR_OK;
+
+	*trunc = 0;
+	if (gnutls_hash_init(&ih.h, GNUTLS_DIG_SHA256) < 0)
+		return gr_error_set(err, GR_E_INTERNAL, "%s: SHA-256 unavailable",
+		                    mb->path);
+	gr_msgin_begin(mb->in, &mb->data);
+	for (size_t q = p, next; q < end && !*trunc && st == GR_OK; q = next) {
+		size_t e, gt = 0, hn, room = mb->max - copied;
+		const char *s = line_head(mb, q, &hn);
+
+		next = e = line_end(mb, q);
+		p = q;
+		while (gt < hn && s[gt] == '>')
+			gt++;
+		if (gt > 0 && hn - gt >= 5 && memcmp(s + gt, "From ", 5) == 0)
+			p++;    /* mboxrd: drop one '>' */
+		if (e - p > room) {
+			e = p + room;
+			*trunc = 1;
+		}
+		s = at(mb, p, e - p < LOOK ? e - p : LOOK);
+		idhash_line(&ih, s, e - p < LOOK ? e - p : LOOK);
+		while (p < e && st == GR_OK) {
+			size_t n;
+
+			s = from(mb, p, &n);
+			if (n > e - p)
+				n = e - p;
+			if (!ih.skip)
+				gnutls_hash(ih.h, s, n);
+			st = gr_msgin_add(mb->in, s, n);
+			copied += n;
+			p += n;
+		}
+	}
+	if (st == GR_OK)
+		st = gr_msgin_end(mb->in);
+	gnutls_hash_deinit(ih.h, dig);
+	if (st != GR_OK)
+		return gr_error_set(err, st, "%s: %s", mb->path,
+		                    gr_status_to_string(st));
+	*key = 0;
 	for (int i = 0; i < 8; i++)
-		*out = (*out << 8) | dig[i];
-	return 0;
+		*key = (*key << 8) | dig[i];
+	return GR_OK;
 }
 
 /* How often key was seen, counting this time. */
@@ -427,16 +547,12 @@ count_seen(struct mbox *mb, uint64_t key, uint32_t *count, gr_error *err)
 }
 
 static gr_status
-make_id(struct mbox *mb, gr_error *err)
+make_id(struct mbox *mb, uint64_t key, gr_error *err)
 {
-	uint64_t key;
 	uint32_t n = 0;
 	char tail[16];
 	gr_status st;
 
-	if (message_hash(mb->data.data, mb->data.len, &key) != 0)
-		return gr_error_set(err, GR_E_INTERNAL, "%s: SHA-256 unavailable",
-		                    mb->path);
 	st = count_seen(mb, key, &n, err);
 	if (st != GR_OK)
 		return st;
@@ -482,8 +598,10 @@ mbox_close(void *handle)
 
 	if (!mb)
 		return;
-	if (mb->map)
-		munmap((void *)mb->map, mb->size);
+	if (mb->fd >= 0)
+		close(mb->fd);
+	free(mb->win);
+	gr_msgin_free(mb->in);
 	free(mb->path);
 	free(mb->id);
 	free(mb->seen);
@@ -492,29 +610,20 @@ mbox_close(void *handle)
 }
 
 static gr_status
-map_file(struct mbox *mb, const char *name, gr_error *err)
+open_file(struct mbox *mb, const char *name, gr_error *err)
 {
 	struct stat sb;
-	void *m;
-	int fd = open(mb->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
-	if (fd < 0)
+	mb->fd = open(mb->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (mb->fd < 0)
 		return gr_error_set(err, GR_E_IO, "%s: %s", name, strerror(errno));
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		close(fd);
+	if (fstat(mb->fd, &sb) != 0 || !S_ISREG(sb.st_mode))
 		return gr_error_set(err, GR_E_IO, "%s: not a regular file", name);
-	}
 	mb->size = (size_t)sb.st_size;
-	if (mb->size == 0) {
-		close(fd);
-		return GR_OK;
-	}
-	m = mmap(NULL, mb->size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (m == MAP_FAILED)
-		return gr_error_set(err, GR_E_IO, "%s: mmap: %s", name,
-		                    strerror(errno));
-	mb->map = m;
+	mb->win = malloc(MBOX_WIN);
+	mb->in = gr_msgin_new(0, 0);
+	if (!mb->win || !mb->in)
+		return gr_error_set(err, GR_E_NOMEM, "%s: out of memory", name);
 	return GR_OK;
 }
 
@@ -530,13 +639,17 @@ mbox_open(const char *uri, const gr_source_opts *opts, void **handle,
 	mb = calloc(1, sizeof *mb);
 	if (!mb)
 		return gr_error_set(err, GR_E_NOMEM, "%s: out of memory", path);
+	mb->fd = -1;
 	mb->max = gr_source_max(opts);
 	gr_buf_init(&mb->data, mb->max);
 	st = gr_source_abspath(path, &mb->path, err);
 	if (st == GR_OK)
-		st = map_file(mb, path, err);
+		st = open_file(mb, path, err);
 	while (st == GR_OK && mb->pos < mb->size && is_blank(mb, mb->pos))
 		mb->pos = line_end(mb, mb->pos);
+	if (st == GR_OK && mb->ioerr)
+		st = gr_error_set(err, GR_E_IO, "%s: read: %s", path,
+		                  strerror(mb->ioerr));
 	if (st == GR_OK && mb->pos < mb->size && !starts_from(mb, mb->pos))
 		st = gr_error_set(err, GR_E_PARSE, "%s: not an mbox (does not "
 		                  "start with a \"From \" line)", path);
@@ -554,17 +667,21 @@ mbox_next(void *handle, gr_raw_msg *msg, gr_error *err)
 	struct mbox *mb = handle;
 	struct span sp = { 0 };
 	size_t body, end, next;
+	uint64_t key = 0;
 	int trunc;
 	gr_status st;
 
-	if (mb->pos >= mb->size)
+	if (mb->pos >= mb->size || mb->ioerr)
 		return GR_DONE;
 	sp.start = mb->pos;
 	delimit(mb, &sp, &body, &end, &next);
 	mb->pos = next;
-	st = copy_message(mb, body, end, &trunc, err);
+	st = copy_message(mb, body, end, &trunc, &key, err);
+	if (st == GR_OK && mb->ioerr)
+		return gr_error_set(err, GR_E_IO, "%s: read: %s", mb->path,
+		                    strerror(mb->ioerr));
 	if (st == GR_OK)
-		st = make_id(mb, err);
+		st = make_id(mb, key, err);
 	if (st != GR_OK)
 		return st;
 	msg->data = mb->data.data;

@@ -90,10 +90,9 @@ stdin_next(void *handle, gr_raw_msg *msg, gr_error *err)
 		return GR_DONE;
 	o->done = 1;
 	st = gr_source_read_fd(STDIN_FILENO, "stdin", o->max, &o->data, &trunc,
-	                       err);
+	                       hex, err);
 	if (st != GR_OK)
 		return st;
-	gr_sha256_hex(o->data.data, o->data.len, hex);
 	if (asprintf(&o->id, "stdin:%s", hex) < 0) {
 		o->id = NULL;
 		return gr_error_set(err, GR_E_NOMEM, "stdin: out of memory");
@@ -169,7 +168,8 @@ file_next(void *handle, gr_raw_msg *msg, gr_error *err)
 	if (fd < 0)
 		return gr_error_set(err, errno == ENOENT ? GR_E_NOINPUT : GR_E_IO,
 		                    "%s: %s", o->path, strerror(errno));
-	st = gr_source_read_fd(fd, o->path, o->max, &o->data, &trunc, err);
+	st = gr_source_read_fd(fd, o->path, o->max, &o->data, &trunc, NULL,
+	                       err);
 	close(fd);
 	if (st != GR_OK)
 		return st;

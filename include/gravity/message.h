@@ -75,6 +75,10 @@ typedef struct gr_message {
 	size_t raw_size;        /* bytes of the raw message */
 } gr_message;
 
+/* The default header bound, which the sources' cut of large messages
+ * (src/msgcut.h) keeps to as well. */
+#define GR_PARSE_MAX_HEADER ((size_t)1 << 20)
+
 /* Bounds on what one message may cost. */
 typedef struct gr_parse_limits {
 	size_t max_raw;         /* bytes of raw message accepted (default 64 MiB) */

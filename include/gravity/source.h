@@ -54,8 +54,8 @@ typedef struct gr_raw_msg {
 	uint32_t uid;           /* IMAP only, else 0 */
 	int is_sent;            /* 1: from the owner's Sent folder */
 	int truncated;          /* 1: the message was longer than max_message
-	                         * and data holds only its first max_message
-	                         * bytes (next() still returns GR_OK) */
+	                         * and only its first max_message bytes were
+	                         * read (next() still returns GR_OK) */
 } gr_raw_msg;
 
 typedef struct gr_source_opts {
@@ -117,11 +117,14 @@ const struct gr_source_driver *gr_source_driver_for(const char *uri);
 /* opts->max_message, or the 64 MiB default when opts is NULL or it is 0. */
 size_t gr_source_max(const gr_source_opts *opts);
 
-/* Read fd to its end, keeping at most max bytes in out (reset first).
- * *truncated is set to 1 when there was more (the rest is not read).  name
- * names fd in messages.  GR_E_IO on a read error. */
+/* Read the message on fd to its end (at most max bytes; *truncated is set
+ * to 1 when there was more, which is not read) into out (reset first):
+ * whole when it is small, cut to its header and text parts when it is
+ * large (src/msgcut.h), so memory stays bounded whatever its size.  With
+ * sha256 not NULL, the SHA-256 of the bytes read goes there (64 hex digits
+ * and a NUL).  name names fd in messages.  GR_E_IO on a read error. */
 gr_status gr_source_read_fd(int fd, const char *name, size_t max, gr_buf *out,
-                            int *truncated, gr_error *err);
+                            int *truncated, char sha256[65], gr_error *err);
 
 /* realpath(path) into *out (malloc'd, caller frees): GR_E_NOINPUT naming
  * path when it does not exist, GR_E_IO otherwise. */

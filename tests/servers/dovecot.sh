@@ -8,6 +8,8 @@
 #                        "IMAPPORT IMAPSPORT" and writes DIR/ports
 #   dv_stop DIR          stop the Dovecot started in DIR, by its PID
 #   dv_doveadm DIR ARGS  run doveadm against that instance (user "test")
+# DV_EXTRA_CONF, when set, is added to the configuration as it is (e.g. a
+# rawlog_dir that records each session's commands).
 # Dovecot listens on 127.0.0.1 only; nothing ever talks to another address.
 # User "test", password "test-pass-123".  Runs as root or as a normal user.
 
@@ -127,6 +129,7 @@ service imap-login {
 service anvil {
   chroot =
 }
+${DV_EXTRA_CONF:-}
 service imap-login {
   chroot =
 }
