@@ -327,6 +327,8 @@ block_tag(tk_parse *tp, tk_kind k, const char *arg, size_t argn,
 			       "{{/unless}} or {{/each}} to match)");
 		if (!(t = tk_add(tp, TK_END, NULL, 0)))
 			return;
+		/* tk_add may have moved the tokens: find the opener again. */
+		open = &tp->out->v[tp->stack[tp->depth - 1]];
 		if (open->other)
 			tp->out->v[open->other].other = idx;
 		else
