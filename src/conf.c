@@ -114,27 +114,20 @@ gr_diags_free(gr_diags *d)
 	}
 }
 
-gr_status
-gr_conf_open_mem(const char *name, const char *data, size_t len,
-                 gr_conf **out, gr_error *err)
+/* A reader named name over data (len bytes, NUL-terminated), which it
+ * takes: freed with the reader, or here on failure. */
+static gr_status
+conf_take(const char *name, char *data, size_t len, gr_conf **out,
+          gr_error *err)
 {
-	gr_conf *c;
+	gr_conf *c = calloc(1, sizeof *c);
 
-	*out = NULL;
-	if (len > CONF_MAX_FILE)
-		return gr_error_set(err, GR_E_LIMIT, "%s: larger than %u bytes",
-		                    name, CONF_MAX_FILE);
-	c = calloc(1, sizeof *c);
-	if (!c)
-		return gr_error_set(err, GR_E_NOMEM, "%s: out of memory", name);
-	c->path = gr_strdup(name);
-	c->data = malloc(len + 1);
-	if (!c->path || !c->data) {
-		gr_conf_close(c);
+	if (!c || !(c->path = gr_strdup(name))) {
+		free(c);
+		free(data);
 		return gr_error_set(err, GR_E_NOMEM, "%s: out of memory", name);
 	}
-	memcpy(c->data, data, len);
-	c->data[len] = '\0';
+	c->data = data;
 	c->len = len;
 	*out = c;
 	return GR_OK;
@@ -151,9 +144,7 @@ gr_conf_open(const char *path, gr_conf **out, gr_error *err)
 	st = gr_read_file(path, CONF_MAX_FILE, &data, &len, err);
 	if (st != GR_OK)
 		return st;
-	st = gr_conf_open_mem(path, data, len, out, err);
-	free(data);
-	return st;
+	return conf_take(path, data, len, out, err);
 }
 
 void

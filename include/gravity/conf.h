@@ -49,9 +49,6 @@ typedef struct gr_conf gr_conf;
 
 /* Open path (read whole, at most 4 MiB).  *out owned by caller. */
 gr_status gr_conf_open(const char *path, gr_conf **out, gr_error *err);
-/* Same over memory; name is used in diagnostics.  data is copied. */
-gr_status gr_conf_open_mem(const char *name, const char *data, size_t len,
-                           gr_conf **out, gr_error *err);
 void gr_conf_close(gr_conf *c);
 
 /* Next non-blank, non-comment line with trailing comment and blanks

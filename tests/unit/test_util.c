@@ -150,6 +150,7 @@ test_conf_lines_and_tokens(void **state)
 {
 	const char *text = "# comment\n\nrule a  # trailing\n"
 	                   "  body /x # y\\/z/i \"q \\\"s\"\r\nbad \"open\n";
+	char dir[] = "/tmp/gr-test-XXXXXX", path[256];
 	gr_conf *c;
 	const char *line;
 	int indent;
@@ -157,8 +158,13 @@ test_conf_lines_and_tokens(void **state)
 	gr_diags d = { 0 };
 
 	(void)state;
-	assert_int_equal(gr_conf_open_mem("f", text, strlen(text), &c, NULL),
-	                 GR_OK);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/f", dir);
+	assert_int_equal(gr_write_atomic(path, text, strlen(text), NULL), GR_OK);
+	assert_int_equal(gr_conf_open(path, &c, NULL), GR_OK);
+	unlink(path);
+	rmdir(dir);
+	assert_string_equal(gr_conf_path(c), path);
 	assert_int_equal(gr_conf_next(c, &line, &indent), GR_OK);
 	assert_string_equal(line, "rule a");
 	assert_int_equal(gr_conf_lineno(c), 3);
