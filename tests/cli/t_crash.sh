@@ -84,10 +84,13 @@ o="$T/overlap" db="$T/overlap.db"
 "$GRAVITY" poll --source "maildir:$box" --rules "$top_srcdir/contrib/demo/rules" \
 	--out "$o" --state "$db" >/dev/null 2>"$T/first.err" & pid=$!
 sleep 0.3
+# running PID: PID has not exited (kill -0 also succeeds on a zombie: the
+# first poll may have ended, not yet reaped, while the second one ran)
+running() { [ -r "/proc/$1/stat" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -c1)" != Z ]; }
 codes="" tries=0
-while kill -0 $pid 2>/dev/null && [ $tries -lt 50 ]; do
+while running $pid && [ $tries -lt 50 ]; do
 	poll "$o" "$db"; c=$?
-	kill -0 $pid 2>/dev/null && { codes="$codes $c"; tries=$((tries + 1)); }
+	running $pid && { codes="$codes $c"; tries=$((tries + 1)); }
 	sleep 0.05
 done
 wait $pid
