@@ -9,6 +9,11 @@
  *
  * Every header value goes through gr_text_clean(): CR, LF, NUL and the other
  * control characters are dropped, so no value can start a header of its own.
+ *
+ * Bodies may be format=flowed (RFC 3676): gr_draft_wrap() wraps text that
+ * was filled in from templates after the filling, ending each soft-broken
+ * line with a space so that mail clients reflow the paragraph, and quoted
+ * lines keep their "> " prefix on every piece.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,8 +313,10 @@ add_ids(gr_buf *b, const char *field, const char *const *ids, size_t n)
 	return hdr_end(&h);
 }
 
+/* RFC 5322 date-time at t, as the clock reads at offset minutes east of
+ * UTC ("-0800" for California in winter). */
 static gr_status
-add_date(gr_buf *b, time_t t)
+add_date(gr_buf *b, time_t t, int offset)
 {
 	static const char *const wd[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
 	                                  "Fri", "Sat" };
@@ -317,12 +324,20 @@ add_date(gr_buf *b, time_t t)
 	                                  "Jun", "Jul", "Aug", "Sep", "Oct",
 	                                  "Nov", "Dec" };
 	struct tm tm;
+	time_t local;
+	int a;
 
-	if (!gmtime_r(&t, &tm))
+	if (offset < -18 * 60 || offset > 18 * 60)
+		offset = 0;
+	local = t + (time_t)offset * 60;
+	a = offset < 0 ? -offset : offset;
+	if (!gmtime_r(&local, &tm))
 		memset(&tm, 0, sizeof tm);
-	return gr_buf_printf(b, "Date: %s, %d %s %04d %02d:%02d:%02d +0000\r\n",
-	                     wd[tm.tm_wday % 7], tm.tm_mday, mo[tm.tm_mon % 12],
-	                     tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return gr_buf_printf(b, "Date: %s, %d %s %04d %02d:%02d:%02d %c%02d%02d"
+	                     "\r\n", wd[tm.tm_wday % 7], tm.tm_mday,
+	                     mo[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour,
+	                     tm.tm_min, tm.tm_sec, offset < 0 ? '-' : '+',
+	                     a / 60, a % 60);
 }
 
 /* One logical line of body as quoted-printable lines. */
@@ -361,7 +376,7 @@ qp_line(gr_buf *b, const char *s, size_t n)
 }
 
 static gr_status
-add_body(gr_buf *b, const char *body)
+add_body(gr_buf *b, const char *body, int flowed)
 {
 	gr_status st = GR_OK;
 	const char *p = body ? body : "";
@@ -372,10 +387,94 @@ add_body(gr_buf *b, const char *body)
 
 		if (m && p[m - 1] == '\r')
 			m--;
-		st = qp_line(b, p, m);
+		/* RFC 3676 4.4: a line starting with a blank is stuffed
+		 * with one more. */
+		if (flowed && m && p[0] == ' ')
+			st = gr_buf_addstr(b, " ");
+		if (st == GR_OK)
+			st = qp_line(b, p, m);
 		p += n + (p[n] == '\n');
 	}
 	return st;
+}
+
+/* Length of the quote prefix of line s (">", "> >", ">> "), blanks after
+ * the last '>' included. */
+static size_t
+quote_prefix(const char *s, size_t n)
+{
+	size_t i = 0, end = 0;
+
+	while (i < n && (s[i] == '>' || s[i] == ' ')) {
+		if (s[i] == '>')
+			end = i + 1;
+		i++;
+	}
+	if (end && end < n && s[end] == ' ')
+		end++;
+	return end;
+}
+
+char *
+gr_draft_wrap(const char *text, size_t width)
+{
+	gr_buf b;
+	const char *p = text ? text : "";
+
+	if (width < 20)
+		width = 20;
+	gr_buf_init(&b, DRAFT_MAX);
+	while (*p) {
+		size_t n = strcspn(p, "\n"), q = quote_prefix(p, n);
+		const char *s = p + q, *e = p + n;
+		size_t col;
+
+		/* The signature separator and short lines stay as they are. */
+		if ((n == 3 && memcmp(p, "-- ", 3) == 0) || n <= width) {
+			gr_buf_add(&b, p, n);
+			gr_buf_addc(&b, '\n');
+			p += n + (p[n] == '\n');
+			continue;
+		}
+		while (s < e) {
+			const char *cut = NULL, *c;
+
+			/* col: characters of prefix + [s, c). */
+			col = q;
+			for (c = s; c < e; c++) {
+				if (*c == ' ' && col <= width)
+					cut = c;
+				if (((unsigned char)*c & 0xC0) != 0x80)
+					col++;
+				if (col > width && cut)
+					break;
+			}
+			gr_buf_add(&b, p, q);
+			if (col <= width) {
+				gr_buf_add(&b, s, (size_t)(e - s));
+				gr_buf_addc(&b, '\n');
+				break;
+			}
+			if (!cut) {     /* a word longer than the line */
+				cut = memchr(s, ' ', (size_t)(e - s));
+				if (!cut) {
+					gr_buf_add(&b, s, (size_t)(e - s));
+					gr_buf_addc(&b, '\n');
+					break;
+				}
+			}
+			/* The blank stays at the end: a soft break. */
+			gr_buf_add(&b, s, (size_t)(cut - s) + 1);
+			gr_buf_addc(&b, '\n');
+			s = cut + 1;
+			while (s < e && *s == ' ')
+				s++;
+		}
+		p += n + (p[n] == '\n');
+	}
+	if (!b.data)
+		gr_buf_addstr(&b, "");
+	return gr_buf_steal(&b);
 }
 
 static char *
@@ -427,7 +526,7 @@ add_headers(gr_buf *b, const gr_draft *d, gr_error *err)
 	free(subj);
 	st = hdr_end(&h);
 	if (st == GR_OK)
-		st = add_date(b, d->date);
+		st = add_date(b, d->date, d->utc_offset_min);
 	mid = d->message_id ? gr_strdup(d->message_id) : made_up_id(d);
 	if (!mid)
 		return GR_E_NOMEM;
@@ -442,10 +541,11 @@ add_headers(gr_buf *b, const gr_draft *d, gr_error *err)
 		st = add_ids(b, "References", (const char *const *)d->references->v,
 		             d->references->n);
 	if (st == GR_OK)
-		st = gr_buf_addstr(b, "MIME-Version: 1.0\r\n"
-		                   "Content-Type: text/plain; charset=UTF-8\r\n"
+		st = gr_buf_printf(b, "MIME-Version: 1.0\r\n"
+		                   "Content-Type: text/plain; charset=UTF-8%s\r\n"
 		                   "Content-Transfer-Encoding: quoted-printable\r\n"
-		                   "X-Unsent: 1\r\n\r\n");
+		                   "X-Unsent: 1\r\n\r\n",
+		                   d->flowed ? "; format=flowed" : "");
 	return st;
 }
 
@@ -463,7 +563,7 @@ gr_draft_render(const gr_draft *d, char **out, gr_error *err)
 		gr_error_clear(err);
 	st = add_headers(&b, d, err);
 	if (st == GR_OK)
-		st = add_body(&b, d->body);
+		st = add_body(&b, d->body, d->flowed);
 	if (st != GR_OK) {
 		gr_buf_free(&b);
 		if (!err || err->status == GR_OK)

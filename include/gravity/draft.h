@@ -9,8 +9,8 @@
  * Files use CRLF line ends (the RFC 5322 form every mail client opens, and
  * the form the IMAP APPEND of a draft needs).  "X-Unsent: 1" makes Outlook
  * and Apple Mail open the file as a message to edit and send.  The Date is
- * written in UTC (+0000).  Bcc is kept in the draft: it is the owner's
- * client that removes it when the owner sends.
+ * written at the owner's UTC offset.  Bcc is kept in the draft: it is the
+ * owner's client that removes it when the owner sends.
  */
 #ifndef GRAVITY_DRAFT_H
 #define GRAVITY_DRAFT_H
@@ -30,6 +30,8 @@ typedef struct gr_draft {
 	const gr_strv *references;      /* without <>; may be NULL */
 	const char *message_id;         /* without <>; made up if NULL */
 	time_t date;
+	int utc_offset_min;             /* the Date's zone, minutes east of UTC */
+	int flowed;                     /* body is format=flowed (RFC 3676) */
 	const char *body;               /* UTF-8 text */
 } gr_draft;
 
@@ -40,6 +42,14 @@ char *gr_reply_subject(const char *subject);
 /* Render d.  *out owned by caller.  GR_E_PARSE (naming the field) if an
  * address is not a plain addr-spec (see gr_addr_spec_valid). */
 gr_status gr_draft_render(const gr_draft *d, char **out, gr_error *err);
+
+/* text (UTF-8, "\n" line ends) with every line longer than width
+ * characters broken at blanks into lines of at most width, as
+ * format=flowed (RFC 3676) writes them: each soft-broken line ends with a
+ * blank, a quoted line's "> " prefix is repeated on every piece, "-- "
+ * and lines within width are kept as they are, a word longer than width
+ * is not cut.  *out owned by caller; NULL only on ENOMEM. */
+char *gr_draft_wrap(const char *text, size_t width);
 
 /* 1 if addr is a dot-atom "local@domain" of printable ASCII without
  * blanks, quotes or RFC 5322 specials; 0 otherwise (NULL too). */

@@ -116,6 +116,17 @@ test_render_and_parse(void **state)
 	assert_int_equal(gr_draft_render(&d, &s, &err), GR_OK);
 	check_lines(s);
 	assert_non_null(strstr(s, "\r\nDate: Wed, 25 Nov 2026 10:00:00 +0000\r\n"));
+	free(s);
+	/* The Date in the owner's zone (PST), format=flowed declared. */
+	d.utc_offset_min = -480;
+	d.flowed = 1;
+	assert_int_equal(gr_draft_render(&d, &s, &err), GR_OK);
+	assert_non_null(strstr(s, "\r\nDate: Wed, 25 Nov 2026 02:00:00 -0800\r\n"));
+	assert_non_null(strstr(s, "text/plain; charset=UTF-8; format=flowed\r\n"));
+	d.utc_offset_min = 0;
+	d.flowed = 0;
+	free(s);
+	assert_int_equal(gr_draft_render(&d, &s, &err), GR_OK);
 	assert_non_null(strstr(s, "\r\nMIME-Version: 1.0\r\n"));
 	assert_non_null(strstr(s, "Content-Type: text/plain; charset=UTF-8\r\n"));
 	assert_non_null(strstr(s, "Content-Transfer-Encoding: "
@@ -233,6 +244,48 @@ test_no_header_injection(void **state)
 	gr_strv_free(&refs);
 }
 
+/* Wrapping after the text is filled in: soft breaks end with a blank,
+ * quotes keep their prefix, the signature separator and short lines are
+ * kept, a long word is not cut, no line passes the width. */
+static void
+test_wrap(void **state)
+{
+	static const char in[] =
+		"Hi Kayla,\n"
+		"\n"
+		"Thank you for getting in touch about buyer representation; I'm "
+		"glad you reached out, and happy to help you both.\n"
+		"> Your website says you do consultations for first-time buyers. "
+		"Could we set one up?\n"
+		"https://example.com/a/very/long/link/that/cannot/be/broken/anywhere"
+		"/at/all/really ok\n"
+		"-- \n"
+		"Maya";
+	char *w = gr_draft_wrap(in, 40);
+	const char *p;
+
+	(void)state;
+	assert_non_null(w);
+	assert_string_equal(w,
+		"Hi Kayla,\n"
+		"\n"
+		"Thank you for getting in touch about \n"
+		"buyer representation; I'm glad you \n"
+		"reached out, and happy to help you both.\n"
+		"> Your website says you do consultations \n"
+		"> for first-time buyers. Could we set \n"
+		"> one up?\n"
+		"https://example.com/a/very/long/link/that/cannot/be/broken/anywhere"
+		"/at/all/really \n"
+		"ok\n"
+		"-- \n"
+		"Maya\n");
+	for (p = w; *p; p += strcspn(p, "\n") + 1)
+		assert_true(strcspn(p, "\n") <= 41 ||
+		            gr_startswith_ci(p, "https://"));
+	free(w);
+}
+
 static void
 test_addr_spec(void **state)
 {
@@ -289,6 +342,7 @@ main(void)
 		cmocka_unit_test(test_render_and_parse),
 		cmocka_unit_test(test_no_header_injection),
 		cmocka_unit_test(test_addr_spec),
+		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_reply_subject),
 	};
 
