@@ -138,22 +138,48 @@ is_holiday(const bh_ctx *c, struct icaltimetype day)
 	return 0;
 }
 
-/* The open interval of day, or -1 when the day is closed. */
+/* The open intervals of day in time order: their number (0 when the day
+ * is closed or a holiday). */
+static int
+day_ranges(const bh_ctx *c, struct icaltimetype day, time_t *open,
+           time_t *close)
+{
+	int dow = icaltime_day_of_week(day) - 1;        /* 0 = Sunday */
+	const gr_hours *h;
+	int n = 0;
+
+	if (dow < 0 || dow > 6)
+		return 0;
+	h = &c->p->week[dow];
+	if (h->open < 0 || h->close <= h->open || is_holiday(c, day))
+		return 0;
+	for (int k = 0; k <= h->n_more && k < GR_HOURS_MAX; k++) {
+		int o = k ? h->more[k - 1].open : h->open;
+		int e = k ? h->more[k - 1].close : h->close;
+
+		if (o < 0 || e <= o)
+			continue;
+		open[n] = local_to_t(c, day, o);
+		close[n] = local_to_t(c, day, e);
+		if (close[n] > open[n])
+			n++;
+	}
+	return n;
+}
+
+/* The first open interval of day: 0, or -1 when the day is closed. */
 static int
 day_hours(const bh_ctx *c, struct icaltimetype day, time_t *open,
           time_t *close)
 {
-	int dow = icaltime_day_of_week(day) - 1;        /* 0 = Sunday */
-	gr_hours h;
+	time_t o[GR_HOURS_MAX], e[GR_HOURS_MAX];
+	int n = day_ranges(c, day, o, e);
 
-	if (dow < 0 || dow > 6)
+	if (!n)
 		return -1;
-	h = c->p->week[dow];
-	if (h.open < 0 || h.close <= h.open || is_holiday(c, day))
-		return -1;
-	*open = local_to_t(c, day, h.open);
-	*close = local_to_t(c, day, h.close);
-	return *close > *open ? 0 : -1;
+	*open = o[0];
+	*close = e[n - 1];
+	return 0;
 }
 
 static struct icaltimetype
@@ -180,23 +206,24 @@ add_open_time(const bh_ctx *c, time_t t, long secs, time_t *out,
 	struct icaltimetype day = local_day(c, t);
 
 	for (int i = 0; i < BH_MAX_DAYS; i++, day = next_day(day)) {
-		time_t open, close, s;
+		time_t open[GR_HOURS_MAX], close[GR_HOURS_MAX], s;
+		int n = day_ranges(c, day, open, close);
 
-		if (day_hours(c, day, &open, &close) < 0)
-			continue;
-		s = t > open ? t : open;
-		if (s >= close)
-			continue;
-		if (secs < close - s) {
-			*out = s + secs;
-			return GR_OK;
+		for (int k = 0; k < n; k++) {
+			s = t > open[k] ? t : open[k];
+			if (s >= close[k])
+				continue;
+			if (secs < close[k] - s) {
+				*out = s + secs;
+				return GR_OK;
+			}
+			if (secs > 0 && secs == close[k] - s) {
+				/* Ends at closing: the last quarter before it. */
+				*out = close[k] - 900 > s ? close[k] - 900 : s;
+				return GR_OK;
+			}
+			secs -= (long)(close[k] - s);
 		}
-		if (secs > 0 && secs == close - s) {
-			/* Ends at closing: the last quarter of the day. */
-			*out = close - 900 > s ? close - 900 : s;
-			return GR_OK;
-		}
-		secs -= (long)(close - s);
 	}
 	return no_hours(err);
 }
@@ -228,8 +255,8 @@ due_business_days(const bh_ctx *c, int n, time_t from, time_t *out,
 		t = open;
 	if (t >= close)
 		return add_open_time(c, close, 0, out, err);
-	*out = t;
-	return GR_OK;
+	/* In a break between ranges: the next opening. */
+	return add_open_time(c, t, 0, out, err);
 }
 
 static gr_status
@@ -263,9 +290,16 @@ due_days(const bh_ctx *c, int n, time_t from, time_t *out, gr_error *err)
 static int
 open_at(const bh_ctx *c, time_t t, time_t *open, time_t *close)
 {
-	if (day_hours(c, local_day(c, t), open, close) < 0)
-		return -1;
-	return t >= *open && t < *close ? 0 : -1;
+	time_t o[GR_HOURS_MAX], e[GR_HOURS_MAX];
+	int n = day_ranges(c, local_day(c, t), o, e);
+
+	for (int k = 0; k < n; k++)
+		if (t >= o[k] && t < e[k]) {
+			*open = o[k];
+			*close = e[k];
+			return 0;
+		}
+	return -1;
 }
 
 /* t (inside the hours) on a quarter hour of local time: up when that
@@ -329,7 +363,5 @@ gr_in_business_hours(const gr_profile *p, time_t t)
 
 	if (bh_open(p, &c, NULL) != GR_OK)
 		return 0;
-	if (day_hours(&c, local_day(&c, t), &open, &close) < 0)
-		return 0;
-	return t >= open && t < close;
+	return open_at(&c, t, &open, &close) == 0;
 }

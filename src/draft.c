@@ -429,8 +429,12 @@ gr_draft_wrap(const char *text, size_t width)
 		const char *s = p + q, *e = p + n;
 		size_t col;
 
-		/* The signature separator and short lines stay as they are. */
-		if ((n == 3 && memcmp(p, "-- ", 3) == 0) || n <= width) {
+		/* The signature separator and short lines stay as they are;
+		 * a quoted line up to 78 columns too (RFC 5322's line
+		 * length: an original wrapped at 76 must not lose a word to
+		 * a line of its own). */
+		if ((n == 3 && memcmp(p, "-- ", 3) == 0) || n <= width ||
+		    (q && n <= 78)) {
 			gr_buf_add(&b, p, n);
 			gr_buf_addc(&b, '\n');
 			p += n + (p[n] == '\n');

@@ -12,6 +12,7 @@
  * "estate" is summer, English "estate" is not) are only read in their own
  * language.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1631,4 +1632,70 @@ gr_extract_message(const gr_message *m, const char *exclude_phones,
 	const char *who = ra && ra->name && *ra->name ? ra->name : m->from.name;
 
 	return extract_run(t, m->signature, exclude_phones, who, x);
+}
+
+/* --- authentication results (RFC 8601) ----------------------------------- */
+
+/* 1 if the value at v (up to a blank or ';') names domain dom or a
+ * subdomain of it ("@dom", "x@dom", "dom", "mail.dom"). */
+static int
+names_domain(const char *v, const char *dom)
+{
+	size_t n = strcspn(v, " \t;()\r\n"), k = strlen(dom);
+	const char *at = memchr(v, '@', n);
+
+	if (at) {
+		n -= (size_t)(at + 1 - v);
+		v = at + 1;
+	}
+	if (n < k)
+		return 0;
+	if (strncasecmp(v + n - k, dom, k) != 0)
+		return 0;
+	return n == k || v[n - k - 1] == '.';
+}
+
+int
+gr_extract_auth(const gr_message *m)
+{
+	const char *ar = gr_message_header(m, "Authentication-Results");
+	const char *from = m->from.addr, *dom;
+	int any = 0;
+
+	if (!ar)
+		return 0;
+	dom = from ? strchr(from, '@') : NULL;
+	dom = dom ? dom + 1 : "";
+	/* Each result "method=result props..." up to the next ';'. */
+	for (const char *p = ar; *p;) {
+		size_t n = strcspn(p, ";");
+		char res[1024];
+		const char *q;
+
+		snprintf(res, sizeof res, "%.*s", (int)(n < sizeof res ? n :
+		         sizeof res - 1), p);
+		q = res;
+		while (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')
+			q++;
+		if (strncasecmp(q, "dmarc=pass", 10) == 0) {
+			return 1;
+		} else if (strncasecmp(q, "dkim=pass", 9) == 0 && *dom) {
+			const char *d = strstr(res, "header.d=");
+			const char *i = strstr(res, "header.i=");
+
+			if ((d && names_domain(d + 9, dom)) ||
+			    (i && names_domain(i + 9, dom)))
+				return 1;
+		} else if (strncasecmp(q, "spf=pass", 8) == 0 && *dom) {
+			const char *mf = strstr(res, "smtp.mailfrom=");
+
+			if (mf && names_domain(mf + 14, dom))
+				return 1;
+		}
+		any |= strncasecmp(q, "dkim=", 5) == 0 ||
+		       strncasecmp(q, "spf=", 4) == 0 ||
+		       strncasecmp(q, "dmarc=", 6) == 0;
+		p += n + (p[n] == ';');
+	}
+	return any ? -1 : 0;
 }

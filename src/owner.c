@@ -113,16 +113,54 @@ parse_days(const char *s)
 	return set;
 }
 
+/* Add [open, close) to day h, keeping the ranges in time order; -1 and
+ * the range it overlaps when it does, -2 when the day is full. */
+static int
+hours_add(gr_hours *h, int open, int close, int *ov_open, int *ov_close)
+{
+	int o[GR_HOURS_MAX], c[GR_HOURS_MAX], n = 0, k;
+
+	if (h->open >= 0) {
+		o[n] = h->open, c[n++] = h->close;
+		for (k = 0; k < h->n_more && k < GR_HOURS_MAX - 1; k++)
+			o[n] = h->more[k].open, c[n++] = h->more[k].close;
+	}
+	for (k = 0; k < n; k++)
+		if (open < c[k] && o[k] < close) {
+			*ov_open = o[k];
+			*ov_close = c[k];
+			return -1;
+		}
+	if (n == GR_HOURS_MAX)
+		return -2;
+	for (k = n; k > 0 && o[k - 1] > open; k--)
+		o[k] = o[k - 1], c[k] = c[k - 1];
+	o[k] = open, c[k] = close;
+	n++;
+	h->open = o[0];
+	h->close = c[0];
+	h->n_more = n - 1;
+	for (k = 1; k < n; k++)
+		h->more[k - 1].open = o[k], h->more[k - 1].close = c[k];
+	return 0;
+}
+
+/* "hours DAYS HH:MM-HH:MM[,HH:MM-HH:MM...]" or "hours DAYS closed".  A
+ * second line for a day adds its ranges (a lunch break); ranges that
+ * overlap are an error, so a line meant to replace another is not taken
+ * silently. */
 static void
 profile_hours(gr_owner *o, gr_conf *c, gr_diags *d, const gr_toks *t)
 {
 	unsigned days;
-	int open = -1, close = -1;
+	int open[GR_HOURS_MAX], close[GR_HOURS_MAX], n = 0;
+	const char *r;
 
 	if (t->n != 3) {
 		gr_conf_error(c, d, t->v[0].col,
 		              "hours wants DAYS HH:MM-HH:MM (e.g. hours mon-fri "
-		              "09:00-18:00) or DAYS closed");
+		              "09:00-18:00, or 09:00-12:30,13:30-18:00) or DAYS "
+		              "closed");
 		return;
 	}
 	days = parse_days(t->v[1].text);
@@ -131,25 +169,56 @@ profile_hours(gr_owner *o, gr_conf *c, gr_diags *d, const gr_toks *t)
 		              "mon..sun, a-b or a,b)", t->v[1].text);
 		return;
 	}
-	if (strcmp(t->v[2].text, "closed") != 0) {
-		const char *dash = strchr(t->v[2].text, '-');
+	if (strcmp(t->v[2].text, "closed") == 0) {
+		for (int i = 0; i < 7; i++)
+			if (days & (1u << i)) {
+				memset(&o->profile.week[i], 0, sizeof o->profile.week[i]);
+				o->profile.week[i].open = o->profile.week[i].close = -1;
+			}
+		return;
+	}
+	for (r = t->v[2].text; *r;) {
+		size_t len = strcspn(r, ",");
+		const char *dash = memchr(r, '-', len);
+		int a = -1, b = -1;
 
 		if (dash) {
-			open = parse_hhmm(t->v[2].text,
-			                  (size_t)(dash - t->v[2].text));
-			close = parse_hhmm(dash + 1, strlen(dash + 1));
+			a = parse_hhmm(r, (size_t)(dash - r));
+			b = parse_hhmm(dash + 1, len - (size_t)(dash - r) - 1);
 		}
-		if (open < 0 || close < 0 || close <= open) {
+		if (a < 0 || b < 0 || b <= a || n == GR_HOURS_MAX) {
 			gr_conf_error(c, d, t->v[2].col, "bad hours '%s' (want "
-			              "HH:MM-HH:MM, opening before closing)",
-			              t->v[2].text);
+			              "HH:MM-HH:MM, opening before closing, at most "
+			              "%d ranges a day)", t->v[2].text, GR_HOURS_MAX);
 			return;
 		}
+		open[n] = a;
+		close[n++] = b;
+		r += len + (r[len] == ',');
 	}
 	for (int i = 0; i < 7; i++) {
-		if (days & (1u << i)) {
-			o->profile.week[i].open = open;
-			o->profile.week[i].close = close;
+		if (!(days & (1u << i)))
+			continue;
+		for (int k = 0; k < n; k++) {
+			int oo = 0, oc = 0, rc;
+
+			rc = hours_add(&o->profile.week[i], open[k], close[k], &oo, &oc);
+			if (rc == -1) {
+				gr_conf_error(c, d, t->v[2].col, "hours %02d:%02d-"
+				              "%02d:%02d overlap %02d:%02d-%02d:%02d given "
+				              "before for the same day (a day may have "
+				              "several ranges that do not overlap; write "
+				              "'hours DAY closed' first to start over)",
+				              open[k] / 60, open[k] % 60, close[k] / 60,
+				              close[k] % 60, oo / 60, oo % 60, oc / 60,
+				              oc % 60);
+				return;
+			}
+			if (rc == -2) {
+				gr_conf_error(c, d, t->v[2].col, "more than %d hour "
+				              "ranges for one day", GR_HOURS_MAX);
+				return;
+			}
 		}
 	}
 }
@@ -229,11 +298,18 @@ profile_line(gr_owner *o, gr_conf *c, gr_diags *d, const gr_toks *t,
 		profile_hours(o, c, d, t);
 	} else if (strcmp(k, "holiday") == 0) {
 		for (size_t i = 1; i < t->n; i++) {
-			if (!valid_date(t->v[i].text))
+			const char *h = t->v[i].text;
+			char a[11];
+			int range = strlen(h) == 22 && strncmp(h + 10, "..", 2) == 0;
+
+			snprintf(a, sizeof a, "%.10s", h);
+			if (range ? !valid_date(a) || !valid_date(h + 12) ||
+			            strcmp(a, h + 12) > 0 : !valid_date(h))
 				gr_conf_error(c, d, t->v[i].col, "bad date '%s' "
-				              "(want YYYY-MM-DD)", t->v[i].text);
+				              "(want YYYY-MM-DD, or a range "
+				              "YYYY-MM-DD..YYYY-MM-DD in order)", h);
 			else
-				gr_strv_push(&p->holidays, t->v[i].text);
+				gr_strv_push(&p->holidays, h);
 		}
 	} else if (strcmp(k, "signature") == 0) {
 		set_str(&p->signature, t->n > 1 ? join_toks(t, 1) : NULL);
@@ -451,6 +527,53 @@ svc_head(gr_owner *o, gr_conf *c, gr_diags *d, const gr_toks *t)
 	return s;
 }
 
+/* "say TEXT" or "say LANG TEXT": how the owner says the service in a
+ * sentence ("helping you buy a home"), for the drafts. */
+static void
+svc_say(gr_service *s, gr_conf *c, gr_diags *d, const gr_toks *t)
+{
+	const char *lang = "";
+	size_t first = 1;
+	char *text, *entry;
+	size_t n;
+
+	if (t->n >= 3 && strlen(t->v[1].text) == 2 && !t->v[1].quoted &&
+	    t->v[1].text[0] >= 'a' && t->v[1].text[0] <= 'z' &&
+	    t->v[1].text[1] >= 'a' && t->v[1].text[1] <= 'z') {
+		lang = t->v[1].text;
+		first = 2;
+	}
+	if (t->n <= first) {
+		gr_conf_error(c, d, t->v[0].col, "'say' wants [LANG] \"how you "
+		              "say it in a sentence\" (e.g. say es \"comprar "
+		              "una casa\")");
+		return;
+	}
+	text = join_toks(t, first);
+	if (!text)
+		return;
+	n = strlen(lang) + strlen(text) + 2;
+	entry = malloc(n);
+	if (entry) {
+		snprintf(entry, n, "%s\t%s", lang, text);
+		if (gr_strv_push_owned(&s->say, entry) != GR_OK)
+			entry = NULL;
+	}
+	free(text);
+}
+
+const char *
+gr_owner_service_say(const gr_service *s, const char *lang)
+{
+	size_t n = lang ? strlen(lang) : 0;
+
+	for (size_t i = 0; s && i < s->say.n; i++)
+		if (strncmp(s->say.v[i], lang ? lang : "", n) == 0 &&
+		    s->say.v[i][n] == '\t')
+			return s->say.v[i] + n + 1;
+	return NULL;
+}
+
 void
 gr_owner_parse_services(gr_owner *o, gr_conf *c, gr_diags *d)
 {
@@ -478,11 +601,15 @@ gr_owner_parse_services(gr_owner *o, gr_conf *c, gr_diags *d)
 		           !t.v[0].quoted) {
 			svc_phrases(&o->svcs[curi], c, d, &t, 1);
 			in_phrases = 1;
+		} else if (strcmp(t.v[0].text, "say") == 0 &&
+		           !t.v[0].quoted) {
+			svc_say(&o->svcs[curi].pub, c, d, &t);
+			in_phrases = 0;
 		} else if (in_phrases) {
 			svc_phrases(&o->svcs[curi], c, d, &t, 0);
 		} else {
 			gr_conf_error(c, d, t.v[0].col, "unknown service field "
-			              "'%s' (phrases)", t.v[0].text);
+			              "'%s' (phrases, say)", t.v[0].text);
 		}
 		gr_toks_free(&t);
 	}
@@ -508,6 +635,8 @@ partner_field(gr_owner *o, owner_partner *p, gr_conf *c, gr_diags *d,
 		gr_str_lower(p->pub.email);
 	} else if (strcmp(k, "org") == 0) {
 		set_str(&p->pub.org, join_toks(t, 1));
+	} else if (strcmp(k, "phone") == 0) {
+		set_str(&p->pub.phone, join_toks(t, 1));
 	} else if (strcmp(k, "serves") == 0) {
 		for (size_t i = 1; i < t->n; i++) {
 			gr_tok_strip_comma(&t->v[i]);
@@ -526,7 +655,7 @@ partner_field(gr_owner *o, owner_partner *p, gr_conf *c, gr_diags *d,
 		}
 	} else {
 		gr_conf_error(c, d, t->v[0].col, "unknown partner field '%s' "
-		              "(email, org, serves)", k);
+		              "(email, org, phone, serves)", k);
 	}
 }
 
@@ -639,6 +768,7 @@ gr_owner_free(gr_owner *o)
 	for (size_t i = 0; i < o->nsvcs; i++) {
 		free(o->svcs[i].pub.key);
 		free(o->svcs[i].pub.label);
+		gr_strv_free(&o->svcs[i].pub.say);
 		for (size_t j = 0; j < o->svcs[i].npats; j++)
 			gr_pattern_free(o->svcs[i].pats[j]);
 		free(o->svcs[i].pats);
@@ -649,6 +779,7 @@ gr_owner_free(gr_owner *o)
 		free(o->partners[i].pub.name);
 		free(o->partners[i].pub.org);
 		free(o->partners[i].pub.email);
+		free(o->partners[i].pub.phone);
 		gr_strv_free(&o->partners[i].pub.services);
 	}
 	free(o->partners);

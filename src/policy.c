@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gravity/lang.h"
 #include "gravity/policy.h"
 #include "gravity/tone.h"
 #include "gravity/util.h"
@@ -36,9 +37,20 @@ typedef struct act_list {
 	size_t n;
 } act_list;
 
+/* A summary template and where its text sits in the actions file. */
+typedef struct summary_at {
+	char *text;
+	unsigned line, col;
+} summary_at;
+
 struct gr_policy {
 	act_list cls[GR_CLASS_COUNT];
 	gr_policy_settings set;
+	gr_strv tpl_rel;        /* "templates/es/inquiry.txt", loaded */
+	gr_template **tpl;      /* parallel to tpl_rel */
+	gr_strv care[2];        /* sensitive, urgent */
+	summary_at *sums;
+	size_t nsums;
 };
 
 /* --- policy file -------------------------------------------------------- */
@@ -47,6 +59,7 @@ static void
 item_free(gr_action *it)
 {
 	free(it->action);
+	free(it->tpl_name);
 	gr_template_free(it->summary);
 	gr_template_free(it->tpl);
 }
@@ -62,6 +75,15 @@ gr_policy_free(gr_policy *p)
 		free(p->cls[c].v);
 	}
 	gr_template_free(p->set.fu_tpl);
+	for (size_t i = 0; i < p->tpl_rel.n; i++)
+		gr_template_free(p->tpl[i]);
+	free(p->tpl);
+	gr_strv_free(&p->tpl_rel);
+	gr_strv_free(&p->care[0]);
+	gr_strv_free(&p->care[1]);
+	for (size_t i = 0; i < p->nsums; i++)
+		free(p->sums[i].text);
+	free(p->sums);
 	free(p);
 }
 
@@ -205,10 +227,33 @@ top_line(act_parse *ap, const gr_toks *t)
 	} else if (strcmp(k, "template") == 0 && t->n == 2) {
 		tpl = load_tpl(ap, &t->v[1]);  /* checked (and linted) only */
 		gr_template_free(tpl);
+	} else if (strcmp(k, "language") == 0) {
+		if (t->n == 2 && gr_lang_from_code(t->v[1].text) != GR_LANG_UNKNOWN)
+			snprintf(ap->p->set.lang, sizeof ap->p->set.lang, "%s",
+			         gr_lang_code(gr_lang_from_code(t->v[1].text)));
+		else
+			gr_conf_error(ap->c, ap->d, t->v[t->n > 1].col, "'language' "
+			              "wants one of en, es, pt, fr, de, it (the "
+			              "language of templates/ itself)");
+	} else if (strcmp(k, "languages") == 0 && t->n >= 2) {
+		ap->p->set.langs = 0;
+		for (size_t i = 1; i < t->n; i++) {
+			gr_lang l;
+
+			gr_tok_strip_comma(&t->v[i]);
+			l = gr_lang_from_code(t->v[i].text);
+			if (l == GR_LANG_UNKNOWN)
+				gr_conf_error(ap->c, ap->d, t->v[i].col, "unknown "
+				              "language '%s' (en, es, pt, fr, de, it)",
+				              t->v[i].text);
+			else
+				ap->p->set.langs |= 1u << l;
+		}
 	} else {
 		gr_conf_error(ap->c, ap->d, t->v[0].col, "unknown keyword '%s' "
 		              "(on, reminders, alarm, duration, introductions, "
-		              "quote, followup, keep-done, template)", k);
+		              "quote, followup, keep-done, template, language, "
+		              "languages)", k);
 	}
 }
 
@@ -267,13 +312,25 @@ item_opts(act_parse *ap, const gr_toks *t, gr_action *it)
 				return -1;
 			}
 		} else if (!it->is_draft && strcmp(s, "summary") == 0) {
+			summary_at *nv;
+
 			if (gr_template_load_mem(gr_conf_path(ap->c), v->text,
 			                         strlen(v->text), &it->summary,
 			                         ap->d) != GR_OK)
 				return -1;
+			nv = realloc(ap->p->sums, (ap->p->nsums + 1) * sizeof *nv);
+			if (nv) {     /* linted for tone once all is read */
+				ap->p->sums = nv;
+				nv[ap->p->nsums].text = gr_strdup(v->text);
+				nv[ap->p->nsums].line = gr_conf_lineno(ap->c);
+				nv[ap->p->nsums].col = v->col + 1;
+				if (nv[ap->p->nsums].text)
+					ap->p->nsums++;
+			}
 		} else if (strcmp(s, "template") == 0 && it->is_draft) {
 			if (!(it->tpl = load_tpl(ap, v)))
 				return -1;
+			it->tpl_name = gr_strdup(v->text);
 		} else if ((r = role_from(v->text)) == GR_ROLE_NONE) {
 			gr_conf_error(ap->c, ap->d, v->col, "unknown role '%s' "
 			              "(sender, new_contact, introducer, partner)",
@@ -404,22 +461,104 @@ parse_actions(gr_policy *p, const gr_rules *r, const char *path, gr_diags *d)
 	return st == GR_DONE ? GR_OK : st;
 }
 
-/* Every template file the policy read (each once). */
+/* Read every template of templates/ and templates/LANG/ (each checked as
+ * it loads); their paths go to paths for the tone lint. */
 static void
-collect_templates(const gr_policy *p, const gr_rules *r, const char *actions,
-                  gr_strv *out)
+load_all_templates(gr_policy *p, const gr_rules *r, gr_strv *paths,
+                   gr_diags *d)
+{
+	gr_strv rels = { 0 };
+
+	if (gr_rules_files_under(r, "templates/", &rels) != GR_OK)
+		return;
+	p->tpl = calloc(rels.n ? rels.n : 1, sizeof *p->tpl);
+	if (!p->tpl) {
+		gr_strv_free(&rels);
+		return;
+	}
+	for (size_t i = 0; i < rels.n; i++) {
+		const char *path = gr_rules_file(r, rels.v[i]);
+		gr_template *t = NULL;
+
+		if (!path)
+			continue;
+		if (gr_template_load(path, &t, d) != GR_OK)
+			continue;
+		p->tpl[p->tpl_rel.n] = t;
+		if (gr_strv_push(&p->tpl_rel, rels.v[i]) != GR_OK) {
+			gr_template_free(t);
+			break;
+		}
+		gr_strv_push(paths, path);
+	}
+	gr_strv_free(&rels);
+}
+
+/* The "care" file: "sensitive PHRASE, ..." and "urgent PHRASE, ...". */
+static void
+load_care(gr_policy *p, const gr_rules *r, gr_diags *d)
+{
+	const char *path = gr_rules_file(r, "care");
+	gr_conf *c;
+	gr_error err;
+	const char *line;
+	int indent, cur = -1;
+
+	if (!path)
+		return;
+	if (gr_conf_open(path, &c, &err) != GR_OK) {
+		gr_diag_add(d, path, 0, 0, "%s", err.msg);
+		return;
+	}
+	while (gr_conf_next(c, &line, &indent) == GR_OK) {
+		gr_toks t = { 0 };
+		size_t from = 0;
+
+		if (gr_conf_split(c, line, &t, d) != GR_OK || t.n == 0) {
+			gr_toks_free(&t);
+			continue;
+		}
+		if (indent == 0) {
+			cur = strcmp(t.v[0].text, "sensitive") == 0 ? 0 :
+			      strcmp(t.v[0].text, "urgent") == 0 ? 1 : -1;
+			if (cur < 0)
+				gr_conf_error(c, d, t.v[0].col, "unknown care keyword "
+				              "'%s' (sensitive, urgent)", t.v[0].text);
+			from = 1;
+		}
+		/* Phrases are separated by commas: "passed away, died". */
+		{
+			char ph[512];
+			size_t o = 0;
+
+			for (size_t i = from; cur >= 0 && i < t.n; i++) {
+				size_t n = strlen(t.v[i].text);
+				int end = n && t.v[i].text[n - 1] == ',';
+
+				gr_tok_strip_comma(&t.v[i]);
+				if (*t.v[i].text && o + strlen(t.v[i].text) + 2 <
+				    sizeof ph)
+					o += (size_t)snprintf(ph + o, sizeof ph - o,
+					                      "%s%s", o ? " " : "",
+					                      t.v[i].text);
+				if ((end || i + 1 == t.n) && o) {
+					gr_strv_push(&p->care[cur], ph);
+					o = 0;
+				}
+			}
+		}
+		gr_toks_free(&t);
+	}
+	gr_conf_close(c);
+}
+
+/* "template NAME" lines: checked for later use. */
+static void
+collect_named(const gr_rules *r, const char *actions, gr_strv *out)
 {
 	gr_conf *c;
 	const char *line;
 
-	for (int k = 0; k < GR_CLASS_COUNT; k++)
-		for (size_t i = 0; i < p->cls[k].n; i++) {
-			const gr_template *t = p->cls[k].v[i].tpl;
-
-			if (t && !gr_strv_contains_ci(out, gr_template_name(t)))
-				gr_strv_push(out, gr_template_name(t));
-		}
-	/* "template NAME" lines: checked for later use. */
 	if (gr_conf_open(actions, &c, NULL) != GR_OK)
 		return;
 	while (gr_conf_next(c, &line, NULL) == GR_OK) {
@@ -434,6 +573,22 @@ collect_templates(const gr_policy *p, const gr_rules *r, const char *actions,
 			gr_strv_push(out, path);
 	}
 	gr_conf_close(c);
+}
+
+static void
+lint_all(gr_policy *p, const gr_rules *r, const char *actions,
+         const gr_strv *paths, gr_diags *d)
+{
+	gr_tone *t = NULL;
+
+	if (gr_tone_load(r, &t, d) != GR_OK)
+		return;
+	for (size_t i = 0; i < paths->n; i++)
+		gr_tone_check_file(t, paths->v[i], d);
+	for (size_t i = 0; i < p->nsums; i++)
+		gr_tone_check_text(t, actions, p->sums[i].line, p->sums[i].col,
+		                   p->sums[i].text, d);
+	gr_tone_free(t);
 }
 
 gr_status
@@ -460,15 +615,18 @@ gr_policy_load(const gr_rules *r, gr_policy **out, gr_diags *diags)
 	p->set.fu_after.amount = 5;
 	p->set.fu_max = 1;
 	p->set.keep_done = 30;
+	snprintf(p->set.lang, sizeof p->set.lang, "en");
+	for (int l = 1; l < GR_LANG_COUNT; l++)
+		p->set.langs |= 1u << l;
 	st = parse_actions(p, r, path, diags);
 	if (st == GR_OK && p->set.fu_max > 0 &&
-	    (fu = gr_rules_file(r, "templates/followup.txt")) != NULL) {
+	    (fu = gr_rules_file(r, "templates/followup.txt")) != NULL)
 		(void)gr_template_load(fu, &p->set.fu_tpl, diags);
-		gr_strv_push(&tpls, fu);        /* a follow-up is linted too */
-	}
 	if (st == GR_OK) {
-		collect_templates(p, r, path, &tpls);
-		gr_tone_lint(gr_rules_file(r, "tone"), &tpls, diags);
+		load_care(p, r, diags);
+		load_all_templates(p, r, &tpls, diags);
+		collect_named(r, path, &tpls);
+		lint_all(p, r, path, &tpls, diags);
 		gr_strv_free(&tpls);
 	}
 	if (st == GR_OK && gr_diags_errors(diags) > before)
@@ -491,6 +649,71 @@ gr_policy_actions(const gr_policy *p, gr_class c, size_t *n)
 	}
 	*n = p->cls[c].n;
 	return p->cls[c].v;
+}
+
+static const gr_template *
+tpl_find(const gr_policy *p, const char *dir, const char *stem,
+         const char *svc, const char *var, const char *ext)
+{
+	char rel[400];
+
+	snprintf(rel, sizeof rel, "templates/%s%s%s%s%s%s%s", dir, *dir ? "/" : "",
+	         stem, svc ? "-" : "", svc ? svc : "", var ? "-" : "",
+	         var ? var : "");
+	if (strlen(rel) + strlen(ext) + 1 > sizeof rel)
+		return NULL;
+	strcat(rel, ext);
+	for (size_t i = 0; i < p->tpl_rel.n; i++)
+		if (strcmp(p->tpl_rel.v[i], rel) == 0)
+			return p->tpl[i];
+	return NULL;
+}
+
+const gr_template *
+gr_policy_template(const gr_policy *p, const char *lang, const char *name,
+                   const char *service, const char *const *variants,
+                   size_t nvariants, const char **lang_used)
+{
+	char stem[256];
+	const char *dot = strrchr(name, '.'), *ext = dot ? dot : "";
+	const char *dirs[2] = { "", "" };
+	gr_lang l = gr_lang_from_code(lang);
+	size_t nd = 0;
+
+	if (lang_used)
+		*lang_used = "";
+	snprintf(stem, sizeof stem, "%.*s", (int)(dot ? (size_t)(dot - name) :
+	         strlen(name)), name);
+	if (l != GR_LANG_UNKNOWN && (p->set.langs & (1u << l)) &&
+	    strcmp(gr_lang_code(l), p->set.lang) != 0)
+		dirs[nd++] = gr_lang_code(l);
+	dirs[nd++] = "";
+	for (size_t k = 0; k < nd; k++) {
+		const gr_template *t = NULL;
+
+		for (size_t v = 0; v < nvariants && !t; v++) {
+			if (service)
+				t = tpl_find(p, dirs[k], stem, service, variants[v], ext);
+			if (!t)
+				t = tpl_find(p, dirs[k], stem, NULL, variants[v], ext);
+		}
+		if (!t && service)
+			t = tpl_find(p, dirs[k], stem, service, NULL, ext);
+		if (!t)
+			t = tpl_find(p, dirs[k], stem, NULL, NULL, ext);
+		if (t) {
+			if (lang_used)
+				*lang_used = dirs[k];
+			return t;
+		}
+	}
+	return NULL;
+}
+
+const gr_strv *
+gr_policy_care(const gr_policy *p, int urgent)
+{
+	return &p->care[urgent ? 1 : 0];
 }
 
 const gr_policy_settings *

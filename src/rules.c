@@ -82,10 +82,12 @@ typedef struct gr_override {
 	char *text;             /* "overrides:3: sender a@b.c: always other" */
 } gr_override;
 
-/* relname -> path, the winner through the layers. */
+/* relname -> path, the winner through the layers, and the paths it
+ * replaced (lowest layer first). */
 typedef struct gr_fileent {
 	char *rel;
 	char *path;
+	gr_strv below;
 } gr_fileent;
 
 struct gr_rules {
@@ -779,7 +781,9 @@ file_put(gr_rules *r, const char *rel, const char *path)
 			char *p = gr_strdup(path);
 
 			if (p) {
-				free(r->files[i].path);
+				if (gr_strv_push_owned(&r->files[i].below,
+				                       r->files[i].path) != GR_OK)
+					free(r->files[i].path);
 				r->files[i].path = p;
 			}
 			return;
@@ -789,13 +793,14 @@ file_put(gr_rules *r, const char *rel, const char *path)
 	if (!nv)
 		return;
 	r->files = nv;
+	memset(&nv[r->nfiles], 0, sizeof nv[r->nfiles]);
 	nv[r->nfiles].rel = gr_strdup(rel);
 	nv[r->nfiles].path = gr_strdup(path);
 	r->nfiles++;
 }
 
-/* Add dir's files (and those of its subdirectories, one level) under the
- * relative prefix. */
+/* Add dir's files (and those of its subdirectories, one level; and under
+ * templates/, one more: templates/LANG/NAME) under the relative prefix. */
 static void
 scan_dir(gr_rules *r, const char *dir, const char *prefix, int depth,
          gr_diags *d)
@@ -820,10 +825,11 @@ scan_dir(gr_rules *r, const char *dir, const char *prefix, int depth,
 		if (n1 < 0 || (size_t)n1 >= sizeof path || n2 < 0 ||
 		    (size_t)n2 >= sizeof rel || stat(path, &st) != 0)
 			continue;
-		if (S_ISDIR(st.st_mode) && depth == 0) {
+		if (S_ISDIR(st.st_mode) && (depth == 0 ||
+		    (depth == 1 && strcmp(prefix, "templates/") == 0))) {
 			char sub[1024];
 
-			snprintf(sub, sizeof sub, "%s/", e->d_name);
+			snprintf(sub, sizeof sub, "%s%s/", prefix, e->d_name);
 			scan_dir(r, path, sub, depth + 1, d);
 		} else if (S_ISREG(st.st_mode)) {
 			file_put(r, rel, path);
@@ -837,6 +843,44 @@ cmp_fileent(const void *a, const void *b)
 {
 	return strcmp(((const gr_fileent *)a)->rel,
 	              ((const gr_fileent *)b)->rel);
+}
+
+const gr_strv *
+gr_rules_list_plain(const gr_rules *r, const char *name)
+{
+	long i = r && name ? list_by_name(r, name) : -1;
+
+	return i < 0 ? NULL : &r->lists[i].plain;
+}
+
+gr_status
+gr_rules_files_under(const gr_rules *r, const char *prefix, gr_strv *out)
+{
+	size_t n = strlen(prefix);
+
+	for (size_t i = 0; r && i < r->nfiles; i++)
+		if (strncmp(r->files[i].rel, prefix, n) == 0 &&
+		    gr_strv_push(out, r->files[i].rel) != GR_OK)
+			return GR_E_NOMEM;
+	return GR_OK;
+}
+
+size_t
+gr_rules_file_layers(const gr_rules *r, const char *relname,
+                     const char **paths, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; r && i < r->nfiles; i++) {
+		if (strcmp(r->files[i].rel, relname) != 0)
+			continue;
+		for (size_t k = 0; k < r->files[i].below.n && n < max; k++)
+			paths[n++] = r->files[i].below.v[k];
+		if (n < max)
+			paths[n++] = r->files[i].path;
+		break;
+	}
+	return n;
 }
 
 const char *
@@ -1221,6 +1265,7 @@ gr_rules_free(gr_rules *r)
 	for (size_t i = 0; i < r->nfiles; i++) {
 		free(r->files[i].rel);
 		free(r->files[i].path);
+		gr_strv_free(&r->files[i].below);
 	}
 	free(r->files);
 	gr_strv_free(&r->paths);

@@ -47,8 +47,8 @@ gr_status gr_draft_render(const gr_draft *d, char **out, gr_error *err);
  * characters broken at blanks into lines of at most width, as
  * format=flowed (RFC 3676) writes them: each soft-broken line ends with a
  * blank, a quoted line's "> " prefix is repeated on every piece, "-- "
- * and lines within width are kept as they are, a word longer than width
- * is not cut.  *out owned by caller; NULL only on ENOMEM. */
+ * and lines within width (quoted lines within 78) are kept as they are, a
+ * word longer than width is not cut.  *out owned by caller; NULL only on ENOMEM. */
 char *gr_draft_wrap(const char *text, size_t width);
 
 /* 1 if addr is a dot-atom "local@domain" of printable ASCII without

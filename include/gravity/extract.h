@@ -67,6 +67,14 @@ gr_status gr_extract_text(const char *text, const char *signature,
 int gr_extract_phrase_in(const char *text, const gr_strv *phrases,
                          const char **which);
 
+/* What the receiving server said of m's authenticity: the first (top,
+ * most recent) Authentication-Results header (RFC 8601).  1: a DKIM
+ * signature of the From domain, an SPF pass for it, or a DMARC pass; -1:
+ * the header is there and none of those passed (mail that claims to be
+ * from the owner, a partner or a contact is then a stranger's); 0: no
+ * such header. */
+int gr_extract_auth(const gr_message *m);
+
 /* Digits of a phone number with a leading + kept ("+4940555016",
  * "9165550142"), for tel: URIs.  out holds at least 24 bytes. */
 void gr_extract_tel(const char *phone, char *out, size_t outlen);

@@ -22,10 +22,16 @@
 #include "gravity/status.h"
 #include "gravity/util.h"
 
-/* Opening hours of one weekday, minutes after local midnight. */
+/* Opening hours of one weekday, minutes after local midnight: the first
+ * range, then the further ranges of the same day in time order ("hours
+ * mon-fri 09:00-12:30,13:30-18:00", or a second hours line: a lunch
+ * break). */
+#define GR_HOURS_MAX 4
 typedef struct gr_hours {
 	int open;               /* -1: closed all day */
 	int close;
+	int n_more;             /* further ranges, 0 to GR_HOURS_MAX - 1 */
+	struct { int open, close; } more[GR_HOURS_MAX - 1];
 } gr_hours;
 
 typedef struct gr_profile {
@@ -34,7 +40,7 @@ typedef struct gr_profile {
 	gr_strv emails;         /* lowercased; first is the From of drafts */
 	char *timezone;         /* IANA name, e.g. "America/Los_Angeles" */
 	gr_hours week[7];       /* [0] = Sunday ... [6] = Saturday */
-	gr_strv holidays;       /* "YYYY-MM-DD" */
+	gr_strv holidays;       /* "YYYY-MM-DD" or "YYYY-MM-DD..YYYY-MM-DD" */
 	char *signature;        /* text appended to drafts; may be NULL */
 } gr_profile;
 
@@ -42,12 +48,15 @@ typedef struct gr_service {
 	char *key;              /* "mortgage" */
 	char *label;            /* "Mortgages, pre-approval, refinancing" */
 	int offered;            /* 1: the owner offers it; 0: refers it out */
+	gr_strv say;            /* "say [LANG] TEXT" lines: "LANG\tTEXT", LANG
+	                         * "" for the drafts' default language */
 } gr_service;
 
 typedef struct gr_partner {
 	char *name;             /* "Luis Romero" */
 	char *org;              /* may be NULL */
 	char *email;            /* lowercased */
+	char *phone;            /* as written, or NULL */
 	gr_strv services;       /* service keys this partner serves */
 } gr_partner;
 
@@ -84,6 +93,11 @@ const gr_service *gr_owner_service_by_key(const gr_owner *o, const char *key);
  * (gravity-rules(5), SERVICES). */
 int gr_owner_service_hits(const gr_owner *o, size_t i, const char *text,
                           const char *folded, gr_matcher *mm);
+
+/* How the owner says the service in a sentence in language lang ("es"),
+ * from its "say" lines: the line for lang, else (lang NULL or "") the line
+ * without a language; NULL when there is none.  Owned by s. */
+const char *gr_owner_service_say(const gr_service *s, const char *lang);
 
 size_t gr_owner_n_partners(const gr_owner *o);
 const gr_partner *gr_owner_partner(const gr_owner *o, size_t i);

@@ -49,6 +49,16 @@ typedef struct gr_output {
 typedef struct gr_plan {
 	gr_output *v;
 	size_t n;
+	/* What the plan found about a referral, for the ledger
+	 * (lifecycle.h).  Owned by the plan; NULL when none. */
+	int intro_verified;     /* the introducer is on the message (From,
+	                         * To, Cc, authenticated) or the owner's mail
+	                         * shows the introduction */
+	char *intro_name;       /* the introducer's name (capped) */
+	char *intro_addr;       /* their address, verified or claimed */
+	char *ask_mid;          /* Message-ID of the draft asking a partner */
+	char *offer_mid;        /* ... offering the requester an introduction */
+	char *lang;             /* language of the drafts ("en", "es"...) */
 } gr_plan;
 
 typedef struct gr_plan_ctx {
@@ -63,6 +73,11 @@ typedef struct gr_plan_ctx {
 	const char *source_id;
 	/* Zones kept between reminders (calendar.h).  May be NULL. */
 	struct gr_calcache *cal;
+	/* 1 if one of the messages ids[0..n) came from addr: the owner's
+	 * mail shows an introduction the message only quotes.  May be NULL
+	 * (then a quoted introduction is never taken as shown). */
+	int (*seen_from)(void *aux, const char *const *ids, size_t n,
+	                 const char *addr);
 } gr_plan_ctx;
 
 /* Render the outputs for message m classified as v.  *out filled; free with
@@ -82,13 +97,42 @@ typedef struct gr_followup {
 	const char *owner_msgid;/* the owner's last message (without <>) */
 	const char *thread;     /* the thread's first Message-ID, or NULL */
 	time_t last_out;        /* when the owner wrote */
+	const char *open_question;      /* the owner's question, or NULL */
+	const char *lang;       /* the conversation's language, or NULL */
+	int formal;
 } gr_followup;
 
 /* The gentle follow-up: reminder "followup" (due "followup after" past
  * last_out) and a draft from templates/followup.txt answering the owner's
- * last message.  Names are deterministic, as for gr_actions_plan. */
+ * last message, naming its open question.  Names are deterministic, as
+ * for gr_actions_plan. */
 gr_status gr_actions_followup(const gr_policy *p, const gr_rules *r,
                               const gr_followup *f, const gr_plan_ctx *ctx,
                               gr_plan *out, gr_error *err);
+
+/* The two sides of a double opt-in said yes: the three-way introduction
+ * (templates/three-way-intro.txt, To the requester, Cc the partner) and a
+ * reminder.  The text carries the need in the owner's words (the
+ * service), never the requester's message. */
+typedef struct gr_introduction {
+	const char *contact_name, *contact_addr;        /* the requester */
+	const char *partner_name, *partner_addr;
+	const char *service;    /* service key, or NULL */
+	const char *subject;    /* the request's subject */
+	const char *message_id; /* the request (for names and threading) */
+	const char *lang;
+	time_t at;              /* when the second yes came */
+} gr_introduction;
+gr_status gr_actions_introduce(const gr_policy *p, const gr_rules *r,
+                               const gr_introduction *in,
+                               const gr_plan_ctx *ctx, gr_plan *out,
+                               gr_error *err);
+
+/* The UID of the reminder a reminder follows from (RELATED-TO): the reply
+ * reminder of the same message for other actions, the reply reminder of
+ * the thread's first message for a follow-up; "" for a reply.  out holds
+ * at least 128 bytes. */
+void gr_plan_related_uid(const char *uid, const char *action,
+                         const char *thread, char *out, size_t outlen);
 
 #endif

@@ -5,8 +5,16 @@
  * "draft NAME to ROLE template NAME ..."), and the settings (reminders,
  * alarm, duration, introductions, quote, followup, keep-done).  The format
  * is documented at the top of rules/actions and in gravity-rules(5).
- * Loading also reads every template the policy names and lints them
- * against the "tone" file (tone.h).  plan.h turns a policy into outputs.
+ * Loading also reads every template of templates/ and templates/LANG/
+ * and lints them, and the reminder summaries, against the "tone" file
+ * (tone.h); and the "care" file's lists of sensitive situations and
+ * urgent needs.  plan.h turns a policy into outputs.
+ *
+ * A draft's template is chosen by context (gr_policy_template): the
+ * message's language (templates/es/inquiry.txt), the service
+ * (inquiry-selling.txt) and the situation (inquiry-sensitive.txt,
+ * inquiry-partner.txt, inquiry-known.txt), falling back to the template
+ * the actions line names.
  *
  * Ownership: everything reachable from a gr_policy is owned by it.
  */
@@ -52,6 +60,7 @@ typedef struct gr_action {
 	gr_role to;             /* draft */
 	unsigned cc, bcc;       /* draft: sets of 1 << gr_role */
 	gr_template *tpl;       /* draft */
+	char *tpl_name;         /* draft: the name the line gives, "inquiry.txt" */
 	int quote;              /* draft: -1 default, 0 no, 1 yes */
 } gr_action;
 
@@ -66,6 +75,9 @@ typedef struct gr_policy_settings {
 	int fu_max;             /* "followup max N" (1; 0: never) */
 	int keep_done;          /* "keep-done N" days (30) */
 	gr_template *fu_tpl;    /* templates/followup.txt, or NULL */
+	char lang[3];           /* "language" of templates/ itself ("en") */
+	unsigned langs;         /* "languages": 1 << gr_lang answered in (all
+	                         * six by default) */
 } gr_policy_settings;
 
 /* Read the policy and every template it names from r's layered
@@ -80,6 +92,25 @@ void gr_policy_free(gr_policy *p);
 const gr_action *gr_policy_actions(const gr_policy *p, gr_class c, size_t *n);
 /* Owned by p. */
 const gr_policy_settings *gr_policy_get_settings(const gr_policy *p);
+
+/* The template for a draft named name ("inquiry.txt") in language lang
+ * (a two-letter code; NULL, "" or a language not answered in: templates/
+ * itself), for the service key (may be NULL), in the first of the
+ * situations (variants, most specific first: "sensitive", "partner",
+ * "known") that has one: LANG/NAME-SERVICE-VARIANT, LANG/NAME-VARIANT,
+ * LANG/NAME-SERVICE, LANG/NAME, then the same in templates/ itself.  NULL
+ * when there is none.  *lang_used, when not NULL, gets the language of the
+ * template found ("" for templates/ itself).  Owned by p. */
+const gr_template *gr_policy_template(const gr_policy *p, const char *lang,
+                                      const char *name, const char *service,
+                                      const char *const *variants,
+                                      size_t nvariants,
+                                      const char **lang_used);
+
+/* The "care" file's phrases: sensitive situations (bereavement, illness,
+ * divorce...) when urgent is 0, urgent needs ("leaking", "this week")
+ * when 1.  Owned by p; empty when there is no care file. */
+const gr_strv *gr_policy_care(const gr_policy *p, int urgent);
 
 /* Follow-up policy: "followup after WHEN" and "followup max N";
  * "keep-done N": days a cancelled or completed reminder stays in the

@@ -59,6 +59,21 @@ const gr_owner *gr_rules_owner(const gr_rules *r);
  * "templates/inquiry.txt") in the layered directories, or NULL.  Owned by r. */
 const char *gr_rules_file(const gr_rules *r, const char *relname);
 
+/* The plain phrases (not the /regex/ entries) of the phrase list named
+ * name, or NULL when there is no such list.  Owned by r. */
+const gr_strv *gr_rules_list_plain(const gr_rules *r, const char *name);
+
+/* The relative names of every file whose name starts with prefix
+ * ("templates/"), in name order, appended to out. */
+gr_status gr_rules_files_under(const gr_rules *r, const char *prefix,
+                               gr_strv *out);
+
+/* Every layer's file of that relative name, lowest layer (the installed
+ * defaults) first and the winner last, at most max: for files that add
+ * to the defaults instead of replacing them (tone).  Owned by r. */
+size_t gr_rules_file_layers(const gr_rules *r, const char *relname,
+                            const char **paths, size_t max);
+
 /* The scored rules, for `gravity rules` listings and explain output. */
 typedef struct gr_rule_info {
 	const char *name;               /* all owned by the rules */

@@ -158,7 +158,7 @@ EOF
 	ok "mutt -H opened the draft (postponed copy keeps the recipient)" \
 		grep -q "^To: Lena Ortiz <hello@crumbandcoal.example>" "$T/postponed"
 	ok "mutt decoded the quoted-printable body" \
-		grep -q "whenever it suits you" "$T/postponed"
+		grep -q "I hope all is well" "$T/postponed"
 else
 	skip "mutt -H opened the draft" "no mutt/neomutt or script"
 	skip "mutt decoded the body" "no mutt/neomutt or script"

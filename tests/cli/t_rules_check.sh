@@ -60,6 +60,8 @@ expect no_address "$T/no_address/partners:1:1: error: partner 'Sam Okoye' has no
 mkdir "$T/small"
 cp -R "$GRAVITY_DEFAULT_RULES/actions" "$GRAVITY_DEFAULT_RULES/templates" \
 	"$GRAVITY_DEFAULT_RULES/tone" "$GRAVITY_DEFAULT_RULES/profile" "$T/small/"
+# The tone file lints with the phrase lists; those files define lists only.
+cp "$GRAVITY_DEFAULT_RULES/lists.rules" "$GRAVITY_DEFAULT_RULES"/lang-*.rules "$T/small/"
 printf 'rule asks\n\tdescribe "asks"\n\tbody ~ /\\?/\n\tscore inquiry 2, out_of_scope 1, referral_intro 1\n' \
 	>"$T/small/10-asks.rules"
 printf 'rule sells\n\tdescribe "sells"\n\tbody ~ /buy now/\n\tscore cold_pitch 3\n' >"$T/small/20-pitch.rules"

@@ -51,6 +51,14 @@ setup(void **state)
 	tl_mkdtemp(f->dir, sizeof f->dir, "act");
 	link_in(f->dir, "rules/actions", "actions");
 	link_in(f->dir, "rules/tone", "tone");
+	link_in(f->dir, "rules/lists.rules", "lists.rules");
+	link_in(f->dir, "rules/lang-en.rules", "lang-en.rules");
+	link_in(f->dir, "rules/lang-es.rules", "lang-es.rules");
+	link_in(f->dir, "rules/lang-pt.rules", "lang-pt.rules");
+	link_in(f->dir, "rules/lang-fr.rules", "lang-fr.rules");
+	link_in(f->dir, "rules/lang-de.rules", "lang-de.rules");
+	link_in(f->dir, "rules/lang-it.rules", "lang-it.rules");
+	link_in(f->dir, "rules/care", "care");
 	link_in(f->dir, "rules/templates", "templates");
 	link_in(f->dir, "tests/data/actions/owner/profile", "profile");
 	link_in(f->dir, "tests/data/actions/owner/services", "services");
@@ -119,10 +127,39 @@ expect_id(const char *mid)
 static const gr_output *
 find_out(const gr_plan *pl, gr_output_kind k, const char *action)
 {
+	if (getenv("GR_TEST_DEBUG"))
+		for (size_t i = 0; i < pl->n; i++)
+			fprintf(stderr, "# %s %s\n", pl->v[i].action, pl->v[i].summary);
 	for (size_t i = 0; i < pl->n; i++)
 		if (pl->v[i].kind == k && strcmp(pl->v[i].action, action) == 0)
 			return &pl->v[i];
 	return NULL;
+}
+
+/* The text of a draft: its quoted-printable body decoded, soft line
+ * breaks joined, CRLF made LF.  Static buffer. */
+static const char *
+body_of(const char *eml)
+{
+	static char out[1 << 16];
+	const char *p = strstr(eml, "\r\n\r\n");
+	size_t o = 0;
+	static const char hex[] = "0123456789ABCDEF";
+
+	assert_non_null(p);
+	for (p += 4; *p && o + 1 < sizeof out; p++) {
+		if (p[0] == '=' && p[1] == '\r' && p[2] == '\n') {
+			p += 2;
+		} else if (p[0] == '=' && p[1] && p[2]) {
+			out[o++] = (char)((strchr(hex, p[1]) - hex) * 16 +
+			                  (strchr(hex, p[2]) - hex));
+			p += 2;
+		} else if (p[0] != '\r') {
+			out[o++] = *p;
+		}
+	}
+	out[o] = '\0';
+	return out;
 }
 
 static int
@@ -185,14 +222,17 @@ test_inquiry(void **state)
 	/* Friday 17:30 + 4bh: 30 min Friday, 3.5 h Saturday (10-14). */
 	assert_int_equal(rem->due, 1793406600 + 30 * 60 + 16 * 3600
 	                 + 3 * 3600 + 30 * 60);
-	assert_string_equal(rem->summary, "reminder: Reply to Dana Lee: Kitchen "
-	                    "remodel question \xe2\x80\x94 due Sat 31 Oct 13:30 "
-	                    "PDT");
-	check_ics_desc(rem, "From: Dana Lee <dana@example.com>\nSubject: Kitchen "
-	               "remodel question\nReceived: Fri 30 Oct 17:30 PDT\n"
+	/* The summary says what to do; the description leads with what
+	 * they ask, the reasons last. */
+	assert_string_equal(rem->summary, "reminder: Reply to Dana: Can you "
+	                    "help? \xe2\x80\x94 due Sat 31 Oct 13:30 PDT");
+	check_ics_desc(rem, "They ask:\n> We want to buy a home in Midtown next "
+	               "spring. Can you help?\n\nArea: Midtown\nTiming: We want "
+	               "to buy a home in Midtown next spring.\nThey are in no "
+	               "rush.\n\nFrom: Dana Lee <dana@example.com>\nSubject: "
+	               "Kitchen remodel question\nReceived: Fri 30 Oct 17:30 PDT\n"
 	               "Service: Buying a home\nWhy: classified as inquiry\n\n"
-	               "Hello Maya. We want to buy a home in Midtown next spring."
-	               "\n\nMessage-ID: <abc123@mail.example.com>");
+	               "Message-ID: <abc123@mail.example.com>");
 	assert_non_null(strstr(rem->content, "URL:mid:abc123@mail.example.com"));
 
 	dr = find_out(&pl, GR_OUT_DRAFT, "reply");
@@ -212,9 +252,19 @@ test_inquiry(void **state)
 	assert_non_null(strstr(dr->content, "References: "
 	                       "<abc123@mail.example.com>\r\n"));
 	assert_non_null(strstr(dr->content, "Hi Dana,"));
-	assert_non_null(strstr(dr->content, "--=20\r\nMaya Torres\r\n"));
+	assert_non_null(strstr(dr->content, "--=20\r\nMaya Torres"));
 	assert_non_null(strstr(dr->content, "Dana Lee wrote:"));
 	assert_non_null(strstr(dr->content, "> Hello Maya."));
+	/* The question quoted back with a gap; the quote above "-- ";
+	 * the Date in the owner's zone; format=flowed. */
+	assert_non_null(strstr(dr->content, "> We want to buy a home in Midtown "
+	                       "next spring. Can you help?\r\n\r\n[...]\r\n"));
+	assert_true(strstr(dr->content, "Dana Lee wrote:") <
+	            strstr(dr->content, "--=20\r\n"));
+	assert_non_null(strstr(dr->content, " -0700\r\n"));
+	assert_non_null(strstr(dr->content, "format=flowed"));
+	/* Timing was given: not asked again. */
+	assert_null(strstr(dr->content, "What timing"));
 	assert_string_equal(dr->summary, "draft to Dana Lee <dana@example.com>: "
 	                    "Re: Kitchen remodel question");
 
@@ -261,6 +311,9 @@ test_reply_to_and_no_message_id(void **state)
 	assert_non_null(strstr(dr->content, "To: Sam Visitor "
 	                       "<sam@visitor.example>\r\n"));
 	assert_null(strstr(dr->content, "In-Reply-To:"));
+	/* A web form's message is quoted under the visitor's name. */
+	assert_non_null(strstr(dr->content, "Sam Visitor wrote:"));
+	assert_null(strstr(dr->content, "website wrote:"));
 	snprintf(want, sizeof want, "drafts/%s-reply.eml",
 	         expect_id("maildir:cur/1700000000.1"));
 	assert_string_equal(dr->relpath, want);
@@ -350,7 +403,8 @@ test_referral(void **state)
 	                       "<jane@park.example>\r\n"));
 	assert_null(strstr(o->content, "Cc:"));
 	assert_non_null(strstr(o->content, "Subject: Re: Intro: Dana <> Maya"));
-	assert_non_null(strstr(o->content, "Jane for connecting us"));
+	assert_non_null(strstr(o->content, "Thank you, Jane, for connecting us "
+	                       "(I've moved you to Bcc"));
 	o = find_out(&pl, GR_OUT_DRAFT, "thanks");
 	assert_non_null(o);
 	assert_non_null(strstr(o->content, "To: Jane Park <jane@park.example>"));
@@ -358,15 +412,20 @@ test_referral(void **state)
 	                       "introduction\r\n"));
 	o = find_out(&pl, GR_OUT_REMINDER, "reply");
 	assert_non_null(o);
-	/* next-morning after Friday 17:30: Saturday 10:00 + 1 h. */
-	assert_string_equal(o->summary, "reminder: Reply to Dana Lee: Intro: Dana "
-	                    "<> Maya \xe2\x80\x94 due Sat 31 Oct 11:00 PDT");
+	/* As prompt as an inquiry: 4bh after Friday 17:30. */
+	assert_string_equal(o->summary, "reminder: Reply to Dana (introduced by "
+	                    "Jane): Intro: Dana <> Maya \xe2\x80\x94 due Sat 31 Oct "
+	                    "13:30 PDT");
 	check_ics(o);
+	assert_null(strstr(o->content, "RELATED-TO"));
 	o = find_out(&pl, GR_OUT_REMINDER, "update-introducer");
 	assert_non_null(o);
-	assert_non_null(strstr(o->summary, "Tell Jane Park how it went with Dana "
-	                       "Lee"));
+	assert_non_null(strstr(o->summary, "Tell Jane how it went with Dana"));
 	check_ics(o);
+	/* Linked to the reply reminder it follows from. */
+	assert_non_null(strstr(o->content, "RELATED-TO:"));
+	assert_non_null(strstr(o->content, "-reply@gravity"));
+	assert_int_equal(pl.intro_verified, 1);
 	gr_plan_free(&pl);
 }
 
@@ -502,6 +561,305 @@ test_policy_errors(void **state)
 	assert_int_equal(tl_rmtree(dir), 0);
 }
 
+/* Issue 13.1: a forged referral.  The introducer is only quoted ("On ...,
+ * Lena Park <lena@...> wrote:") or only named: no thank-you draft, no
+ * Bcc, no claim of a Bcc; a reminder to confirm and thank, naming them. */
+static void
+test_referral_claims(void **state)
+{
+	fx *f = *state;
+	gr_message m;
+	gr_verdict v;
+	gr_plan pl;
+	gr_plan_ctx ctx = { NOW, NULL, NULL, NULL, NULL, NULL };
+	gr_error err;
+	const gr_output *o;
+	char longname[400];
+
+	memset(longname, 'L', sizeof longname - 1);
+	longname[sizeof longname - 1] = '\0';
+	msg_init(&m, NULL, 0);
+	m.from.name = longname;
+	m.from.addr = "sam@stranger.example";
+	m.subject = "Lena Park referred me";
+	m.text = "Hi Maya, Lena Park referred me. Thanks Lena! Can you help us "
+	         "buy a home?\n\nOn Mon, Lena Park <lena@park.example> wrote:\n"
+	         "> go talk to Maya\n";
+	m.new_text = "Hi Maya, Lena Park referred me. Thanks Lena! Can you help "
+	             "us buy a home?\n";
+	verdict_init(&v, GR_CLASS_REFERRAL_INTRO);
+	v.introducer.name = "Lena Park";
+	v.introducer.addr = "lena@park.example";
+	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl, &err),
+	                 GR_OK);
+	assert_null(find_out(&pl, GR_OUT_DRAFT, "thanks"));
+	o = find_out(&pl, GR_OUT_DRAFT, "reply");
+	assert_non_null(o);
+	assert_null(strstr(o->content, "Bcc:"));
+	assert_null(strstr(o->content, "lena@park.example"));
+	assert_null(strstr(o->content, "moved you to Bcc"));
+	/* The sender's display name is capped (64 bytes). */
+	assert_null(strstr(o->content, "LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"
+	                   "LLLLLLLLLLLLLLLLLLLLLLLLL"));
+	o = find_out(&pl, GR_OUT_REMINDER, "thanks");
+	assert_non_null(o);
+	assert_non_null(strstr(o->summary, "Confirm, then thank Lena Park"));
+	check_ics_desc(o, "names Lena Park as the one who referred them");
+	assert_int_equal(pl.intro_verified, 0);
+	assert_string_equal(pl.intro_name, "Lena Park");
+	gr_plan_free(&pl);
+
+	/* Named only: recorded by name, a reminder naming them. */
+	v.introducer.addr = NULL;
+	m.text = m.new_text;
+	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl, &err),
+	                 GR_OK);
+	assert_null(find_out(&pl, GR_OUT_DRAFT, "thanks"));
+	assert_non_null(find_out(&pl, GR_OUT_REMINDER, "thanks"));
+	assert_string_equal(pl.intro_name, "Lena Park");
+	assert_null(pl.intro_addr);
+	gr_plan_free(&pl);
+
+	/* A forged From: the receiving server found no pass. */
+	{
+		gr_header ar[] = { { "Authentication-Results", "mx.example; "
+		                     "dkim=fail header.d=park.example; spf=softfail "
+		                     "smtp.mailfrom=park.example; dmarc=fail" } };
+		gr_addr cc = { "Dana Lee", "dana@example.com" };
+
+		msg_init(&m, ar, 1);
+		m.from.name = "Lena Park";
+		m.from.addr = "lena@park.example";
+		m.cc.v = &cc;
+		m.cc.n = 1;
+		v.introducer.addr = "lena@park.example";
+		assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl,
+		                                 &err), GR_OK);
+		assert_null(find_out(&pl, GR_OUT_DRAFT, "thanks"));
+		o = find_out(&pl, GR_OUT_DRAFT, "reply");
+		assert_non_null(o);
+		assert_null(strstr(o->content, "Bcc:"));
+		gr_plan_free(&pl);
+		/* The same with a pass: a real introducer. */
+		ar[0].value = "mx.example; dkim=pass header.d=park.example";
+		assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl,
+		                                 &err), GR_OK);
+		assert_non_null(find_out(&pl, GR_OUT_DRAFT, "thanks"));
+		gr_plan_free(&pl);
+	}
+}
+
+static int
+seen_intro(void *aux, const char *const *ids, size_t n, const char *addr)
+{
+	(void)aux;
+	return n == 1 && strcmp(ids[0], "intro@park.example") == 0 &&
+	       strcmp(addr, "lena@park.example") == 0;
+}
+
+/* Issue 11.4: who gets the reply.  The introducer who asked to be copied
+ * stays in Cc; everyone introduced is addressed; an introducer the owner's
+ * own mail shows is thanked although only quoted; the Bcc claim follows
+ * the Bcc. */
+static void
+test_referral_recipients(void **state)
+{
+	fx *f = *state;
+	gr_message m;
+	gr_verdict v;
+	gr_plan pl;
+	gr_plan_ctx ctx = { NOW, NULL, NULL, NULL, NULL, seen_intro };
+	gr_error err;
+	gr_addr cc[2] = { { "Lan Nguyen", "lan@example.com" },
+	                  { "Minh Tran", "minh@example.com" } };
+	const gr_output *o;
+
+	msg_init(&m, NULL, 0);
+	m.from.name = "Rachel Stein";
+	m.from.addr = "rachel@law.example";
+	m.cc.v = cc;
+	m.cc.n = 2;
+	m.subject = "Introduction";
+	m.text = m.new_text = "Maya, meet Lan and Minh. Please copy me on the "
+	                      "listing agreement.\n";
+	verdict_init(&v, GR_CLASS_REFERRAL_INTRO);
+	v.introducer.name = "Rachel Stein";
+	v.introducer.addr = "rachel@law.example";
+	v.new_contact = cc[0];
+	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl, &err),
+	                 GR_OK);
+	o = find_out(&pl, GR_OUT_DRAFT, "reply");
+	assert_non_null(o);
+	assert_non_null(strstr(o->content, "To: Lan Nguyen <lan@example.com>, "
+	                       "Minh Tran <minh@example.com>\r\n"));
+	assert_non_null(strstr(o->content, "Cc: Rachel Stein "
+	                       "<rachel@law.example>\r\n"));
+	assert_null(strstr(o->content, "Bcc:"));
+	assert_null(strstr(o->content, "moved you to Bcc"));
+	assert_non_null(strstr(o->content, "kept you in copy"));
+	assert_non_null(strstr(o->content, "Hi Lan and Minh,"));
+	o = find_out(&pl, GR_OUT_DRAFT, "thanks");
+	assert_non_null(o);
+	assert_non_null(strstr(o->content, "Lan and Minh"));
+	gr_plan_free(&pl);
+
+	/* The new contact replies on the thread, the introducer already
+	 * moved out: no Bcc, no claim; the owner's mail has the introduction
+	 * (In-Reply-To), so the thank-you is drafted. */
+	msg_init(&m, NULL, 0);
+	m.from.name = "Sarah Whitfield";
+	m.from.addr = "sarah@example.com";
+	m.in_reply_to = "intro@park.example";
+	m.subject = "Re: Intro";
+	m.text = m.new_text = "Thanks Lena! (moving you to bcc)\n\nHi Maya, nice "
+	                      "to meet you.\n";
+	verdict_init(&v, GR_CLASS_REFERRAL_INTRO);
+	v.introducer.name = "Lena Park";
+	v.introducer.addr = "lena@park.example";
+	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl, &err),
+	                 GR_OK);
+	o = find_out(&pl, GR_OUT_DRAFT, "reply");
+	assert_non_null(o);
+	assert_non_null(strstr(o->content, "To: Sarah Whitfield"));
+	assert_null(strstr(o->content, "Bcc:"));
+	assert_null(strstr(o->content, "Bcc to spare"));
+	assert_non_null(find_out(&pl, GR_OUT_DRAFT, "thanks"));
+	assert_int_equal(pl.intro_verified, 1);
+	gr_plan_free(&pl);
+}
+
+/* Issue 13.8: a Reply-To that is not From gets its own name or none,
+ * and the reminder names both; a co-buyer in Cc stays in copy. */
+static void
+test_reply_to_differs(void **state)
+{
+	fx *f = *state;
+	gr_message m;
+	gr_verdict v;
+	gr_plan pl;
+	gr_plan_ctx ctx = { NOW, NULL, NULL, NULL, NULL, NULL };
+	gr_error err;
+	gr_addr rt = { NULL, "collect@attacker.example" };
+	gr_addr cc = { "Leah Haddad", "leah@example.com" };
+	const gr_output *o;
+
+	msg_init(&m, NULL, 0);
+	m.from.name = "Jane Writer";
+	m.from.addr = "jane@writer.example";
+	m.reply_to.v = &rt;
+	m.reply_to.n = 1;
+	m.cc.v = &cc;
+	m.cc.n = 1;
+	verdict_init(&v, GR_CLASS_INQUIRY);
+	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl, &err),
+	                 GR_OK);
+	o = find_out(&pl, GR_OUT_DRAFT, "reply");
+	assert_non_null(o);
+	assert_non_null(strstr(o->content, "To: <collect@attacker.example>\r\n"));
+	assert_null(strstr(o->content, "Jane Writer <collect"));
+	assert_non_null(strstr(o->content, "Cc: Leah Haddad <leah@example.com>"));
+	o = find_out(&pl, GR_OUT_REMINDER, "reply");
+	assert_non_null(o);
+	assert_non_null(strstr(o->summary, "collect@attacker.example"));
+	check_ics_desc(o, "From: Jane Writer <jane@writer.example>\nReply-To: "
+	               "collect@attacker.example (not the From address");
+	gr_plan_free(&pl);
+}
+
+/* Issue 11.2/11.3: the template by context and language; a sensitive
+ * situation gets no cheer; a formal Spanish message a formal greeting. */
+static void
+test_context_templates(void **state)
+{
+	fx *f = *state;
+	gr_message m;
+	gr_verdict v;
+	gr_plan pl;
+	gr_plan_ctx ctx = { NOW, NULL, NULL, NULL, NULL, NULL };
+	gr_error err;
+	const gr_output *o;
+
+	msg_init(&m, NULL, 0);
+	m.from.name = "Ron Whitaker";
+	m.text = m.new_text = "Hello, my mother passed away last month and we "
+	                      "need to sell her house. What is it worth?\n";
+	verdict_init(&v, GR_CLASS_INQUIRY);
+	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl, &err),
+	                 GR_OK);
+	o = find_out(&pl, GR_OUT_DRAFT, "reply");
+	assert_non_null(o);
+	assert_non_null(strstr(o->content, "telling me about your situation"));
+	assert_null(strstr(o->content, "glad"));
+	gr_plan_free(&pl);
+
+	msg_init(&m, NULL, 0);
+	m.from.name = "Mar\xc3\xad" "a Elena Guti\xc3\xa9rrez";
+	m.text = m.new_text = "Buenas tardes, Sra. Torres:\n\nMi esposo y yo "
+	                      "queremos comprar nuestra primera casa. \xc2\xbf"
+	                      "Podr\xc3\xad" "amos hacer una cita? Un s\xc3\xa1"
+	                      "bado ser\xc3\xad" "a mejor para nosotros.\n\n"
+	                      "Atentamente,\nMar\xc3\xad" "a Elena\n";
+	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl, &err),
+	                 GR_OK);
+	o = find_out(&pl, GR_OUT_DRAFT, "reply");
+	assert_non_null(o);
+	assert_string_equal(pl.lang, "es");
+	if (getenv("GR_TEST_DEBUG"))
+		fprintf(stderr, "%s\n", body_of(o->content));
+	assert_non_null(strstr(body_of(o->content), "Estimada Mar\xc3\xad" "a "
+	                       "Elena:\n\nMuchas gracias por su mensaje"));
+	assert_non_null(strstr(body_of(o->content), "> Mi esposo y yo queremos "
+	                       "comprar nuestra primera casa. \xc2\xbfPodr\xc3\xad"
+	                       "amos hacer \n> una cita? Un s\xc3\xa1" "bado "
+	                       "ser\xc3\xad" "a mejor para nosotros.\n\n[...]\n"));
+	/* The attribution line in the draft's language. */
+	assert_non_null(strstr(body_of(o->content), "El 30/10/2026, Mar\xc3\xad"
+	                       "a Elena Guti\xc3\xa9rrez escribi\xc3\xb3:\n"));
+	assert_null(strstr(body_of(o->content), "Hi "));
+	gr_plan_free(&pl);
+}
+
+/* Issue 11.8: variants of a listed phrase are the same phrase; a user's
+ * tone adds to the defaults and can remove one; summaries are linted. */
+static void
+test_tone_variants(void **state)
+{
+	fx *f = *state;
+	char dir[PATH_MAX];
+	gr_diags d = { 0 };
+	gr_rules *r;
+	gr_policy *p;
+
+	tl_mkdtemp(dir, sizeof dir, "act-tone");
+	tl_write(dir, "tone", "remove hurry\nsee you soon\n");
+	tl_write(dir, "templates/inquiry.txt",
+	           "Limited-time offer. I haven\xe2\x80\x99t heard from you.\n"
+	           "Just following up on my previous email, a friendly reminder.\n"
+	           "Are you still interested? Should I close your file?\n"
+	           "No hurry. See you soon.\n");
+	tl_write(dir, "actions", "on inquiry\n"
+	           "\tremind reply due 1bd summary \"Act now: call "
+	           "{{sender_name}}\"\n"
+	           "\tdraft reply to sender template inquiry.txt\n");
+	assert_int_equal(load_layered(f, dir, &d, &r, &p), GR_E_CONFIG);
+	assert_true(has_diag(&d, "inquiry.txt", 1, 1, "\"limited time\""));
+	assert_true(has_diag(&d, "inquiry.txt", 1, 21, "haven't heard from "
+	                     "you"));
+	assert_true(has_diag(&d, "inquiry.txt", 2, 1, "\"just following up\""));
+	assert_true(has_diag(&d, "inquiry.txt", 2, 43, "\"friendly reminder\""));
+	assert_true(has_diag(&d, "inquiry.txt", 3, 1, "are you still "
+	                     "interested"));
+	assert_true(has_diag(&d, "inquiry.txt", 3, 27, "should I close your "
+	                     "file"));
+	assert_true(has_diag(&d, "inquiry.txt", 4, 11, "\"see you soon\""));
+	for (size_t i = 0; i < d.n; i++)
+		assert_null(strstr(d.v[i].msg, "\"hurry\""));
+	assert_true(has_diag(&d, "actions", 2, 32, "\"act now\""));
+	gr_diags_free(&d);
+	gr_rules_free(r);
+	assert_int_equal(tl_rmtree(dir), 0);
+}
+
 int
 main(void)
 {
@@ -513,6 +871,11 @@ main(void)
 		cmocka_unit_test(test_out_of_scope),
 		cmocka_unit_test(test_tone_lint),
 		cmocka_unit_test(test_policy_errors),
+		cmocka_unit_test(test_referral_claims),
+		cmocka_unit_test(test_referral_recipients),
+		cmocka_unit_test(test_reply_to_differs),
+		cmocka_unit_test(test_context_templates),
+		cmocka_unit_test(test_tone_variants),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -194,6 +194,15 @@ test_quarter_and_ranges(void **state)
 	expect_due(&p, "2bd", "20261110T101207", "20261112T101500");
 	/* 17:52 + 2bd lands 17:52: rounding up would pass 18:00. */
 	expect_due(&p, "2bd", "20261110T175200", "20261112T174500");
+	/* A lunch break: open time skips it, a result never falls in it. */
+	p.week[2].close = 12 * 60;
+	p.week[2].n_more = 1;
+	p.week[2].more[0].open = 13 * 60;
+	p.week[2].more[0].close = 18 * 60;
+	expect_due(&p, "4bh", "20261110T100000", "20261110T150000");
+	expect_due(&p, "1bd", "20261109T123000", "20261110T130000");
+	assert_false(gr_in_business_hours(&p, at(LA, "20261110T123000")));
+	assert_true(gr_in_business_hours(&p, at(LA, "20261110T133000")));
 	assert_int_equal(gr_strv_push(&p.holidays, "2026-12-24..2027-01-02"),
 	                 GR_OK);
 	expect_due(&p, "4bh", "20261223T160000", "20270104T110000");

@@ -240,7 +240,7 @@ test_lint_partners(void **state)
 	        "sell x \"y\"\n");
 	sc_file(&s, "partners", "partner \"No Mail\"\n\tserves photo\n"
 	        "partner \"Ann\"\n\temail ann@photo.example\n"
-	        "\tserves photo, video\n\tphone 123\n");
+	        "\tserves photo, video\n\tfax 123\n");
 	assert_int_equal(sc_load(&s, &d, &r), GR_E_CONFIG);
 	assert_null(r);
 	assert_true(has_diag(&d, "services", 5, 1, "unknown services keyword "
@@ -250,7 +250,7 @@ test_lint_partners(void **state)
 	assert_true(has_diag(&d, "partners", 5, 16, "unknown service 'video'",
 	                     0));
 	assert_true(has_diag(&d, "partners", 6, 2, "unknown partner field "
-	                     "'phone'", 0));
+	                     "'fax'", 0));
 	gr_diags_free(&d);
 	sc_free(&s);
 }
@@ -346,6 +346,75 @@ test_profile_values(void **state)
 	assert_string_equal(p->holidays.v[0], "2026-12-25");
 	assert_string_equal(p->signature, "Ann Lee\nLee Studio");
 	gr_rules_free(r);
+	gr_diags_free(&d);
+	sc_free(&s);
+}
+
+/* Several hour ranges a day (one line or two: a lunch break), overlaps
+ * reported, holiday ranges, a service's "say" lines, a partner's phone,
+ * templates by language two levels down, the layers of one file. */
+static void
+test_owner_extras(void **state)
+{
+	scratch s, u;
+	const char *dirs[2], *layers[4];
+	gr_diags d = { 0 };
+	gr_rules *r = NULL;
+	const gr_profile *p;
+	const gr_service *sv;
+	const gr_partner *pa;
+
+	(void)state;
+	sc_init(&s);
+	sc_init(&u);
+	sc_file(&s, "profile", "name Ann\nemail ann@lee.example\n"
+	        "timezone Europe/Berlin\nhours mon-fri 09:00-12:30\n"
+	        "hours mon-fri 13:30-18:00\nhours sat 08:00-10:00,16:00-18:00\n"
+	        "holiday 2026-12-24..2027-01-02 2027-05-01\n");
+	sc_file(&s, "services", "offer buying \"Buyer representation\"\n"
+	        "\tphrases buy\n\tsay \"buying a home\"\n"
+	        "\tsay es \"la compra de su casa\"\n"
+	        "refer plumbing Plumbing\n\tphrases plumber\n");
+	sc_file(&s, "partners", "partner \"Bob Kessler\"\n\temail bob@k.example\n"
+	        "\tphone \"(916) 555-0111\"\n\tserves plumbing\n");
+	sc_file(&s, "templates/es/inquiry.txt", "Hola\n");
+	sc_file(&s, "tone", "act now\n");
+	sc_file(&u, "tone", "circle back\n");
+	dirs[0] = s.dir;
+	dirs[1] = u.dir;
+	assert_int_equal(gr_rules_load(dirs, 2, &r, &d), GR_OK);
+	p = gr_owner_profile(gr_rules_owner(r));
+	assert_int_equal(p->week[1].open, 9 * 60);
+	assert_int_equal(p->week[1].close, 12 * 60 + 30);
+	assert_int_equal(p->week[1].n_more, 1);
+	assert_int_equal(p->week[1].more[0].open, 13 * 60 + 30);
+	assert_int_equal(p->week[1].more[0].close, 18 * 60);
+	assert_int_equal(p->week[6].n_more, 1);
+	assert_int_equal(p->week[6].more[0].open, 16 * 60);
+	assert_string_equal(p->holidays.v[0], "2026-12-24..2027-01-02");
+	assert_string_equal(p->holidays.v[1], "2027-05-01");
+	sv = gr_owner_service_by_key(gr_rules_owner(r), "buying");
+	assert_string_equal(gr_owner_service_say(sv, NULL), "buying a home");
+	assert_string_equal(gr_owner_service_say(sv, "es"),
+	                    "la compra de su casa");
+	assert_null(gr_owner_service_say(sv, "de"));
+	pa = gr_owner_partner_for(gr_rules_owner(r), "plumbing");
+	assert_string_equal(pa->phone, "(916) 555-0111");
+	assert_non_null(gr_rules_file(r, "templates/es/inquiry.txt"));
+	assert_int_equal(gr_rules_file_layers(r, "tone", layers, 4), 2);
+	assert_true(strstr(layers[0], s.dir) == layers[0]);
+	assert_true(strstr(layers[1], u.dir) == layers[1]);
+	gr_rules_free(r);
+	gr_diags_free(&d);
+	sc_free(&u);
+	/* Overlapping ranges and backwards holiday ranges are errors. */
+	sc_file(&s, "profile", "name Ann\nhours mon 09:00-17:00\n"
+	        "hours mon 12:00-13:00\nholiday 2027-01-02..2026-12-24\n"
+	        "hours tue 09:00-10:00,09:30-11:00\n");
+	assert_int_equal(sc_load(&s, &d, &r), GR_E_CONFIG);
+	assert_true(has_diag(&d, "profile", 3, 11, "overlap 09:00-17:00", 0));
+	assert_true(has_diag(&d, "profile", 4, 9, "bad date", 0));
+	assert_true(has_diag(&d, "profile", 5, 11, "overlap", 0));
 	gr_diags_free(&d);
 	sc_free(&s);
 }
@@ -596,6 +665,7 @@ main(void)
 		cmocka_unit_test(test_lint_overrides),
 		cmocka_unit_test(test_profile_values),
 		cmocka_unit_test(test_layering_and_files),
+		cmocka_unit_test(test_owner_extras),
 		cmocka_unit_test(test_services_partners),
 		cmocka_unit_test(test_default_rules_clean),
 		cmocka_unit_test(test_phrase_matching),
