@@ -40,7 +40,7 @@ need=python3
 [ $MODE = imap ] && need="dovecot openssl mbsync python3"
 for t in $need; do
 	command -v "$t" >/dev/null 2>&1 || {
-		echo "bench: $t not found (apt-get install dovecot-imapd openssl isync python3)" >&2
+		echo "bench: $t not found (sh contrib/install-deps.sh --bench installs it)" >&2
 		exit 77
 	}
 done

@@ -1,14 +1,16 @@
 #!/bin/sh
 # Install what gravity needs to build and test on Debian 12 (apt-get).
-# Usage: contrib/install-deps.sh [--test]   (--test adds the test servers)
+# Usage: contrib/install-deps.sh [--test|--bench]   (--test adds the test
+# servers; --bench adds those and mbsync, which make bench runs beside gravity)
 set -e
 pkgs="build-essential autoconf automake pkg-config
 libcurl4-gnutls-dev libetpan-dev libical-dev libcjson-dev libsqlite3-dev
 libpcre2-dev libgnutls28-dev libcmocka-dev tzdata ca-certificates"
-if [ "${1:-}" = "--test" ]; then
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ]; then
 	pkgs="$pkgs dovecot-imapd openssl sqlite3 python3 clang valgrind time e2fsprogs"
 	pkgs="$pkgs python3-icalendar mutt radicale python3-caldav"
 fi
+[ "${1:-}" = "--bench" ] && pkgs="$pkgs isync"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
