@@ -29,7 +29,7 @@ void
 gr_caldav_opts_init(gr_caldav_opts *o)
 {
 	memset(o, 0, sizeof *o);
-	o->cred = GR_CRED_NONE;
+	gr_cred_init(&o->cred);
 }
 
 typedef struct dav {
@@ -309,10 +309,29 @@ check_url(const gr_caldav_opts *o, gr_error *err)
 	return st;
 }
 
+/* The collection URL's host (for a netrc lookup); caller frees. */
+static gr_status
+dav_host(const char *url, char **out, gr_error *err)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+
+	*out = NULL;
+	if (!u)
+		return gr_error_set(err, GR_E_NOMEM, "caldav: out of memory");
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+		*out = gr_strdup(host);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return *out ? GR_OK : gr_error_set(err, GR_E_NOMEM,
+	                                   "caldav: out of memory");
+}
+
 static gr_status
 dav_open(dav *d, const gr_caldav_opts *o, gr_error *err)
 {
-	struct gr_imap_opts cred;
+	char *host = NULL;
 	size_t ul = strlen(o->url);
 	CURLcode rc;
 	gr_status st;
@@ -327,14 +346,16 @@ dav_open(dav *d, const gr_caldav_opts *o, gr_error *err)
 	memcpy(d->base, o->url, ul + 1);
 	if (ul && o->url[ul - 1] != '/')
 		memcpy(d->base + ul, "/", 2);
-	gr_imap_opts_init(&cred);
-	cred.cred = o->cred;
-	cred.cred_arg = o->cred_arg;
-	if (o->cred != GR_CRED_NONE && o->cred != GR_CRED_PASSCMD &&
-	    o->cred != GR_CRED_ENV)
+	if (o->cred.kind != GR_CRED_NONE && o->cred.kind != GR_CRED_PASSCMD &&
+	    o->cred.kind != GR_CRED_ENV && o->cred.kind != GR_CRED_NETRC)
 		return gr_error_set(err, GR_E_CONFIG, "caldav: the password comes "
-		                    "from caldav-passcmd or caldav-password-env");
-	if ((st = gr_secret_get(&cred, &d->password, err)) != GR_OK) {
+		                    "from caldav-passcmd, caldav-password-env or "
+		                    "caldav-netrc");
+	if ((st = dav_host(o->url, &host, err)) != GR_OK)
+		return st;
+	st = gr_cred_get(&o->cred, host, o->user, &d->password, err);
+	free(host);
+	if (st != GR_OK) {
 		if (err) {
 			char m[sizeof err->msg];
 

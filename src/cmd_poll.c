@@ -126,7 +126,7 @@ gr_cmd_poll(int argc, char **argv)
 	int c, quiet = 0, rc, append = 0;
 
 	gr_imap_opts_init(&imap);
-	imap.cred = GR_CRED_NETRC;
+	imap.cred.kind = GR_CRED_NETRC;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:s:r:o:S:nvqhVa:C:kP:E:D", opts,
 	                        NULL)) != -1) {
@@ -143,8 +143,16 @@ gr_cmd_poll(int argc, char **argv)
 		case 'C': imap.cafile = optarg; break;
 		case 'k': imap.insecure = 1; break;
 		case 'D': append = 1; imap.append_drafts = 1; break;
-		case 'P': imap.cred = GR_CRED_PASSCMD; imap.cred_arg = optarg; break;
-		case 'E': imap.cred = GR_CRED_ENV; imap.cred_arg = optarg; break;
+		case 'P':
+			imap.cred.kind = GR_CRED_PASSCMD;
+			imap.cred.arg = optarg;
+			imap.cred.origin = "--passcmd";
+			break;
+		case 'E':
+			imap.cred.kind = GR_CRED_ENV;
+			imap.cred.arg = optarg;
+			imap.cred.origin = "--password-env";
+			break;
 		case 'W': dav_url = optarg; break;
 		case 'h': poll_usage(stdout); return EX_OK;
 		case 'V': gr_print_version(); return EX_OK;

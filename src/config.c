@@ -21,7 +21,7 @@ enum akey {
 	K_TOKENCMD, K_CAFILE, K_INSECURE, K_TIMEOUT, K_CTIMEOUT, K_BATCH,
 	K_TEXTCAP, K_APPEND, K_DRAFTS, K_O2URL, K_O2ID, K_O2SECCMD, K_O2SECENV,
 	K_O2REFCMD, K_O2REFENV, K_O2CAFILE, K_DAV, K_DAVUSER, K_DAVPASSCMD,
-	K_DAVPASSENV, K_DAVCAFILE, K_DAVDELETE, K_NONE
+	K_DAVPASSENV, K_DAVNETRC, K_DAVCAFILE, K_DAVDELETE, K_NONE
 };
 
 static const char *const akeys[] = {
@@ -41,6 +41,7 @@ static const char *const akeys[] = {
 	[K_O2CAFILE] = "oauth2-cafile",
 	[K_DAV] = "caldav", [K_DAVUSER] = "caldav-user",
 	[K_DAVPASSCMD] = "caldav-passcmd", [K_DAVPASSENV] = "caldav-password-env",
+	[K_DAVNETRC] = "caldav-netrc",
 	[K_DAVCAFILE] = "caldav-cafile", [K_DAVDELETE] = "caldav-delete",
 };
 
@@ -83,6 +84,7 @@ account_free(gr_account *a)
 	free(a->source);
 	free(a->user);
 	free(a->cred_arg);
+	free(a->cred_origin);
 	free(a->cafile);
 	free(a->sent_folder);
 	free(a->drafts_folder);
@@ -94,6 +96,7 @@ account_free(gr_account *a)
 	free(a->dav_url);
 	free(a->dav_user);
 	free(a->dav_cred_arg);
+	free(a->dav_cred_origin);
 	free(a->dav_cafile);
 	gr_strv_free(&a->folders);
 }
@@ -194,24 +197,52 @@ parse_num(loader *l, unsigned long long max, unsigned long long *out,
 	return 1;
 }
 
+/* Remember where a credential was set ("FILE:LINE"), for messages. */
 static int
-set_cred(loader *l, gr_account *a, gr_imap_cred cred, const char *arg)
+set_origin(loader *l, char **dst)
 {
-	if (a->imap.cred != GR_CRED_NONE) {
-		gr_conf_error(l->conf, l->d, l->t->v[0].col, "account '%s' already "
-		              "has a password source; give only one of passcmd, "
-		              "password-env, netrc, token-cmd", a->name);
+	gr_buf b;
+
+	free(*dst);
+	gr_buf_init(&b, 8192);
+	if (gr_buf_printf(&b, "%s:%u", l->c->path,
+	                  gr_conf_lineno(l->conf)) != GR_OK) {
+		gr_buf_free(&b);
+		*dst = NULL;
+		return -1;
+	}
+	*dst = gr_buf_steal(&b);
+	return *dst ? 1 : -1;
+}
+
+/* A password source for IMAP (dav 0) or CalDAV (dav 1). */
+static int
+set_cred(loader *l, gr_account *a, int dav, gr_cred_kind kind,
+         const char *arg)
+{
+	gr_cred *c = dav ? &a->caldav.cred : &a->imap.cred;
+	char **dst = dav ? &a->dav_cred_arg : &a->cred_arg;
+
+	if (c->kind != GR_CRED_NONE) {
+		if (dav)
+			gr_conf_error(l->conf, l->d, l->t->v[0].col, "account '%s' "
+			              "already has a CalDAV password source", a->name);
+		else
+			gr_conf_error(l->conf, l->d, l->t->v[0].col, "account '%s' "
+			              "already has a password source; give only one "
+			              "of passcmd, password-env, netrc, token-cmd",
+			              a->name);
 		return 0;
 	}
-	a->imap.cred = cred;
-	free(a->cred_arg);
-	a->cred_arg = NULL;
+	c->kind = kind;
+	free(*dst);
+	*dst = NULL;
 	if (arg) {
-		a->cred_arg = cred == GR_CRED_NETRC ? expand_path(arg) : gr_strdup(arg);
-		if (!a->cred_arg)
+		*dst = kind == GR_CRED_NETRC ? expand_path(arg) : gr_strdup(arg);
+		if (!*dst)
 			return -1;
 	}
-	return 1;
+	return set_origin(l, dav ? &a->dav_cred_origin : &a->cred_origin);
 }
 
 static int
@@ -226,14 +257,17 @@ set_str(char **dst, const char *v, int path)
 static int
 oauth2_key(loader *l, gr_account *a, char **dst, const char *v, int path)
 {
-	if (a->imap.cred != GR_CRED_NONE &&
-	    a->imap.cred != GR_CRED_OAUTH2_REFRESH) {
+	if (a->imap.cred.kind != GR_CRED_NONE &&
+	    a->imap.cred.kind != GR_CRED_OAUTH2) {
 		gr_conf_error(l->conf, l->d, l->t->v[0].col, "account '%s' already "
 		              "has a password source; oauth2-* keys replace it",
 		              a->name);
 		return 0;
 	}
-	a->imap.cred = GR_CRED_OAUTH2_REFRESH;
+	if (a->imap.cred.kind == GR_CRED_NONE &&
+	    set_origin(l, &a->cred_origin) < 0)
+		return -1;
+	a->imap.cred.kind = GR_CRED_OAUTH2;
 	return set_str(dst, v, path);
 }
 
@@ -254,9 +288,10 @@ account_key(loader *l, gr_account *a, enum akey k)
 				return -1;
 		return 1;
 	case K_NETRC:
+	case K_DAVNETRC:
 		if (l->t->n > 2)
 			return want_args(l, 1);
-		return set_cred(l, a, GR_CRED_NETRC, v);
+		return set_cred(l, a, k == K_DAVNETRC, GR_CRED_NETRC, v);
 	default:
 		break;
 	}
@@ -272,31 +307,24 @@ account_key(loader *l, gr_account *a, enum akey k)
 	case K_O2CAFILE: return oauth2_key(l, a, &a->o2_cafile, v, 1);
 	case K_O2SECCMD:
 	case K_O2SECENV:
-		a->imap.oauth2.secret_src = k == K_O2SECCMD ? GR_CRED_PASSCMD
-		                                            : GR_CRED_ENV;
+		a->imap.cred.oauth2.secret_src = k == K_O2SECCMD ? GR_CRED_PASSCMD
+		                                                 : GR_CRED_ENV;
 		return oauth2_key(l, a, &a->o2_secret, v, 0);
 	case K_O2REFCMD:
 	case K_O2REFENV:
-		a->imap.oauth2.refresh_src = k == K_O2REFCMD ? GR_CRED_PASSCMD
-		                                             : GR_CRED_ENV;
+		a->imap.cred.oauth2.refresh_src = k == K_O2REFCMD ? GR_CRED_PASSCMD
+		                                                  : GR_CRED_ENV;
 		return oauth2_key(l, a, &a->o2_refresh, v, 0);
 	case K_CAFILE:   return set_str(&a->cafile, v, 1);
 	case K_DAV:      return set_str(&a->dav_url, v, 0);
 	case K_DAVUSER:  return set_str(&a->dav_user, v, 0);
 	case K_DAVCAFILE: return set_str(&a->dav_cafile, v, 1);
 	case K_DAVDELETE: return parse_bool(l, &a->caldav.delete_cancelled);
-	case K_DAVPASSCMD:
-	case K_DAVPASSENV:
-		if (a->caldav.cred != GR_CRED_NONE) {
-			gr_conf_error(l->conf, l->d, l->t->v[0].col, "account '%s' "
-			              "already has a CalDAV password source", a->name);
-			return 0;
-		}
-		a->caldav.cred = k == K_DAVPASSCMD ? GR_CRED_PASSCMD : GR_CRED_ENV;
-		return set_str(&a->dav_cred_arg, v, 0);
-	case K_PASSCMD:  return set_cred(l, a, GR_CRED_PASSCMD, v);
-	case K_PASSENV:  return set_cred(l, a, GR_CRED_ENV, v);
-	case K_TOKENCMD: return set_cred(l, a, GR_CRED_TOKENCMD, v);
+	case K_DAVPASSCMD: return set_cred(l, a, 1, GR_CRED_PASSCMD, v);
+	case K_DAVPASSENV: return set_cred(l, a, 1, GR_CRED_ENV, v);
+	case K_PASSCMD:  return set_cred(l, a, 0, GR_CRED_PASSCMD, v);
+	case K_PASSENV:  return set_cred(l, a, 0, GR_CRED_ENV, v);
+	case K_TOKENCMD: return set_cred(l, a, 0, GR_CRED_TOKENCMD, v);
 	case K_INSECURE: return parse_bool(l, &a->imap.insecure);
 	case K_APPEND:   return parse_bool(l, &a->imap.append_drafts);
 	case K_TIMEOUT:
@@ -408,25 +436,27 @@ finish(loader *l)
 		gr_account *a = &l->c->accounts[i];
 
 		a->imap.user = a->user;
-		a->imap.cred_arg = a->cred_arg;
+		a->imap.cred.arg = a->cred_arg;
+		a->imap.cred.origin = a->cred_origin;
 		a->imap.cafile = a->cafile;
 		a->imap.sent_folder = a->sent_folder;
 		a->imap.drafts_folder = a->drafts_folder;
-		a->imap.oauth2.token_url = a->o2_url;
-		a->imap.oauth2.client_id = a->o2_id;
-		a->imap.oauth2.cafile = a->o2_cafile;
-		a->imap.oauth2.secret_arg = a->o2_secret;
-		a->imap.oauth2.refresh_arg = a->o2_refresh;
-		if (a->imap.cred == GR_CRED_OAUTH2_REFRESH &&
+		a->imap.cred.oauth2.token_url = a->o2_url;
+		a->imap.cred.oauth2.client_id = a->o2_id;
+		a->imap.cred.oauth2.cafile = a->o2_cafile;
+		a->imap.cred.oauth2.secret_arg = a->o2_secret;
+		a->imap.cred.oauth2.refresh_arg = a->o2_refresh;
+		if (a->imap.cred.kind == GR_CRED_OAUTH2 &&
 		    (!a->o2_url || !a->o2_id || !a->o2_refresh))
 			gr_diag_add(l->d, l->c->path, 0, 0, "account '%s': OAuth2 "
 			            "needs oauth2-token-url, oauth2-client-id and "
 			            "oauth2-refresh-token-cmd (or -env)", a->name);
 		a->caldav.url = a->dav_url;
 		a->caldav.user = a->dav_user;
-		a->caldav.cred_arg = a->dav_cred_arg;
+		a->caldav.cred.arg = a->dav_cred_arg;
+		a->caldav.cred.origin = a->dav_cred_origin;
 		a->caldav.cafile = a->dav_cafile;
-		if ((a->dav_user || a->caldav.cred != GR_CRED_NONE ||
+		if ((a->dav_user || a->caldav.cred.kind != GR_CRED_NONE ||
 		     a->dav_cafile) && !a->dav_url)
 			gr_diag_add(l->d, l->c->path, 0, 0, "account '%s': caldav-* "
 			            "keys need 'caldav URL'", a->name);
@@ -626,7 +656,7 @@ static const char starter[] =
 "\t# (cancelled ones are updated, or deleted with caldav-delete yes).\n"
 "\t#caldav https://dav.example.com/you/gravity/\n"
 "\t#caldav-user you\n"
-"\t#caldav-passcmd \"pass show dav/you\"\n"
+"\t#caldav-passcmd \"pass show dav/you\"  # or caldav-password-env VAR, caldav-netrc\n"
 "\t#caldav-cafile ~/.config/gravity/dav-ca.pem\n"
 "\t#caldav-delete no\n";
 

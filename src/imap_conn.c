@@ -33,6 +33,16 @@ struct gr_imap_conn {
 	int dead;
 };
 
+void
+gr_imap_opts_init(struct gr_imap_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->connect_timeout = 30;
+	o->timeout = 60;
+	o->batch = 200;
+	o->text_cap = 256 * 1024;
+}
+
 /* --- URI ---------------------------------------------------------------- */
 
 static int
@@ -169,9 +179,6 @@ map_curl(CURLcode rc, const char *peer, const char *ebuf, gr_error *err)
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
 	case CURLE_SSL_INVALIDCERTSTATUS:
 		return gr_error_set(err, GR_E_TLS, "%s: TLS: %s", peer, why);
-	case CURLE_LOGIN_DENIED:
-		return gr_error_set(err, GR_E_AUTH, "%s: login refused for this "
-		                    "user (%s)", peer, why);
 	default:
 		return gr_error_set(err, GR_E_PROTOCOL, "%s: %s", peer, why);
 	}
@@ -185,15 +192,12 @@ set_credentials(CURL *h, const struct gr_imap_opts *o, const char *host,
 	gr_status st;
 	CURLcode rc = CURLE_OK;
 
-	if (o->cred == GR_CRED_NETRC)
-		st = gr_secret_netrc(o->cred_arg, host, user, &secret, err);
-	else
-		st = gr_secret_get(o, &secret, err);
+	st = gr_cred_get(&o->cred, host, user, &secret, err);
 	if (st != GR_OK)
 		return st;
 	if (!secret)
 		return GR_OK;
-	if (o->cred == GR_CRED_TOKENCMD || o->cred == GR_CRED_OAUTH2_REFRESH) {
+	if (gr_cred_is_token(&o->cred)) {
 		rc = curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, secret);
 		if (!rc)
 			rc = curl_easy_setopt(h, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
@@ -271,6 +275,19 @@ gr_imap_connect(const gr_imap_uri *u, const struct gr_imap_opts *o,
 	if (st != GR_OK)
 		goto fail;
 	rc = curl_easy_perform(c->curl);
+	if (rc == CURLE_LOGIN_DENIED) {
+		char src[512];
+
+		/* Which user, and where the secret came from: never the
+		 * secret itself. */
+		st = gr_error_set(err, GR_E_AUTH, "%s: login refused for user "
+		                  "'%.200s' with the %s from %s; check the user "
+		                  "name and what that source gives", c->peer,
+		                  user ? user : "", gr_cred_is_token(&o->cred) ?
+		                  "token" : "password",
+		                  gr_cred_describe(&o->cred, src, sizeof src));
+		goto fail;
+	}
 	if (rc) {
 		st = map_curl(rc, c->peer, ebuf, err);
 		goto fail;

@@ -14,7 +14,7 @@
 #include <curl/curl.h>
 
 #include "gravity/buf.h"
-#include "gravity/imap.h"
+#include "gravity/secret.h"
 #include "gravity/util.h"
 #include "gravity/tls.h"
 

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * secret.c - where the IMAP password or OAuth2 bearer token comes from:
- * a command's first output line (like mbsync's PassCmd, run with
- * /bin/sh -c and read through a pipe, no stdio buffering), or an
- * environment variable.  ~/.netrc is read by libcurl itself.  Secrets are
- * zeroed (explicit_bzero) before their memory is freed and never appear in
- * error messages.
+ * secret.c - credentials (see secret.h): a command's first output line
+ * (like mbsync's PassCmd, run with /bin/sh -c and read through a pipe, no
+ * stdio buffering), an environment variable, a netrc file, or the OAuth2
+ * refresh-token flow.  Secrets are zeroed (explicit_bzero) before their
+ * memory is freed and never appear in error messages.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,19 +14,54 @@
 #include <unistd.h>
 
 #include "gravity/buf.h"
-#include "gravity/imap.h"
+#include "gravity/secret.h"
 #include "gravity/util.h"
 
 #define SECRET_MAX 8192         /* OAuth2 tokens can be a few KiB */
 
 void
-gr_imap_opts_init(struct gr_imap_opts *o)
+gr_cred_init(gr_cred *c)
 {
-	memset(o, 0, sizeof *o);
-	o->connect_timeout = 30;
-	o->timeout = 60;
-	o->batch = 200;
-	o->text_cap = 256 * 1024;
+	memset(c, 0, sizeof *c);
+}
+
+int
+gr_cred_is_token(const gr_cred *c)
+{
+	return c->kind == GR_CRED_TOKENCMD || c->kind == GR_CRED_OAUTH2;
+}
+
+const char *
+gr_cred_describe(const gr_cred *c, char *buf, size_t len)
+{
+	const char *o = c->origin;
+	int n = 0;
+
+	switch (c->kind) {
+	case GR_CRED_NONE:
+		n = snprintf(buf, len, "no password source");
+		break;
+	case GR_CRED_PASSCMD:
+		n = snprintf(buf, len, "passcmd");
+		break;
+	case GR_CRED_TOKENCMD:
+		n = snprintf(buf, len, "token-cmd");
+		break;
+	case GR_CRED_ENV:
+		n = snprintf(buf, len, "password-env $%.100s",
+		             c->arg ? c->arg : "?");
+		break;
+	case GR_CRED_NETRC:
+		n = snprintf(buf, len, "netrc %.300s", c->arg ? c->arg : "~/.netrc");
+		break;
+	case GR_CRED_OAUTH2:
+		n = snprintf(buf, len, "OAuth2 refresh token for %.200s",
+		             c->oauth2.token_url ? c->oauth2.token_url : "?");
+		break;
+	}
+	if (o && *o && n >= 0 && (size_t)n < len && c->kind != GR_CRED_NONE)
+		snprintf(buf + n, len - (size_t)n, " (%.300s)", o);
+	return buf;
 }
 
 void
@@ -127,7 +161,7 @@ run_cmd(const char *what, const char *cmd, char **out, gr_error *err)
 
 /* A secret from a command or an environment variable (what names it). */
 static gr_status
-secret_from(gr_imap_cred src, const char *arg, const char *what, char **out,
+secret_from(gr_cred_kind src, const char *arg, const char *what, char **out,
             gr_error *err)
 {
 	const char *v;
@@ -136,8 +170,10 @@ secret_from(gr_imap_cred src, const char *arg, const char *what, char **out,
 	if (src == GR_CRED_NONE)
 		return GR_OK;
 	if (!arg || !*arg)
-		return gr_error_set(err, GR_E_CONFIG, "%s: empty", what);
-	if (src == GR_CRED_PASSCMD)
+		return gr_error_set(err, GR_E_CONFIG, "%s: %s", what,
+		                    src == GR_CRED_ENV ? "no variable named"
+		                                       : "empty command");
+	if (src == GR_CRED_PASSCMD || src == GR_CRED_TOKENCMD)
 		return run_cmd(what, arg, out, err);
 	v = getenv(arg);
 	if (!v || !*v)
@@ -171,36 +207,24 @@ oauth2_token(const struct gr_oauth2 *o, char **out, gr_error *err)
 }
 
 gr_status
-gr_secret_get(const struct gr_imap_opts *o, char **out, gr_error *err)
+gr_cred_get(const gr_cred *c, const char *host, const char *user,
+            char **out, gr_error *err)
 {
-	const char *v;
+	char what[512];
 
 	*out = NULL;
-	switch (o->cred) {
+	gr_cred_describe(c, what, sizeof what);
+	switch (c->kind) {
 	case GR_CRED_NONE:
-	case GR_CRED_NETRC:
 		return GR_OK;
+	case GR_CRED_NETRC:
+		return gr_secret_netrc(c->arg, host ? host : "", user, out, err);
 	case GR_CRED_PASSCMD:
 	case GR_CRED_TOKENCMD:
-		if (!o->cred_arg || !*o->cred_arg)
-			return gr_error_set(err, GR_E_CONFIG, "%s: empty command",
-			                    o->cred == GR_CRED_PASSCMD ? "passcmd"
-			                                               : "token-cmd");
-		return run_cmd(o->cred == GR_CRED_PASSCMD ? "passcmd" : "token-cmd",
-		               o->cred_arg, out, err);
 	case GR_CRED_ENV:
-		if (!o->cred_arg || !*o->cred_arg)
-			return gr_error_set(err, GR_E_CONFIG,
-			                    "password-env: no variable named");
-		v = getenv(o->cred_arg);
-		if (!v || !*v)
-			return gr_error_set(err, GR_E_AUTH,
-			                    "password-env: $%s is not set", o->cred_arg);
-		*out = gr_strdup(v);
-		return *out ? GR_OK : gr_error_set(err, GR_E_NOMEM,
-		                                   "password-env: out of memory");
-	case GR_CRED_OAUTH2_REFRESH:
-		return oauth2_token(&o->oauth2, out, err);
+		return secret_from(c->kind, c->arg, what, out, err);
+	case GR_CRED_OAUTH2:
+		return oauth2_token(&c->oauth2, out, err);
 	}
 	return gr_error_set(err, GR_E_INTERNAL, "unknown credential source");
 }

@@ -14,7 +14,7 @@
 #ifndef GRAVITY_CALDAV_H
 #define GRAVITY_CALDAV_H
 
-#include "gravity/imap.h"
+#include "gravity/secret.h"
 #include "gravity/state.h"
 #include "gravity/status.h"
 
@@ -22,8 +22,8 @@
 typedef struct gr_caldav_opts {
 	const char *url;        /* collection URL (http or https); NULL: off */
 	const char *user;       /* HTTP basic auth user, or NULL (no auth) */
-	gr_imap_cred cred;      /* GR_CRED_NONE, _PASSCMD or _ENV */
-	const char *cred_arg;   /* the command or variable name */
+	gr_cred cred;           /* the password: GR_CRED_NONE, _PASSCMD,
+	                         * _ENV or _NETRC (machine = the URL's host) */
 	const char *cafile;     /* PEM bundle for a private CA, or NULL */
 	int delete_cancelled;   /* 1: DELETE a cancelled reminder instead */
 	long timeout;           /* seconds per request (0: 30) */

@@ -27,7 +27,8 @@
  *       caldav https://dav.example.com/maya/gravity/  # opt-in: push
  *       caldav-user maya                 # reminders to this CalDAV
  *       caldav-passcmd "pass show dav"   # collection (or
- *       caldav-cafile FILE               # caldav-password-env VAR)
+ *       caldav-cafile FILE               # caldav-password-env VAR,
+ *                                        # caldav-netrc [FILE])
  *       caldav-delete no                 # yes: DELETE cancelled ones
  *
  * Account keys written unindented before any "account" line make an account
@@ -47,6 +48,7 @@ typedef struct gr_account {
 	char *source;           /* owned: source URI (imap[s]://, maildir:...) */
 	char *user;             /* owned or NULL */
 	char *cred_arg;         /* owned or NULL (secret source, never a secret) */
+	char *cred_origin;      /* owned or NULL: "FILE:LINE" of the source */
 	char *cafile;           /* owned or NULL */
 	char *sent_folder;      /* owned or NULL */
 	char *drafts_folder;    /* owned or NULL ("Drafts") */
@@ -58,7 +60,8 @@ typedef struct gr_account {
 	struct gr_imap_opts imap; /* ready to use; its pointers point into this
 	                         * account (valid while the config lives) */
 	char *dav_url, *dav_user; /* owned or NULL: CalDAV collection, login */
-	char *dav_cred_arg;     /* owned or NULL: command or variable name */
+	char *dav_cred_arg;     /* owned or NULL: command, variable or netrc */
+	char *dav_cred_origin;  /* owned or NULL: "FILE:LINE" */
 	char *dav_cafile;       /* owned or NULL */
 	gr_caldav_opts caldav;  /* ready to use, like imap (url NULL: off) */
 } gr_account;

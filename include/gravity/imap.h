@@ -17,53 +17,15 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "gravity/secret.h"
 #include "gravity/source.h"
 #include "gravity/status.h"
-
-/* Where the login secret comes from.  Secrets never come from the command
- * line and never appear in logs or error messages. */
-typedef enum gr_imap_cred {
-	GR_CRED_NONE = 0,       /* no secret (a test server with PREAUTH) */
-	GR_CRED_PASSCMD,        /* cred_arg: shell command; first output line */
-	GR_CRED_ENV,            /* cred_arg: name of an environment variable */
-	GR_CRED_NETRC,          /* cred_arg: netrc file, NULL for ~/.netrc
-	                         * (machine = URI host, login = user) */
-	GR_CRED_TOKENCMD,       /* cred_arg: command printing an OAuth2 bearer
-	                         * token; login with AUTH=XOAUTH2 */
-	GR_CRED_OAUTH2_REFRESH  /* the OAuth2 refresh-token flow (struct
-	                         * gr_oauth2); login with AUTH=XOAUTH2 */
-} gr_imap_cred;
-
-/* The OAuth2 refresh-token grant (RFC 6749 section 6).  Pointers foreign.
- * The client secret and the refresh token come from a command's first
- * output line (GR_CRED_PASSCMD) or an environment variable (GR_CRED_ENV);
- * a public client has no secret (GR_CRED_NONE). */
-struct gr_oauth2 {
-	const char *token_url;  /* https:// only */
-	const char *client_id;
-	const char *cafile;     /* for the token endpoint; NULL: system CAs */
-	gr_imap_cred secret_src;
-	const char *secret_arg;
-	gr_imap_cred refresh_src;
-	const char *refresh_arg;
-	long timeout;           /* seconds (0: 30) */
-};
-
-/* POST grant_type=refresh_token to o->token_url; *token (the access token,
- * caller frees with gr_secret_free) and *expires (expires_in seconds, 0 if
- * not given; expires may be NULL).  Refused: GR_E_AUTH with the endpoint's
- * error code; unreachable or 5xx: GR_E_NET; TLS: GR_E_TLS.  No secret is
- * ever in err. */
-gr_status gr_oauth2_refresh(const struct gr_oauth2 *o, const char *client_secret,
-                            const char *refresh_token, char **token,
-                            long *expires, gr_error *err);
 
 /* IMAP settings.  All pointers are foreign (usually owned by a gr_config).
  * Fill with gr_imap_opts_init() first, then set what differs. */
 struct gr_imap_opts {
 	const char *user;       /* login name; NULL: the user in the URI */
-	gr_imap_cred cred;
-	const char *cred_arg;
+	gr_cred cred;           /* where the password or token comes from */
 	const char *cafile;     /* PEM bundle for a private CA, or NULL */
 	int insecure;           /* 1: no certificate or host name check (loud
 	                         * warning on stderr).  Never a default. */
@@ -79,7 +41,6 @@ struct gr_imap_opts {
 	int append_drafts;      /* 1: each draft written is also APPENDed
 	                         * (flag \Draft) to drafts_folder, once */
 	const char *drafts_folder; /* NULL: "Drafts" */
-	struct gr_oauth2 oauth2; /* cred == GR_CRED_OAUTH2_REFRESH */
 };
 
 void gr_imap_opts_init(struct gr_imap_opts *o);
@@ -89,22 +50,6 @@ extern const struct gr_source_driver gr_driver_imap;
 /* Bytes received from the server so far by an open gr_driver_imap handle
  * (for tests and verbose summaries). */
 uint64_t gr_imap_source_bytes(void *handle);
-
-/* --- credentials (secret.c) ------------------------------------------- */
-
-/* Get the secret for o (password or bearer token).  *out is owned by the
- * caller, who frees it with gr_secret_free().  GR_CRED_NETRC (see
- * gr_secret_netrc) and GR_CRED_NONE give *out = NULL.  Failures
- * are GR_E_AUTH or GR_E_CONFIG and never quote the secret. */
-gr_status gr_secret_get(const struct gr_imap_opts *o, char **out,
-                        gr_error *err);
-/* The password for user@host in a netrc file (path NULL: ~/.netrc): the
- * first "machine host" (or "default") entry whose login is user (any login
- * when user is NULL).  GR_E_AUTH if there is none. */
-gr_status gr_secret_netrc(const char *path, const char *host,
-                          const char *user, char **out, gr_error *err);
-/* Zero s (explicit_bzero) and free it.  NULL is fine. */
-void gr_secret_free(char *s);
 
 /* --- the response parser (imap_proto.c): a pure function over bytes ---- */
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # CalDAV push against a real Radicale on 127.0.0.1 over
 # TLS (a self-signed certificate given as caldav-cafile), HTTP basic auth
-# from caldav-password-env.  A poll pushes one resource per reminder (read
+# from caldav-password-env (and caldav-netrc).  A poll pushes one resource per reminder (read
 # back with Python's caldav and icalendar); a rerun pushes nothing; the
 # owner's reply updates the resource (same UID, SEQUENCE 1, CANCELLED);
 # with Radicale stopped the poll still does its local work and says so in
@@ -19,7 +19,7 @@ if ! [ -x $py ] || ! $py -c 'import radicale, caldav, icalendar' 2>/dev/null ||
 	exit 0
 fi
 mktmp
-plan 35
+plan 38
 lifecycle_mail
 
 # --- a private Radicale ---------------------------------------------------
@@ -173,6 +173,20 @@ check "server matches local files, no duplicates" "$(local_dump)" "$(cat "$T/dav
 check "nothing pending" 0 "$(pending)"
 poll 1794945600
 ok "and a rerun pushes nothing" sh -c "! grep -q 'pushed to CalDAV' '$T/last.txt'"
+
+# The password from a netrc file instead (machine = the collection's host,
+# login = caldav-user), through the same credential code as IMAP.
+printf 'machine 127.0.0.1 login maya password %s\n' "$pw" >"$T/netrc"
+sed -i "s|caldav-password-env GR_TEST_DAV_PW|caldav-netrc $T/netrc|" "$T/config"
+sqlite3 "$db" "UPDATE reminders SET push_seq = -1 WHERE uid = '$other'"
+poll 1794945600; check "poll with caldav-netrc exits 0" 0 $?
+check "caldav-netrc: the reminder is pushed" 1 "$(grep -c '; 1 pushed to CalDAV' "$T/last.txt")"
+printf 'machine 127.0.0.1 login maya password wrong-%s\n' "$pw" >"$T/netrc"
+sqlite3 "$db" "UPDATE reminders SET push_seq = -1 WHERE uid = '$other'"
+poll 1794945600
+ok "a wrong netrc password: one warning, no password" sh -c \
+	"grep -q 'caldav.*will retry' '$T/last.txt' && ! grep -q -F -- '$pw' '$T/last.txt'"
+printf 'machine 127.0.0.1 login maya password %s\n' "$pw" >"$T/netrc"
 
 # caldav-delete yes: a cancelled reminder pending a push is DELETEd.
 printf '\tcaldav-delete yes\n' >>"$T/config"

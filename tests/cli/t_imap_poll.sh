@@ -7,7 +7,7 @@
 # sysexits code, the next poll resuming where the failed one stopped.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 . "$top_srcdir/tests/servers/dovecot.sh"
-N=51
+N=52
 if ! dv_have || ! command -v sqlite3 >/dev/null 2>&1; then
 	plan 1; skip "IMAP end-to-end" "dovecot, openssl or sqlite3 not installed"
 	done_testing
@@ -225,6 +225,8 @@ conf nopw "$IN" "passcmd \"printf 'wrong-secret-42\\\\n'\""
 gpoll nopw
 check "login refused: EX_NOPERM" 77 "$RC"
 ok "login refused: one line naming the server, no secret" sh -c "grep -q '127.0.0.1:$SPORT' '$T/err.txt' && ! grep -q wrong-secret '$T/err.txt' && [ \$(wc -l < '$T/err.txt') -eq 1 ]"
+ok "login refused: says which user and where the password came from" \
+	grep -q "user 'test' with the password from passcmd ($T/nopw.conf:[0-9]*)" "$T/err.txt"
 conf tls "$IN"
 sed -i '/cafile/d' "$T/tls.conf"
 gpoll tls

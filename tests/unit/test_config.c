@@ -16,6 +16,7 @@
 
 #include "gravity/config.h"
 #include "gravity/imap.h"
+#include "gravity/secret.h"
 
 #include "testlib.h"
 
@@ -81,8 +82,11 @@ test_full_config(void **state)
 	assert_int_equal(a->imap.nfolders, 2);
 	assert_string_equal(a->imap.folders[0], "Clients/Active");
 	assert_string_equal(a->imap.sent_folder, "Sent");
-	assert_int_equal(a->imap.cred, GR_CRED_PASSCMD);
-	assert_string_equal(a->imap.cred_arg, "pass show mail/work");
+	assert_int_equal(a->imap.cred.kind, GR_CRED_PASSCMD);
+	assert_string_equal(a->imap.cred.arg, "pass show mail/work");
+	/* where it was set, for messages: the file and line */
+	assert_non_null(a->imap.cred.origin);
+	assert_non_null(strstr(a->imap.cred.origin, "/full:8"));
 	assert_string_equal(a->imap.cafile, "/etc/ca.pem");
 	assert_false(a->imap.insecure);
 	assert_int_equal(a->imap.timeout, 45);
@@ -91,8 +95,8 @@ test_full_config(void **state)
 	assert_true(a->imap.append_drafts);
 	a = gr_config_account(c, "home");
 	assert_non_null(a);
-	assert_int_equal(a->imap.cred, GR_CRED_NETRC);
-	assert_null(a->imap.cred_arg);
+	assert_int_equal(a->imap.cred.kind, GR_CRED_NETRC);
+	assert_null(a->imap.cred.arg);
 	assert_null(gr_config_account(c, "nope"));
 	gr_config_free(c);
 	gr_diags_free(&d);
@@ -109,7 +113,7 @@ test_default_account_and_errors(void **state)
 	(void)state;
 	assert_int_equal(gr_config_load(p, &c, &d), GR_OK);
 	assert_string_equal(c->accounts[0].name, "default");
-	assert_int_equal(c->accounts[0].imap.cred, GR_CRED_ENV);
+	assert_int_equal(c->accounts[0].imap.cred.kind, GR_CRED_ENV);
 	gr_config_free(c);
 
 	p = write_tmp("bad",
@@ -154,7 +158,11 @@ test_caldav_keys(void **state)
 	    "\tcaldav-cafile ~/ca.pem\n"
 	    "\tcaldav-delete yes\n"
 	    "account home\n"
-	    "\tsource maildir:/tmp/other\n");
+	    "\tsource maildir:/tmp/other\n"
+	    "account third\n"
+	    "\tsource maildir:/tmp/third\n"
+	    "\tcaldav https://dav.example.com/x/\n"
+	    "\tcaldav-netrc ~/dav-netrc\n");
 	gr_config *c;
 	gr_diags d = { NULL, 0, 0 };
 	const gr_account *a;
@@ -166,14 +174,17 @@ test_caldav_keys(void **state)
 	assert_string_equal(a->caldav.url,
 	                    "https://dav.example.com/maya/gravity/");
 	assert_string_equal(a->caldav.user, "maya");
-	assert_int_equal(a->caldav.cred, GR_CRED_ENV);
-	assert_string_equal(a->caldav.cred_arg, "GR_DAV_PW");
+	assert_int_equal(a->caldav.cred.kind, GR_CRED_ENV);
+	assert_string_equal(a->caldav.cred.arg, "GR_DAV_PW");
 	assert_string_equal(a->caldav.cafile, "/home/maya/ca.pem");
 	assert_true(a->caldav.delete_cancelled);
-	assert_int_equal(a->imap.cred, GR_CRED_NONE);   /* not the IMAP one */
+	assert_int_equal(a->imap.cred.kind, GR_CRED_NONE); /* not the IMAP one */
 	a = gr_config_account(c, "home");
 	assert_null(a->caldav.url);                     /* off by default */
 	assert_false(a->caldav.delete_cancelled);
+	a = gr_config_account(c, "third");
+	assert_int_equal(a->caldav.cred.kind, GR_CRED_NETRC);
+	assert_string_equal(a->caldav.cred.arg, "/home/maya/dav-netrc");
 	gr_config_free(c);
 	gr_diags_free(&d);
 
@@ -221,7 +232,7 @@ test_default_path_and_starter(void **state)
 	/* and the starter itself is a valid config */
 	assert_int_equal(gr_config_load(path, &c, &d), GR_OK);
 	assert_int_equal(c->naccounts, 1);
-	assert_int_equal(c->accounts[0].imap.cred, GR_CRED_PASSCMD);
+	assert_int_equal(c->accounts[0].imap.cred.kind, GR_CRED_PASSCMD);
 	gr_config_free(c);
 	gr_diags_free(&d);
 }
@@ -229,8 +240,8 @@ test_default_path_and_starter(void **state)
 static void
 test_secrets(void **state)
 {
-	struct gr_imap_opts o;
-	char *s;
+	gr_cred o;
+	char *s, buf[256];
 	gr_error err;
 	const char *nrc = write_tmp("netrc",
 	    "machine other.example login x password nope\n"
@@ -240,28 +251,54 @@ test_secrets(void **state)
 	    "default login d password pd\n");
 
 	(void)state;
-	gr_imap_opts_init(&o);
-	o.cred = GR_CRED_PASSCMD;
-	o.cred_arg = "echo 's3cret pw'; echo second";
-	assert_int_equal(gr_secret_get(&o, &s, &err), GR_OK);
+	gr_cred_init(&o);
+	o.kind = GR_CRED_PASSCMD;
+	o.arg = "echo 's3cret pw'; echo second";
+	assert_int_equal(gr_cred_get(&o, "h", "u", &s, &err), GR_OK);
 	assert_string_equal(s, "s3cret pw");
 	gr_secret_free(s);
-	o.cred_arg = "echo leaked-on-failure; exit 2";
-	assert_int_equal(gr_secret_get(&o, &s, &err), GR_E_AUTH);
+	assert_false(gr_cred_is_token(&o));
+	o.arg = "echo leaked-on-failure; exit 2";
+	o.origin = "cfg:4";
+	assert_int_equal(gr_cred_get(&o, "h", "u", &s, &err), GR_E_AUTH);
 	assert_null(s);
 	assert_null(strstr(err.msg, "leaked"));
-	o.cred_arg = "true";
-	assert_int_equal(gr_secret_get(&o, &s, &err), GR_E_AUTH);
-	o.cred = GR_CRED_ENV;
-	o.cred_arg = "GR_TEST_SECRET_VAR";
+	assert_non_null(strstr(err.msg, "passcmd (cfg:4)"));
+	/* a description names the source, never a command's text */
+	gr_cred_describe(&o, buf, sizeof buf);
+	assert_string_equal(buf, "passcmd (cfg:4)");
+	o.arg = "true";
+	assert_int_equal(gr_cred_get(&o, "h", "u", &s, &err), GR_E_AUTH);
+	o.kind = GR_CRED_ENV;
+	o.arg = "GR_TEST_SECRET_VAR";
+	o.origin = NULL;
 	unsetenv("GR_TEST_SECRET_VAR");
-	assert_int_equal(gr_secret_get(&o, &s, &err), GR_E_AUTH);
+	assert_int_equal(gr_cred_get(&o, "h", "u", &s, &err), GR_E_AUTH);
+	assert_non_null(strstr(err.msg, "$GR_TEST_SECRET_VAR is not set"));
 	setenv("GR_TEST_SECRET_VAR", "envpw", 1);
-	assert_int_equal(gr_secret_get(&o, &s, &err), GR_OK);
+	assert_int_equal(gr_cred_get(&o, "h", "u", &s, &err), GR_OK);
 	assert_string_equal(s, "envpw");
 	gr_secret_free(s);
-	o.cred = GR_CRED_OAUTH2_REFRESH;
-	assert_int_equal(gr_secret_get(&o, &s, &err), GR_E_CONFIG);
+	o.kind = GR_CRED_TOKENCMD;
+	o.arg = "echo tok-123";
+	assert_true(gr_cred_is_token(&o));
+	assert_int_equal(gr_cred_get(&o, "h", "u", &s, &err), GR_OK);
+	assert_string_equal(s, "tok-123");
+	gr_secret_free(s);
+	o.kind = GR_CRED_OAUTH2;
+	assert_true(gr_cred_is_token(&o));
+	assert_int_equal(gr_cred_get(&o, "h", "u", &s, &err), GR_E_CONFIG);
+	o.kind = GR_CRED_NONE;
+	assert_int_equal(gr_cred_get(&o, "h", "u", &s, &err), GR_OK);
+	assert_null(s);
+	/* netrc through the same call: host and user pick the entry */
+	o.kind = GR_CRED_NETRC;
+	o.arg = nrc;
+	assert_int_equal(gr_cred_get(&o, "h", "u", &s, &err), GR_OK);
+	assert_string_equal(s, "pu");
+	gr_secret_free(s);
+	gr_cred_describe(&o, buf, sizeof buf);
+	assert_non_null(strstr(buf, "netrc /"));
 
 	assert_int_equal(gr_secret_netrc(nrc, "h", "u", &s, &err), GR_OK);
 	assert_string_equal(s, "pu");

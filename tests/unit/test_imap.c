@@ -505,8 +505,8 @@ opts_for(struct gr_imap_opts *o)
 {
 	gr_imap_opts_init(o);
 	o->cafile = D.ca;
-	o->cred = GR_CRED_PASSCMD;
-	o->cred_arg = "printf 'test-pass-123\\n'";
+	o->cred.kind = GR_CRED_PASSCMD;
+	o->cred.arg = "printf 'test-pass-123\\n'";
 	o->timeout = 10;
 	o->connect_timeout = 5;
 }
@@ -739,8 +739,8 @@ test_starttls_and_credentials(void **state)
 	assert_int_equal(p.n, 1);
 	/* password from the environment */
 	setenv("GR_TEST_IMAP_PW", "test-pass-123", 1);
-	o.cred = GR_CRED_ENV;
-	o.cred_arg = "GR_TEST_IMAP_PW";
+	o.cred.kind = GR_CRED_ENV;
+	o.cred.arg = "GR_TEST_IMAP_PW";
 	assert_int_equal(poll_once(uri, &o, NULL, &p, &err), GR_OK);
 	/* from a netrc file */
 	snprintf(netrc, sizeof netrc, "%s/netrc", D.dir);
@@ -748,8 +748,8 @@ test_starttls_and_credentials(void **state)
 	assert_non_null(fp);
 	fprintf(fp, "machine 127.0.0.1 login test password test-pass-123\n");
 	fclose(fp);
-	o.cred = GR_CRED_NETRC;
-	o.cred_arg = netrc;
+	o.cred.kind = GR_CRED_NETRC;
+	o.cred.arg = netrc;
 	assert_int_equal(poll_once(uri, &o, NULL, &p, &err), GR_OK);
 	assert_int_equal(p.n, 1);
 }
@@ -772,12 +772,16 @@ test_failures(void **state)
 	opts_for(&o);
 	uri_for(uri, sizeof uri, 1, "INBOX");
 	/* wrong password: GR_E_AUTH, and the secret is not in the message */
-	o.cred_arg = "printf 'wrong-secret-42\\n'";
+	o.cred.arg = "printf 'wrong-secret-42\\n'";
+	o.cred.origin = "work.conf:7";
 	assert_int_equal(poll_once(uri, &o, NULL, &p, &err), GR_E_AUTH);
 	assert_null(strstr(err.msg, "wrong-secret-42"));
 	assert_non_null(strstr(err.msg, "127.0.0.1"));
+	/* it says which user was tried and where the password came from */
+	assert_non_null(strstr(err.msg, "user 'test'"));
+	assert_non_null(strstr(err.msg, "passcmd (work.conf:7)"));
 	/* passcmd failing */
-	o.cred_arg = "exit 3";
+	o.cred.arg = "exit 3";
 	assert_int_equal(poll_once(uri, &o, NULL, &p, &err), GR_E_AUTH);
 	/* self-signed (private CA) without cafile: GR_E_TLS */
 	opts_for(&o);
