@@ -101,6 +101,10 @@ int gr_cli_loo_report(const gr_exset *set, const gr_rules *r,
 void gr_cli_print_confusion(FILE *fp, long cm[GR_CLASS_COUNT][GR_CLASS_COUNT],
                             const gr_scores *sc);
 
+/* A path option as users write it ("~", "$HOME" expanded: gr_expand_home).
+ * The string lives until the command returns; NULL stays NULL. */
+const char *gr_cli_path(const char *arg);
+
 /* Print --version. */
 void gr_print_version(void);
 

@@ -41,7 +41,7 @@ gr_cli_load_dirs(const char *const *user_dirs, size_t nuser, int want_policy,
 	dirs[n++] = gr_default_rules_dir();
 	for (size_t i = 0; i < nuser && n < 4; i++)
 		if (user_dirs[i])
-			dirs[n++] = user_dirs[i];
+			dirs[n++] = gr_cli_path(user_dirs[i]);
 	st = gr_rules_load(dirs, n, rules, &d);
 	if (st == GR_OK && want_policy && policy)
 		st = gr_policy_load(*rules, policy, &d);

@@ -74,8 +74,8 @@ gr_cmd_init(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:r:hV", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': config = optarg; break;
-		case 'r': rules = optarg; break;
+		case 'c': config = gr_cli_path(optarg); break;
+		case 'r': rules = gr_cli_path(optarg); break;
 		case 'h': init_usage(stdout); return EX_OK;
 		case 'V': gr_print_version(); return EX_OK;
 		default: init_usage(stderr); return EX_USAGE;

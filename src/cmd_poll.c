@@ -131,16 +131,16 @@ gr_cmd_poll(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "c:s:r:o:S:nvqhVa:C:kP:E:D", opts,
 	                        NULL)) != -1) {
 		switch (c) {
-		case 'c': config = optarg; break;
+		case 'c': config = gr_cli_path(optarg); break;
 		case 's': o.source = optarg; break;
-		case 'r': rules_dir = optarg; break;
-		case 'o': o.out_dir = optarg; break;
-		case 'S': o.state_path = optarg; break;
+		case 'r': rules_dir = gr_cli_path(optarg); break;
+		case 'o': o.out_dir = gr_cli_path(optarg); break;
+		case 'S': o.state_path = gr_cli_path(optarg); break;
 		case 'n': o.dry_run = 1; break;
 		case 'v': o.verbose = 1; break;
 		case 'q': quiet = 1; break;
 		case 'a': account = optarg; break;
-		case 'C': imap.cafile = optarg; break;
+		case 'C': imap.cafile = gr_cli_path(optarg); break;
 		case 'k': imap.insecure = 1; break;
 		case 'D': append = 1; imap.append_drafts = 1; break;
 		case 'P':

@@ -240,8 +240,8 @@ gr_cmd_referrals(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:S:jh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': config = optarg; break;
-		case 'S': path = optarg; break;
+		case 'c': config = gr_cli_path(optarg); break;
+		case 'S': path = gr_cli_path(optarg); break;
 		case 'j': json = 1; break;
 		case 'h': referrals_usage(stdout); return EX_OK;
 		default: referrals_usage(stderr); return EX_USAGE;

@@ -64,17 +64,7 @@ akey_of(const char *s)
 static char *
 expand_path(const char *s)
 {
-	const char *home = getenv("HOME");
-	gr_buf b;
-
-	if (strncmp(s, "~/", 2) != 0 || !home || !*home)
-		return gr_strdup(s);
-	gr_buf_init(&b, 1u << 16);
-	if (gr_buf_printf(&b, "%s/%s", home, s + 2) != GR_OK) {
-		gr_buf_free(&b);
-		return NULL;
-	}
-	return gr_buf_steal(&b);
+	return gr_expand_home(s);
 }
 
 static void
@@ -625,6 +615,10 @@ static const char starter[] =
 "\t# imaps:// is TLS from the start (port 993); imap:// requires\n"
 "\t# STARTTLS (port 143).  Mail is never sent and flags never change.\n"
 "\tsource imaps://you@imap.example.com/INBOX\n"
+"\t# The login, when it is not the URL's user part (most providers want\n"
+"\t# your whole address; imaps://you@example.com@imap.example.com/ works\n"
+"\t# too: the last '@' ends the user).\n"
+"\t#user you@example.com\n"
 "\t# More folders to poll, and your Sent folder (tells which threads\n"
 "\t# you answered).\n"
 "\t#folders \"Clients/Active\" Projects\n"

@@ -106,7 +106,9 @@ gr_imap_uri_parse(const char *uri, gr_imap_uri *u, gr_error *err)
 	slash = strchr(p, '/');
 	if (!slash)
 		slash = p + strlen(p);
-	at = memchr(p, '@', (size_t)(slash - p));
+	/* The last '@' ends the user: a login that is a whole address
+	 * (imaps://hannah@example.com@imap.example.com/) needs no %40. */
+	at = memrchr(p, '@', (size_t)(slash - p));
 	if (at) {
 		if (memchr(p, ':', (size_t)(at - p)))
 			return gr_error_set(err, GR_E_USAGE, "imap URI: a password in "

@@ -106,6 +106,31 @@ gr_cli_state_path(const char *opt, const char *config, struct gr_config **cfg,
 	return EX_OK;
 }
 
+/* Strings made by gr_cli_path, freed when the command returns. */
+static char *cli_paths[32];
+static size_t n_cli_paths;
+
+const char *
+gr_cli_path(const char *arg)
+{
+	char *s;
+
+	if (!arg || n_cli_paths == sizeof cli_paths / sizeof cli_paths[0])
+		return arg;
+	s = gr_expand_home(arg);
+	if (!s)
+		return arg;
+	cli_paths[n_cli_paths++] = s;
+	return s;
+}
+
+static void
+cli_paths_free(void)
+{
+	while (n_cli_paths > 0)
+		free(cli_paths[--n_cli_paths]);
+}
+
 void
 gr_print_version(void)
 {
@@ -175,6 +200,7 @@ main(int argc, char **argv)
 			return EX_SOFTWARE;
 		}
 		rc = commands[i].fn(argc - 1, argv + 1);
+		cli_paths_free();
 		curl_global_cleanup();
 		if (fflush(stdout) != 0 && rc == EX_OK)
 			rc = EX_IOERR;

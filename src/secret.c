@@ -269,8 +269,13 @@ gr_secret_netrc(const char *path, const char *host, const char *user,
 		path = fallback;
 	}
 	st = gr_read_file(path, 1u << 20, &data, &len, err);
+	if (st == GR_E_NOINPUT)
+		return gr_error_set(err, GR_E_AUTH, "no password source for "
+		                    "%s%s%s: %s does not exist (write the password "
+		                    "there, or use passcmd or password-env)",
+		                    user ? user : "", user ? "@" : "", host, path);
 	if (st != GR_OK)
-		return st == GR_E_NOINPUT ? GR_E_AUTH : st;
+		return st;
 	p = data;
 	while ((tok = netrc_tok(&p)) != NULL && !*out) {
 		if (strcmp(tok, "machine") == 0 || strcmp(tok, "default") == 0) {

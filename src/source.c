@@ -88,26 +88,63 @@ no_driver(const char *uri, gr_error *err)
 	return gr_error_set(err, GR_E_NOINPUT, "%s: %s", uri, strerror(ENOENT));
 }
 
+char *
+gr_source_expand(const char *uri)
+{
+	static const char *const schemes[] = { "maildir:", "mbox:", "file:" };
+	char *rest, *out;
+	size_t n;
+
+	if (!uri)
+		return NULL;
+	for (size_t i = 0; i < 3; i++) {
+		n = strlen(schemes[i]);
+		if (strncmp(uri, schemes[i], n) != 0)
+			continue;
+		rest = gr_expand_home(uri + n);
+		out = rest ? malloc(n + strlen(rest) + 1) : NULL;
+		if (out) {
+			memcpy(out, uri, n);
+			strcpy(out + n, rest);
+		}
+		free(rest);
+		return out;
+	}
+	if (scheme_len(uri) > 1)        /* imap://, imaps:// and the unknown */
+		return gr_strdup(uri);
+	return gr_expand_home(uri);
+}
+
 gr_status
-gr_source_open(const char *uri, const gr_source_opts *opts, gr_source **out,
+gr_source_open(const char *uri0, const gr_source_opts *opts, gr_source **out,
                gr_error *err)
 {
 	const struct gr_source_driver *drv;
+	char *uri;
 	gr_source *s;
 	gr_status st;
 
 	*out = NULL;
-	if (!uri || !*uri)
+	if (!uri0 || !*uri0)
 		return gr_error_set(err, GR_E_USAGE, "empty source (use "
 		                    KNOWN_SCHEMES ")");
+	uri = gr_source_expand(uri0);
+	if (!uri)
+		return gr_error_set(err, GR_E_NOMEM, "%s: out of memory", uri0);
 	drv = gr_source_driver_for(uri);
-	if (!drv)
-		return no_driver(uri, err);
+	if (!drv) {
+		st = no_driver(uri, err);
+		free(uri);
+		return st;
+	}
 	s = calloc(1, sizeof *s);
-	if (!s)
-		return gr_error_set(err, GR_E_NOMEM, "%s: out of memory", uri);
+	if (!s) {
+		free(uri);
+		return gr_error_set(err, GR_E_NOMEM, "%s: out of memory", uri0);
+	}
 	s->drv = drv;
 	st = drv->open(uri, opts, &s->handle, err);
+	free(uri);
 	if (st != GR_OK) {
 		free(s);
 		return st;

@@ -843,6 +843,21 @@ imap_open(const char *uri, const gr_source_opts *opts, void **handle,
 	if (st != GR_OK)
 		goto fail;
 	user = s->o.user ? s->o.user : s->uri.user;
+	if (!user || !*user) {
+		st = gr_error_set(err, GR_E_SETUP, "%s: no user name: write it "
+		                  "in the URL (%s://you@example.com@%s/%s) or as "
+		                  "'user NAME' in the config's account", uri,
+		                  s->uri.implicit_tls ? "imaps" : "imap",
+		                  s->uri.host, s->uri.folder);
+		goto fail;
+	}
+	if (s->o.cred.kind == GR_CRED_NONE) {
+		st = gr_error_set(err, GR_E_SETUP, "%s: no password source for "
+		                  "user '%s': add passcmd \"CMD\" (or password-env "
+		                  "VAR, netrc, token-cmd \"CMD\") to the config's "
+		                  "account, or give --passcmd", uri, user);
+		goto fail;
+	}
 	snprintf(s->prefix, sizeof s->prefix, "%s://%s%s%s:%u/",
 	         s->uri.implicit_tls ? "imaps" : "imap", user ? user : "",
 	         user ? "@" : "", s->uri.host, s->uri.port);

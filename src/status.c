@@ -28,6 +28,7 @@ static const struct {
 	[GR_E_LIMIT]    = { "input exceeds a limit", EX_DATAERR },
 	[GR_E_CRASH]    = { "parser crashed", EX_SOFTWARE },
 	[GR_E_INTERNAL] = { "internal error", EX_SOFTWARE },
+	[GR_E_SETUP]    = { "setup incomplete", EX_CONFIG },
 };
 
 const char *

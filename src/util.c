@@ -25,6 +25,32 @@ gr_strndup(const char *s, size_t n)
 	return s ? strndup(s, n) : NULL;
 }
 
+char *
+gr_expand_home(const char *s)
+{
+	static const char *const pfx[] = { "~", "${HOME}", "$HOME" };
+	const char *home = getenv("HOME");
+	char *out;
+
+	if (!s)
+		return NULL;
+	for (size_t i = 0; home && *home && i < 3; i++) {
+		size_t n = strlen(pfx[i]), hl = strlen(home);
+
+		if (strncmp(s, pfx[i], n) != 0 || (s[n] && s[n] != '/'))
+			continue;
+		while (hl > 0 && home[hl - 1] == '/' && s[n] == '/')
+			hl--;           /* "/home/h/" + "/x" is "/home/h/x" */
+		out = malloc(hl + strlen(s + n) + 1);
+		if (out) {
+			memcpy(out, home, hl);
+			strcpy(out + hl, s + n);
+		}
+		return out;
+	}
+	return gr_strdup(s);
+}
+
 static int
 lower(int c)
 {

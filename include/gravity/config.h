@@ -10,6 +10,7 @@
  *   state ~/.local/state/gravity/state.db
  *   account work                         # an account block; keys indented
  *       source imaps://maya@imap.example.com/INBOX
+ *       user maya@example.com            # the login, when not in the URL
  *       folders "Clients/Active" Projects
  *       sent-folder Sent
  *       passcmd "pass show mail/work"     # or password-env VAR, netrc [FILE],
@@ -32,7 +33,8 @@
  *       caldav-delete no                 # yes: DELETE cancelled ones
  *
  * Account keys written unindented before any "account" line make an account
- * named "default".  A leading "~/" in a path is the home directory.
+ * named "default".  A leading "~", "$HOME" or "${HOME}" in a path (and in
+ * a maildir:/mbox: source) is the home directory.
  */
 #ifndef GRAVITY_CONFIG_H
 #define GRAVITY_CONFIG_H

@@ -10,7 +10,8 @@
  * message are downloaded (each capped); attachments are never fetched.
  *
  * URIs: imaps://user@host[:port]/FOLDER (implicit TLS, port 993) and
- * imap://user@host[:port]/FOLDER (STARTTLS required, port 143).
+ * imap://user@host[:port]/FOLDER (STARTTLS required, port 143); the user
+ * may be a whole address (user@example.com@host).
  */
 #ifndef GRAVITY_IMAP_H
 #define GRAVITY_IMAP_H
@@ -176,8 +177,11 @@ typedef struct gr_imap_uri {
 	char *folder;           /* owned, percent-decoded; "INBOX" if absent */
 } gr_imap_uri;
 
-/* Parse imap[s]://[user@]host[:port][/FOLDER].  GR_E_USAGE if malformed;
- * a password in the URI ("user:pass@") is refused. */
+/* Parse imap[s]://[user@]host[:port][/FOLDER].  The user ends at the last
+ * '@' before the host, so it may be a whole address
+ * (imaps://hannah@example.com@imap.example.com/INBOX); "%40" works too.
+ * GR_E_USAGE if malformed; a password in the URI ("user:pass@") is
+ * refused. */
 gr_status gr_imap_uri_parse(const char *uri, gr_imap_uri *u, gr_error *err);
 void gr_imap_uri_free(gr_imap_uri *u);
 

@@ -108,6 +108,12 @@ extern const struct gr_source_driver gr_driver_mbox;
 extern const struct gr_source_driver gr_driver_stdin;
 extern const struct gr_source_driver gr_driver_file;  /* one message file */
 
+/* uri as users write it: "~", "$HOME" or "${HOME}" at the start of its
+ * path (a bare path, or after maildir:, mbox: or file:) is the home
+ * directory (gr_expand_home); other URIs are copied unchanged.  Caller
+ * frees; NULL on allocation failure.  gr_source_open does this itself. */
+char *gr_source_expand(const char *uri);
+
 /* The driver gr_source_open would pick for uri, or NULL (no side effects
  * beyond stat()ing and reading the first bytes of a bare path). */
 const struct gr_source_driver *gr_source_driver_for(const char *uri);

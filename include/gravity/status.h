@@ -29,6 +29,9 @@ typedef enum gr_status {
 	GR_E_LIMIT,     /* input exceeds a bound */
 	GR_E_CRASH,     /* the isolated parser died on this input */
 	GR_E_INTERNAL,  /* a bug */
+	GR_E_SETUP,     /* the owner's setup lacks something it needs (a
+	                 * profile, a login user, a password source): fix the
+	                 * configuration, nothing was consumed */
 	GR_STATUS_LAST
 } gr_status;
 

@@ -16,6 +16,11 @@
 char *gr_strdup(const char *s);
 char *gr_strndup(const char *s, size_t n);
 
+/* A path as users write it: a leading "~", "$HOME" or "${HOME}" (alone or
+ * followed by '/') becomes $HOME; anything else is copied unchanged (also
+ * when HOME is unset or empty).  NULL on allocation failure or NULL s. */
+char *gr_expand_home(const char *s);
+
 /* ASCII-only case helpers (locale independent). */
 int gr_strcaseeq(const char *a, const char *b);          /* 1 if equal */
 int gr_strncaseeq(const char *a, const char *b, size_t n);

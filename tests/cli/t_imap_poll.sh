@@ -7,7 +7,7 @@
 # sysexits code, the next poll resuming where the failed one stopped.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 . "$top_srcdir/tests/servers/dovecot.sh"
-N=52
+N=59
 if ! dv_have || ! command -v sqlite3 >/dev/null 2>&1; then
 	plan 1; skip "IMAP end-to-end" "dovecot, openssl or sqlite3 not installed"
 	done_testing
@@ -237,6 +237,30 @@ conf refused "imaps://test@127.0.0.1:$free/INBOX"
 gpoll refused
 check "connection refused: EX_TEMPFAIL, one line" "75 1" "$RC $(wc -l < "$T/err.txt")"
 diag "refused: $ERR"
+
+# --- logins as providers have them: a whole address ---------------------------
+HPW="passcmd \"printf 'hannah-pass-456\\\\n'\""
+dv_doveadm "$D" save -u hannah@example.com -m INBOX < "$top_srcdir/tests/data/imap/mail/1-plain.eml"
+conf addr "imaps://hannah@example.com@127.0.0.1:$SPORT/INBOX" "$HPW"
+gpoll addr
+check "a whole address as the URL's user (the last @ ends it)" "0 1" \
+	"$RC $(grep -c 'gravity: 1 new message' "$T/out.txt")"
+conf addr2 "imaps://hannah%40example.com@127.0.0.1:$SPORT/INBOX" "$HPW"
+gpoll addr2
+check "... or with %40" 0 "$RC"
+conf addr3 "imaps://127.0.0.1:$SPORT/INBOX" "user hannah@example.com" "$HPW"
+gpoll addr3
+check "... or the account's 'user' key and a URL without one" 0 "$RC"
+conf nouser "imaps://127.0.0.1:$SPORT/INBOX"
+gpoll nouser
+check "no user anywhere: EX_CONFIG, one line" "78 1" "$RC $(wc -l < "$T/err.txt")"
+ok "... that says where to write it" grep -q "imaps://you@example.com@127.0.0.1/INBOX.*'user NAME'" "$T/err.txt"
+conf nosrc "$IN"
+sed -i '/passcmd/d' "$T/nosrc.conf"
+gpoll nosrc
+check "no password source: EX_CONFIG, one line" "78 1" "$RC $(wc -l < "$T/err.txt")"
+ok "... that names the keys to add" grep -q "no password source for user 'test': add passcmd" "$T/err.txt"
+diag "$ERR"
 
 if [ $have_py -eq 1 ]; then
 	proxy() {  # proxy NAME MODE [TARGET [N]]: start; port in $PP

@@ -11,7 +11,8 @@
 # DV_EXTRA_CONF, when set, is added to the configuration as it is (e.g. a
 # rawlog_dir that records each session's commands).
 # Dovecot listens on 127.0.0.1 only; nothing ever talks to another address.
-# User "test", password "test-pass-123".  Runs as root or as a normal user.
+# User "test", password "test-pass-123"; user "hannah@example.com", password
+# "hannah-pass-456".  Runs as root or as a normal user.
 
 dv_have() {
 	command -v dovecot >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1
@@ -40,7 +41,10 @@ dv_setup() {
 				-CAcreateserial -out $n.crt -days 30 -extfile $n.ext \
 				>/dev/null 2>&1 || exit 1
 		done
-		echo 'test:{PLAIN}test-pass-123' > passwd
+		# a second user whose login is a whole address, as most
+		# providers have it
+		printf '%s\n' 'test:{PLAIN}test-pass-123' \
+			'hannah@example.com:{PLAIN}hannah-pass-456' > passwd
 	)
 }
 

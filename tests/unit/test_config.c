@@ -49,13 +49,14 @@ test_full_config(void **state)
 	const char *p = write_tmp("full",
 	    "# comment\n"
 	    "out-dir ~/gr-out\n"
+	    "rules-dir $HOME/rules\n"
 	    "state /var/tmp/gr.db   # trailing comment\n"
 	    "account work\n"
 	    "\tsource imaps://maya@imap.example.com/INBOX\n"
 	    "\tfolders \"Clients/Active\" Projects\n"
 	    "\tsent-folder Sent\n"
 	    "\tpasscmd \"pass show mail/work\"\n"
-	    "\tcafile /etc/ca.pem\n"
+	    "\tcafile ${HOME}/ca.pem\n"
 	    "\tinsecure no\n"
 	    "\ttimeout 45\n"
 	    "\ttext-cap 128k\n"
@@ -74,7 +75,7 @@ test_full_config(void **state)
 	assert_int_equal(d.n, 0);
 	assert_string_equal(c->out_dir, "/home/maya/gr-out");
 	assert_string_equal(c->state_path, "/var/tmp/gr.db");
-	assert_null(c->rules_dir);
+	assert_string_equal(c->rules_dir, "/home/maya/rules");
 	assert_int_equal(c->naccounts, 2);
 	a = gr_config_account(c, NULL);
 	assert_string_equal(a->name, "work");
@@ -86,8 +87,8 @@ test_full_config(void **state)
 	assert_string_equal(a->imap.cred.arg, "pass show mail/work");
 	/* where it was set, for messages: the file and line */
 	assert_non_null(a->imap.cred.origin);
-	assert_non_null(strstr(a->imap.cred.origin, "/full:8"));
-	assert_string_equal(a->imap.cafile, "/etc/ca.pem");
+	assert_non_null(strstr(a->imap.cred.origin, "/full:9"));
+	assert_string_equal(a->imap.cafile, "/home/maya/ca.pem");
 	assert_false(a->imap.insecure);
 	assert_int_equal(a->imap.timeout, 45);
 	assert_int_equal(a->imap.text_cap, 128 * 1024);

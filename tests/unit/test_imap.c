@@ -340,6 +340,26 @@ test_uri_and_quote(void **state)
 	assert_int_equal(gr_imap_uri_parse("imaps://[::1]:99/X", &u, &err), GR_OK);
 	assert_string_equal(u.host, "[::1]");
 	gr_imap_uri_free(&u);
+	/* A login that is a whole address: the last '@' ends the user. */
+	assert_int_equal(gr_imap_uri_parse("imaps://hannah@example.com@imap."
+	                 "example.com/INBOX", &u, &err), GR_OK);
+	assert_string_equal(u.user, "hannah@example.com");
+	assert_string_equal(u.host, "imap.example.com");
+	assert_string_equal(u.folder, "INBOX");
+	gr_imap_uri_free(&u);
+	assert_int_equal(gr_imap_uri_parse("imap://a@b.example@127.0.0.1:1143/"
+	                 "Sent Items", &u, &err), GR_OK);
+	assert_string_equal(u.user, "a@b.example");
+	assert_string_equal(u.host, "127.0.0.1");
+	assert_int_equal(u.port, 1143);
+	assert_string_equal(u.folder, "Sent Items");
+	gr_imap_uri_free(&u);
+	/* an '@' in the folder is the folder's */
+	assert_int_equal(gr_imap_uri_parse("imaps://u@h/a@b", &u, &err), GR_OK);
+	assert_string_equal(u.user, "u");
+	assert_string_equal(u.host, "h");
+	assert_string_equal(u.folder, "a@b");
+	gr_imap_uri_free(&u);
 	assert_int_equal(gr_imap_uri_parse("imaps://u:secret@h/", &u, &err),
 	                 GR_E_USAGE);
 	assert_null(strstr(err.msg, "secret"));

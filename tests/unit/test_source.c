@@ -456,6 +456,48 @@ test_file_and_autodetect(void **state)
 	got_free(&g);
 }
 
+/* Paths as users write them: "~" and "$HOME" after maildir:, mbox:, file:
+ * or at the start of a bare path; IMAP URIs and "-" are left alone. */
+static void
+test_home_in_uris(void **state)
+{
+	static const char *const v[][2] = {
+		{ "maildir:~/Mail/work", "maildir:/home/h/Mail/work" },
+		{ "mbox:$HOME/inbox", "mbox:/home/h/inbox" },
+		{ "file:${HOME}/one.eml", "file:/home/h/one.eml" },
+		{ "~/Mail", "/home/h/Mail" },
+		{ "maildir:/abs/~", "maildir:/abs/~" },
+		{ "imaps://~@h/~", "imaps://~@h/~" },
+		{ "-", "-" },
+	};
+	char md[PATH_MAX + 16], uri[64], *s;
+	const char *old = getenv("HOME");
+	char *saved = old ? strdup(old) : NULL;
+	struct got g;
+	gr_error e;
+
+	setenv("HOME", "/home/h", 1);
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		s = gr_source_expand(v[i][0]);
+		assert_non_null(s);
+		assert_string_equal(s, v[i][1]);
+		free(s);
+	}
+	/* and gr_source_open reads the Maildir it names */
+	snprintf(md, sizeof md, "%s/Mail", (char *)*state);
+	make_maildir(md);
+	setenv("HOME", (char *)*state, 1);
+	snprintf(uri, sizeof uri, "maildir:~/Mail");
+	assert_int_equal(read_all(uri, 0, &g, &e), GR_OK);
+	assert_int_equal(g.n, 4);
+	got_free(&g);
+	if (saved)
+		setenv("HOME", saved, 1);
+	else
+		unsetenv("HOME");
+	free(saved);
+}
+
 static void
 test_errors(void **state)
 {
@@ -599,6 +641,7 @@ main(void)
 		cmocka_unit_test(test_stdin),
 		cmocka_unit_test_setup_teardown(test_file_and_autodetect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_home_in_uris, setup, teardown),
 		cmocka_unit_test(test_corpus_nice_mbox),
 		cmocka_unit_test(test_corpus_gmime_substring),
 		cmocka_unit_test(test_corpus_mbox_attachment),

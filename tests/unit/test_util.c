@@ -33,6 +33,7 @@ test_status_names_and_exits(void **state)
 		                        "unknown status");
 	assert_int_equal(gr_status_to_exit(GR_E_LOCKED), EX_TEMPFAIL);
 	assert_int_equal(gr_status_to_exit(GR_E_CONFIG), EX_DATAERR);
+	assert_int_equal(gr_status_to_exit(GR_E_SETUP), EX_CONFIG);
 	assert_int_equal(gr_error_set(&e, GR_E_IO, "a\nb%d", 1), GR_E_IO);
 	assert_string_equal(e.msg, "a b1");
 }
@@ -132,6 +133,42 @@ test_text_clean(void **state)
 	s = gr_text_clean(NULL, GR_NL_KEEP, 3);
 	assert_string_equal(s, "");
 	free(s);
+}
+
+static void
+test_expand_home(void **state)
+{
+	static const char *const v[][2] = {
+		{ "~", "/home/h" },
+		{ "~/Mail/work", "/home/h/Mail/work" },
+		{ "$HOME/x", "/home/h/x" },
+		{ "${HOME}/x/y", "/home/h/x/y" },
+		{ "$HOME", "/home/h" },
+		{ "~other/x", "~other/x" },     /* another user's: left alone */
+		{ "$HOMEDIR/x", "$HOMEDIR/x" },
+		{ "/abs/~/x", "/abs/~/x" },
+		{ "rel/path", "rel/path" },
+		{ "", "" },
+	};
+	char *s;
+
+	(void)state;
+	setenv("HOME", "/home/h", 1);
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		s = gr_expand_home(v[i][0]);
+		assert_non_null(s);
+		assert_string_equal(s, v[i][1]);
+		free(s);
+	}
+	setenv("HOME", "/home/h/", 1);          /* one slash between */
+	s = gr_expand_home("~/x");
+	assert_string_equal(s, "/home/h/x");
+	free(s);
+	unsetenv("HOME");
+	s = gr_expand_home("~/x");
+	assert_string_equal(s, "~/x");
+	free(s);
+	assert_null(gr_expand_home(NULL));
 }
 
 static void
@@ -335,6 +372,7 @@ main(void)
 		cmocka_unit_test(test_buf_bounded),
 		cmocka_unit_test(test_utf8_and_case),
 		cmocka_unit_test(test_utf8_decode),
+		cmocka_unit_test(test_expand_home),
 		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_text_clean),
 		cmocka_unit_test(test_conf_lines_and_tokens),
