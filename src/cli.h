@@ -23,6 +23,7 @@ int gr_cmd_init(int argc, char **argv);
 int gr_cmd_referrals(int argc, char **argv);
 int gr_cmd_train(int argc, char **argv);
 int gr_cmd_learn(int argc, char **argv);
+int gr_cmd_folders(int argc, char **argv);
 
 /* "gravity: " + message on stderr, one line. */
 void gr_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -104,6 +105,16 @@ void gr_cli_print_confusion(FILE *fp, long cm[GR_CLASS_COUNT][GR_CLASS_COUNT],
 /* A path option as users write it ("~", "$HOME" expanded: gr_expand_home).
  * The string lives until the command returns; NULL stays NULL. */
 const char *gr_cli_path(const char *arg);
+
+/* The config file a command reads: path (--config), else the default one
+ * ($XDG_CONFIG_HOME/gravity/config).  With an account name, that account
+ * (else the first) into *acct (may be NULL).  A missing default file is
+ * *cfg = NULL and EX_OK when !need, else one line saying to run 'gravity
+ * init' (EX_CONFIG).  Problems are printed; returns a sysexits code.
+ * *cfg owned by caller (gr_config_free). */
+struct gr_account;
+int gr_cli_config(const char *path, const char *account, int need,
+                  struct gr_config **cfg, const struct gr_account **acct);
 
 /* Print --version. */
 void gr_print_version(void);

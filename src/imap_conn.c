@@ -500,6 +500,12 @@ gr_imap_cmd_literal(gr_imap_conn *c, const char *cmd, const char *lit,
 	return run_cmd(c, cmd, lit, len, cb, arg, err);
 }
 
+int
+gr_imap_alive(const gr_imap_conn *c)
+{
+	return c && !c->dead;
+}
+
 uint64_t
 gr_imap_bytes_received(const gr_imap_conn *c)
 {

@@ -728,6 +728,125 @@ gr_imap_quote_mailbox(gr_buf *b, const char *name)
 	return st;
 }
 
+/* Append code point c as UTF-8. */
+static gr_status
+utf8_put(gr_buf *b, unsigned long c)
+{
+	char u[4];
+	size_t n;
+
+	if (c < 0x80) {
+		u[0] = (char)c;
+		n = 1;
+	} else if (c < 0x800) {
+		u[0] = (char)(0xc0 | (c >> 6));
+		u[1] = (char)(0x80 | (c & 0x3f));
+		n = 2;
+	} else if (c < 0x10000) {
+		u[0] = (char)(0xe0 | (c >> 12));
+		u[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (c & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (char)(0xf0 | (c >> 18));
+		u[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+		u[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+		u[3] = (char)(0x80 | (c & 0x3f));
+		n = 4;
+	}
+	return gr_buf_add(b, u, n);
+}
+
+static int
+b64val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == ',' ? 63 : -1;
+}
+
+/* One "&...-" run starting after the '&' at *pp: its UTF-16 units as
+ * UTF-8.  *pp ends after the '-'. */
+static gr_status
+mutf7_decode_run(gr_buf *b, const char **pp)
+{
+	const char *p = *pp;
+	unsigned long acc = 0, hi = 0;
+	int bits = 0;
+	gr_status st = GR_OK;
+
+	for (; *p && *p != '-' && st == GR_OK; p++) {
+		int v = b64val(*p);
+
+		if (v < 0)
+			return GR_E_PARSE;
+		acc = ((acc << 6) | (unsigned)v) & 0xffffff;
+		bits += 6;
+		if (bits < 16)
+			continue;
+		bits -= 16;
+		{
+			unsigned long u = (acc >> bits) & 0xffff;
+
+			if (u >= 0xd800 && u <= 0xdbff) {
+				if (hi)
+					return GR_E_PARSE;
+				hi = u;
+			} else if (u >= 0xdc00 && u <= 0xdfff) {
+				if (!hi)
+					return GR_E_PARSE;
+				st = utf8_put(b, 0x10000 + ((hi - 0xd800) << 10) +
+				              (u - 0xdc00));
+				hi = 0;
+			} else if (hi || u < 0x20 || u == 0x7f) {
+				return GR_E_PARSE;  /* a lone surrogate, a control */
+			} else {
+				st = utf8_put(b, u);
+			}
+		}
+	}
+	/* the run ends with '-', whole units, and zero padding bits */
+	if (*p != '-' || hi || bits >= 6 || (acc & ((1ul << bits) - 1)))
+		return GR_E_PARSE;
+	*pp = p + 1;
+	return st;
+}
+
+gr_status
+gr_imap_mailbox_utf8(const char *name, char **out)
+{
+	const char *p = name;
+	gr_buf b;
+	gr_status st = GR_OK;
+
+	*out = NULL;
+	gr_buf_init(&b, 65536);
+	while (*p && st == GR_OK) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '&' && p[1] == '-') {
+			st = gr_buf_addc(&b, '&');
+			p += 2;
+		} else if (c == '&') {
+			p++;
+			st = mutf7_decode_run(&b, &p);
+		} else if (c < 0x20 || c >= 0x7f) {
+			st = GR_E_PARSE;
+		} else {
+			st = gr_buf_addc(&b, (char)c);
+			p++;
+		}
+	}
+	if (st == GR_OK && !(*out = gr_buf_steal(&b)))
+		st = GR_E_NOMEM;
+	gr_buf_free(&b);
+	return st;
+}
+
 /* --- BODYSTRUCTURE ----------------------------------------------------- */
 
 static void

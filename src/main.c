@@ -45,6 +45,8 @@ static const struct command {
 	  "write a starter config and an empty user rules directory" },
 	{ "referrals", gr_cmd_referrals,
 	  "the referral ledger: who introduced whom, thanked or not" },
+	{ "folders", gr_cmd_folders,
+	  "list the IMAP account's folders and what each is used for" },
 };
 
 void
@@ -129,6 +131,49 @@ cli_paths_free(void)
 {
 	while (n_cli_paths > 0)
 		free(cli_paths[--n_cli_paths]);
+}
+
+int
+gr_cli_config(const char *path, const char *account, int need,
+              gr_config **cfg, const gr_account **acct)
+{
+	char *def = path ? NULL : gr_config_default_path();
+	gr_diags d = { 0 };
+	gr_status st;
+	int rc = EX_OK;
+
+	*cfg = NULL;
+	if (acct)
+		*acct = NULL;
+	if (!path && !def) {
+		gr_warnx("cannot find the config file (set HOME, or give --config)");
+		return EX_CONFIG;
+	}
+	st = gr_config_load(path ? path : def, cfg, &d);
+	if (st != GR_E_NOINPUT)         /* a missing file is said below */
+		gr_diags_print(&d, stderr);
+	gr_diags_free(&d);
+	if (st == GR_E_NOINPUT && path) {
+		gr_warnx("%s: no such config file", path);
+		rc = EX_NOINPUT;
+	} else if (st == GR_E_NOINPUT) {
+		if (need || account)
+			gr_warnx("%s does not exist: write it with 'gravity init'",
+			         def);
+		rc = need || account ? EX_CONFIG : EX_OK;
+	} else if (st != GR_OK) {
+		rc = EX_CONFIG;         /* the file's errors are printed above */
+	} else if (acct && !(*acct = gr_config_account(*cfg, account))) {
+		gr_warnx("%s: no account%s%s", (*cfg)->path,
+		         account ? " named " : "", account ? account : "");
+		rc = EX_CONFIG;
+	}
+	free(def);
+	if (rc != EX_OK) {
+		gr_config_free(*cfg);
+		*cfg = NULL;
+	}
+	return rc;
 }
 
 void

@@ -2,6 +2,11 @@
 /*
  * source_imap.c - the imap:// and imaps:// source driver.
  *
+ * The Sent and Drafts folders are the server's \Sent and \Drafts (RFC 6154,
+ * see imap_folders.c) unless the config names them.  A folder that cannot
+ * be opened is one warning and the rest of the poll goes on; only the
+ * URI's own folder is a fatal error.
+ *
  * Read-only (RFC 3501): folders are opened with EXAMINE (6.3.2) and read
  * with UID SEARCH (6.4.4) and UID FETCH (6.4.8) using BODY.PEEK only, so
  * no flag ever changes.  Incremental: the state keeps UIDVALIDITY and the
@@ -32,6 +37,7 @@
 typedef struct folder {
 	char *name;             /* IMAP name */
 	char *key;              /* state key and gr_raw_msg.folder */
+	const char *role;       /* for messages: "folders", "sent-folder"... */
 	int is_sent;
 	int examined;
 	uint32_t uidvalidity;
@@ -80,6 +86,8 @@ typedef struct imap_src {
 	size_t nbatch;
 	size_t ibatch;
 	int drafts_open;        /* the drafts folder, not f[cur], is examined */
+	char *drafts;           /* owned: the folder drafts go to, or NULL */
+	int append_off;         /* drafts cannot be appended this poll (said) */
 	int progress;           /* stderr is a terminal: show "fetched N/M" */
 	char prefix[400];       /* "imaps://user@host:port/" */
 } imap_src;
@@ -87,7 +95,7 @@ typedef struct imap_src {
 /* --- folders -------------------------------------------------------------- */
 
 static gr_status
-add_folder(imap_src *s, const char *name, int is_sent)
+add_folder(imap_src *s, const char *name, int is_sent, const char *role)
 {
 	folder *nf;
 
@@ -103,6 +111,7 @@ add_folder(imap_src *s, const char *name, int is_sent)
 	memset(&s->f[s->nf], 0, sizeof s->f[s->nf]);
 	s->f[s->nf].name = gr_strdup(name);
 	s->f[s->nf].is_sent = is_sent;
+	s->f[s->nf].role = role;
 	if (s->f[s->nf].name) {
 		gr_buf b;
 
@@ -253,6 +262,25 @@ unchanged(imap_src *s, folder *f, uint32_t uv0, uint32_t last0)
 	return same;
 }
 
+/* EXAMINE said NO (no such folder, or no right to it).  The URI's own
+ * folder is the point of the poll: stop.  Any other: one warning, and the
+ * poll goes on without it. */
+static gr_status
+folder_refused(imap_src *s, folder *f, gr_error *err)
+{
+	char why[sizeof err->msg];
+
+	snprintf(why, sizeof why, "%s", err ? err->msg : "refused");
+	if (f == &s->f[0])
+		return gr_error_set(err, GR_E_SETUP, "folder '%s' cannot be "
+		                    "opened (%.600s); 'gravity folders' lists the "
+		                    "account's folders", f->name, why);
+	fprintf(stderr, "gravity: warning: %s '%s' cannot be opened (%.600s); "
+	        "skipped this poll ('gravity folders' lists the account's "
+	        "folders)\n", f->role, f->name, why);
+	return GR_OK;
+}
+
 static gr_status
 examine(imap_src *s, folder *f, gr_error *err)
 {
@@ -277,6 +305,8 @@ examine(imap_src *s, folder *f, gr_error *err)
 	if (st == GR_OK)
 		st = gr_imap_cmd(s->conn, cmd.data, on_examine, &e, err);
 	gr_buf_free(&cmd);
+	if (st == GR_E_PROTOCOL && gr_imap_alive(s->conn))
+		return folder_refused(s, f, err);
 	if (st != GR_OK)
 		return st;
 	if (!e.have_uidvalidity || e.uidvalidity == 0 || e.uidvalidity > UINT32_MAX)
@@ -811,9 +841,49 @@ imap_close(void *handle)
 	for (size_t i = 0; i < s->nf; i++)
 		folder_free(&s->f[i]);
 	free(s->f);
+	free(s->drafts);
 	gr_imap_close(s->conn);
 	gr_imap_uri_free(&s->uri);
 	free(s);
+}
+
+/* The Sent folder (polled: the owner's answers) and the Drafts folder
+ * (append-drafts): the config's names, else what the server marks \Sent
+ * and \Drafts.  One LIST, and only when the config leaves one open. */
+static gr_status
+find_folders(imap_src *s, gr_error *err)
+{
+	gr_imap_mailbox *v = NULL;
+	size_t n = 0;
+	const char *sent = s->o.sent_folder, *drafts = s->o.drafts_folder;
+	gr_status st = GR_OK;
+
+	if (!sent || (s->o.append_drafts && !drafts)) {
+		st = gr_imap_list(s->conn, &v, &n, err);
+		if (st == GR_E_PROTOCOL && gr_imap_alive(s->conn))
+			st = GR_OK;     /* no LIST at all: nothing is marked */
+		if (st != GR_OK)
+			return st;
+		if (!sent)
+			sent = gr_imap_special(v, n, GR_IMAP_USE_SENT);
+		if (!drafts)
+			drafts = gr_imap_special(v, n, GR_IMAP_USE_DRAFTS);
+	}
+	if (s->verbose)
+		fprintf(stderr, "gravity: sent folder: %s%s%s; drafts folder: "
+		        "%s%s%s\n", sent ? "'" : "", sent ? sent : "none",
+		        sent ? (s->o.sent_folder ? "' (sent-folder)" : "' (\\Sent)")
+		             : "",
+		        drafts ? "'" : "", drafts ? drafts : "none",
+		        drafts ? (s->o.drafts_folder ? "' (drafts-folder)"
+		                                     : "' (\\Drafts)") : "");
+	if (sent)
+		st = add_folder(s, sent, 1, s->o.sent_folder ? "sent-folder"
+		                                             : "\\Sent folder");
+	if (st == GR_OK && drafts && !(s->drafts = gr_strdup(drafts)))
+		st = GR_E_NOMEM;
+	gr_imap_mailboxes_free(v, n);
+	return st == GR_E_NOMEM ? gr_error_set(err, st, "out of memory") : st;
 }
 
 static gr_status
@@ -861,16 +931,16 @@ imap_open(const char *uri, const gr_source_opts *opts, void **handle,
 	snprintf(s->prefix, sizeof s->prefix, "%s://%s%s%s:%u/",
 	         s->uri.implicit_tls ? "imaps" : "imap", user ? user : "",
 	         user ? "@" : "", s->uri.host, s->uri.port);
-	st = add_folder(s, s->uri.folder, 0);
+	st = add_folder(s, s->uri.folder, 0, "folder");
 	for (size_t i = 0; st == GR_OK && i < s->o.nfolders; i++)
-		st = add_folder(s, s->o.folders[i], 0);
-	if (st == GR_OK && s->o.sent_folder)
-		st = add_folder(s, s->o.sent_folder, 1);
+		st = add_folder(s, s->o.folders[i], 0, "folders");
 	if (st != GR_OK) {
 		st = gr_error_set(err, st, "out of memory");
 		goto fail;
 	}
 	st = gr_imap_connect(&s->uri, &s->o, &s->conn, err);
+	if (st == GR_OK)
+		st = find_folders(s, err);
 	if (st != GR_OK)
 		goto fail;
 	*handle = s;
@@ -1002,10 +1072,18 @@ imap_append(void *handle, const char *box, const char *data, size_t len,
 	int found = 0;
 	gr_status st;
 
-	if (!s->o.append_drafts)
+	if (!s->o.append_drafts || s->append_off)
 		return GR_OK;
 	if (!box)
-		box = s->o.drafts_folder ? s->o.drafts_folder : "Drafts";
+		box = s->drafts;
+	if (!box) {
+		s->append_off = 1;
+		fprintf(stderr, "gravity: warning: append-drafts: the server marks "
+		        "no folder \\Drafts; name one with 'drafts-folder NAME' "
+		        "('gravity folders' lists them); drafts are in the "
+		        "output directory only this poll\n");
+		return GR_OK;
+	}
 	if (!message_id || !*message_id)
 		return gr_error_set(err, GR_E_INTERNAL, "draft without a "
 		                    "Message-ID: not appended to %s", box);
@@ -1017,6 +1095,15 @@ imap_append(void *handle, const char *box, const char *data, size_t len,
 	if (st == GR_OK && !s->drafts_open) {
 		s->drafts_open = 1;
 		st = gr_imap_cmd(s->conn, cmd.data, NULL, NULL, err);
+		if (st == GR_E_PROTOCOL && gr_imap_alive(s->conn)) {
+			s->append_off = 1;
+			fprintf(stderr, "gravity: warning: append-drafts: drafts "
+			        "folder '%s' cannot be opened (%.600s); drafts are "
+			        "in the output directory only this poll\n", box,
+			        err ? err->msg : "refused");
+			gr_buf_free(&cmd);
+			return GR_OK;
+		}
 	}
 	gr_buf_reset(&cmd);
 	if (st == GR_OK)
@@ -1036,6 +1123,15 @@ imap_append(void *handle, const char *box, const char *data, size_t len,
 		if (st == GR_OK)
 			st = gr_imap_cmd_literal(s->conn, cmd.data, data, len, NULL,
 			                         NULL, err);
+		if (st == GR_E_PROTOCOL && gr_imap_alive(s->conn)) {
+			/* Refused (quota, rights): the draft is in the output
+			 * directory; asking again each poll would stop each. */
+			s->append_off = 1;
+			fprintf(stderr, "gravity: warning: append-drafts: %.600s; "
+			        "drafts are in the output directory only this "
+			        "poll\n", err ? err->msg : "APPEND refused");
+			st = GR_OK;
+		}
 		if (st == GR_OK && s->verbose)
 			fprintf(stderr, "gravity: draft %s appended to %s\n",
 			        message_id, box);

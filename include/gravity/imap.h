@@ -166,6 +166,12 @@ gr_status gr_imap_quote(struct gr_buf *b, const char *s);
  * or holds a control character. */
 gr_status gr_imap_quote_mailbox(struct gr_buf *b, const char *name);
 
+/* A mailbox name as the server sends it (modified UTF-7) in UTF-8, the
+ * inverse of gr_imap_quote_mailbox.  *out owned by caller; GR_E_PARSE
+ * when name is not valid modified UTF-7 (a control character, 8-bit
+ * bytes, a broken "&...-" run or a lone surrogate). */
+gr_status gr_imap_mailbox_utf8(const char *name, char **out);
+
 /* --- the connection (imap_conn.c) ------------------------------------- */
 
 /* A parsed source URI. */
@@ -212,6 +218,42 @@ gr_status gr_imap_cmd(gr_imap_conn *c, const char *cmd, gr_imap_handler cb,
 gr_status gr_imap_cmd_literal(gr_imap_conn *c, const char *cmd,
                               const char *lit, size_t len, gr_imap_handler cb,
                               void *arg, gr_error *err);
+
+/* 1 while the connection can still take commands (a tagged NO or BAD
+ * leaves it usable; a drop, a timeout or a desync do not). */
+int gr_imap_alive(const gr_imap_conn *c);
+
+/* --- folders (imap_folders.c) ------------------------------------------ */
+
+/* What a folder is for (RFC 6154 special uses), as bits. */
+enum {
+	GR_IMAP_USE_ALL = 1u << 0,
+	GR_IMAP_USE_ARCHIVE = 1u << 1,
+	GR_IMAP_USE_DRAFTS = 1u << 2,
+	GR_IMAP_USE_FLAGGED = 1u << 3,
+	GR_IMAP_USE_JUNK = 1u << 4,
+	GR_IMAP_USE_SENT = 1u << 5,
+	GR_IMAP_USE_TRASH = 1u << 6
+};
+
+typedef struct gr_imap_mailbox {
+	char *name;             /* owned, UTF-8 */
+	unsigned use;           /* GR_IMAP_USE_* bits */
+	int noselect;           /* \Noselect or \NonExistent: cannot be opened */
+} gr_imap_mailbox;
+
+/* Every folder of the account with its special uses: LIST "" "*" RETURN
+ * (SPECIAL-USE), or plain LIST when the server refuses the return option.
+ * Names that are not valid modified UTF-7 are left out.  *out (n
+ * entries, server order) owned by caller: gr_imap_mailboxes_free. */
+gr_status gr_imap_list(gr_imap_conn *c, gr_imap_mailbox **out, size_t *n,
+                       gr_error *err);
+void gr_imap_mailboxes_free(gr_imap_mailbox *v, size_t n);
+/* The first folder that can be opened and is marked use, or NULL
+ * (points into v). */
+const char *gr_imap_special(const gr_imap_mailbox *v, size_t n, unsigned use);
+/* "\Sent" for GR_IMAP_USE_SENT ...; NULL for anything but one bit. */
+const char *gr_imap_use_name(unsigned use);
 
 /* Total bytes received from the server after login. */
 uint64_t gr_imap_bytes_received(const gr_imap_conn *c);

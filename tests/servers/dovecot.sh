@@ -6,6 +6,7 @@
 #                        (FLAGS: "S" for \Seen, "" for new)
 #   dv_start DIR [CERT]  start Dovecot (CERT: server or wrong); prints
 #                        "IMAPPORT IMAPSPORT" and writes DIR/ports
+#                        (DV_MAILBOXES: its special-use folders, below)
 #   dv_stop DIR          stop the Dovecot started in DIR, by its PID
 #   dv_doveadm DIR ARGS  run doveadm against that instance (user "test")
 # DV_EXTRA_CONF, when set, is added to the configuration as it is (e.g. a
@@ -85,6 +86,23 @@ active_attribute = active
 active_value = true
 EOC
 	fi
+	# DV_MAILBOXES: special-use folders, one "NAME=USE" per line (USE
+	# \\Sent, \\Drafts ...), created on login; a blank value: none at
+	# all.  Unset: "Sent" and "Drafts" marked, created only if they exist.
+	_boxes=
+	if [ -n "${DV_MAILBOXES+set}" ]; then
+		_boxes=$(printf '%s\n' "$DV_MAILBOXES" | while IFS='=' read -r _n _u; do
+			case $_n in *[![:space:]]*) ;; *) continue ;; esac
+			printf '  mailbox "%s" {\n    special_use = %s\n    auto = create\n  }\n' "$_n" "$_u"
+		done)
+	else
+		_boxes='  mailbox Sent {
+    special_use = \Sent
+  }
+  mailbox Drafts {
+    special_use = \Drafts
+  }'
+	fi
 	cat > "$_d/dovecot.conf" <<EOC
 base_dir = $_d/run
 state_dir = $_d/state
@@ -115,9 +133,7 @@ mail_location = maildir:~/Maildir
 namespace inbox {
   inbox = yes
   separator = /
-  mailbox Sent {
-    special_use = \\Sent
-  }
+$_boxes
 }
 service imap-login {
   inet_listener imap {

@@ -386,10 +386,39 @@ test_uri_and_quote(void **state)
 			{ "", "\"\"" },
 		};
 
+		static const char *const bad[] = {
+			"&AMk", "&AM-", "&AMk!-", "&2D0-", "&3gA-", "&AAo-",
+			"a\tb", "\xc3\x89",
+		};
+		char *u;
+
 		for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
 			gr_buf_reset(&b);
 			assert_int_equal(gr_imap_quote_mailbox(&b, v[i][0]), GR_OK);
 			assert_string_equal(b.data, v[i][1]);
+			/* and back, as LIST gives it (without the quotes and
+			 * the backslashes of the quoted string) */
+			if (strchr(v[i][0], '"'))
+				continue;
+			b.data[strlen(b.data) - 1] = '\0';
+			assert_int_equal(gr_imap_mailbox_utf8(b.data + 1, &u), GR_OK);
+			assert_string_equal(u, v[i][0]);
+			free(u);
+		}
+		assert_int_equal(gr_imap_mailbox_utf8("R&-D", &u), GR_OK);
+		assert_string_equal(u, "R&D");
+		free(u);
+		assert_int_equal(gr_imap_mailbox_utf8("Gesendete Objekte", &u),
+		                 GR_OK);
+		assert_string_equal(u, "Gesendete Objekte");
+		free(u);
+		/* cut short, bad padding, a bad character, lone surrogates, a
+		 * control, raw bytes */
+		for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+			u = NULL;
+			assert_int_equal(gr_imap_mailbox_utf8(bad[i], &u),
+			                 GR_E_PARSE);
+			assert_null(u);
 		}
 		gr_buf_reset(&b);
 		assert_int_equal(gr_imap_quote_mailbox(&b, "bad\xc3("), GR_E_PARSE);
@@ -715,7 +744,9 @@ test_incremental_and_uidvalidity(void **state)
 	uri_for(uri, sizeof uri, 1, "INBOX");
 	st = new_state("incr");
 	assert_int_equal(poll_once(uri, &o, st, &p, &err), GR_OK);
-	assert_int_equal(p.n, 5);
+	/* 5 INBOX + the Sent folder, found by \Sent (no sent_folder set) */
+	assert_int_equal(p.n, 6);
+	assert_int_equal(p.sent, 1);
 	snprintf(cmd, sizeof cmd, "dv_doveadm %s save -u test -m INBOX < %s",
 	         D.dir, tl_srcpath("tests/data/imap/mail/4-html.eml"));
 	assert_int_equal(sh(DVSH, tl_srcpath("tests/servers/dovecot.sh"), cmd),
