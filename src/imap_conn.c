@@ -21,6 +21,7 @@
 #include "gravity/tls.h"
 
 #define RECV_CHUNK 65536
+#define GREETING_WAIT 5         /* seconds for each reply before login */
 
 struct gr_imap_conn {
 	CURL *curl;
@@ -158,26 +159,55 @@ bad:
 
 /* --- connect ------------------------------------------------------------ */
 
+/* A failed connect or login in one line, with what to do about it. */
 static gr_status
-map_curl(CURLcode rc, const char *peer, const char *ebuf, gr_error *err)
+map_curl(CURLcode rc, const gr_imap_uri *u, const struct gr_imap_opts *o,
+         const char *peer, const char *ebuf, gr_error *err)
 {
 	const char *why = *ebuf ? ebuf : curl_easy_strerror(rc);
 
 	switch (rc) {
+	case CURLE_OPERATION_TIMEDOUT:
+		if (!u->implicit_tls && strstr(why, "esponse"))
+			return gr_error_set(err, GR_E_NET, "%s: no IMAP greeting "
+			                    "within %d s (%s): if port %u is TLS from "
+			                    "the start (as 993 is), use imaps://",
+			                    peer, GREETING_WAIT, why, u->port);
+		/* fall through */
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_CONNECT:
-	case CURLE_OPERATION_TIMEDOUT:
 	case CURLE_SEND_ERROR:
 	case CURLE_RECV_ERROR:
 	case CURLE_GOT_NOTHING:
 		return gr_error_set(err, GR_E_NET, "%s: %s", peer, why);
-	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+		if (strstr(why, "host name") || strstr(why, "subject name"))
+			return gr_error_set(err, GR_E_TLS, "%s: TLS: the server's "
+			                    "certificate is for another host name "
+			                    "(%s): connect by the name on the "
+			                    "certificate", peer, why);
+		if (o->cafile)
+			return gr_error_set(err, GR_E_TLS, "%s: TLS: the server's "
+			                    "certificate is not signed by the CA in "
+			                    "cafile %s (%s)", peer, o->cafile, why);
+		return gr_error_set(err, GR_E_TLS, "%s: TLS: the server's "
+		                    "certificate is self-signed or from an "
+		                    "unknown authority (%s): if you trust it, save "
+		                    "its CA certificate (PEM) and name that file "
+		                    "with 'cafile FILE' in the account (or "
+		                    "--cafile)", peer, why);
+	case CURLE_SSL_CONNECT_ERROR:
+		if (u->implicit_tls && u->port != 993)
+			return gr_error_set(err, GR_E_TLS, "%s: TLS handshake "
+			                    "failed (%s): if port %u speaks plain "
+			                    "IMAP with STARTTLS (as 143 does), use "
+			                    "imap://", peer, why, u->port);
+		/* fall through */
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CIPHER:
 	case CURLE_USE_SSL_FAILED:
-	case CURLE_SSL_ISSUER_ERROR:
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
 	case CURLE_SSL_INVALIDCERTSTATUS:
 		return gr_error_set(err, GR_E_TLS, "%s: TLS: %s", peer, why);
@@ -232,6 +262,12 @@ setup_curl(gr_imap_conn *c, const gr_imap_uri *u, const char *user,
 	if (!rc) rc = curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
 	if (!rc) rc = curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, cto);
 	if (!rc) rc = curl_easy_setopt(h, CURLOPT_TIMEOUT, cto + c->timeout_ms / 1000);
+	/* A plain IMAP server greets at once; an implicit-TLS one waits for
+	 * the client's TLS hello.  So for imap:// a silent server is most
+	 * likely a TLS port: give up within seconds, not the whole timeout. */
+	if (!rc && !u->implicit_tls)
+		rc = curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT,
+		                      (long)GREETING_WAIT);
 	if (!rc && user) rc = curl_easy_setopt(h, CURLOPT_USERNAME, user);
 	if (!rc) rc = gr_tls_trust(h, o->cafile);
 	if (!rc && o->insecure) {
@@ -261,6 +297,15 @@ gr_imap_connect(const gr_imap_uri *u, const struct gr_imap_opts *o,
 
 	*out = NULL;
 	ebuf[0] = '\0';
+	/* The well-known ports say which scheme they need: no need to wait. */
+	if (!u->implicit_tls && u->port == 993)
+		return gr_error_set(err, GR_E_SETUP, "%s:993 is IMAP over TLS "
+		                    "from the start: use imaps://%s/ (imap:// is "
+		                    "STARTTLS, port 143)", u->host, u->host);
+	if (u->implicit_tls && u->port == 143)
+		return gr_error_set(err, GR_E_SETUP, "%s:143 is plain IMAP with "
+		                    "STARTTLS: use imap://%s/ (imaps:// is TLS from "
+		                    "the start, port 993)", u->host, u->host);
 	c = calloc(1, sizeof *c);
 	if (!c)
 		return gr_error_set(err, GR_E_NOMEM, "imap: out of memory");
@@ -291,7 +336,7 @@ gr_imap_connect(const gr_imap_uri *u, const struct gr_imap_opts *o,
 		goto fail;
 	}
 	if (rc) {
-		st = map_curl(rc, c->peer, ebuf, err);
+		st = map_curl(rc, u, o, c->peer, ebuf, err);
 		goto fail;
 	}
 	rc = curl_easy_getinfo(c->curl, CURLINFO_ACTIVESOCKET, &c->sock);

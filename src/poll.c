@@ -375,22 +375,24 @@ poll_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 	pr->stats->processed++;
 	pr->stats->by_class[v.cls]++;
 	print_plan(pr, raw, m, &v, &pl);
-	if (pr->o->dry_run)
-		goto out;
-	st = write_outputs(pr, &pl, err);
-	if (st == GR_OK)
-		st = append_drafts(pr, &pl, err);
-	if (st == GR_OK)
-		st = record_all(pr, raw, m, &v, &pl, REC_INCOMING, err);
-	if (st != GR_OK)
-		goto out;
+	if (!pr->o->dry_run) {
+		st = write_outputs(pr, &pl, err);
+		if (st == GR_OK)
+			st = append_drafts(pr, &pl, err);
+		if (st == GR_OK)
+			st = record_all(pr, raw, m, &v, &pl, REC_INCOMING, err);
+		if (st != GR_OK)
+			goto out;
+	}
+	/* Counted on --dry-run too: the summary says what it would write. */
 	for (size_t i = 0; i < pl.n; i++) {
 		if (pl.v[i].kind == GR_OUT_REMINDER)
 			pr->stats->reminders++;
 		else
 			pr->stats->drafts++;
 	}
-	log_line(pr, raw, m, &v, &pl, "ok", NULL);
+	if (!pr->o->dry_run)
+		log_line(pr, raw, m, &v, &pl, "ok", NULL);
 out:
 	gr_plan_free(&pl);
 	gr_verdict_free(&v);
@@ -410,6 +412,20 @@ poll_marker(const gr_poll_opts *o, char *path, size_t len, gr_error *err)
 	return GR_OK;
 }
 
+/* The output directory cannot be made or written: say which and what to
+ * do, keeping the system's reason. */
+static gr_status
+out_dir_error(const gr_poll_opts *o, gr_error *err)
+{
+	char why[sizeof err->msg];
+
+	snprintf(why, sizeof why, "%s", err->msg);
+	return gr_error_set(err, GR_E_IO, "output directory %s cannot be "
+	                    "created or written (%.700s): make it writable, or "
+	                    "name another with out-dir in the config or --out",
+	                    o->out_dir, why);
+}
+
 static gr_status
 poll_prepare(struct poll_run *pr, gr_error *err)
 {
@@ -426,7 +442,7 @@ poll_prepare(struct poll_run *pr, gr_error *err)
 			return gr_error_set(err, GR_E_IO, "%s: path too long",
 			                    o->out_dir);
 		if ((st = gr_mkdirs(path, err)) != GR_OK)
-			return st;
+			return out_dir_error(o, err);
 	}
 	snprintf(path, sizeof path, "%s", o->state_path);
 	if (strrchr(path, '/') && strrchr(path, '/') != path) {
@@ -436,8 +452,10 @@ poll_prepare(struct poll_run *pr, gr_error *err)
 	}
 	snprintf(path, sizeof path, "%s/log.jsonl", o->out_dir);
 	pr->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (pr->log_fd < 0)
-		return gr_error_set(err, GR_E_IO, "%s: %s", path, strerror(errno));
+	if (pr->log_fd < 0) {
+		gr_error_set(err, GR_E_IO, "%s: %s", path, strerror(errno));
+		return out_dir_error(o, err);
+	}
 	if ((st = gr_state_open(o->state_path, &pr->state, err)) != GR_OK)
 		return st;
 	/* Only now, holding the state lock: temporary files left by a killed
@@ -617,6 +635,9 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 	}
 	gr_state_close(pr.state);
 	gr_calcache_free(pr.life.cal);
-	poll_summary(o, stats);
+	/* After a fatal error, a summary only when some mail was read (no
+	 * "0 new messages" under the error line). */
+	if (st == GR_OK || stats->seen > 0)
+		poll_summary(o, stats);
 	return st;
 }

@@ -7,7 +7,7 @@
 # sysexits code, the next poll resuming where the failed one stopped.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 . "$top_srcdir/tests/servers/dovecot.sh"
-N=59
+N=68
 if ! dv_have || ! command -v sqlite3 >/dev/null 2>&1; then
 	plan 1; skip "IMAP end-to-end" "dovecot, openssl or sqlite3 not installed"
 	done_testing
@@ -232,6 +232,27 @@ sed -i '/cafile/d' "$T/tls.conf"
 gpoll tls
 check "unknown certificate authority: EX_PROTOCOL" 76 "$RC"
 ok "TLS failure: one line" sh -c "grep -q 'TLS' '$T/err.txt' && [ \$(wc -l < '$T/err.txt') -eq 1 ]"
+ok "... that says to name the CA with cafile" grep -q "self-signed or from an unknown authority.*'cafile FILE'" "$T/err.txt"
+ok "after a fatal error no summary follows" test ! -s "$T/out.txt"
+# the wrong scheme for the port: found within seconds, with the fix
+conf plainontls "imap://test@127.0.0.1:$SPORT/INBOX" "timeout 60" "connect-timeout 60"
+t0=$(date +%s)
+gpoll plainontls
+t1=$(date +%s)
+check "imap:// on the implicit-TLS port: one line" "1" "$(wc -l < "$T/err.txt")"
+ok "... within seconds ($((t1 - t0)) s, timeout 60)" test $((t1 - t0)) -le 15
+ok "... saying to use imaps://" grep -q "no IMAP greeting.*use imaps://" "$T/err.txt"
+conf tlsonplain "imaps://test@127.0.0.1:$PORT/INBOX" "timeout 60" "connect-timeout 60"
+t0=$(date +%s)
+gpoll tlsonplain
+t1=$(date +%s)
+check "imaps:// on the STARTTLS port: EX_PROTOCOL, one line" "76 1" "$RC $(wc -l < "$T/err.txt")"
+ok "... within seconds ($((t1 - t0)) s), saying to use imap://" sh -c \
+	"[ $((t1 - t0)) -le 15 ] && grep -q 'TLS handshake failed.*use imap://' '$T/err.txt'"
+conf wk "imap://test@127.0.0.1:993/INBOX"
+gpoll wk
+check "imap:// on port 993: refused before connecting, EX_CONFIG" "78 1" "$RC $(wc -l < "$T/err.txt")"
+ok "... saying imaps://" grep -q "use imaps://127.0.0.1/" "$T/err.txt"
 free=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 1)
 conf refused "imaps://test@127.0.0.1:$free/INBOX"
 gpoll refused

@@ -1,10 +1,11 @@
 #!/bin/sh
 # A new owner's setup without a mail server: paths as users write them
 # ("~" and "$HOME" in every path key and in maildir:/mbox: source URIs, in
-# the config and on the command line).
+# the config and on the command line); errors that say what to do (an
+# output directory that cannot be made) and --dry-run's counts.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 mktmp
-plan 7
+plan 14
 H="$T/home"
 mkdir -p "$H/Mail" "$H/.config/gravity"
 cp -R "$top_srcdir/contrib/demo/inbox" "$H/Mail/work"
@@ -32,4 +33,19 @@ check "--source 'maildir:~/...' on the command line exits 0" 0 $?
 ok "... and reads the same 8 messages" grep -q "gravity: 8 new messages" "$T/p2.txt"
 check "classify 'maildir:\$HOME/...' classifies all 8" 8 \
 	"$("$GRAVITY" classify --rules "$H/.config/gravity/rules" 'maildir:$HOME/Mail/work' | wc -l)"
+
+# --- errors that say what to do -------------------------------------------------
+touch "$T/afile"
+"$GRAVITY" poll --source 'maildir:~/Mail/work' --rules "$H/.config/gravity/rules" \
+	--out "$T/afile/out" --state "$T/s3.db" >"$T/p3.txt" 2>"$T/e3.txt"
+check "an output directory that cannot be made: EX_IOERR, one line" "74 1" "$? $(wc -l < "$T/e3.txt")"
+ok "... naming it and what to do" grep -q "output directory $T/afile/out cannot be created or written (.*Not a directory).*out-dir in the config or --out" "$T/e3.txt"
+ok "... and no summary after it" test ! -s "$T/p3.txt"
+check "nothing was recorded" "" "$(ls "$T"/s3.db 2>/dev/null)"
+"$GRAVITY" poll --source 'maildir:~/Mail/work' --rules "$H/.config/gravity/rules" \
+	--out "$T/o4" --state "$T/s4.db" --dry-run >"$T/p4.txt" 2>&1
+check "--dry-run exits 0" 0 $?
+ok "--dry-run counts what it would write" grep -Eq "would write [1-9][0-9]* reminders?, [1-9][0-9]* drafts?" "$T/p4.txt"
+diag "$(tail -n 1 "$T/p4.txt")"
+ok "... and writes nothing" test ! -e "$T/o4" -a ! -e "$T/s4.db"
 done_testing
