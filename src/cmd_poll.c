@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "gravity/caldav.h"
@@ -43,34 +44,24 @@ static int
 load_config(const char *path, const char *account, gr_config **cfg,
             gr_poll_opts *o, const char **rules_dir)
 {
-	char *def = path ? NULL : gr_config_default_path();
-	gr_diags d = { 0 };
 	const gr_account *a;
-	gr_status st;
+	int rc;
 
-	st = gr_config_load(path ? path : def, cfg, &d);
-	if (st != GR_E_NOINPUT)         /* a missing file is said below */
-		gr_diags_print(&d, stderr);
-	gr_diags_free(&d);
-	if (st == GR_E_NOINPUT && !path) {
-		gr_warnx("no source: give --source URI, or write a config file "
-		         "with 'gravity init' (%s)", def ? def : "?");
+	if (!path && !account && !o->source) {
+		char *def = gr_config_default_path();
+		int missing = !def || access(def, F_OK) != 0;
+
+		if (missing) {
+			gr_warnx("no source: give --source URI, or write a config "
+			         "file with 'gravity init' (%s)", def ? def : "?");
+			free(def);
+			return EX_USAGE;
+		}
 		free(def);
-		return EX_USAGE;
 	}
-	if (st != GR_OK) {
-		if (st == GR_E_NOINPUT)
-			gr_warnx("%s: no such config file", path);
-		free(def);
-		return st == GR_E_NOINPUT ? EX_NOINPUT : EX_CONFIG;
-	}
-	free(def);
-	a = gr_config_account(*cfg, account);
-	if (!a) {
-		gr_warnx("%s: no account%s%s", (*cfg)->path,
-		         account ? " named " : "", account ? account : "");
-		return EX_CONFIG;
-	}
+	rc = gr_cli_config(path, account, 1, cfg, &a);
+	if (rc != EX_OK)
+		return rc;
 	if (!o->source) {
 		o->source = a->source;
 		o->imap = &a->imap;

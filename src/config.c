@@ -602,31 +602,46 @@ gr_config_default_path(void)
 	return gr_buf_steal(&b);
 }
 
-static const char starter[] =
-"# gravity configuration.  Lines starting with '#' are comments.\n"
-"# Global keys are unindented; an 'account' block holds indented keys.\n"
-"\n"
-"# Where rules, outputs and the state database live.\n"
-"#rules-dir ~/.config/gravity/rules\n"
-"out-dir ~/gravity\n"
-"state ~/.local/state/gravity/state.db\n"
-"\n"
-"account work\n"
-"\t# imaps:// is TLS from the start (port 993); imap:// requires\n"
-"\t# STARTTLS (port 143).  Mail is never sent and flags never change.\n"
-"\tsource imaps://you@imap.example.com/INBOX\n"
-"\t# The login, when it is not the URL's user part (most providers want\n"
-"\t# your whole address; imaps://you@example.com@imap.example.com/ works\n"
-"\t# too: the last '@' ends the user).\n"
-"\t#user you@example.com\n"
+/* A config value: quoted when it holds a blank, '#', a quote or a
+ * backslash (the reader's quoting: \" and \\). */
+static gr_status
+put_value(gr_buf *b, const char *v)
+{
+	gr_status st = GR_OK;
+
+	if (!strpbrk(v, " \t#\"\\") && *v)
+		return gr_buf_addstr(b, v);
+	st = gr_buf_addc(b, '"');
+	for (; *v && st == GR_OK; v++) {
+		if (*v == '"' || *v == '\\')
+			st = gr_buf_addc(b, '\\');
+		if (st == GR_OK)
+			st = gr_buf_addc(b, *v);
+	}
+	return st == GR_OK ? gr_buf_addc(b, '"') : st;
+}
+
+/* "KEY VALUE  # comment" (prefix "#" when value is NULL: the example
+ * is written, commented out). */
+static gr_status
+put_key(gr_buf *b, const char *indent, const char *key, const char *value,
+        const char *example)
+{
+	gr_status st = gr_buf_printf(b, "%s%s%s ", indent, value ? "" : "#", key);
+
+	if (st == GR_OK)
+		st = put_value(b, value ? value : example);
+	return st == GR_OK ? gr_buf_addc(b, '\n') : st;
+}
+
+static const char account_rest[] =
 "\t# More folders to poll.  Your Sent folder (it tells which threads you\n"
 "\t# answered) is the one the server marks \\Sent, whatever its name\n"
 "\t# ('gravity folders' lists them); sent-folder names another.\n"
 "\t#folders \"Clients/Active\" Projects\n"
 "\t#sent-folder \"Sent Items\"\n"
 "\n"
-"\t# The password never goes on the command line.  Give one of:\n"
-"\tpasscmd \"pass show mail/work\"   # first output line is the password\n"
+"\t# Other password sources (one per account; never the password itself):\n"
 "\t#password-env GRAVITY_PASSWORD  # an environment variable's name\n"
 "\t#netrc                          # ~/.netrc (or: netrc /path/to/netrc)\n"
 "\t#token-cmd \"oauth2-token work\"  # an OAuth2 bearer token (XOAUTH2)\n"
@@ -639,13 +654,13 @@ static const char starter[] =
 "\t# A private certificate authority; 'insecure yes' turns every\n"
 "\t# certificate check off (never do this outside a test).\n"
 "\t#cafile ~/.config/gravity/ca.pem\n"
-"\tinsecure no\n"
-"\ttimeout 60\n"
+"\t#insecure no\n"
+"\t#timeout 60\n"
 "\t#text-cap 256k                  # bytes fetched per text part\n"
 "\t# Also store each draft in the server's Drafts folder (flag \\Draft),\n"
 "\t# once: the only change gravity ever makes to a mailbox.  The folder\n"
 "\t# is the one marked \\Drafts unless drafts-folder names another.\n"
-"\tappend-drafts no\n"
+"\t#append-drafts yes\n"
 "\t#drafts-folder Drafts\n"
 "\n"
 "\t# Opt-in: also PUT every reminder to a CalDAV calendar collection\n"
@@ -657,10 +672,86 @@ static const char starter[] =
 "\t#caldav-delete no\n";
 
 gr_status
-gr_config_write_starter(const char *path, gr_error *err)
+gr_config_starter(const gr_starter *s, char **out)
+{
+	static const gr_starter none = { 0 };
+	const char *in;
+	gr_buf b;
+	gr_status st;
+
+	*out = NULL;
+	if (!s)
+		s = &none;
+	gr_buf_init(&b, 1u << 20);
+	st = gr_buf_addstr(&b,
+	    "# gravity configuration (gravity-config(5)).  Lines starting with '#'\n"
+	    "# are comments.  Global keys are unindented; an 'account' block\n"
+	    "# holds indented keys.  '~' and $HOME in paths are your home.\n"
+	    "\n"
+	    "# Your rules: profile (who you are), services (what you offer and\n"
+	    "# what you pass on), partners (to whom), overrides, templates/.\n"
+	    "# Every gravity command reads them over the installed defaults.\n");
+	if (st == GR_OK)
+		st = put_key(&b, "", "rules-dir", s->rules_dir,
+		             "~/.config/gravity/rules");
+	if (st == GR_OK)
+		st = gr_buf_addstr(&b, "# Where reminders, drafts and the log go, "
+		                   "and gravity's own state.\n");
+	if (st == GR_OK)
+		st = put_key(&b, "", "out-dir", s->out_dir ? s->out_dir
+		                                          : "~/gravity", NULL);
+	if (st == GR_OK)
+		st = put_key(&b, "", "state", s->state ? s->state :
+		             "~/.local/state/gravity/state.db", NULL);
+	in = s->source ? "\t" : "#\t";
+	if (st == GR_OK)
+		st = gr_buf_printf(&b, "\n# Your mailbox.%s\n%saccount ",
+		                   s->source ? "" : "  Uncomment the account "
+		                   "block and fill it in (or let\n# 'gravity init "
+		                   "--imap-host HOST ...' write a new config).",
+		                   s->source ? "" : "#");
+	if (st == GR_OK)
+		st = put_value(&b, s->account ? s->account : "work");
+	if (st == GR_OK)
+		st = gr_buf_printf(&b, "\n%s# imaps:// is TLS from the start (port "
+		                   "993); imap:// requires\n%s# STARTTLS (port 143)."
+		                   "  Mail is never sent and flags never change.\n",
+		                   in, in);
+	if (st == GR_OK)
+		st = put_key(&b, in, "source", s->source ? s->source :
+		             "imaps://you@example.com@imap.example.com/INBOX",
+		             NULL);
+	if (st == GR_OK)
+		st = gr_buf_printf(&b, "%s# The login, when it is not the URL's "
+		                   "user part (the last '@'\n%s# before the host "
+		                   "ends it, so a whole address works there).\n",
+		                   in, in);
+	if (st == GR_OK)
+		st = put_key(&b, s->source ? "\t" : "#\t", "user", s->user,
+		             "you@example.com");
+	if (st == GR_OK)
+		st = gr_buf_printf(&b, "%s# The password never goes on the command "
+		                   "line: a command whose\n%s# first output line "
+		                   "is the password.\n", in, in);
+	if (st == GR_OK)
+		st = put_key(&b, s->source ? "\t" : "#\t", "passcmd", s->passcmd,
+		             "pass show mail/work");
+	if (st == GR_OK)
+		st = gr_buf_addc(&b, '\n');
+	if (st == GR_OK && s->source)
+		st = gr_buf_addstr(&b, account_rest);
+	if (st == GR_OK)
+		*out = gr_buf_steal(&b);
+	gr_buf_free(&b);
+	return st == GR_OK && !*out ? GR_E_NOMEM : st;
+}
+
+gr_status
+gr_config_write_new(const char *path, const char *data, size_t len,
+                    gr_error *err)
 {
 	char *dir = gr_strdup(path), *slash;
-	size_t len = sizeof starter - 1, off = 0;
+	size_t off = 0;
 	gr_status st = GR_OK;
 	int fd;
 
@@ -680,7 +771,7 @@ gr_config_write_starter(const char *path, gr_error *err)
 		                    errno == EEXIST ? "exists; not overwritten"
 		                                    : strerror(errno));
 	while (off < len) {
-		ssize_t w = write(fd, starter + off, len - off);
+		ssize_t w = write(fd, data + off, len - off);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -694,5 +785,18 @@ gr_config_write_starter(const char *path, gr_error *err)
 		st = gr_error_set(err, GR_E_IO, "%s: %s", path, strerror(errno));
 	if (close(fd) != 0 && st == GR_OK)
 		st = gr_error_set(err, GR_E_IO, "%s: %s", path, strerror(errno));
+	return st;
+}
+
+gr_status
+gr_config_write_starter(const char *path, const gr_starter *s, gr_error *err)
+{
+	char *text;
+	gr_status st = gr_config_starter(s, &text);
+
+	if (st != GR_OK)
+		return gr_error_set(err, st, "%s: out of memory", path);
+	st = gr_config_write_new(path, text, strlen(text), err);
+	free(text);
 	return st;
 }

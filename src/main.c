@@ -164,8 +164,12 @@ gr_cli_config(const char *path, const char *account, int need,
 	} else if (st != GR_OK) {
 		rc = EX_CONFIG;         /* the file's errors are printed above */
 	} else if (acct && !(*acct = gr_config_account(*cfg, account))) {
-		gr_warnx("%s: no account%s%s", (*cfg)->path,
-		         account ? " named " : "", account ? account : "");
+		if (account)
+			gr_warnx("%s: no account named '%s'", (*cfg)->path, account);
+		else
+			gr_warnx("%s has no account: add an 'account NAME' block "
+			         "with its 'source' (see gravity-config(5))",
+			         (*cfg)->path);
 		rc = EX_CONFIG;
 	}
 	free(def);

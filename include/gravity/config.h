@@ -91,9 +91,30 @@ const gr_account *gr_config_account(const gr_config *c, const char *name);
  * Owned by caller; NULL when neither variable is set. */
 char *gr_config_default_path(void);
 
-/* Write a commented starter config to path (parent directories created
- * 0700, file 0600, O_EXCL: an existing file is never overwritten and gives
- * GR_E_IO "exists"). */
-gr_status gr_config_write_starter(const char *path, gr_error *err);
+/* What 'gravity init' was told (pointers foreign).  A NULL field is
+ * written as a commented-out example; with no source the whole account
+ * block is. */
+typedef struct gr_starter {
+	const char *rules_dir;  /* NULL: "~/.config/gravity/rules", commented */
+	const char *out_dir;    /* NULL: ~/gravity */
+	const char *state;      /* NULL: ~/.local/state/gravity/state.db */
+	const char *account;    /* NULL: "work" */
+	const char *source;     /* imap[s]:// URI, maildir:..., or NULL */
+	const char *user;       /* the login, or NULL (the URL's user) */
+	const char *passcmd;    /* or NULL */
+} gr_starter;
+
+/* The commented starter config for s (NULL: all examples) into *out
+ * (caller frees); it is itself a valid config. */
+gr_status gr_config_starter(const gr_starter *s, char **out);
+
+/* Create path holding data: parent directories 0700, the file 0600 and
+ * O_EXCL, so an existing file is never overwritten (GR_E_IO "exists"). */
+gr_status gr_config_write_new(const char *path, const char *data, size_t len,
+                              gr_error *err);
+
+/* gr_config_starter(s) written with gr_config_write_new. */
+gr_status gr_config_write_starter(const char *path, const gr_starter *s,
+                                  gr_error *err);
 
 #endif

@@ -262,8 +262,10 @@ diag "refused: $ERR"
 # --- logins as providers have them: a whole address ---------------------------
 HPW="passcmd \"printf 'hannah-pass-456\\\\n'\""
 dv_doveadm "$D" save -u hannah@example.com -m INBOX < "$top_srcdir/tests/data/imap/mail/1-plain.eml"
-conf addr "imaps://hannah@example.com@127.0.0.1:$SPORT/INBOX" "$HPW"
+# (a first login makes the user's mailbox: give it time on a busy machine)
+conf addr "imaps://hannah@example.com@127.0.0.1:$SPORT/INBOX" "$HPW" "timeout 30" "connect-timeout 30"
 gpoll addr
+diag "$ERR"
 check "a whole address as the URL's user (the last @ ends it)" "0 1" \
 	"$RC $(grep -c 'gravity: 1 new message' "$T/out.txt")"
 conf addr2 "imaps://hannah%40example.com@127.0.0.1:$SPORT/INBOX" "$HPW"

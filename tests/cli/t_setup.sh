@@ -2,10 +2,12 @@
 # A new owner's setup without a mail server: paths as users write them
 # ("~" and "$HOME" in every path key and in maildir:/mbox: source URIs, in
 # the config and on the command line); errors that say what to do (an
-# output directory that cannot be made) and --dry-run's counts.
+# output directory that cannot be made) and --dry-run's counts; gravity
+# init with flags, on a non-terminal and on a (pseudo-)terminal, never
+# overwriting a file.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 mktmp
-plan 14
+plan 31
 H="$T/home"
 mkdir -p "$H/Mail" "$H/.config/gravity"
 cp -R "$top_srcdir/contrib/demo/inbox" "$H/Mail/work"
@@ -48,4 +50,83 @@ check "--dry-run exits 0" 0 $?
 ok "--dry-run counts what it would write" grep -Eq "would write [1-9][0-9]* reminders?, [1-9][0-9]* drafts?" "$T/p4.txt"
 diag "$(tail -n 1 "$T/p4.txt")"
 ok "... and writes nothing" test ! -e "$T/o4" -a ! -e "$T/s4.db"
+
+# --- gravity init -----------------------------------------------------------------
+HOME="$T/h2"; export HOME
+mkdir -p "$HOME"
+cfg="$HOME/.config/gravity/config"
+udir="$HOME/.config/gravity/rules"
+"$GRAVITY" init --non-interactive --name "Hannah Berger" --email hannah@example.com \
+	--timezone Europe/Berlin --hours "mon-fri 09:00-17:00" \
+	--imap-host 127.0.0.1 --imap-user hannah@example.com \
+	--passcmd "pass show mail/work" >"$T/i1.txt" 2>&1
+check "init --non-interactive exits 0" 0 $?
+check "it writes the config and four files in the rules directory" 5 "$(grep -c '^wrote ' "$T/i1.txt")"
+ok "rules-dir is active in the config" grep -q "^rules-dir ~/.config/gravity/rules$" "$cfg"
+ok "the account's source and passcmd come from the flags" sh -c \
+	"grep -q '^	source imaps://hannah@example.com@127.0.0.1/INBOX$' '$cfg' && grep -q '^	passcmd \"pass show mail/work\"' '$cfg'"
+ok "the profile holds the owner, not an example" sh -c \
+	"grep -q '^name \"Hannah Berger\"' '$udir/profile' && grep -q '^email hannah@example.com ' '$udir/profile' && grep -q '^timezone Europe/Berlin ' '$udir/profile' && grep -q '^hours mon-fri 09:00-17:00 ' '$udir/profile'"
+ok "services and partners are commented stubs" sh -c \
+	"! grep -qv '^#' '$udir/services' && ! grep -qv '^#' '$udir/partners' && grep -q '^#offer' '$udir/services'"
+# (it runs the passcmd, then connects: either says where it got)
+ok "the config it wrote loads (gravity folders gets to the account's login)" sh -c \
+	"'$GRAVITY' folders 2>&1 | grep -Eq '127.0.0.1:993|passcmd \\($cfg:[0-9]+\\)'"
+"$GRAVITY" rules check --rules "$udir" >"$T/rc.txt" 2>&1
+check "rules check passes on what init wrote" 0 $?
+sums=$(sha256sum "$cfg" "$udir"/*)
+"$GRAVITY" init --non-interactive --name "Someone Else" >"$T/i2.txt" 2>&1
+check "a second init keeps every file" "0 5" "$? $(grep -c '^kept ' "$T/i2.txt")"
+check "... byte for byte" "$sums" "$(sha256sum "$cfg" "$udir"/*)"
+"$GRAVITY" init --non-interactive --timezone Mars/Olympus_Mons --config "$T/x/config" >"$T/i3.txt" 2>&1
+check "a time zone the system does not know: EX_USAGE, nothing written" "64 no" \
+	"$? $(test -e "$T/x" && echo yes || echo no)"
+# on a non-terminal, without --non-interactive, it asks nothing
+"$GRAVITY" init --config "$T/h3/config" </dev/null >"$T/i4.txt" 2>&1
+check "init on a non-terminal asks nothing and exits 0" 0 $?
+ok "... the account and profile are left as commented examples" sh -c \
+	"grep -q '^#account work' '$T/h3/config' && grep -q '^#name ' '$T/h3/rules/profile'"
+# on a terminal it asks (a pseudo-terminal drives it)
+PY=$(command -v /usr/bin/python3 || command -v python3)
+if [ -n "$PY" ]; then
+	$PY - "$GRAVITY" "$T/h4/config" >"$T/pty.txt" 2>&1 <<'PY'
+import os, pty, sys, time, select
+gravity, cfg = sys.argv[1], sys.argv[2]
+answers = [("Your name", "Ines Duarte"),
+           ("Your email address", "ines@duarte.example"),
+           ("Your time zone", "Europe/Lisbon"),
+           ("Your business hours", ""),          # the default
+           ("Your IMAP server", "mail.duarte.example"),
+           ("Your IMAP login", ""),              # the address
+           ("A command that prints", "pass show ines")]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(gravity, [gravity, "init", "--config", cfg])
+out, i, deadline = b"", 0, time.time() + 20
+while time.time() < deadline:
+    r, _, _ = select.select([fd], [], [], 0.5)
+    if r:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    if i < len(answers) and answers[i][0].encode() in out.split(b"\n")[-1]:
+        os.write(fd, answers[i][1].encode() + b"\r")
+        i += 1
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+print("\nEXIT %d ASKED %d" % (os.WEXITSTATUS(status), i))
+PY
+	ok "init on a terminal asks seven questions and exits 0" grep -q "EXIT 0 ASKED 7" "$T/pty.txt"
+	ok "... the time zone question offers the system's zone" grep -q "Your time zone \[.*/.*\]:" "$T/pty.txt"
+	ok "... the answers are in the profile, the default hours too" sh -c \
+		"grep -q '^name \"Ines Duarte\"' '$T/h4/rules/profile' && grep -q '^timezone Europe/Lisbon ' '$T/h4/rules/profile' && grep -q '^hours mon-fri 09:00-17:00 ' '$T/h4/rules/profile'"
+	ok "... and the login defaults to the address" \
+		grep -q '^	source imaps://ines@duarte.example@mail.duarte.example/INBOX$' "$T/h4/config"
+else
+	for i in 1 2 3 4; do skip "init on a terminal" "no python3 for a pseudo-terminal"; done
+fi
 done_testing

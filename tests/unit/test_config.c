@@ -224,18 +224,38 @@ test_default_path_and_starter(void **state)
 	free(dp);
 
 	snprintf(path, sizeof path, "%s/new/dir/config", tmpdir);
-	assert_int_equal(gr_config_write_starter(path, &err), GR_OK);
+	assert_int_equal(gr_config_write_starter(path, NULL, &err), GR_OK);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	/* never overwritten */
-	assert_int_equal(gr_config_write_starter(path, &err), GR_E_IO);
+	assert_int_equal(gr_config_write_starter(path, NULL, &err), GR_E_IO);
 	assert_non_null(strstr(err.msg, "exists"));
-	/* and the starter itself is a valid config */
+	/* and the starter itself is a valid config: with nothing said,
+	 * its account block is an example, commented out */
 	assert_int_equal(gr_config_load(path, &c, &d), GR_OK);
-	assert_int_equal(c->naccounts, 1);
-	assert_int_equal(c->accounts[0].imap.cred.kind, GR_CRED_PASSCMD);
+	assert_int_equal(c->naccounts, 0);
+	assert_null(c->rules_dir);
 	gr_config_free(c);
 	gr_diags_free(&d);
+	/* with what 'gravity init' was told, every value is active */
+	{
+		gr_starter s = { .rules_dir = "~/r", .source =
+		                 "imaps://h@x.example@imap.x.example/INBOX",
+		                 .passcmd = "pass \"show\" it", .account = "w w" };
+
+		snprintf(path, sizeof path, "%s/new/dir/config2", tmpdir);
+		assert_int_equal(gr_config_write_starter(path, &s, &err), GR_OK);
+		assert_int_equal(gr_config_load(path, &c, &d), GR_OK);
+		assert_string_equal(c->rules_dir, "/home/maya/r");
+		assert_int_equal(c->naccounts, 1);
+		assert_string_equal(c->accounts[0].name, "w w");
+		assert_string_equal(c->accounts[0].source, s.source);
+		assert_int_equal(c->accounts[0].imap.cred.kind, GR_CRED_PASSCMD);
+		assert_string_equal(c->accounts[0].imap.cred.arg, s.passcmd);
+		assert_null(c->accounts[0].user);
+		gr_config_free(c);
+		gr_diags_free(&d);
+	}
 }
 
 static void
