@@ -116,17 +116,28 @@ struct gr_account;
 int gr_cli_config(const char *path, const char *account, int need,
                   struct gr_config **cfg, const struct gr_account **acct);
 
+/* The user rules directory a command reads: --rules (opt), else the
+ * config's rules-dir (config: --config FILE, else the default file, which
+ * may be absent); NULL: the defaults alone.  *cfg is the config read, or
+ * NULL (caller frees: *out may point into it).  Returns a sysexits code,
+ * with the reason printed. */
+int gr_cli_rules_dir(const char *opt, const char *config,
+                     struct gr_config **cfg, const char **out);
+
 /* Print --version. */
 void gr_print_version(void);
 
 /* Classify every message of one path (file, Maildir, mbox or "-") and call
- * fn for each; parse failures are reported through fn with m == NULL.
+ * fn for each (opts: the source options, NULL for none); parse failures
+ * are reported through fn with m == NULL.
  * Returns EX_OK or a sysexits code for a path that cannot be read. */
 typedef void (*gr_each_fn)(void *aux, const char *path, const char *source_id,
                            const gr_message *m, const gr_verdict *v,
                            const gr_error *perr);
+struct gr_source_opts;
 int gr_cli_classify_path(const gr_rules *r, gr_parser *parser,
                          const char *path, const gr_classify_ctx *ctx,
+                         const struct gr_source_opts *opts,
                          gr_each_fn fn, void *aux);
 
 #endif

@@ -4,6 +4,7 @@
  * helpers every command uses to load rules and walk message paths.
  */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,8 @@
 
 #include "cli.h"
 #include "gravity/buf.h"
+#include "gravity/config.h"
+#include "gravity/imap.h"
 #include "gravity/source.h"
 #include "gravity/util.h"
 
@@ -99,14 +102,15 @@ gr_cli_close(struct gr_cli_session *s)
 
 int
 gr_cli_classify_path(const gr_rules *r, gr_parser *parser, const char *path,
-                     const gr_classify_ctx *ctx, gr_each_fn fn, void *aux)
+                     const gr_classify_ctx *ctx, const gr_source_opts *opts,
+                     gr_each_fn fn, void *aux)
 {
 	gr_source *src;
-	gr_source_opts so = { 0 };
+	gr_source_opts none = { 0 };
 	gr_error err;
 	gr_status st;
 
-	st = gr_source_open(path, &so, &src, &err);
+	st = gr_source_open(path, opts ? opts : &none, &src, &err);
 	if (st != GR_OK) {
 		gr_warnx("%s", err.msg);
 		return gr_status_to_exit(st);
@@ -149,39 +153,77 @@ gr_cli_classify_path(const gr_rules *r, gr_parser *parser, const char *path,
 
 /* --- classify ------------------------------------------------------------ */
 
-/* The options classify and explain share: --rules DIR, --json, --help,
- * --version, then at least one path.  Returns -1 to go on (argv[optind..]
- * are the paths), else the exit code. */
+/* The options classify and explain share. */
+struct path_opts {
+	const char *rules_dir, *config;
+	int json;
+	/* explain only: a message of an IMAP account, by UID */
+	const char *account, *folder;
+	uint32_t uid;
+};
+
+/* --rules DIR, --config FILE, --json, --help, --version (and for explain
+ * --account NAME --uid N [--folder NAME]), then at least one path unless a
+ * UID names the message.  Returns -1 to go on (argv[optind..] are the
+ * paths), else the exit code. */
 static int
-parse_path_opts(int argc, char **argv, void (*usage)(FILE *),
-                const char **rules_dir, int *json)
+parse_path_opts(int argc, char **argv, void (*usage)(FILE *), int imap,
+                struct path_opts *po)
 {
 	static const struct option opts[] = {
 		{ "rules", required_argument, NULL, 'r' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "account", required_argument, NULL, 'a' },
+		{ "uid", required_argument, NULL, 'u' },
+		{ "folder", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	unsigned long n;
+	char *end;
 	int c;
 
+	memset(po, 0, sizeof *po);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:jhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:c:jhV", opts, NULL)) != -1) {
 		switch (c) {
-		case 'r': *rules_dir = optarg; break;
-		case 'j': *json = 1; break;
+		case 'r': po->rules_dir = gr_cli_path(optarg); break;
+		case 'c': po->config = gr_cli_path(optarg); break;
+		case 'j': po->json = 1; break;
+		case 'a': po->account = optarg; break;
+		case 'f': po->folder = optarg; break;
+		case 'u':
+			n = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || *optarg == '-' || n == 0 ||
+			    n > UINT32_MAX) {
+				gr_warnx("--uid %s: a message's UID is a number from 1 "
+				         "to %u", optarg, (unsigned)UINT32_MAX);
+				return EX_USAGE;
+			}
+			po->uid = (uint32_t)n;
+			break;
 		case 'h': usage(stdout); return EX_OK;
 		case 'V': gr_print_version(); return EX_OK;
 		default: usage(stderr); return EX_USAGE;
 		}
 	}
-	if (optind >= argc) {
+	if (!imap && (po->account || po->uid || po->folder)) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if ((po->account || po->folder) && !po->uid) {
+		gr_warnx("--account and --folder name where a message is: give "
+		         "its --uid too ('gravity classify' reads whole folders)");
+		return EX_USAGE;
+	}
+	if (po->uid ? optind != argc : optind >= argc) {
 		usage(stderr);
 		return EX_USAGE;
 	}
 	return -1;
 }
-
 
 struct classify_aux {
 	int json;
@@ -249,7 +291,8 @@ classify_one(void *vaux, const char *path, const char *source_id,
 static void
 classify_usage(FILE *fp)
 {
-	fprintf(fp, "usage: gravity classify [--rules DIR] [--json] PATH...\n"
+	fprintf(fp, "usage: gravity classify [--config FILE] [--rules DIR] [--json] "
+	        "PATH...\n"
 	        "Classify message files, Maildirs (maildir:DIR) and mboxes "
 	        "(mbox:FILE), or '-' for standard input.\n"
 	        "No state is read or written and no outputs are made.\n");
@@ -260,21 +303,28 @@ gr_cmd_classify(int argc, char **argv)
 {
 	struct classify_aux a = { 0 };
 	struct gr_cli_session cs;
-	const char *rules_dir = NULL;
+	struct path_opts po;
+	struct gr_config *cfg = NULL;
+	const char *rules_dir;
 	int rc;
 
-	rc = parse_path_opts(argc, argv, classify_usage, &rules_dir, &a.json);
+	rc = parse_path_opts(argc, argv, classify_usage, 0, &po);
 	if (rc >= 0)
+		return rc;
+	a.json = po.json;
+	rc = gr_cli_rules_dir(po.rules_dir, po.config, &cfg, &rules_dir);
+	if (rc != EX_OK)
 		return rc;
 	rc = gr_cli_open(rules_dir, 0, &cs);
 	for (int i = optind; rc == EX_OK && i < argc; i++) {
 		int prc = gr_cli_classify_path(cs.rules, cs.parser, argv[i], NULL,
-		                               classify_one, &a);
+		                               NULL, classify_one, &a);
 
 		if (prc != EX_OK)
 			rc = prc;
 	}
 	gr_cli_close(&cs);
+	gr_config_free(cfg);
 	if (rc == EX_OK && a.failed)
 		gr_warnx("%ld of %ld messages could not be classified",
 		         a.failed, a.n);
@@ -287,9 +337,89 @@ struct explain_aux {
 	int json;
 	const gr_rules *rules;
 	const gr_policy *policy;
+	const char *user_dir;   /* the owner's rules directory, or NULL */
 	long n;
 	int rc;
 };
+
+/* What the owner can do about a wrong class: an overrides line for this
+ * sender, and the services phrase that decided the scope. */
+struct advice {
+	char sender[512];       /* "sender a@b.example always CLASS" or "" */
+	char domain[512];       /* "domain b.example always CLASS" or "" */
+	char phrase[GR_EXCERPT_SIZE]; /* what the deciding phrase matched */
+	char where[600];        /* the user's rules directory, in words */
+};
+
+static void
+advise(const struct explain_aux *a, const gr_message *m, const gr_verdict *v,
+       struct advice *ad)
+{
+	const gr_owner *o = gr_rules_owner(a->rules);
+	const char *addr = m->from.addr, *at = addr ? strrchr(addr, '@') : NULL;
+
+	memset(ad, 0, sizeof *ad);
+	if (addr && at && !strpbrk(addr, " \t\r\n")) {
+		snprintf(ad->sender, sizeof ad->sender, "sender %s always CLASS",
+		         addr);
+		snprintf(ad->domain, sizeof ad->domain, "domain %s always CLASS",
+		         at + 1);
+	}
+	snprintf(ad->where, sizeof ad->where, "%s", a->user_dir ? a->user_dir :
+	         "your rules directory (rules-dir in the config)");
+	for (size_t i = 0; v->service && i < gr_owner_n_services(o); i++) {
+		char *folded;
+		gr_buf b;
+
+		if (gr_owner_service(o, i) != v->service)
+			continue;
+		gr_buf_init(&b, 1u << 20);
+		if (gr_buf_printf(&b, "%s\n%s", nz(m->subject), nz(m->new_text)) ==
+		    GR_OK) {
+			folded = gr_fold_accents(b.data);
+			if (!gr_owner_service_excerpt(o, i, b.data, folded, NULL,
+			                              ad->phrase, sizeof ad->phrase) &&
+			    m->quoted) {
+				free(folded);
+				folded = gr_fold_accents(m->quoted);
+				gr_owner_service_excerpt(o, i, m->quoted, folded, NULL,
+				                         ad->phrase, sizeof ad->phrase);
+			}
+			free(folded);
+		}
+		gr_buf_free(&b);
+	}
+}
+
+/* The end of explain: what to change when the class is wrong.  The
+ * sender, the rules directory and the phrase may hold anything: each line
+ * goes through gr_term_line. */
+static void
+explain_advice(const gr_verdict *v, const struct advice *ad)
+{
+	printf("\nif the class is wrong:\n");
+	if (v->override)
+		gr_term_line(stdout, "  an override decided (%s): change or remove "
+		             "that line", v->override);
+	if (*ad->sender) {
+		gr_term_line(stdout, "  for every message from this sender, add to "
+		             "%s/overrides:", ad->where);
+		gr_term_line(stdout, "      %s", ad->sender);
+		printf("  (CLASS: inquiry, out_of_scope, referral_intro, cold_pitch,"
+		       " automated or other;\n");
+		gr_term_line(stdout, "   '%s' covers the domain; 'never CLASS' only "
+		             "rules one out)", ad->domain);
+	}
+	if (v->service && *ad->phrase)
+		gr_term_line(stdout, "  the scope came from the services phrase "
+		             "\"%s\" of %s %s: change its phrases in %s/services",
+		             ad->phrase, v->service->offered ? "offer" : "refer",
+		             v->service->key, ad->where);
+	else if (v->cls == GR_CLASS_INQUIRY || v->cls == GR_CLASS_OUT_OF_SCOPE)
+		gr_term_line(stdout, "  no services phrase matched: to say whether "
+		             "you offer what this asks for, add its words to a "
+		             "service's phrases in %s/services", ad->where);
+}
 
 /* The class scoring second to v->cls. */
 static gr_class
@@ -359,7 +489,7 @@ scores_text(const double *w, char *buf, size_t len)
 
 static cJSON *
 explain_json(const gr_message *m, const gr_verdict *v, const gr_plan *pl,
-             const char *p)
+             const char *p, const struct advice *ad)
 {
 	cJSON *o = cJSON_CreateObject(), *hits = cJSON_CreateArray();
 	cJSON *totals = cJSON_CreateObject(), *acts = cJSON_CreateArray();
@@ -377,6 +507,8 @@ explain_json(const gr_message *m, const gr_verdict *v, const gr_plan *pl,
 		if (h->file)
 			cJSON_AddStringToObject(ho, "file", h->file);
 		cJSON_AddNumberToObject(ho, "line", h->line);
+		if (h->excerpt[0])
+			cJSON_AddStringToObject(ho, "excerpt", h->excerpt);
 		for (int c = 0; c < GR_CLASS_COUNT; c++)
 			if (h->score[c] != 0)
 				cJSON_AddNumberToObject(sc, gr_class_name((gr_class)c),
@@ -419,6 +551,10 @@ explain_json(const gr_message *m, const gr_verdict *v, const gr_plan *pl,
 	for (size_t i = 0; pl && i < pl->n; i++)
 		cJSON_AddItemToArray(acts, cJSON_CreateString(pl->v[i].summary));
 	cJSON_AddItemToObject(o, "actions", acts);
+	if (*ad->sender)
+		cJSON_AddStringToObject(o, "override_line", ad->sender);
+	if (*ad->phrase)
+		cJSON_AddStringToObject(o, "service_phrase", ad->phrase);
 	return o;
 }
 
@@ -426,7 +562,7 @@ explain_json(const gr_message *m, const gr_verdict *v, const gr_plan *pl,
  * and actions hold text from the message and the rule files. */
 static void
 explain_text(const gr_message *m, const gr_verdict *v, const gr_plan *pl,
-             const char *p)
+             const char *p, const struct advice *ad)
 {
 	char sc[512];
 
@@ -450,6 +586,8 @@ explain_text(const gr_message *m, const gr_verdict *v, const gr_plan *pl,
 			             h->file, h->line);
 		else
 			gr_term_line(stdout, "      %s", nz(h->desc));
+		if (h->excerpt[0])
+			gr_term_line(stdout, "      matched: \"%s\"", h->excerpt);
 	}
 	if (v->learned) {
 		size_t *idx = calloc(v->n_contribs + 1, sizeof *idx);
@@ -485,6 +623,7 @@ explain_text(const gr_message *m, const gr_verdict *v, const gr_plan *pl,
 		printf("  (none)\n");
 	for (size_t i = 0; pl && i < pl->n; i++)
 		gr_term_line(stdout, "  %s", pl->v[i].summary);
+	explain_advice(v, ad);
 }
 
 static void
@@ -495,6 +634,7 @@ explain_one(void *vaux, const char *path, const char *source_id,
 	const char *p = shown_path(path, source_id);
 	gr_plan pl = { 0 };
 	gr_plan_ctx ctx = { 0 };
+	struct advice ad;
 	gr_error err;
 
 	if (!m) {
@@ -509,8 +649,9 @@ explain_one(void *vaux, const char *path, const char *source_id,
 	ctx.source_id = source_id;
 	if (gr_actions_plan(a->policy, a->rules, m, v, &ctx, &pl, &err) != GR_OK)
 		gr_warnx("%s: actions: %s", p, err.msg);
+	advise(a, m, v, &ad);
 	if (a->json) {
-		cJSON *o = explain_json(m, v, &pl, p);
+		cJSON *o = explain_json(m, v, &pl, p, &ad);
 		char *s = cJSON_Print(o);
 
 		if (s)
@@ -518,7 +659,7 @@ explain_one(void *vaux, const char *path, const char *source_id,
 		free(s);
 		cJSON_Delete(o);
 	} else {
-		explain_text(m, v, &pl, p);
+		explain_text(m, v, &pl, p, &ad);
 	}
 	gr_plan_free(&pl);
 }
@@ -526,10 +667,47 @@ explain_one(void *vaux, const char *path, const char *source_id,
 static void
 explain_usage(FILE *fp)
 {
-	fprintf(fp, "usage: gravity explain [--rules DIR] [--json] FILE...\n"
-	        "Print every rule that fired with its score and description, "
-	        "the per-class totals,\nthe decision and the actions that "
-	        "would follow.  Nothing is written.\n");
+	fprintf(fp, "usage: gravity explain [--config FILE] [--rules DIR] [--json] "
+	        "FILE...\n"
+	        "       gravity explain [--config FILE] [--rules DIR] [--json] "
+	        "[--account NAME]\n"
+	        "                       [--folder NAME] --uid N\n"
+	        "Print every rule that fired with its score, description and "
+	        "the text it matched,\nthe per-class totals, the decision, the "
+	        "actions that would follow and what\nto change if the class is "
+	        "wrong.  --uid reads message N of the account's IMAP\nfolder "
+	        "(the source's, or --folder) with its TLS and login.  Nothing is "
+	        "written.\n");
+}
+
+/* explain --uid: one message of the account's IMAP folder, read as the
+ * poll reads it (the account's TLS and login), with no state. */
+static int
+explain_uid(struct gr_cli_session *cs, const struct path_opts *po,
+            const struct gr_account *acct, struct explain_aux *a)
+{
+	struct gr_imap_opts io = acct->imap;
+	gr_source_opts so = { 0 };
+	int rc;
+
+	if (gr_source_driver_for(acct->source) != &gr_driver_imap) {
+		gr_warnx("account '%s': %s is not an IMAP source; explain its "
+		         "message files by path instead", acct->name, acct->source);
+		return EX_USAGE;
+	}
+	io.uids = &po->uid;
+	io.nuids = 1;
+	io.uids_folder = po->folder;
+	io.append_drafts = 0;
+	so.imap = &io;
+	rc = gr_cli_classify_path(cs->rules, cs->parser, acct->source, NULL,
+	                          &so, explain_one, a);
+	if (rc == EX_OK && a->n == 0 && a->rc == EX_OK) {
+		gr_warnx("account '%s': no message with UID %u in %s", acct->name,
+		         po->uid, po->folder ? po->folder : "the source's folder");
+		rc = EX_NOINPUT;
+	}
+	return rc;
 }
 
 int
@@ -537,21 +715,37 @@ gr_cmd_explain(int argc, char **argv)
 {
 	struct explain_aux a = { 0 };
 	struct gr_cli_session cs;
+	struct path_opts po;
+	struct gr_config *cfg = NULL;
+	const struct gr_account *acct = NULL;
 	const char *rules_dir = NULL;
 	int rc;
 
-	rc = parse_path_opts(argc, argv, explain_usage, &rules_dir, &a.json);
+	rc = parse_path_opts(argc, argv, explain_usage, 1, &po);
 	if (rc >= 0)
+		return rc;
+	a.json = po.json;
+	if (po.uid) {
+		rc = gr_cli_config(po.config, po.account, 1, &cfg, &acct);
+		if (rc == EX_OK)
+			rules_dir = po.rules_dir ? po.rules_dir : cfg->rules_dir;
+	} else {
+		rc = gr_cli_rules_dir(po.rules_dir, po.config, &cfg, &rules_dir);
+	}
+	if (rc != EX_OK)
 		return rc;
 	rc = gr_cli_open(rules_dir, 1, &cs);
 	a.rules = cs.rules;
 	a.policy = cs.policy;
+	a.user_dir = rules_dir;
+	if (rc == EX_OK && po.uid)
+		rc = explain_uid(&cs, &po, acct, &a);
 	for (int i = optind; rc == EX_OK && i < argc; i++)
 		rc = gr_cli_classify_path(cs.rules, cs.parser, argv[i], NULL,
-		                          explain_one,
-		                          &a);
+		                          NULL, explain_one, &a);
 	if (rc == EX_OK)
 		rc = a.rc;
 	gr_cli_close(&cs);
+	gr_config_free(cfg);
 	return rc;
 }

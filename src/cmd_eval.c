@@ -14,6 +14,7 @@
 #include <sysexits.h>
 
 #include "cli.h"
+#include "gravity/config.h"
 #include "gravity/buf.h"
 #include "gravity/util.h"
 
@@ -54,7 +55,7 @@ eval_one(void *vaux, const char *file, gr_class want, const gr_verdict *v,
 static void
 eval_usage(FILE *fp)
 {
-	fprintf(fp, "usage: gravity eval [--rules DIR] [--loo] "
+	fprintf(fp, "usage: gravity eval [--config FILE] [--rules DIR] [--loo] "
 	        "[[--owner OWNERDIR] LABELS.tsv]...\n"
 	        "LABELS.tsv has lines FILE<TAB>CLASS[<TAB>why]; FILE is relative "
 	        "to the labels file.\nEach set is classified with the owner "
@@ -112,13 +113,15 @@ gr_cmd_eval(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "rules", required_argument, NULL, 'r' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "owner", required_argument, NULL, 'w' },
 		{ "loo", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *rules_dir = NULL, *owner = NULL;
+	const char *rules_dir = NULL, *owner = NULL, *config = NULL;
+	struct gr_config *cfg = NULL;
 	char **labels = calloc((size_t)argc + 1, sizeof *labels);
 	const char **owners = calloc((size_t)argc + 1, sizeof *owners);
 	gr_parser *parser = NULL;
@@ -133,10 +136,11 @@ gr_cmd_eval(int argc, char **argv)
 	}
 	optind = 1;
 	/* "+": stop at the first labelled set; --owner comes with them */
-	while (!done && (c = getopt_long(argc, argv, "+r:w:lhV", opts,
+	while (!done && (c = getopt_long(argc, argv, "+r:c:w:lhV", opts,
 	                                 NULL)) != -1) {
 		switch (c) {
-		case 'r': rules_dir = optarg; break;
+		case 'r': rules_dir = gr_cli_path(optarg); break;
+		case 'c': config = gr_cli_path(optarg); break;
 		case 'l': loo = 1; break;
 		case 'w':       /* the first set's owner: the sets start here */
 			optind -= strncmp(argv[optind - 1], "--owner=", 8) ? 2 : 1;
@@ -168,6 +172,9 @@ gr_cmd_eval(int argc, char **argv)
 		rc = EX_USAGE;
 		done = 1;
 	}
+	if (!done && (rc = gr_cli_rules_dir(rules_dir, config, &cfg,
+	                                    &rules_dir)) != EX_OK)
+		done = 1;
 	if (!done) {
 		gr_parse_limits_default(&lim);
 		if (gr_parser_start(&lim, &parser, &err) != GR_OK) {
@@ -197,6 +204,7 @@ gr_cmd_eval(int argc, char **argv)
 		gr_rules_free(base);
 	}
 	gr_parser_stop(parser);
+	gr_config_free(cfg);
 	free(labels);
 	free(owners);
 	return rc;

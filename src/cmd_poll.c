@@ -38,16 +38,19 @@ poll_usage(FILE *fp)
 	    "$XDG_STATE_HOME/gravity/state.db.  Nothing is ever sent.\n");
 }
 
-/* Read the config file (the default one when path is NULL) and take from
- * the account what the command line did not say. */
+/* Read the config file (the default one when path is NULL; without
+ * --source it must exist) and take from it what the command line did not
+ * say: the account (the source, its IMAP and CalDAV settings) when no
+ * --source is given or --account names one, and always the rules
+ * directory, output directory and state, as every command does. */
 static int
 load_config(const char *path, const char *account, gr_config **cfg,
             gr_poll_opts *o, const char **rules_dir)
 {
-	const gr_account *a;
-	int rc;
+	const gr_account *a = NULL;
+	int need = !o->source, rc;
 
-	if (!path && !account && !o->source) {
+	if (need && !path && !account) {
 		char *def = gr_config_default_path();
 		int missing = !def || access(def, F_OK) != 0;
 
@@ -59,14 +62,14 @@ load_config(const char *path, const char *account, gr_config **cfg,
 		}
 		free(def);
 	}
-	rc = gr_cli_config(path, account, 1, cfg, &a);
-	if (rc != EX_OK)
+	rc = gr_cli_config(path, account, need, cfg, need || account ? &a : NULL);
+	if (rc != EX_OK || !*cfg)
 		return rc;
-	if (!o->source) {
+	if (a && !o->source) {
 		o->source = a->source;
 		o->imap = &a->imap;
 	}
-	if (a->caldav.url)
+	if (a && a->caldav.url)
 		o->caldav = &a->caldav;
 	if (!*rules_dir)
 		*rules_dir = (*cfg)->rules_dir;
@@ -154,13 +157,9 @@ gr_cmd_poll(int argc, char **argv)
 		poll_usage(stderr);
 		return EX_USAGE;
 	}
-	if (config || !o.source) {
-		rc = load_config(config, account, &cfg, &o, &rules_dir);
-		if (rc != EX_OK)
-			return rc;
-	} else {
-		o.imap = &imap;
-	}
+	rc = load_config(config, account, &cfg, &o, &rules_dir);
+	if (rc != EX_OK)
+		return rc;
 	if (!o.imap)
 		o.imap = &imap;         /* --config with --source: CLI settings */
 	if (append && o.imap != &imap) {

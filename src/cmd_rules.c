@@ -6,11 +6,12 @@
 #include <sysexits.h>
 
 #include "cli.h"
+#include "gravity/config.h"
 
 static void
 rules_usage(FILE *fp)
 {
-	fprintf(fp, "usage: gravity rules check [--rules DIR]\n"
+	fprintf(fp, "usage: gravity rules check [--config FILE] [--rules DIR]\n"
 	        "Validate the rule files, the actions policy and every template "
 	        "(including the tone lint)\nof the default rules layered under "
 	        "DIR.  Problems are printed as FILE:LINE:COL: message;\n"
@@ -22,19 +23,22 @@ gr_cmd_rules(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "rules", required_argument, NULL, 'r' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *rules_dir = NULL;
+	const char *rules_dir = NULL, *config = NULL;
+	struct gr_config *cfg = NULL;
 	gr_rules *r;
 	gr_policy *pol;
 	int c, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+r:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+r:c:hV", opts, NULL)) != -1) {
 		switch (c) {
-		case 'r': rules_dir = optarg; break;
+		case 'r': rules_dir = gr_cli_path(optarg); break;
+		case 'c': config = gr_cli_path(optarg); break;
 		case 'h': rules_usage(stdout); return EX_OK;
 		case 'V': gr_print_version(); return EX_OK;
 		default: rules_usage(stderr); return EX_USAGE;
@@ -49,9 +53,10 @@ gr_cmd_rules(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:c:hV", opts, NULL)) != -1) {
 		switch (c) {
-		case 'r': rules_dir = optarg; break;
+		case 'r': rules_dir = gr_cli_path(optarg); break;
+		case 'c': config = gr_cli_path(optarg); break;
 		case 'h': rules_usage(stdout); return EX_OK;
 		case 'V': gr_print_version(); return EX_OK;
 		default: rules_usage(stderr); return EX_USAGE;
@@ -61,11 +66,15 @@ gr_cmd_rules(int argc, char **argv)
 		rules_usage(stderr);
 		return EX_USAGE;
 	}
+	rc = gr_cli_rules_dir(rules_dir, config, &cfg, &rules_dir);
+	if (rc != EX_OK)
+		return rc;
 	rc = gr_cli_load(rules_dir, 1, &r, &pol);
 	if (rc == EX_OK)
 		printf("rules OK: %s%s%s\n", gr_default_rules_dir(),
 		       rules_dir ? " + " : "", rules_dir ? rules_dir : "");
 	gr_policy_free(pol);
 	gr_rules_free(r);
+	gr_config_free(cfg);
 	return rc;
 }

@@ -99,8 +99,8 @@ gr_cli_labelled(const gr_rules *r, gr_parser *parser, const char *labels,
 			continue;
 		}
 		a.file = file;
-		if (gr_cli_classify_path(r, parser, path, &ctx, one_msg, &a) !=
-		    EX_OK || !a.seen) {
+		if (gr_cli_classify_path(r, parser, path, &ctx, NULL, one_msg,
+		                         &a) != EX_OK || !a.seen) {
 			if (!a.seen)
 				fn(aux, file, a.want, NULL, "unreadable");
 		}

@@ -180,6 +180,22 @@ gr_cli_config(const char *path, const char *account, int need,
 	return rc;
 }
 
+int
+gr_cli_rules_dir(const char *opt, const char *config, gr_config **cfg,
+                 const char **out)
+{
+	int rc;
+
+	*out = opt;
+	*cfg = NULL;
+	if (opt && !config)
+		return EX_OK;
+	rc = gr_cli_config(config, NULL, 0, cfg, NULL);
+	if (rc == EX_OK && !*out && *cfg)
+		*out = (*cfg)->rules_dir;
+	return rc;
+}
+
 void
 gr_print_version(void)
 {

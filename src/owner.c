@@ -6,6 +6,7 @@
  * checked against libical's built-in zones (tzdata); dates are ISO 8601
  * (RFC 3339 full-date).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -837,6 +838,24 @@ gr_owner_service_hits(const gr_owner *o, size_t i, const char *text,
 		                      o->svcs[i].folded[j] && folded ? folded :
 		                      text, mm, NULL, NULL);
 	return n;
+}
+
+int
+gr_owner_service_excerpt(const gr_owner *o, size_t i, const char *text,
+                         const char *folded, gr_matcher *mm, char *buf,
+                         size_t len)
+{
+	size_t so, eo;
+
+	for (size_t j = 0; i < o->nsvcs && j < o->svcs[i].npats; j++) {
+		const char *t = o->svcs[i].folded[j] && folded ? folded : text;
+
+		if (gr_pattern_match(o->svcs[i].pats[j], t, mm, &so, &eo) > 0) {
+			snprintf(buf, len, "%.*s", (int)(eo - so), t + so);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 size_t

@@ -281,6 +281,27 @@ folder_refused(imap_src *s, folder *f, gr_error *err)
 	return GR_OK;
 }
 
+/* UID mode: the UIDs asked for, on the UIDVALIDITY they were seen with. */
+static gr_status
+pick_uids(imap_src *s, folder *f, gr_error *err)
+{
+	if (s->o.uidvalidity && s->o.uidvalidity != f->uidvalidity)
+		return gr_error_set(err, GR_E_NOINPUT, "%s: UIDVALIDITY is %u now, "
+		                    "not %u: the server renumbered the folder, so "
+		                    "its UIDs name other messages", f->key,
+		                    f->uidvalidity, s->o.uidvalidity);
+	f->uids = malloc(s->o.nuids * sizeof *f->uids);
+	f->done = calloc(s->o.nuids, 1);
+	if (!f->uids || !f->done)
+		return gr_error_set(err, GR_E_NOMEM, "out of memory");
+	memcpy(f->uids, s->o.uids, s->o.nuids * sizeof *f->uids);
+	qsort(f->uids, s->o.nuids, sizeof *f->uids, cmp_u32);
+	for (size_t i = 0; i < s->o.nuids; i++)     /* once each, no 0 */
+		if (f->uids[i] && (!f->nuids || f->uids[i] != f->uids[f->nuids - 1]))
+			f->uids[f->nuids++] = f->uids[i];
+	return GR_OK;
+}
+
 static gr_status
 examine(imap_src *s, folder *f, gr_error *err)
 {
@@ -313,6 +334,8 @@ examine(imap_src *s, folder *f, gr_error *err)
 		return gr_error_set(err, GR_E_PROTOCOL, "%s: %s: no UIDVALIDITY",
 		                    gr_imap_peer(s->conn), f->name);
 	f->uidvalidity = (uint32_t)e.uidvalidity;
+	if (s->o.nuids)
+		return pick_uids(s, f, err);
 	f->last = uv0 == f->uidvalidity ? last0 : 0;
 	if (uv0 && uv0 != f->uidvalidity && s->verbose)
 		fprintf(stderr, "gravity: %s: UIDVALIDITY changed (%u -> %u), "
@@ -931,15 +954,21 @@ imap_open(const char *uri, const gr_source_opts *opts, void **handle,
 	snprintf(s->prefix, sizeof s->prefix, "%s://%s%s%s:%u/",
 	         s->uri.implicit_tls ? "imaps" : "imap", user ? user : "",
 	         user ? "@" : "", s->uri.host, s->uri.port);
-	st = add_folder(s, s->uri.folder, 0, "folder");
-	for (size_t i = 0; st == GR_OK && i < s->o.nfolders; i++)
-		st = add_folder(s, s->o.folders[i], 0, "folders");
+	if (s->o.nuids) {           /* UID mode: one folder, no state */
+		s->state = NULL;
+		st = add_folder(s, s->o.uids_folder ? s->o.uids_folder
+		                                    : s->uri.folder, 0, "folder");
+	} else {
+		st = add_folder(s, s->uri.folder, 0, "folder");
+		for (size_t i = 0; st == GR_OK && i < s->o.nfolders; i++)
+			st = add_folder(s, s->o.folders[i], 0, "folders");
+	}
 	if (st != GR_OK) {
 		st = gr_error_set(err, st, "out of memory");
 		goto fail;
 	}
 	st = gr_imap_connect(&s->uri, &s->o, &s->conn, err);
-	if (st == GR_OK)
+	if (st == GR_OK && !s->o.nuids)
 		st = find_folders(s, err);
 	if (st != GR_OK)
 		goto fail;

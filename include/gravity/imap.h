@@ -41,7 +41,16 @@ struct gr_imap_opts {
 	                         * (0: 256 KiB) */
 	int append_drafts;      /* 1: each draft written is also APPENDed
 	                         * (flag \Draft) to drafts_folder, once */
-	const char *drafts_folder; /* NULL: "Drafts" */
+	const char *drafts_folder; /* NULL: the folder marked \\Drafts */
+	/* Instead of what is new: exactly these UIDs (nuids of them) of one
+	 * folder (uids_folder, NULL: the URI's), read without the state and
+	 * without the other folders (explain --uid, redo).  uidvalidity, when
+	 * not 0, must still be the folder's: else GR_E_NOINPUT (its UIDs now
+	 * name other messages). */
+	const uint32_t *uids;
+	size_t nuids;
+	const char *uids_folder;
+	uint32_t uidvalidity;
 };
 
 void gr_imap_opts_init(struct gr_imap_opts *o);

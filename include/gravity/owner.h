@@ -93,6 +93,12 @@ const gr_service *gr_owner_service_by_key(const gr_owner *o, const char *key);
  * (gravity-rules(5), SERVICES). */
 int gr_owner_service_hits(const gr_owner *o, size_t i, const char *text,
                           const char *folded, gr_matcher *mm);
+/* What the i-th service's first matching phrase matched (in folded, the
+ * text with accents folded, for the phrases that match so; else in text),
+ * into buf (cut to len - 1 bytes); 0 when none matches.  mm may be NULL. */
+int gr_owner_service_excerpt(const gr_owner *o, size_t i, const char *text,
+                             const char *folded, gr_matcher *mm, char *buf,
+                             size_t len);
 
 /* How the owner says the service in a sentence in language lang ("es"),
  * from its "say" lines: the line for lang, else (lang NULL or "") the line

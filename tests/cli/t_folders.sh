@@ -7,7 +7,8 @@
 # lists them; a configured folder that is not there is one warning and the
 # rest of the poll (INBOX, the feed) completes; --append-drafts without a
 # Drafts folder does not stop the poll; the source's own folder missing is
-# one line and exit 78.
+# one line and exit 78.  'gravity explain --uid' reads one message of the
+# account's folder.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 . "$top_srcdir/tests/servers/dovecot.sh"
 if ! dv_have || ! command -v sqlite3 >/dev/null 2>&1; then
@@ -17,7 +18,7 @@ mktmp
 chmod 755 "$T"          # Dovecot runs as nobody when the tests run as root
 D=""
 trap '[ -n "$D" ] && dv_stop "$D"; rm -rf "$T"' EXIT
-plan 28
+plan 34
 data="$top_srcdir/tests/data/lifecycle"
 rules="$top_srcdir/contrib/demo/rules"
 
@@ -73,6 +74,19 @@ ok "the answer in 'Sent Items' closed the inquiry's reminder" grep -q "1 answere
 check "the state follows 'Sent Items'" 1 \
 	"$(sqlite3 "$T/state-en.db" "SELECT count(*) FROM folders WHERE folder LIKE '%/Sent Items'")"
 check "no warning" "" "$(cat "$T/err.txt")"
+
+# explain --uid: one message over IMAP, with the account's TLS and login
+flags0=$(dv_doveadm "$D" fetch -u test flags mailbox INBOX 2>/dev/null)
+"$GRAVITY" explain --config "$T/en.conf" --uid 1 >"$T/x.txt" 2>&1
+check "explain --uid exits 0" 0 $?
+ok "... explains that IMAP message" grep -q "^message:  imaps://test@127.0.0.1:$SPORT/INBOX;UIDVALIDITY=[0-9]*;UID=1$" "$T/x.txt"
+ok "... its class, and the overrides line to add if it is wrong" sh -c \
+	"grep -q '^decision: inquiry' '$T/x.txt' && grep -q '^      sender maria@gomezcafe.example always CLASS' '$T/x.txt'"
+check "... and changes no flag" "$flags0" "$(dv_doveadm "$D" fetch -u test flags mailbox INBOX 2>/dev/null)"
+"$GRAVITY" explain --config "$T/en.conf" --folder "Sent Items" --uid 1 >"$T/x.txt" 2>&1
+ok "--folder picks another folder" grep -q "^message:  .*/Sent Items;UIDVALIDITY=[0-9]*;UID=1$" "$T/x.txt"
+"$GRAVITY" explain --config "$T/en.conf" --uid 99 >"$T/x.txt" 2>&1
+check "a UID that is not there: EX_NOINPUT, one line" "66 1" "$? $(wc -l < "$T/x.txt")"
 
 # --- 2. "Gesendete Objekte" and "Entwürfe" ---------------------------------
 server de "$(printf 'Gesendete Objekte=\\Sent\nEntwürfe=\\Drafts')"

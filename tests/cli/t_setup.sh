@@ -7,7 +7,7 @@
 # overwriting a file.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 mktmp
-plan 31
+plan 37
 H="$T/home"
 mkdir -p "$H/Mail" "$H/.config/gravity"
 cp -R "$top_srcdir/contrib/demo/inbox" "$H/Mail/work"
@@ -35,6 +35,28 @@ check "--source 'maildir:~/...' on the command line exits 0" 0 $?
 ok "... and reads the same 8 messages" grep -q "gravity: 8 new messages" "$T/p2.txt"
 check "classify 'maildir:\$HOME/...' classifies all 8" 8 \
 	"$("$GRAVITY" classify --rules "$H/.config/gravity/rules" 'maildir:$HOME/Mail/work' | wc -l)"
+
+# --- one configuration for every command ------------------------------------------
+# An override in the user's rules (named only by the config's rules-dir)
+# must be seen by rules check, classify, explain, eval and poll alike.
+printf 'sender hello@crumbandcoal.example always cold_pitch\n' \
+	>"$H/.config/gravity/rules/overrides"
+"$GRAVITY" rules check >"$T/rc0.txt" 2>&1
+ok "rules check reads the config's rules-dir" \
+	grep -q "rules OK: .* + $H/.config/gravity/rules" "$T/rc0.txt"
+msg1="$H/Mail/work/new/1763370000.M1P100.demo"
+check "classify reads it" cold_pitch "$("$GRAVITY" classify "$msg1" | awk '{print $1}')"
+ok "explain reads it (and shows the override)" sh -c \
+	"'$GRAVITY' explain '$msg1' | grep -q 'override: .*overrides:1'"
+printf '%s\tinquiry\n' "$msg1" >"$T/labels.tsv"
+ok "eval reads it" sh -c "'$GRAVITY' eval '$T/labels.tsv' | grep -q 'labelled inquiry, got cold_pitch'"
+"$GRAVITY" poll --source "maildir:$H/Mail/work" --out "$T/o5" --state "$T/s5.db" -q >/dev/null 2>&1
+check "poll --source reads it too" cold_pitch \
+	"$(grep -F 1763370000.M1P100.demo "$T/o5/log.jsonl" | sed -n 's/.*"class":"\([a-z_]*\)".*/\1/p')"
+printf 'rules-dir %s\n' "$top_srcdir/contrib/demo/rules" >"$T/other.conf"
+check "--config names another config, for all of them" inquiry \
+	"$("$GRAVITY" classify --config "$T/other.conf" "$msg1" | awk '{print $1}')"
+rm "$H/.config/gravity/rules/overrides"
 
 # --- errors that say what to do -------------------------------------------------
 touch "$T/afile"
