@@ -41,8 +41,9 @@ poll_usage(FILE *fp)
 /* Read the config file (the default one when path is NULL; without
  * --source it must exist) and take from it what the command line did not
  * say: the account (the source, its IMAP and CalDAV settings) when no
- * --source is given or --account names one, and always the rules
- * directory, output directory and state, as every command does. */
+ * --source is given, or --config or --account names the file or the
+ * account, and always the rules directory, output directory and state, as
+ * every command does. */
 static int
 load_config(const char *path, const char *account, gr_config **cfg,
             gr_poll_opts *o, const char **rules_dir)
@@ -62,7 +63,8 @@ load_config(const char *path, const char *account, gr_config **cfg,
 		}
 		free(def);
 	}
-	rc = gr_cli_config(path, account, need, cfg, need || account ? &a : NULL);
+	rc = gr_cli_config(path, account, need, cfg,
+	                   need || account || path ? &a : NULL);
 	if (rc != EX_OK || !*cfg)
 		return rc;
 	if (a && !o->source) {
