@@ -70,6 +70,7 @@ load_config(const char *path, const char *account, gr_config **cfg,
 	if (a && !o->source) {
 		o->source = a->source;
 		o->imap = &a->imap;
+		o->account = a->name;
 	}
 	if (a && a->caldav.url)
 		o->caldav = &a->caldav;

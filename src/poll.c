@@ -535,6 +535,48 @@ push_caldav(struct poll_run *pr)
 	pr->stats->push_failed = cs.failed;
 }
 
+/* The poll's time and result, for 'gravity status' (in the state) and,
+ * when it stopped, for whoever reads the log: a scheduled poll whose login
+ * is refused must leave a trace where its output goes. */
+static void
+poll_record(struct poll_run *pr, gr_status st, const gr_error *err)
+{
+	const gr_poll_opts *o = pr->o;
+	gr_state_poll p = { 0 };
+	gr_error e;
+
+	p.account = o->account ? o->account : o->source;
+	p.at = time(NULL);
+	p.status = st == GR_OK ? "ok" : "failed";
+	p.error = st == GR_OK ? NULL : err->msg;
+	p.processed = pr->stats->processed;
+	p.failed = pr->stats->failed;
+	if (st != GR_OK && pr->log_fd >= 0) {
+		cJSON *j = cJSON_CreateObject();
+		char *s;
+
+		cJSON_AddNumberToObject(j, "time", (double)p.at);
+		cJSON_AddStringToObject(j, "status", "poll-failed");
+		cJSON_AddStringToObject(j, "account", nz(p.account));
+		cJSON_AddNumberToObject(j, "exit", gr_status_to_exit(st));
+		cJSON_AddStringToObject(j, "error", err->msg);
+		s = cJSON_PrintUnformatted(j);
+		cJSON_Delete(j);
+		if (s) {
+			size_t n = strlen(s);
+
+			s[n] = '\n';   /* replaces the NUL: written by length */
+			if (write(pr->log_fd, s, n + 1) != (ssize_t)(n + 1))
+				fprintf(stderr, "gravity: %s/log.jsonl: %s\n",
+				        o->out_dir, strerror(errno));
+		}
+		free(s);
+	}
+	if (pr->state && p.account &&
+	    gr_state_poll_put(pr->state, &p, &e) != GR_OK)
+		gr_term_line(stderr, "gravity: %s", e.msg);
+}
+
 gr_status
 gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 {
@@ -623,8 +665,6 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 	stats->closed = pr.life.closed;
 	stats->followups = pr.life.followups;
 	stats->withdrawn = pr.life.withdrawn;
-	if (pr.log_fd >= 0)
-		close(pr.log_fd);
 	gr_buf_free(&pr.log);
 	/* Every write above removed its temporary file, done or not. */
 	if (pr.marked) {
@@ -633,6 +673,10 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 		if (poll_marker(o, path, sizeof path, NULL) == GR_OK)
 			(void)unlink(path);
 	}
+	if (!o->dry_run)
+		poll_record(&pr, st, err);
+	if (pr.log_fd >= 0)
+		close(pr.log_fd);
 	gr_state_close(pr.state);
 	gr_calcache_free(pr.life.cal);
 	/* After a fatal error, a summary only when some mail was read (no

@@ -179,6 +179,12 @@ static const char *const migrations[] = {
 	"ALTER TABLE messages ADD COLUMN tries INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE messages SET tries = 1 WHERE status = 'failed';"
 	"CREATE INDEX messages_failed ON messages(at) WHERE status = 'failed';",
+	/* 6 -> 7: the last poll of each account, and when. */
+	"CREATE TABLE polls ("
+	" account TEXT PRIMARY KEY, at INTEGER NOT NULL,"
+	" status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),"
+	" error TEXT, processed INTEGER NOT NULL DEFAULT 0,"
+	" failed INTEGER NOT NULL DEFAULT 0);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -913,6 +919,143 @@ gr_state_retry(gr_state *st, const char *source_id, gr_error *err)
 	if (rc == GR_OK && sqlite3_changes(st->db) == 0)
 		return gr_error_set(err, GR_E_NOINPUT, "%s: no failed message "
 		                    "%s", st->path, source_id ? source_id : "");
+	return rc;
+}
+
+gr_status
+gr_state_msg_list(gr_state *st, const char *source_id, time_t since,
+                  gr_state_msgs *out, gr_error *err)
+{
+	sqlite3_stmt *s = source_id ?
+	    prepb(st, err, "SELECT " MSG_COLS " FROM messages WHERE "
+	          "source_id = ?1", "t", source_id) :
+	    prepb(st, err, "SELECT " MSG_COLS " FROM messages WHERE at >= ?1 "
+	          "ORDER BY at, id", "l", I64(since));
+	void *v;
+	gr_status rc;
+
+	memset(out, 0, sizeof *out);
+	if (!s)
+		return GR_E_STATE;
+	rc = read_rows(st, s, msg_fields, sizeof msg_fields /
+	               sizeof msg_fields[0], sizeof *out->v, &v, &out->n,
+	               &out->mem, "messages", err);
+	out->v = v;
+	return rc;
+}
+
+/* In the order of OUT_COLS. */
+static const field out_fields[] = {
+	FIELD(gr_state_out, message_id, F_TEXT),
+	FIELD(gr_state_out, kind, F_TEXT),
+	FIELD(gr_state_out, action, F_TEXT),
+	FIELD(gr_state_out, relpath, F_TEXT),
+	FIELD(gr_state_out, uid, F_TEXT),
+	FIELD(gr_state_out, sequence, F_INT),
+	FIELD(gr_state_out, due, F_TIME),
+	FIELD(gr_state_out, sha256, F_TEXT),
+	FIELD(gr_state_out, at, F_TIME),
+	FIELD(gr_state_out, sender, F_TEXT),
+	FIELD(gr_state_out, subject, F_TEXT),
+};
+#define OUT_COLS "o.message_id, o.kind, o.action, o.relpath, o.uid, " \
+	"o.sequence, o.due, o.sha256, o.at, " \
+	"(SELECT sender FROM messages m WHERE m.message_id = o.message_id " \
+	" ORDER BY m.id LIMIT 1), " \
+	"(SELECT subject FROM messages m WHERE m.message_id = o.message_id " \
+	" ORDER BY m.id LIMIT 1)"
+
+void
+gr_state_outs_free(gr_state_outs *l)
+{
+	list_free(l->v, l->mem);
+	memset(l, 0, sizeof *l);
+}
+
+gr_status
+gr_state_output_list(gr_state *st, const char *message_id, int open_drafts,
+                     gr_state_outs *out, gr_error *err)
+{
+	sqlite3_stmt *s = message_id ?
+	    prepb(st, err, "SELECT " OUT_COLS " FROM outputs o WHERE "
+	          "o.message_id = ?1 ORDER BY o.relpath", "t", message_id) :
+	    prepb(st, err, "SELECT " OUT_COLS " FROM outputs o WHERE "
+	          "?1 = 0 OR (o.kind = 'draft' AND (o.message_id IS NULL OR "
+	          "o.message_id NOT IN (SELECT message_id FROM replied))) "
+	          "ORDER BY o.at, o.relpath", "i", open_drafts != 0);
+	void *v;
+	gr_status rc;
+
+	memset(out, 0, sizeof *out);
+	if (!s)
+		return GR_E_STATE;
+	rc = read_rows(st, s, out_fields, sizeof out_fields /
+	               sizeof out_fields[0], sizeof *out->v, &v, &out->n,
+	               &out->mem, "outputs", err);
+	out->v = v;
+	return rc;
+}
+
+gr_status
+gr_state_output_forget(gr_state *st, const char *relpath, gr_error *err)
+{
+	return write_sql(st, "forgetting an output", err,
+	                 "DELETE FROM outputs WHERE relpath = ?1", "t", relpath);
+}
+
+/* --- polls (schema 7) ---------------------------------------------------- */
+
+/* In the order of POLL_COLS. */
+static const field poll_fields[] = {
+	FIELD(gr_state_poll, account, F_TEXT),
+	FIELD(gr_state_poll, at, F_TIME),
+	FIELD(gr_state_poll, status, F_TEXT),
+	FIELD(gr_state_poll, error, F_TEXT),
+	FIELD(gr_state_poll, processed, F_LONG),
+	FIELD(gr_state_poll, failed, F_LONG),
+};
+#define POLL_COLS "account, at, status, error, processed, failed"
+#define NPOLL (sizeof poll_fields / sizeof poll_fields[0])
+
+void
+gr_state_polls_free(gr_state_polls *l)
+{
+	list_free(l->v, l->mem);
+	memset(l, 0, sizeof *l);
+}
+
+gr_status
+gr_state_poll_put(gr_state *st, const gr_state_poll *p, gr_error *err)
+{
+	sqlite3_stmt *s;
+
+	if (!p->account || !*p->account || !p->status ||
+	    (strcmp(p->status, "ok") != 0 && strcmp(p->status, "failed") != 0))
+		return gr_error_set(err, GR_E_INTERNAL, "%s: a poll needs an "
+		                    "account and the status \"ok\" or \"failed\"",
+		                    st->path);
+	s = prep(st, "INSERT OR REPLACE INTO polls(" POLL_COLS ") VALUES "
+	         "(?1, ?2, ?3, ?4, ?5, ?6)", err);
+	if (!s)
+		return GR_E_STATE;
+	bind_fields(s, 1, p, poll_fields, NPOLL);
+	return run_write(st, s, "recording a poll", err);
+}
+
+gr_status
+gr_state_poll_list(gr_state *st, gr_state_polls *out, gr_error *err)
+{
+	sqlite3_stmt *s = prep(st, "SELECT " POLL_COLS " FROM polls "
+	                       "ORDER BY account", err);
+	void *v;
+	gr_status rc;
+
+	memset(out, 0, sizeof *out);
+	if (!s)
+		return GR_E_STATE;
+	rc = read_rows(st, s, poll_fields, NPOLL, sizeof *out->v, &v, &out->n,
+	               &out->mem, "polls", err);
+	out->v = v;
 	return rc;
 }
 

@@ -27,6 +27,8 @@ typedef struct gr_poll_opts {
 	const struct gr_imap_opts *imap; /* foreign; IMAP settings or NULL */
 	time_t now;             /* the current time (0: time(NULL)); tests set it */
 	const struct gr_caldav_opts *caldav; /* foreign; CalDAV push or NULL */
+	const char *account;    /* the name the poll's time and result are
+	                         * recorded under (NULL: the source URI) */
 } gr_poll_opts;
 
 typedef struct gr_poll_stats {
@@ -46,7 +48,9 @@ typedef struct gr_poll_stats {
 
 /* Run one poll.  Per-message problems are logged and counted, never fatal;
  * the return value is for problems that stop the poll (source unreadable,
- * state locked, output directory unwritable). */
+ * state locked, output directory unwritable).  Unless on --dry-run, the
+ * poll's time and result are recorded in the state for its account, and a
+ * poll that stops appends one line with the error to OUT/log.jsonl. */
 gr_status gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats,
                       gr_error *err);
 

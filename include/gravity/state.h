@@ -96,6 +96,61 @@ gr_status gr_state_failed_list(gr_state *st, gr_state_msgs *out,
  * message itself).  GR_E_NOINPUT when source_id is not a failed message. */
 gr_status gr_state_retry(gr_state *st, const char *source_id, gr_error *err);
 
+/* *out := the message recorded as source_id (none or one row), or when
+ * source_id is NULL the messages recorded at or after since, oldest
+ * first. */
+gr_status gr_state_msg_list(gr_state *st, const char *source_id, time_t since,
+                            gr_state_msgs *out, gr_error *err);
+
+/* An output as recorded (gr_state_record_output), with the sender and
+ * subject of its message (NULL when unknown). */
+typedef struct gr_state_out {
+	const char *message_id, *kind, *action, *relpath, *uid, *sha256;
+	const char *sender, *subject;
+	int sequence;
+	time_t due, at;
+} gr_state_out;
+
+typedef struct gr_state_outs {
+	gr_state_out *v;
+	size_t n;
+	gr_state_mem *mem;
+} gr_state_outs;
+void gr_state_outs_free(gr_state_outs *l);
+
+/* *out := the outputs of message_id (relpath order); with message_id
+ * NULL, every output, or when open_drafts the drafts whose message the
+ * owner has not answered; oldest first. */
+gr_status gr_state_output_list(gr_state *st, const char *message_id,
+                               int open_drafts, gr_state_outs *out,
+                               gr_error *err);
+/* Forget the output relpath (a draft withdrawn by a redo). */
+gr_status gr_state_output_forget(gr_state *st, const char *relpath,
+                                 gr_error *err);
+
+/* The last poll of an account (schema 7): its time and result. */
+typedef struct gr_state_poll {
+	const char *account;    /* config account name, or the source URI */
+	time_t at;
+	const char *status;     /* "ok" or "failed" */
+	const char *error;      /* why it failed, or NULL */
+	long processed, failed; /* new messages, messages that failed */
+} gr_state_poll;
+
+typedef struct gr_state_polls {
+	gr_state_poll *v;
+	size_t n;
+	gr_state_mem *mem;
+} gr_state_polls;
+void gr_state_polls_free(gr_state_polls *l);
+
+/* Record p as the last poll of p->account (replacing the one before). */
+gr_status gr_state_poll_put(gr_state *st, const gr_state_poll *p,
+                            gr_error *err);
+/* *out := the last poll of every account, account order. */
+gr_status gr_state_poll_list(gr_state *st, gr_state_polls *out,
+                             gr_error *err);
+
 /* Last recorded SEQUENCE of uid, or -1 if none. */
 int gr_state_sequence_of(gr_state *st, const char *uid);
 

@@ -49,7 +49,8 @@ gpoll() {
 	ERR=$(cat "$T/err.$1")
 }
 nfiles() { ls "$T/out-$1"/reminders/*.ics "$T/out-$1"/drafts/*.eml 2>/dev/null | wc -l; }
-nlog() { cat "$T/out-$1/log.jsonl" 2>/dev/null | wc -l; }
+# log lines of messages (a poll that stops adds one "poll-failed" line)
+nlog() { { grep -v '"status":"poll-failed"' "$T/out-$1/log.jsonl" 2>/dev/null || true; } | wc -l; }
 nmsg() { sqlite3 "$T/state-$1.db" 'SELECT count(*) FROM messages' 2>/dev/null || echo 0; }
 
 # --- control: no injected bytes -------------------------------------------

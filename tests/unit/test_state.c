@@ -729,6 +729,7 @@ test_migrate_from_5(void **state)
 	gr_state_close(st);
 	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "DROP INDEX messages_failed;"
+	    "DROP TABLE polls;"
 	    "ALTER TABLE messages DROP COLUMN tries; PRAGMA user_version = 5;"
 	    "INSERT INTO messages(source_id, status, error, at) VALUES "
 	    "('old-failed', 'failed', 'parser worker died', 5), "
@@ -773,7 +774,7 @@ test_migrate_from_3(void **state)
 	    "DROP INDEX reminders_done; DROP INDEX threads_waiting;"
 	    "DROP INDEX reminders_due; DROP INDEX messages_failed;"
 	    "ALTER TABLE messages DROP COLUMN tries;"
-	    "DROP TABLE counters; PRAGMA user_version = 3;"
+	    "DROP TABLE counters; DROP TABLE polls; PRAGMA user_version = 3;"
 	    "INSERT INTO reminders(uid, relpath, due, stamp, changed) "
 	    "VALUES ('old@gravity', 'reminders/old.ics', 5, 5, 5);",
 	    NULL, NULL, NULL), SQLITE_OK);
@@ -799,6 +800,97 @@ test_migrate_from_3(void **state)
 	gr_state_close(st);
 }
 
+/* Schema 7: the last poll of each account; the rows a redo and status
+ * read (one message, messages since, a message's outputs, the drafts not
+ * answered); a state of schema 6 gains the polls table on open. */
+static void
+test_polls_and_outputs(void **state)
+{
+	struct fx *fx = *state;
+	gr_state *st = open_ok(fx->db);
+	gr_state_poll p = { 0 };
+	gr_state_polls pl;
+	gr_state_msgs ml;
+	gr_state_outs ol;
+	sqlite3 *db;
+	gr_error e;
+
+	p.account = "work";
+	p.at = 100;
+	p.status = "ok";
+	p.processed = 3;
+	assert_int_equal(gr_state_poll_put(st, &p, &e), GR_OK);
+	p.account = "home";
+	p.status = "failed";
+	p.error = "login refused";
+	assert_int_equal(gr_state_poll_put(st, &p, &e), GR_OK);
+	p.at = 200;     /* replaces home's row */
+	assert_int_equal(gr_state_poll_put(st, &p, &e), GR_OK);
+	p.status = "maybe";
+	assert_int_equal(gr_state_poll_put(st, &p, &e), GR_E_INTERNAL);
+	assert_int_equal(gr_state_poll_list(st, &pl, &e), GR_OK);
+	assert_int_equal(pl.n, 2);
+	assert_string_equal(pl.v[0].account, "home");
+	assert_int_equal(pl.v[0].at, 200);
+	assert_string_equal(pl.v[0].error, "login refused");
+	assert_string_equal(pl.v[1].status, "ok");
+	assert_int_equal(pl.v[1].processed, 3);
+	assert_null(pl.v[1].error);
+	gr_state_polls_free(&pl);
+
+	assert_int_equal(gr_state_record_message(st, "s1", "m1@x", "a@x", "Hi",
+	                 "inquiry", "ok", NULL, 10, &e), GR_OK);
+	assert_int_equal(gr_state_record_message(st, "s2", "m2@x", "b@x", "Yo",
+	                 "other", "ok", NULL, 20, &e), GR_OK);
+	assert_int_equal(gr_state_msg_list(st, "s2", 0, &ml, &e), GR_OK);
+	assert_int_equal(ml.n, 1);
+	assert_string_equal(ml.v[0].cls, "other");
+	gr_state_msgs_free(&ml);
+	assert_int_equal(gr_state_msg_list(st, NULL, 15, &ml, &e), GR_OK);
+	assert_int_equal(ml.n, 1);
+	assert_string_equal(ml.v[0].source_id, "s2");
+	gr_state_msgs_free(&ml);
+	assert_int_equal(gr_state_msg_list(st, "none", 0, &ml, &e), GR_OK);
+	assert_int_equal(ml.n, 0);
+	gr_state_msgs_free(&ml);
+
+	assert_int_equal(gr_state_record_output(st, "m1@x", "draft", "reply",
+	                 "drafts/1.eml", NULL, 0, 0, "aa", &e), GR_OK);
+	assert_int_equal(gr_state_record_output(st, "m1@x", "reminder", "reply",
+	                 "reminders/1.ics", "u1", 0, 50, "bb", &e), GR_OK);
+	assert_int_equal(gr_state_record_output(st, "m2@x", "draft", "reply",
+	                 "drafts/2.eml", NULL, 0, 0, "cc", &e), GR_OK);
+	assert_int_equal(gr_state_output_list(st, "m1@x", 0, &ol, &e), GR_OK);
+	assert_int_equal(ol.n, 2);
+	assert_string_equal(ol.v[0].relpath, "drafts/1.eml");
+	assert_string_equal(ol.v[0].sender, "a@x");
+	assert_string_equal(ol.v[1].uid, "u1");
+	assert_int_equal(ol.v[1].due, 50);
+	gr_state_outs_free(&ol);
+	assert_int_equal(gr_state_replied_add(st, "m2@x", 30, &e), GR_OK);
+	assert_int_equal(gr_state_output_list(st, NULL, 1, &ol, &e), GR_OK);
+	assert_int_equal(ol.n, 1);      /* m2 is answered */
+	assert_string_equal(ol.v[0].relpath, "drafts/1.eml");
+	assert_string_equal(ol.v[0].subject, "Hi");
+	gr_state_outs_free(&ol);
+	assert_int_equal(gr_state_output_forget(st, "drafts/1.eml", &e), GR_OK);
+	assert_int_equal(gr_state_output_list(st, NULL, 0, &ol, &e), GR_OK);
+	assert_int_equal(ol.n, 2);
+	gr_state_outs_free(&ol);
+	gr_state_close(st);
+
+	/* Back to schema 6: opening it again brings the table back, empty. */
+	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE polls;"
+	    "PRAGMA user_version = 6;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	st = open_ok(fx->db);
+	assert_int_equal(gr_state_poll_list(st, &pl, &e), GR_OK);
+	assert_int_equal(pl.n, 0);
+	gr_state_polls_free(&pl);
+	gr_state_close(st);
+}
+
 int
 main(void)
 {
@@ -821,6 +913,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rem_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_5, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_polls_and_outputs, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
