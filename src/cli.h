@@ -25,6 +25,7 @@ int gr_cmd_train(int argc, char **argv);
 int gr_cmd_learn(int argc, char **argv);
 int gr_cmd_folders(int argc, char **argv);
 int gr_cmd_status(int argc, char **argv);
+int gr_cmd_redo(int argc, char **argv);
 
 /* "gravity: " + message on stderr, one line. */
 void gr_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* cmd_poll.c - "gravity poll": one poll of the inbox, then exit. */
+/* cmd_poll.c - "gravity poll": one poll of the inbox, then exit; "gravity
+ * redo": the same pipeline over mail already seen. */
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -83,8 +84,69 @@ load_config(const char *path, const char *account, gr_config **cfg,
 	return EX_OK;
 }
 
+static void
+redo_usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: gravity redo [--since DATE | --class CLASS | MESSAGE-ID...]\n"
+	    "                    [--config FILE] [--account NAME] [--source URI]\n"
+	    "                    [--rules DIR] [--out DIR] [--state FILE]\n"
+	    "                    [--cafile FILE] [--insecure] [--passcmd CMD]\n"
+	    "                    [--password-env VAR] [-v|-q]\n"
+	    "Classify and plan again, with the current rules, the messages\n"
+	    "gravity has seen (all of them; those it recorded since DATE,\n"
+	    "YYYY-MM-DD or YYYY-MM-DDTHH:MM, local time; those of a class; or\n"
+	    "the ones with these Message-IDs), and try the failed ones again.\n"
+	    "A draft or reminder that comes out different is written again\n"
+	    "under the same name (a reminder with a higher SEQUENCE); one no\n"
+	    "longer planned is withdrawn (a reminder cancelled, a draft\n"
+	    "removed); a draft you edited is never touched; the rest is left\n"
+	    "alone.  Each message redone gets a log.jsonl line saying what\n"
+	    "changed.  IMAP messages are fetched again by UID, while the\n"
+	    "folder's UIDVALIDITY is the one they were seen with.  New mail is\n"
+	    "left for the next poll.  Options as for 'gravity poll'.\n");
+}
+
+/* DATE as --since takes it: YYYY-MM-DD (midnight) or YYYY-MM-DDTHH:MM[:SS]
+ * (a blank for the T too), local time.  -1 when it is none of these. */
+static time_t
+parse_since(const char *s)
+{
+	static const char *const fmts[] = { "%Y-%m-%dT%H:%M:%S",
+	                                    "%Y-%m-%d %H:%M:%S",
+	                                    "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M",
+	                                    "%Y-%m-%d" };
+
+	for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
+		struct tm tm;
+		const char *end;
+
+		memset(&tm, 0, sizeof tm);
+		end = strptime(s, fmts[i], &tm);
+		if (end && !*end) {
+			tm.tm_isdst = -1;
+			return mktime(&tm);
+		}
+	}
+	return -1;
+}
+
+static int poll_or_redo(int argc, char **argv, int redo);
+
 int
 gr_cmd_poll(int argc, char **argv)
+{
+	return poll_or_redo(argc, argv, 0);
+}
+
+int
+gr_cmd_redo(int argc, char **argv)
+{
+	return poll_or_redo(argc, argv, 1);
+}
+
+static int
+poll_or_redo(int argc, char **argv, int redo)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -104,8 +166,13 @@ gr_cmd_poll(int argc, char **argv)
 		{ "caldav", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "since", required_argument, NULL, 'T' },
+		{ "class", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
+	void (*usage)(FILE *) = redo ? redo_usage : poll_usage;
+	gr_redo rd = { 0 };
+	const char *since = NULL;
 	gr_poll_opts o = { 0 };
 	struct gr_imap_opts imap;
 	gr_config *cfg = NULL;
@@ -151,14 +218,49 @@ gr_cmd_poll(int argc, char **argv)
 			imap.cred.origin = "--password-env";
 			break;
 		case 'W': dav_url = optarg; break;
-		case 'h': poll_usage(stdout); return EX_OK;
+		case 'T': since = optarg; break;
+		case 'L': rd.cls = optarg; break;
+		case 'h': usage(stdout); return EX_OK;
 		case 'V': gr_print_version(); return EX_OK;
-		default: poll_usage(stderr); return EX_USAGE;
+		default: usage(stderr); return EX_USAGE;
 		}
 	}
-	if (optind != argc) {
-		poll_usage(stderr);
+	if ((!redo && (optind != argc || since || rd.cls)) ||
+	    (redo && (o.dry_run || append))) {
+		usage(stderr);
 		return EX_USAGE;
+	}
+	if (redo) {
+		gr_class cl;
+
+		if ((since != NULL) + (rd.cls != NULL) + (optind < argc) > 1) {
+			gr_warnx("redo: give one of --since, --class or "
+			         "Message-IDs");
+			return EX_USAGE;
+		}
+		if (since && (rd.since = parse_since(since)) == (time_t)-1) {
+			gr_warnx("redo: --since '%s': write a date as YYYY-MM-DD "
+			         "or YYYY-MM-DDTHH:MM (local time)", since);
+			return EX_USAGE;
+		}
+		if (rd.cls && gr_class_from_name(rd.cls, &cl) != 0) {
+			gr_warnx("redo: --class '%s' is not a class (they are "
+			         "the ones 'gravity classify' prints, e.g. "
+			         "inquiry)", rd.cls);
+			return EX_USAGE;
+		}
+		/* Message-IDs as mail shows them, <> or not. */
+		for (int i = optind; i < argc; i++) {
+			size_t n = strlen(argv[i]);
+
+			if (n >= 2 && argv[i][0] == '<' && argv[i][n - 1] == '>') {
+				argv[i][n - 1] = '\0';
+				argv[i]++;
+			}
+		}
+		rd.ids = (const char *const *)(argv + optind);
+		rd.nids = (size_t)(argc - optind);
+		o.redo = &rd;
 	}
 	rc = load_config(config, account, &cfg, &o, &rules_dir);
 	if (rc != EX_OK)

@@ -343,6 +343,35 @@ gr_life_incoming(gr_life *lf, const gr_message *m, const gr_verdict *v,
 	return st;
 }
 
+gr_status
+gr_life_redo(gr_life *lf, const gr_message *m, const gr_verdict *v,
+             const gr_plan *pl, const char *const *cancel, size_t ncancel,
+             long *cancelled, gr_error *err)
+{
+	char *thread = NULL;
+	gr_state_rems l = { 0 };
+	gr_status st;
+
+	st = thread_of(lf, m, &thread, err);
+	if (st == GR_OK && ncancel)
+		st = gr_state_rem_list(lf->state, thread, 1, 0, &l, err);
+	for (size_t i = 0; st == GR_OK && i < l.n; i++)
+		for (size_t k = 0; k < ncancel; k++)
+			if (strcmp(l.v[i].uid, cancel[k]) == 0) {
+				st = close_reminder(lf, &l.v[i], err);
+				if (st == GR_OK && cancelled)
+					(*cancelled)++;
+				break;
+			}
+	if (st == GR_OK)
+		st = record_reminders(lf, thread, pl, m->message_id, err);
+	if (st == GR_OK)
+		st = record_referral(lf, m, v, pl, msg_time(lf, m), err);
+	gr_state_rems_free(&l);
+	free(thread);
+	return st;
+}
+
 /* --- follow-ups ----------------------------------------------------------- */
 
 static int

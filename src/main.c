@@ -47,6 +47,8 @@ static const struct command {
 	  "the referral ledger: who introduced whom, thanked or not" },
 	{ "folders", gr_cmd_folders,
 	  "list the IMAP account's folders and what each is used for" },
+	{ "redo", gr_cmd_redo,
+	  "classify and plan seen mail again with the current rules" },
 	{ "status", gr_cmd_status,
 	  "last poll of each account; reminders, drafts and thanks pending" },
 };

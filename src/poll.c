@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +30,7 @@
 #include "gravity/calendar.h"
 #include "gravity/classify.h"
 #include "gravity/fileio.h"
+#include "gravity/imap.h"
 #include "gravity/lifecycle.h"
 #include "gravity/message.h"
 #include "gravity/poll.h"
@@ -577,6 +579,614 @@ poll_record(struct poll_run *pr, gr_status st, const gr_error *err)
 		gr_term_line(stderr, "gravity: %s", e.msg);
 }
 
+/* --- redo ------------------------------------------------------------------ */
+
+/* The next line of s[0..n) from *pos that a redo compares: a reminder's
+ * DTSTAMP and SEQUENCE and a draft's Date header change on every
+ * rendering, so they are left out.  NULL at the end. */
+static const char *
+kept_line(const char *s, size_t n, size_t *pos, int reminder, int *header,
+          size_t *len)
+{
+	while (*pos < n) {
+		const char *l = s + *pos, *nl = memchr(l, '\n', n - *pos);
+		size_t ll = nl ? (size_t)(nl - l) : n - *pos;
+		int skip;
+
+		*pos += ll + (nl != NULL);
+		if (ll && l[ll - 1] == '\r')
+			ll--;
+		if (ll == 0)
+			*header = 0;
+		if (reminder)
+			skip = (ll >= 8 && memcmp(l, "DTSTAMP:", 8) == 0) ||
+			       (ll >= 9 && memcmp(l, "SEQUENCE:", 9) == 0);
+		else
+			skip = *header && ll >= 5 && strncasecmp(l, "Date:", 5) == 0;
+		if (!skip) {
+			*len = ll;
+			return l;
+		}
+	}
+	return NULL;
+}
+
+/* 1 if a and b differ only in the lines kept_line() leaves out. */
+static int
+same_output(const char *a, size_t na, const char *b, size_t nb, int reminder)
+{
+	size_t pa = 0, pb = 0, la, lb;
+	int ha = 1, hb = 1;
+
+	for (;;) {
+		const char *x = kept_line(a, na, &pa, reminder, &ha, &la);
+		const char *y = kept_line(b, nb, &pb, reminder, &hb, &lb);
+
+		if (!x || !y)
+			return !x && !y;
+		if (la != lb || memcmp(x, y, la) != 0)
+			return 0;
+	}
+}
+
+static int
+redo_selects(const gr_redo *r, const gr_state_msg *row)
+{
+	if (row->at < r->since)
+		return 0;
+	if (row->status && strcmp(row->status, "failed") == 0)
+		return !r->nids && !r->cls;
+	if (!row->cls || strcmp(row->cls, "sent") == 0)
+		return 0;       /* the owner's own mail, or a copy */
+	if (r->cls && strcmp(row->cls, r->cls) != 0)
+		return 0;
+	for (size_t i = 0; i < r->nids; i++)
+		if (row->message_id && strcmp(row->message_id, r->ids[i]) == 0)
+			return 1;
+	return r->nids == 0;
+}
+
+/* What a redo found for one message's outputs. */
+struct redo_diff {
+	gr_plan chg;            /* outputs to write (shallow copies) */
+	const char **unchanged, **cancel, **removed, **kept;
+	size_t nunchanged, ncancel, nremoved, nkept;
+	const char **cancel_path;       /* relpath of each UID in cancel */
+};
+
+static void
+redo_diff_free(struct redo_diff *d)
+{
+	free(d->chg.v);
+	free(d->unchanged);
+	free(d->cancel);
+	free(d->cancel_path);
+	free(d->removed);
+	free(d->kept);
+}
+
+/* The file OUT/rel (NULL when absent) and whether its bytes are still
+ * those recorded (sha256). */
+static char *
+redo_read(struct poll_run *pr, const char *rel, const char *sha256,
+          size_t *len, int *pristine)
+{
+	char path[PATH_MAX], hash[65], *data = NULL;
+	gr_error e;
+	int n = snprintf(path, sizeof path, "%s/%s", pr->o->out_dir, rel);
+
+	*pristine = 0;
+	if (n < 0 || (size_t)n >= sizeof path || strstr(rel, "..") ||
+	    gr_read_file(path, (size_t)64 << 20, &data, len, &e) != GR_OK)
+		return NULL;
+	gr_sha256_hex(data, *len, hash);
+	*pristine = sha256 && strcmp(hash, sha256) == 0;
+	return data;
+}
+
+/* Sort the new plan pl against the outputs recorded before (old). */
+static gr_status
+redo_compare(struct poll_run *pr, const gr_plan *pl, const gr_state_outs *old,
+             struct redo_diff *d)
+{
+	size_t cap = pl->n + old->n + 1;
+
+	memset(d, 0, sizeof *d);
+	d->chg.v = calloc(cap, sizeof *d->chg.v);
+	d->unchanged = calloc(cap, sizeof *d->unchanged);
+	d->cancel = calloc(cap, sizeof *d->cancel);
+	d->cancel_path = calloc(cap, sizeof *d->cancel_path);
+	d->removed = calloc(cap, sizeof *d->removed);
+	d->kept = calloc(cap, sizeof *d->kept);
+	if (!d->chg.v || !d->unchanged || !d->cancel || !d->cancel_path ||
+	    !d->removed || !d->kept)
+		return GR_E_NOMEM;
+	for (size_t i = 0; i < pl->n; i++) {
+		const gr_output *o = &pl->v[i];
+		const gr_state_out *was = NULL;
+		int rem = o->kind == GR_OUT_REMINDER, pristine;
+		size_t len = 0;
+		char *cur;
+
+		for (size_t k = 0; k < old->n && !was; k++)
+			if (strcmp(old->v[k].relpath, o->relpath) == 0)
+				was = &old->v[k];
+		cur = redo_read(pr, o->relpath, was ? was->sha256 : NULL, &len,
+		                &pristine);
+		if (cur && was && !rem && !pristine)
+			d->kept[d->nkept++] = o->relpath;       /* edited */
+		else if (cur && same_output(cur, len, o->content, o->len, rem))
+			d->unchanged[d->nunchanged++] = o->relpath;
+		else
+			d->chg.v[d->chg.n++] = *o;
+		free(cur);
+	}
+	for (size_t k = 0; k < old->n; k++) {
+		const gr_state_out *was = &old->v[k];
+		int planned = 0, pristine;
+		size_t len;
+		char *cur;
+
+		for (size_t i = 0; i < pl->n && !planned; i++)
+			planned = strcmp(pl->v[i].relpath, was->relpath) == 0;
+		if (planned)
+			continue;
+		cur = redo_read(pr, was->relpath, was->sha256, &len, &pristine);
+		if (strcmp(was->kind, "reminder") == 0) {
+			/* Only a pending one is cancelled (the file says). */
+			if (was->uid && cur && !strstr(cur, "\nSTATUS:CANCELLED") &&
+			    !strstr(cur, "\nSTATUS:COMPLETED")) {
+				d->cancel_path[d->ncancel] = was->relpath;
+				d->cancel[d->ncancel++] = was->uid;
+			}
+			free(cur);
+			continue;
+		}
+		if (cur && !pristine)
+			d->kept[d->nkept++] = was->relpath;
+		else
+			d->removed[d->nremoved++] = was->relpath;
+		free(cur);
+	}
+	return GR_OK;
+}
+
+static cJSON *
+str_array(const char *const *v, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; a && i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+	return a;
+}
+
+/* One log line saying what the redo of a message changed (held until the
+ * batch commits, like the poll's). */
+static void
+redo_log(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
+         const char *cls, const char *was, const struct redo_diff *d,
+         const char *const *cancelled, size_t ncancelled)
+{
+	cJSON *o = cJSON_CreateObject(), *chg = cJSON_CreateArray();
+	char *s;
+
+	if (!o || !chg) {
+		cJSON_Delete(o);
+		cJSON_Delete(chg);
+		return;
+	}
+	cJSON_AddNumberToObject(o, "time", (double)time(NULL));
+	cJSON_AddStringToObject(o, "source_id", nz(raw->source_id));
+	cJSON_AddStringToObject(o, "status", "redo");
+	cJSON_AddStringToObject(o, "message_id", nz(m->message_id));
+	cJSON_AddStringToObject(o, "class", cls);
+	cJSON_AddStringToObject(o, "was", nz(was));
+	for (size_t i = 0; i < d->chg.n; i++)
+		cJSON_AddItemToArray(chg, cJSON_CreateString(d->chg.v[i].relpath));
+	cJSON_AddItemToObject(o, "replaced", chg);
+	cJSON_AddItemToObject(o, "unchanged", str_array(d->unchanged,
+	                                                d->nunchanged));
+	cJSON_AddItemToObject(o, "cancelled", str_array(cancelled, ncancelled));
+	cJSON_AddItemToObject(o, "removed", str_array(d->removed, d->nremoved));
+	cJSON_AddItemToObject(o, "kept_edited", str_array(d->kept, d->nkept));
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (s && (gr_buf_addstr(&pr->log, s) != GR_OK ||
+	          gr_buf_addc(&pr->log, '\n') != GR_OK))
+		fprintf(stderr, "gravity: %s/log.jsonl: too many lines held\n",
+		        pr->o->out_dir);
+	free(s);
+}
+
+/* Write the redo's outputs, remove the drafts withdrawn, then record. */
+static gr_status
+redo_apply(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
+           const gr_verdict *v, const gr_state_msg *row,
+           const struct redo_diff *d, const char ***cancelled,
+           size_t *ncancelled, gr_error *err)
+{
+	long before = pr->stats->cancelled;
+	gr_status st = write_outputs(pr, &d->chg, err);
+
+	for (size_t i = 0; st == GR_OK && i < d->nremoved; i++) {
+		char path[PATH_MAX];
+		int n = snprintf(path, sizeof path, "%s/%s", pr->o->out_dir,
+		                 d->removed[i]);
+
+		if (n > 0 && (size_t)n < sizeof path && unlink(path) != 0 &&
+		    errno != ENOENT)
+			st = gr_error_set(err, GR_E_IO, "%s: %s", path,
+			                  strerror(errno));
+	}
+	if (st == GR_OK)
+		st = batch_begin(pr, err);
+	if (st == GR_OK)
+		st = gr_state_record_message(pr->state, raw->source_id,
+		                             m->message_id, m->from.addr,
+		                             m->subject, gr_class_name(v->cls),
+		                             "ok", NULL, row->at, err);
+	for (size_t i = 0; st == GR_OK && i < d->chg.n; i++) {
+		const gr_output *out = &d->chg.v[i];
+		char hash[65];
+
+		gr_sha256_hex(out->content, out->len, hash);
+		st = gr_state_record_output(pr->state, m->message_id ?
+		                            m->message_id : raw->source_id,
+		                            out->kind == GR_OUT_REMINDER ?
+		                            "reminder" : "draft", out->action,
+		                            out->relpath, out->uid, out->sequence,
+		                            out->due, hash, err);
+	}
+	for (size_t i = 0; st == GR_OK && i < d->nremoved; i++)
+		st = gr_state_output_forget(pr->state, d->removed[i], err);
+	if (st == GR_OK)
+		st = gr_life_redo(&pr->life, m, v, &d->chg, d->cancel, d->ncancel,
+		                  &pr->stats->cancelled, err);
+	*cancelled = d->cancel_path;
+	*ncancelled = (size_t)(pr->stats->cancelled - before);
+	if (*ncancelled != d->ncancel)  /* the state had it done already */
+		*ncancelled = 0;
+	pr->stats->cancelled += (long)d->nremoved;
+	return st;
+}
+
+static void
+redo_print(struct poll_run *pr, const gr_message *m, const char *cls,
+           const char *was, const struct redo_diff *d,
+           const char *const *cancelled, size_t ncancelled)
+{
+	FILE *fp = pr->o->summary;
+
+	if (!fp || (!pr->o->verbose && d->chg.n == 0 && ncancelled == 0 &&
+	            d->nremoved == 0 && d->nkept == 0 &&
+	            strcmp(cls, nz(was)) == 0))
+		return;
+	gr_term_line(fp, "%-14s %s: %s%s%s%s", cls, nz(m->from.addr),
+	             nz(m->subject), strcmp(cls, nz(was)) ? "  (was " : "",
+	             strcmp(cls, nz(was)) ? nz(was) : "",
+	             strcmp(cls, nz(was)) ? ")" : "");
+	for (size_t i = 0; i < d->chg.n; i++)
+		gr_term_line(fp, "    replaced %s", d->chg.v[i].relpath);
+	for (size_t i = 0; i < ncancelled; i++)
+		gr_term_line(fp, "    cancelled %s", cancelled[i]);
+	for (size_t i = 0; i < d->nremoved; i++)
+		gr_term_line(fp, "    removed %s", d->removed[i]);
+	for (size_t i = 0; i < d->nkept; i++)
+		gr_term_line(fp, "    kept %s (you edited it)", d->kept[i]);
+	for (size_t i = 0; pr->o->verbose && i < d->nunchanged; i++)
+		gr_term_line(fp, "    unchanged %s", d->unchanged[i]);
+}
+
+/* Redo one message the state knows: classify and plan it with the
+ * current rules, then replace only what changed.  A failed message is
+ * processed as a poll would, once more. */
+static gr_status
+redo_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
+{
+	gr_state_msgs rows = { 0 };
+	gr_state_outs old = { 0 };
+	gr_message *m = NULL;
+	gr_verdict v;
+	gr_plan pl = { 0 };
+	struct redo_diff d;
+	gr_classify_ctx cctx = { known_contact, pr->state };
+	gr_plan_ctx pctx = { pr->life.now, sequence_of, pr->state, NULL,
+	                     pr->life.cal };
+	const char **cancelled = NULL;
+	size_t ncancelled = 0;
+	const gr_state_msg *row;
+	gr_error perr;
+	gr_status st;
+
+	memset(&v, 0, sizeof v);
+	memset(&d, 0, sizeof d);
+	st = gr_state_msg_list(pr->state, raw->source_id, 0, &rows, err);
+	if (st != GR_OK || rows.n == 0 ||
+	    !redo_selects(pr->o->redo, &rows.v[0])) {
+		gr_state_msgs_free(&rows);
+		return st;      /* new mail is the next poll's */
+	}
+	row = &rows.v[0];
+	if (strcmp(row->status, "failed") == 0) {
+		pr->stats->retried++;
+		st = gr_state_retry(pr->state, raw->source_id, err);
+		if (st == GR_OK)
+			st = poll_one(pr, raw, err);
+		gr_state_msgs_free(&rows);
+		return st;
+	}
+	st = gr_parser_parse(pr->parser, raw->data, raw->len, &m, &perr);
+	if (st == GR_E_INTERNAL) {
+		pr->parser_gone = 1;
+		*err = perr;
+		goto out;
+	}
+	if (st != GR_OK) {
+		st = poll_failed(pr, raw, &perr);
+		goto out;
+	}
+	if (raw->is_sent || gr_life_from_owner(&pr->life, m))
+		goto out;       /* the owner's: nothing to plan */
+	pctx.source_id = raw->source_id;
+	st = gr_classify(pr->o->rules, m, &cctx, &v, &perr);
+	if (st == GR_OK && gr_life_answered(&pr->life, m))
+		goto out;       /* answered: its outputs are done with */
+	if (st == GR_OK)
+		st = gr_actions_plan(pr->o->policy, pr->o->rules, m, &v, &pctx,
+		                     &pl, &perr);
+	if (st != GR_OK) {
+		st = poll_failed(pr, raw, &perr);
+		goto out;
+	}
+	st = gr_state_output_list(pr->state, m->message_id ? m->message_id :
+	                          raw->source_id, 0, &old, err);
+	if (st == GR_OK && redo_compare(pr, &pl, &old, &d) != GR_OK)
+		st = gr_error_set(err, GR_E_NOMEM, "out of memory");
+	if (st == GR_OK)
+		st = redo_apply(pr, raw, m, &v, row, &d, &cancelled, &ncancelled,
+		                err);
+	if (st != GR_OK)
+		goto out;
+	pr->stats->redone++;
+	pr->stats->by_class[v.cls]++;
+	if (!row->cls || strcmp(row->cls, gr_class_name(v.cls)) != 0)
+		pr->stats->reclassified++;
+	pr->stats->replaced += (long)d.chg.n;
+	pr->stats->unchanged += (long)d.nunchanged;
+	pr->stats->kept += (long)d.nkept;
+	redo_print(pr, m, gr_class_name(v.cls), row->cls, &d, cancelled,
+	           ncancelled);
+	redo_log(pr, raw, m, gr_class_name(v.cls), row->cls, &d, cancelled,
+	         ncancelled);
+out:
+	redo_diff_free(&d);
+	gr_state_outs_free(&old);
+	gr_plan_free(&pl);
+	gr_verdict_free(&v);
+	gr_message_free(m);
+	gr_state_msgs_free(&rows);
+	return st;
+}
+
+static void
+redo_summary(const gr_poll_opts *o, const gr_poll_stats *s)
+{
+	if (!o->summary)
+		return;
+	fprintf(o->summary, "gravity: redid %ld message%s (%ld changed class); "
+	        "%ld output%s replaced, %ld unchanged, %ld withdrawn",
+	        s->redone, s->redone == 1 ? "" : "s", s->reclassified,
+	        s->replaced, s->replaced == 1 ? "" : "s", s->unchanged,
+	        s->cancelled);
+	if (s->kept)
+		fprintf(o->summary, ", %ld edited draft%s kept", s->kept,
+		        s->kept == 1 ? "" : "s");
+	if (s->retried)
+		fprintf(o->summary, "; %ld failed message%s tried again (%ld "
+		        "new, %ld failed)", s->retried, s->retried == 1 ? "" : "s",
+		        s->processed, s->failed);
+	fprintf(o->summary, "\n");
+}
+
+/* Hand every message of src to poll_one() (redo_one() on a redo),
+ * committing a batch every POLL_BATCH.  *src_failed: the source itself
+ * failed (err says why); what came before it is complete. */
+static gr_status
+read_source(struct poll_run *pr, gr_source *src, int *src_failed,
+            gr_error *err)
+{
+	const gr_poll_opts *o = pr->o;
+	gr_poll_stats *stats = pr->stats;
+	gr_status st = GR_OK;
+
+	pr->src = src;
+	while (st == GR_OK) {
+		gr_raw_msg raw = { 0 };
+		gr_error serr;
+
+		st = gr_source_next(src, &raw, &serr);
+		if (st == GR_DONE) {
+			st = GR_OK;
+			break;
+		}
+		if (st != GR_OK && !raw.source_id) {
+			*err = serr;        /* the source itself failed */
+			*src_failed = 1;
+			break;
+		}
+		stats->seen++;
+		if (st == GR_E_IO) {
+			/* Transient (a file vanished mid-read): say so, do not
+			 * record it, so the next poll tries again. */
+			stats->failed++;
+			gr_term_line(stderr, "gravity: %s: %s (will retry)",
+			             raw.source_id, serr.msg);
+			st = GR_OK;
+			continue;
+		}
+		if (st != GR_OK)
+			st = poll_failed(pr, &raw, &serr);
+		else if (o->redo)
+			st = redo_one(pr, &raw, err);
+		else
+			st = poll_one(pr, &raw, err);
+		if (st == GR_OK && !o->dry_run)
+			st = gr_source_done(src, &raw, err);
+		if (st == GR_OK && pr->in_batch && ++pr->batch_n >= POLL_BATCH)
+			st = batch_commit(pr, err);
+	}
+	return st;
+}
+
+/* One IMAP folder's messages to redo: UIDs seen on one UIDVALIDITY. */
+struct redo_folder {
+	char *name;
+	uint32_t uidvalidity;
+	uint32_t *uids;
+	size_t n;
+};
+
+/* The IMAP messages of the state that the redo selects, by folder: their
+ * source_ids are PREFIX FOLDER;UIDVALIDITY=N;UID=M, PREFIX being this
+ * account's imap[s]://USER@HOST:PORT/ (as source_imap.c names them). */
+static gr_status
+redo_imap_folders(struct poll_run *pr, struct redo_folder **out, size_t *nout,
+                  gr_error *err)
+{
+	const struct gr_imap_opts *io = pr->o->imap;
+	gr_imap_uri u;
+	gr_state_msgs rows = { 0 };
+	struct redo_folder *f = NULL;
+	size_t nf = 0, plen;
+	char prefix[1024];
+	gr_status st;
+
+	*out = NULL;
+	*nout = 0;
+	st = gr_imap_uri_parse(pr->o->source, &u, err);
+	if (st != GR_OK)
+		return st;
+	snprintf(prefix, sizeof prefix, "%s://%s%s%s:%u/",
+	         u.implicit_tls ? "imaps" : "imap",
+	         io && io->user ? io->user : u.user ? u.user : "",
+	         (io && io->user) || u.user ? "@" : "", u.host, u.port);
+	gr_imap_uri_free(&u);
+	plen = strlen(prefix);
+	st = gr_state_msg_list(pr->state, NULL, pr->o->redo->since, &rows, err);
+	for (size_t i = 0; st == GR_OK && i < rows.n; i++) {
+		const char *sid = rows.v[i].source_id, *p, *q = NULL;
+		unsigned long uv, uid;
+		struct redo_folder *g = NULL;
+		uint32_t *nu;
+
+		if (!redo_selects(pr->o->redo, &rows.v[i]) ||
+		    strncmp(sid, prefix, plen) != 0)
+			continue;
+		for (p = strstr(sid + plen, ";UIDVALIDITY="); p;
+		     p = strstr(p + 1, ";UIDVALIDITY="))
+			q = p;
+		if (!q || sscanf(q, ";UIDVALIDITY=%lu;UID=%lu", &uv, &uid) != 2 ||
+		    !uv || !uid || uv > UINT32_MAX || uid > UINT32_MAX)
+			continue;
+		for (size_t k = 0; k < nf && !g; k++)
+			if (f[k].uidvalidity == uv &&
+			    strlen(f[k].name) == (size_t)(q - sid - plen) &&
+			    memcmp(f[k].name, sid + plen, f[k].name ?
+			           strlen(f[k].name) : 0) == 0)
+				g = &f[k];
+		if (!g) {
+			struct redo_folder *nfv = realloc(f, (nf + 1) * sizeof *f);
+
+			if (!nfv) {
+				st = GR_E_NOMEM;
+				break;
+			}
+			f = nfv;
+			g = &f[nf++];
+			memset(g, 0, sizeof *g);
+			g->uidvalidity = (uint32_t)uv;
+			g->name = strndup(sid + plen, (size_t)(q - sid - plen));
+			if (!g->name) {
+				st = GR_E_NOMEM;
+				break;
+			}
+		}
+		nu = realloc(g->uids, (g->n + 1) * sizeof *nu);
+		if (!nu) {
+			st = GR_E_NOMEM;
+			break;
+		}
+		g->uids = nu;
+		g->uids[g->n++] = (uint32_t)uid;
+	}
+	if (st == GR_E_NOMEM)
+		gr_error_set(err, st, "out of memory");
+	gr_state_msgs_free(&rows);
+	*out = f;
+	*nout = nf;
+	return st;
+}
+
+/* A redo: the failed messages get their new try, then the selected
+ * messages are read again, from a local source whole (redo_one() picks),
+ * from IMAP by UID, folder by folder. */
+static gr_status
+redo_run(struct poll_run *pr, gr_source_opts *so, int *src_failed,
+         gr_error *err)
+{
+	const struct gr_source_driver *drv = gr_source_driver_for(pr->o->source);
+	struct redo_folder *f = NULL;
+	size_t nf = 0;
+	gr_source *src = NULL;
+	gr_status st;
+
+	if (!drv || strcmp(drv->name, "imap") != 0) {
+		st = gr_source_open(pr->o->source, so, &src, err);
+		if (st == GR_OK)
+			st = read_source(pr, src, src_failed, err);
+		gr_source_close(src);
+		pr->src = NULL;
+		return st;
+	}
+	st = redo_imap_folders(pr, &f, &nf, err);
+	for (size_t i = 0; st == GR_OK && i < nf; i++) {
+		struct gr_imap_opts io;
+		gr_source_opts fo = *so;
+
+		if (pr->o->imap)
+			io = *pr->o->imap;
+		else
+			gr_imap_opts_init(&io);
+		io.uids = f[i].uids;
+		io.nuids = f[i].n;
+		io.uids_folder = f[i].name;
+		io.uidvalidity = f[i].uidvalidity;
+		io.append_drafts = 0;
+		fo.imap = &io;
+		src = NULL;
+		st = gr_source_open(pr->o->source, &fo, &src, err);
+		if (st == GR_OK)
+			st = read_source(pr, src, src_failed, err);
+		gr_source_close(src);
+		pr->src = NULL;
+		if (st == GR_E_NOINPUT && *src_failed) {
+			/* Renumbered: its UIDs name other messages now. */
+			gr_term_line(stderr, "gravity: %s; %zu message%s there "
+			             "not redone", err->msg, f[i].n,
+			             f[i].n == 1 ? "" : "s");
+			*src_failed = 0;
+			st = GR_OK;
+		}
+	}
+	for (size_t i = 0; i < nf; i++) {
+		free(f[i].name);
+		free(f[i].uids);
+	}
+	free(f);
+	return st;
+}
+
 gr_status
 gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 {
@@ -604,42 +1214,12 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 	pr.life.state = pr.state;
 	so.verbose = o->verbose;
 	so.imap = o->imap;
-	if (st == GR_OK)
+	if (st == GR_OK && o->redo)
+		st = redo_run(&pr, &so, &src_failed, err);
+	else if (st == GR_OK)
 		st = gr_source_open(o->source, &so, &src, err);
-	pr.src = src;
-	while (st == GR_OK) {
-		gr_raw_msg raw = { 0 };
-		gr_error serr;
-
-		st = gr_source_next(src, &raw, &serr);
-		if (st == GR_DONE) {
-			st = GR_OK;
-			break;
-		}
-		if (st != GR_OK && !raw.source_id) {
-			*err = serr;        /* the source itself failed */
-			src_failed = 1;
-			break;
-		}
-		stats->seen++;
-		if (st == GR_E_IO) {
-			/* Transient (a file vanished mid-read): say so, do not
-			 * record it, so the next poll tries again. */
-			stats->failed++;
-			gr_term_line(stderr, "gravity: %s: %s (will retry)",
-			             raw.source_id, serr.msg);
-			st = GR_OK;
-			continue;
-		}
-		if (st != GR_OK)
-			st = poll_failed(&pr, &raw, &serr);
-		else
-			st = poll_one(&pr, &raw, err);
-		if (st == GR_OK && !o->dry_run)
-			st = gr_source_done(src, &raw, err);
-		if (st == GR_OK && pr.in_batch && ++pr.batch_n >= POLL_BATCH)
-			st = batch_commit(&pr, err);
-	}
+	if (st == GR_OK && src)
+		st = read_source(&pr, src, &src_failed, err);
 	if (pr.state && (st == GR_OK || src_failed || pr.parser_gone)) {
 		/* What was processed before the source (or the parser)
 		 * failed is complete: keep it, and report the error. */
@@ -656,7 +1236,7 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 	gr_source_close(src);
 	gr_parser_stop(pr.parser);
 	/* Time passes even when no mail came: follow-ups, then the feed. */
-	if (st == GR_OK && pr.state)
+	if (st == GR_OK && pr.state && !o->redo)
 		st = gr_life_tick(&pr.life, o->summary, err);
 	if (st == GR_OK && pr.state)
 		st = gr_life_write_feed(&pr.life, err);
@@ -673,7 +1253,7 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 		if (poll_marker(o, path, sizeof path, NULL) == GR_OK)
 			(void)unlink(path);
 	}
-	if (!o->dry_run)
+	if (!o->dry_run && !o->redo)
 		poll_record(&pr, st, err);
 	if (pr.log_fd >= 0)
 		close(pr.log_fd);
@@ -681,7 +1261,9 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 	gr_calcache_free(pr.life.cal);
 	/* After a fatal error, a summary only when some mail was read (no
 	 * "0 new messages" under the error line). */
-	if (st == GR_OK || stats->seen > 0)
+	if (o->redo)
+		redo_summary(o, stats);
+	else if (st == GR_OK || stats->seen > 0)
 		poll_summary(o, stats);
 	return st;
 }

@@ -50,6 +50,14 @@ gr_status gr_life_incoming(gr_life *lf, const gr_message *m,
                            const gr_verdict *v, const gr_plan *pl,
                            gr_error *err);
 
+/* A redo of the incoming message m, recorded before: cancels its pending
+ * reminders whose UID is in cancel[0..ncancel) (SEQUENCE + 1, CANCELLED
+ * or COMPLETED; *cancelled counts them, may be NULL), records the
+ * reminders of pl (the ones the redo wrote anew) and the referral, unless
+ * the ledger has it already. */
+gr_status gr_life_redo(gr_life *lf, const gr_message *m, const gr_verdict *v,
+                       const gr_plan *pl, const char *const *cancel,
+                       size_t ncancel, long *cancelled, gr_error *err);
 /* Time has passed: the follow-ups that are due now.  Their one-line
  * summaries go to fp (may be NULL). */
 gr_status gr_life_tick(gr_life *lf, FILE *fp, gr_error *err);

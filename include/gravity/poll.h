@@ -15,6 +15,17 @@
 struct gr_imap_opts;
 struct gr_caldav_opts;
 
+/* What a redo does again (gr_poll_opts.redo): the messages recorded at or
+ * after since that match ids (Message-IDs without <>, when nids) and cls
+ * (a class name, when not NULL), and the failed messages recorded at or
+ * after since unless ids or cls narrow it. */
+typedef struct gr_redo {
+	time_t since;           /* 0: whenever */
+	const char *const *ids;
+	size_t nids;
+	const char *cls;
+} gr_redo;
+
 typedef struct gr_poll_opts {
 	const char *source;     /* source URI */
 	const char *out_dir;    /* OUT: reminders/, drafts/, log.jsonl */
@@ -29,6 +40,16 @@ typedef struct gr_poll_opts {
 	const struct gr_caldav_opts *caldav; /* foreign; CalDAV push or NULL */
 	const char *account;    /* the name the poll's time and result are
 	                         * recorded under (NULL: the source URI) */
+	/* Not NULL: a redo instead of a poll.  The messages it selects are
+	 * read again (an IMAP source fetches them by UID on the UIDVALIDITY
+	 * they were seen with; new mail is left for the next poll),
+	 * classified and planned with the current rules; outputs that differ
+	 * from what is there (beyond their Date, DTSTAMP and SEQUENCE) are
+	 * written again under the same names, a reminder with the next
+	 * SEQUENCE; a reminder no longer planned is cancelled, a draft no
+	 * longer planned is removed unless the owner edited it (and a draft
+	 * the owner edited is never replaced).  Not with dry_run. */
+	const gr_redo *redo;
 } gr_poll_opts;
 
 typedef struct gr_poll_stats {
@@ -44,6 +65,14 @@ typedef struct gr_poll_stats {
 	long withdrawn;         /* follow-ups withdrawn (they wrote back) */
 	long pushed;            /* CalDAV resources created, updated, deleted */
 	long push_failed;       /* CalDAV pushes left for the next poll */
+	/* redo */
+	long redone;            /* messages classified and planned again */
+	long reclassified;      /* ... whose class changed */
+	long replaced;          /* outputs written again (or anew) */
+	long unchanged;         /* outputs left as they were */
+	long cancelled;         /* reminders cancelled, drafts removed */
+	long kept;              /* drafts the owner edited, left alone */
+	long retried;           /* failed messages tried again */
 } gr_poll_stats;
 
 /* Run one poll.  Per-message problems are logged and counted, never fatal;
