@@ -8,7 +8,7 @@ libcurl4-gnutls-dev libetpan-dev libical-dev libcjson-dev libsqlite3-dev
 libpcre2-dev libgnutls28-dev libcmocka-dev tzdata ca-certificates"
 if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ]; then
 	pkgs="$pkgs dovecot-imapd openssl sqlite3 python3 clang valgrind time e2fsprogs"
-	pkgs="$pkgs python3-icalendar mutt radicale python3-caldav"
+	pkgs="$pkgs python3-icalendar mutt radicale python3-caldav systemd"
 fi
 [ "${1:-}" = "--bench" ] && pkgs="$pkgs isync"
 missing=""

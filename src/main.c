@@ -212,8 +212,8 @@ usage(FILE *fp)
 	fprintf(fp, "usage: gravity COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(fp, "  %-9s %s\n", commands[i].name, commands[i].summary);
-	fprintf(fp, "\n'gravity COMMAND --help' describes each command; "
-	        "see gravity(1) and gravity-rules(5).\n");
+	fprintf(fp, "\n'gravity help COMMAND' describes each command; "
+	        "see gravity(1), gravity-config(5) and gravity-rules(5).\n");
 }
 
 const char *
@@ -253,9 +253,25 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "help")) {
+	    (!strcmp(argv[1], "help") && argc == 2)) {
 		usage(stdout);
 		return EX_OK;
+	}
+	if (!strcmp(argv[1], "help")) {
+		/* "gravity help CMD" is "gravity CMD --help". */
+		static char help[] = "--help";
+		char *hargv[] = { argv[2], help, NULL };
+
+		if (argc > 3) {
+			gr_warnx("usage: gravity help [COMMAND]");
+			return EX_USAGE;
+		}
+		for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+			if (strcmp(argv[2], commands[i].name) == 0)
+				return commands[i].fn(2, hargv);
+		gr_warnx("help: unknown command '%s' (try 'gravity help')",
+		         argv[2]);
+		return EX_USAGE;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		gr_print_version();

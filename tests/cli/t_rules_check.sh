@@ -108,7 +108,7 @@ ok "poll wrote no drafts, reminders or log" sh -c \
 # The man page's examples of every condition are valid rules.
 mkdir "$T/man"
 awk '/^\.SS Examples of every condition/{f=1;next} f&&/^\.fi/{exit} f&&!/^\./' \
-	"$top_srcdir/contrib/man/gravity-rules.5" | sed 's/\\e/\\/g' |
+	"$top_srcdir/contrib/man/gravity-rules.5.in" | sed 's/\\e/\\/g' |
 	sed -E 's/(rule |any |all |^[[:space:]]+)(shouting_subject|sequence_not_thread|web_form|many_recipients|known_sender_offer|request_not_pitch|sales_sign|sales_reply)/\1man_\2/' \
 	>"$T/man/70-man.rules"
 "$GRAVITY" rules check --rules "$T/man" >"$T/man.out" 2>&1
