@@ -31,7 +31,7 @@
 struct answers {
 	const char *name, *email, *tz, *hours;
 	const char *host, *user, *passcmd, *source, *account;
-	const char *out, *state;
+	const char *out, *state, *cafile;
 };
 
 static void
@@ -43,6 +43,7 @@ init_usage(FILE *fp)
 	    "                    [--hours 'DAYS HH:MM-HH:MM'] [--imap-host HOST]\n"
 	    "                    [--imap-user LOGIN] [--passcmd CMD] [--source URI]\n"
 	    "                    [--account NAME] [--out DIR] [--state FILE]\n"
+	    "                    [--cafile FILE]\n"
 	    "Write a config file (default $XDG_CONFIG_HOME/gravity/config) that\n"
 	    "reads your rules directory (default: 'rules' beside it), and in that\n"
 	    "directory a profile, services and partners file with comments that\n"
@@ -471,6 +472,7 @@ gr_cmd_init(int argc, char **argv)
 		{ "account", required_argument, NULL, 'a' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "state", required_argument, NULL, 'S' },
+		{ "cafile", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -500,6 +502,7 @@ gr_cmd_init(int argc, char **argv)
 		case 'a': a.account = optarg; break;
 		case 'o': a.out = gr_cli_path(optarg); break;
 		case 'S': a.state = gr_cli_path(optarg); break;
+		case 'C': a.cafile = gr_cli_path(optarg); break;
 		case 'h': init_usage(stdout); return EX_OK;
 		case 'V': gr_print_version(); return EX_OK;
 		default: init_usage(stderr); return EX_USAGE;
@@ -544,6 +547,7 @@ gr_cmd_init(int argc, char **argv)
 	s.source = make_source(&a, srcbuf, sizeof srcbuf);
 	s.user = a.source && a.user ? a.user : NULL;
 	s.passcmd = a.passcmd;
+	s.cafile = a.cafile;
 	if (gr_config_starter(&s, &text) != GR_OK) {
 		gr_warnx("out of memory");
 		rc = EX_OSERR;

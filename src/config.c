@@ -736,6 +736,11 @@ gr_config_starter(const gr_starter *s, char **out)
 	if (st == GR_OK)
 		st = put_key(&b, s->source ? "\t" : "#\t", "passcmd", s->passcmd,
 		             "pass show mail/work");
+	if (st == GR_OK && s->source && s->cafile)
+		st = gr_buf_printf(&b, "%s# The server's certificate is signed "
+		                   "by this CA.\n", in);
+	if (st == GR_OK && s->source && s->cafile)
+		st = put_key(&b, "\t", "cafile", s->cafile, NULL);
 	if (st == GR_OK)
 		st = gr_buf_addc(&b, '\n');
 	if (st == GR_OK && s->source)

@@ -102,6 +102,7 @@ typedef struct gr_starter {
 	const char *source;     /* imap[s]:// URI, maildir:..., or NULL */
 	const char *user;       /* the login, or NULL (the URL's user) */
 	const char *passcmd;    /* or NULL */
+	const char *cafile;     /* a private CA's PEM file, or NULL */
 } gr_starter;
 
 /* The commented starter config for s (NULL: all examples) into *out
