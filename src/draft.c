@@ -26,6 +26,7 @@
 
 #define DRAFT_MAX       (8u << 20)
 #define DRAFT_LINE      78      /* header lines are folded before this */
+#define DRAFT_LINE_MAX  998     /* and never pass this (RFC 5322 2.1.1) */
 #define DRAFT_QP_LINE   76      /* quoted-printable line limit */
 #define DRAFT_MAX_NAME  200     /* bytes of a display name kept */
 
@@ -88,7 +89,10 @@ hdr_start(hdr *h, gr_buf *b, const char *name)
 	h->min_col = h->col;
 }
 
-/* Add word, preceded by a blank (or a fold) when sep. */
+/* Add word, preceded by a blank (or a fold) when sep.  A word longer than
+ * any line may be (RFC 5322 section 2.1.1: 998 octets) is cut where the
+ * line ends, at a character boundary, and folded: unfolded, each cut reads
+ * as a blank. */
 static void
 hdr_word(hdr *h, const char *w, size_t n, int sep)
 {
@@ -100,6 +104,19 @@ hdr_word(hdr *h, const char *w, size_t n, int sep)
 	} else if (sep) {
 		h->st = gr_buf_addc(h->b, ' ');
 		h->col++;
+	}
+	while (h->st == GR_OK && h->col + n > DRAFT_LINE_MAX) {
+		size_t k = h->col < DRAFT_LINE_MAX ?
+		           gr_utf8_cut(w, DRAFT_LINE_MAX - h->col) : 0;
+
+		if (k == 0 && h->col <= 1)
+			k = 1;          /* no character boundary: cut anyway */
+		h->st = gr_buf_add(h->b, w, k);
+		if (h->st == GR_OK)
+			h->st = gr_buf_addstr(h->b, "\r\n ");
+		h->col = 1;
+		w += k;
+		n -= k;
 	}
 	if (h->st == GR_OK)
 		h->st = gr_buf_add(h->b, w, n);

@@ -10,7 +10,7 @@
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 command -v python3 >/dev/null 2>&1 || { echo "1..0 # SKIP python3 is needed"; exit 0; }
 mktmp
-plan 14
+plan 16
 RSS_BOUND_KB=262144     # 256 MiB: README "Limits and safety"
 box="$T/box"
 out="$T/out"
@@ -30,12 +30,12 @@ check "ordinary message before the hostile ones is processed" ok "$(st normal1)"
 check "ordinary message after the hostile ones is processed" ok "$(st normal2)"
 ok "the first ordinary message got its reminder" \
 	sh -c "grep -F 'normal1\"' '$out/log.jsonl' | grep -q 'reminders/'"
-for k in deep big rcpts charset nul broken traversal crlf; do
+for k in deep big rcpts charset nul broken traversal crlf longsubject; do
 	s=$(st "$k")
 	[ "$s" = ok ] || [ "$s" = failed ] || echo "# $k: status '$s'"
 done
 ok "every hostile message was processed or skipped (none lost)" \
-	sh -c "for k in deep big longheader rcpts charset nul broken traversal crlf; do grep -qF \".\$k\\\"\" '$out/log.jsonl' || exit 1; done"
+	sh -c "for k in deep big longheader rcpts charset nul broken traversal crlf longsubject; do grep -qF \".\$k\\\"\" '$out/log.jsonl' || exit 1; done"
 fails=$(grep -c '"status":"failed"' "$out/log.jsonl")
 ok "each skipped message has exactly one error line on stderr ($fails)" \
 	test "$(grep -c 'skipped:' "$T/stderr")" -eq "$fails"
@@ -47,6 +47,11 @@ check "output file names are sanitised" "" "$bad"
 ok "no Bcc header injected into a draft" \
 	sh -c "! awk '/^\r?\$/{exit} /^Bcc:/{f=1} END{exit !f}' '$out'/drafts/*.eml 2>/dev/null"
 ok "no forged line on the summary output" sh -c "! grep -q '^Bcc:' '$T/stdout'"
+ok "the long Subject got its reply draft" \
+	sh -c "grep -F 'longsubject\"' '$out/log.jsonl' | grep -q 'drafts/'"
+# RFC 5322 section 2.1.1: a line is at most 998 octets, CRLF excluded
+ok "no draft header line is longer than 998 octets" \
+	sh -c "! awk '/^\r?\$/{nextfile} { sub(/\r\$/, \"\"); if (length > 998) { print FILENAME; exit 1 } }' '$out'/drafts/*.eml | grep -q ."
 ok "every output parses (libical, libetpan)" "$GR_VERIFY" "$out"/reminders/*.ics "$out"/drafts/*.eml
 if [ -n "$timef" ] && [ -s "$T/time.txt" ]; then
 	rss=$(tail -n 1 "$T/time.txt")

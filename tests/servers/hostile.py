@@ -73,5 +73,8 @@ put("traversal", head("../../../../tmp/evil/../x@client.example/../../y", "Path 
 # Subject with CR/LF (RFC 2047), trying to inject a header into the draft
 put("crlf", head("crlf@client.example", "=?utf-8?q?hi=0D=0ABcc:_x@evil.example?=") + "\r\n" + ask)
 
+# a 20 KB token in the Subject of a message that gets a reply draft
+put("longsubject", head("longsubj@client.example", "Quote for a website " + "q" * 20000) + "\r\n" + ask)
+
 put("normal2", head("normal-2@client.example", "Logo design").replace("Ana Ruiz <ana@client.example>",
     "Bo Li <bo@other.example>") + "\r\nHello, could you quote a logo and brand guide for my studio?\r\nBo\r\n")

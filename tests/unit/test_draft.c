@@ -286,6 +286,64 @@ test_wrap(void **state)
 	free(w);
 }
 
+/* A 20 KB Subject token (the subject is capped at 2,000 bytes, then
+ * folded): no header line passes 998 octets (RFC 5322 section 2.1.1), and
+ * unfolded the Subject is the token with a blank at each cut. */
+static void
+test_long_token_folded(void **state)
+{
+	gr_draft d;
+	gr_addr to, cc, bcc;
+	gr_strv refs = { 0 };
+	char *s = NULL, *tok, *p, *end, *subj;
+	size_t longest = 0, n = 0;
+	gr_error err;
+
+	(void)state;
+	draft_init(&d, &to, &cc, &bcc, &refs);
+	tok = malloc(20001);
+	assert_non_null(tok);
+	for (int i = 0; i < 20000; i++)
+		tok[i] = (char)('a' + i % 26);
+	tok[20000] = '\0';
+	d.subject = tok;
+	assert_int_equal(gr_draft_render(&d, &s, &err), GR_OK);
+	end = strstr(s, "\r\n\r\n");
+	assert_non_null(end);
+	for (p = s; p < end; ) {
+		char *nl = strstr(p, "\r\n");
+
+		if ((size_t)(nl - p) > longest)
+			longest = (size_t)(nl - p);
+		p = nl + 2;
+	}
+	assert_true(longest <= 998);
+	assert_true(longest > 900);             /* cut where the line ends */
+	/* The Subject unfolded: every CRLF before a blank removed. */
+	p = strstr(s, "\r\nSubject: ") + 11;
+	subj = malloc(strlen(p) + 1);
+	assert_non_null(subj);
+	while (!(p[0] == '\r' && p[1] == '\n' && p[2] != ' ')) {
+		if (p[0] == '\r' && p[1] == '\n')
+			p += 2;
+		subj[n++] = *p++;
+	}
+	subj[n] = '\0';
+	/* blanks at the cuts only: the rest is the token's first 2,000 */
+	for (size_t i = 0, k = 0; i < n; i++) {
+		if (subj[i] == ' ')
+			continue;
+		assert_int_equal(subj[i], tok[k]);
+		k++;
+		if (i == n - 1)
+			assert_int_equal(k, 2000);
+	}
+	free(subj);
+	free(s);
+	free(tok);
+	gr_strv_free(&refs);
+}
+
 static void
 test_addr_spec(void **state)
 {
@@ -341,6 +399,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_render_and_parse),
 		cmocka_unit_test(test_no_header_injection),
+		cmocka_unit_test(test_long_token_folded),
 		cmocka_unit_test(test_addr_spec),
 		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_reply_subject),
