@@ -483,6 +483,54 @@ next_msgid(const char **p, int *nomem)
 	return id;
 }
 
+/* The message's own Message-ID: the msg-id inside "<...>" when that is the
+ * whole field, else the field verbatim (blanks and folds as one space), so
+ * that malformed ones ("<a> junk <b@x>") stay as distinct as they came.
+ * One longer than MSGID_MAX keeps its start and, after a '~', 16 hex
+ * digits of the SHA-256 of the whole.  NULL for an empty field. */
+static char *
+own_msgid(const char *v, int *nomem)
+{
+	gr_buf b;
+	char *id = NULL;
+	size_t n;
+
+	gr_buf_init(&b, (size_t)MSGID_MAX * 4);
+	for (; *v; v++) {
+		int blank = *v == ' ' || *v == '\t' || *v == '\r' || *v == '\n';
+
+		if (blank && (b.len == 0 || b.data[b.len - 1] == ' '))
+			continue;
+		if (gr_buf_addc(&b, blank ? ' ' : *v) != GR_OK) {
+			*nomem = b.len < (size_t)MSGID_MAX * 4;
+			break;
+		}
+	}
+	while (b.len && b.data[b.len - 1] == ' ')
+		b.len--;
+	n = b.len;
+	if (n > 2 && b.data[0] == '<' && b.data[n - 1] == '>' &&
+	    !memchr(b.data + 1, '<', n - 2) && !memchr(b.data + 1, '>', n - 2) &&
+	    !memchr(b.data + 1, ' ', n - 2)) {
+		id = gr_utf8_sanitize(b.data + 1, n - 2, NULL);
+	} else if (n > MSGID_MAX) {
+		char hex[65], *cut;
+		size_t k = gr_utf8_cut(b.data, MSGID_MAX - 17);
+
+		gr_sha256_hex(b.data, n, hex);
+		if ((cut = gr_utf8_sanitize(b.data, k, NULL)) &&
+		    asprintf(&id, "%s~%.16s", cut, hex) < 0)
+			id = NULL;
+		free(cut);
+	} else if (n) {
+		id = gr_utf8_sanitize(b.data, n, NULL);
+	}
+	if (n && !id)
+		*nomem = 1;
+	gr_buf_free(&b);
+	return id;
+}
+
 static gr_status
 parse_ids(struct ctx *c)
 {
@@ -492,7 +540,7 @@ parse_ids(struct ctx *c)
 	int nomem = 0;
 
 	if ((p = raw_header(c, "Message-ID")) != NULL)
-		m->message_id = next_msgid(&p, &nomem);
+		m->message_id = own_msgid(p, &nomem);
 	if ((p = raw_header(c, "In-Reply-To")) != NULL) {
 		/* prefer a bracketed id: "In-Reply-To: Bob's message <x@y>" */
 		const char *lt = strchr(p, '<');

@@ -59,6 +59,37 @@ struct poll_run {
 
 enum { REC_PLAIN, REC_INCOMING, REC_OWNER };
 
+/* What a message is recorded under besides its source identity: the
+ * Message-ID it came with (kept even when another message carries it
+ * too) and its digest (Message-ID, From, Date and body). */
+typedef struct msg_key {
+	const char *mid;
+	char digest[65];
+} msg_key;
+
+static void
+msg_key_of(const gr_message *m, msg_key *k)
+{
+	char body[65], *from = gr_strdup(m->from.addr ? m->from.addr : "");
+	gr_buf b;
+
+	k->mid = m->message_id;
+	memset(k->digest, 0, sizeof k->digest);
+	if (!from)
+		return;         /* out of memory: no digest */
+	gr_str_lower(from);
+	gr_sha256_hex(m->text ? m->text : "", m->text ? strlen(m->text) : 0,
+	              body);
+	/* the fields NUL-separated, so none can run into the next */
+	gr_buf_init(&b, 1u << 16);
+	if (gr_buf_printf(&b, "%s%c%s%c%lld%c%s", m->message_id ?
+	                  m->message_id : "", 0, from, 0, (long long)m->date,
+	                  0, body) == GR_OK)
+		gr_sha256_hex(b.data, b.len, k->digest);
+	gr_buf_free(&b);
+	free(from);
+}
+
 static int
 known_contact(void *aux, const char *addr)
 {
@@ -202,7 +233,7 @@ poll_failed(struct poll_run *pr, const gr_raw_msg *raw, const gr_error *perr)
 		return GR_OK;
 	if (batch_begin(pr, &err) != GR_OK ||
 	    gr_state_record_message(pr->state, raw->source_id, NULL, NULL, NULL,
-	                            NULL, "failed", perr->msg, time(NULL),
+	                            NULL, NULL, "failed", perr->msg, time(NULL),
 	                            &err) != GR_OK) {
 		gr_term_line(stderr, "gravity: %s", err.msg);
 		return err.status;
@@ -231,9 +262,13 @@ write_outputs(struct poll_run *pr, const gr_plan *pl, gr_error *err)
 	return GR_OK;
 }
 
+/* Record m (under key) and its outputs, then what it changes in its
+ * thread.  Outputs are recorded under m's Message-ID, or its source
+ * identity when it has none (or one another message carries). */
 static gr_status
 record_all(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
-           const gr_verdict *v, const gr_plan *pl, int life, gr_error *err)
+           const msg_key *key, const gr_verdict *v, const gr_plan *pl,
+           int life, gr_error *err)
 {
 	gr_state *st = pr->state;
 	gr_status s;
@@ -241,8 +276,9 @@ record_all(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
 	s = batch_begin(pr, err);
 	if (s != GR_OK)
 		return s;
-	s = gr_state_record_message(st, raw->source_id, m->message_id,
+	s = gr_state_record_message(st, raw->source_id, key->mid, key->digest,
 	                            m->from.addr, m->subject,
+	                            life == REC_PLAIN ? "duplicate" :
 	                            v ? gr_class_name(v->cls) : "sent",
 	                            "ok", NULL, time(NULL), err);
 	for (size_t i = 0; s == GR_OK && pl && i < pl->n; i++) {
@@ -267,7 +303,7 @@ record_all(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
 /* The owner's own sent mail: remember whom they write to. */
 static gr_status
 poll_sent(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
-          gr_error *err)
+          const msg_key *key, gr_error *err)
 {
 	const gr_addrlist *lists[3] = { &m->to, &m->cc, &m->bcc };
 
@@ -279,7 +315,7 @@ poll_sent(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
 			    gr_state_add_contact(pr->state, lists[l]->v[i].addr,
 			                         err) != GR_OK)
 				return err->status;
-	return record_all(pr, raw, m, NULL, NULL, REC_OWNER, err);
+	return record_all(pr, raw, m, key, NULL, NULL, REC_OWNER, err);
 }
 
 static void
@@ -327,6 +363,8 @@ poll_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 	                     pr->life.cal };
 	gr_error perr;
 	gr_status st;
+	msg_key key;
+	int match = GR_MSGID_NEW;
 
 	memset(&v, 0, sizeof v);
 	if (pr->state && gr_state_seen(pr->state, raw->source_id, NULL) == 1) {
@@ -343,19 +381,31 @@ poll_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 	}
 	if (st != GR_OK)
 		return poll_failed(pr, raw, &perr);
-	if (pr->state && m->message_id &&
-	    gr_state_seen(pr->state, NULL, m->message_id) == 1) {
-		/* Same message under another identity (UIDVALIDITY change,
-		 * second folder): remember the identity, make nothing. */
+	/* A message is its source identity; its Message-ID says whether it
+	 * was met before only when From, Date and body agree too. */
+	msg_key_of(m, &key);
+	if (pr->state && key.mid)
+		match = gr_state_msgid_match(pr->state, key.mid, key.digest);
+	if (match == GR_MSGID_SAME) {
+		/* The same message under another identity (a second folder,
+		 * a copy, a new UIDVALIDITY): remember it, make nothing. */
 		pr->stats->skipped++;
-		st = record_all(pr, raw, m, NULL, NULL, REC_PLAIN, err);
+		st = record_all(pr, raw, m, &key, NULL, NULL, REC_PLAIN, err);
+		if (st == GR_OK)
+			log_line(pr, raw, m, NULL, NULL, "duplicate", NULL);
 		gr_message_free(m);
 		return st;
 	}
+	if (match == GR_MSGID_OTHER)
+		/* Another message came with this Message-ID first: this one
+		 * is judged, named and threaded by its source identity, and
+		 * its Message-ID answers nothing and closes nothing. */
+		m->message_id = NULL;
 	/* The owner's own mail (Sent folder, or From the owner in any
 	 * folder, as a Maildir cannot tell): it answers, it is not asked. */
 	if (raw->is_sent || gr_life_from_owner(&pr->life, m)) {
-		st = poll_sent(pr, raw, m, err);
+		st = poll_sent(pr, raw, m, &key, err);
+		m->message_id = (char *)key.mid;
 		gr_message_free(m);
 		return st;
 	}
@@ -382,10 +432,11 @@ poll_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 		if (st == GR_OK)
 			st = append_drafts(pr, &pl, err);
 		if (st == GR_OK)
-			st = record_all(pr, raw, m, &v, &pl, REC_INCOMING, err);
+			st = record_all(pr, raw, m, &key, &v, &pl, REC_INCOMING, err);
 		if (st != GR_OK)
 			goto out;
 	}
+	m->message_id = (char *)key.mid;        /* the log shows the one it had */
 	/* Counted on --dry-run too: the summary says what it would write. */
 	for (size_t i = 0; i < pl.n; i++) {
 		if (pl.v[i].kind == GR_OUT_REMINDER)
@@ -396,6 +447,7 @@ poll_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 	if (!pr->o->dry_run)
 		log_line(pr, raw, m, &v, &pl, "ok", NULL);
 out:
+	m->message_id = (char *)key.mid;
 	gr_plan_free(&pl);
 	gr_verdict_free(&v);
 	gr_message_free(m);
@@ -823,9 +875,10 @@ redo_apply(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
 		st = batch_begin(pr, err);
 	if (st == GR_OK)
 		st = gr_state_record_message(pr->state, raw->source_id,
-		                             m->message_id, m->from.addr,
-		                             m->subject, gr_class_name(v->cls),
-		                             "ok", NULL, row->at, err);
+		                             m->message_id, row->digest,
+		                             m->from.addr, m->subject,
+		                             gr_class_name(v->cls), "ok", NULL,
+		                             row->at, err);
 	for (size_t i = 0; st == GR_OK && i < d->chg.n; i++) {
 		const gr_output *out = &d->chg.v[i];
 		char hash[65];

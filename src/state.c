@@ -42,6 +42,11 @@
  * Version 6 adds messages.tries: how many polls failed on the message (0
  *             for "ok"); one that failed once is tried again; a partial
  *             index on messages(at) WHERE status = 'failed'
+ * Version 7 adds polls(account PRIMARY KEY, at, status, error, processed,
+ *             failed): the last poll of each account
+ * Version 8 adds messages.digest: SHA-256 over Message-ID, From, Date and
+ *             the body's digest; two messages are one only when both their
+ *             Message-ID and digest agree (rows from before have none)
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -68,15 +73,21 @@ static const char
 	Q_SEEN[] = "SELECT 1 FROM messages WHERE source_id = ?1 AND "
 	           "(status = 'ok' OR tries >= 2) UNION ALL "
 	           "SELECT 1 FROM messages WHERE message_id = ?2 LIMIT 1",
-	Q_REC_MSG[] = "INSERT INTO messages(source_id, message_id, sender, "
-	              "subject, class, status, error, at, tries) "
-	              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?6 = 'failed') "
+	Q_REC_MSG[] = "INSERT INTO messages(source_id, message_id, digest, "
+	              "sender, subject, class, status, error, at, tries) "
+	              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?7 = 'failed') "
 	              "ON CONFLICT(source_id) DO UPDATE SET "
-	              "message_id = excluded.message_id, sender = excluded.sender, "
+	              "message_id = excluded.message_id, digest = excluded.digest, "
+	              "sender = excluded.sender, "
 	              "subject = excluded.subject, class = excluded.class, "
 	              "status = excluded.status, error = excluded.error, "
 	              "at = excluded.at, tries = CASE excluded.status WHEN "
 	              "'failed' THEN messages.tries + 1 ELSE 0 END",
+	/* 1 when a message with Message-ID ?1 and digest ?2 (or one recorded
+	 * before digests were kept) is recorded, 0 when only others with
+	 * that Message-ID are, 2 when none is. */
+	Q_MSGID[] = "SELECT coalesce(max(digest IS NULL OR digest = ?2), 2) "
+	            "FROM messages WHERE message_id = ?1",
 	Q_REC_OUT[] = "INSERT OR REPLACE INTO outputs(message_id, kind, action, "
 	              "relpath, uid, sequence, due, sha256, at) "
 	              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -185,6 +196,9 @@ static const char *const migrations[] = {
 	" status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),"
 	" error TEXT, processed INTEGER NOT NULL DEFAULT 0,"
 	" failed INTEGER NOT NULL DEFAULT 0);",
+	/* 7 -> 8: a message is a duplicate of another only when both have
+	 * the same Message-ID, From, Date and body: their digest. */
+	"ALTER TABLE messages ADD COLUMN digest TEXT;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -818,10 +832,10 @@ gr_state_seen(gr_state *st, const char *source_id, const char *message_id)
 
 gr_status
 gr_state_record_message(gr_state *st, const char *source_id,
-                        const char *message_id, const char *from,
-                        const char *subject, const char *cls,
-                        const char *status, const char *error,
-                        time_t when, gr_error *err)
+                        const char *message_id, const char *digest,
+                        const char *from, const char *subject,
+                        const char *cls, const char *status,
+                        const char *error, time_t when, gr_error *err)
 {
 	if (!source_id || !*source_id)
 		return gr_error_set(err, GR_E_INTERNAL, "%s: recording a message "
@@ -830,9 +844,23 @@ gr_state_record_message(gr_state *st, const char *source_id,
 	                strcmp(status, "failed") != 0))
 		return gr_error_set(err, GR_E_INTERNAL, "%s: message status must "
 		                    "be \"ok\" or \"failed\"", st->path);
-	return write_sql(st, "recording a message", err, Q_REC_MSG, "tttttttl",
-	                 source_id, message_id, from, subject, cls, status,
-	                 error, I64(when));
+	return write_sql(st, "recording a message", err, Q_REC_MSG, "ttttttttl",
+	                 source_id, message_id, digest, from, subject, cls,
+	                 status, error, I64(when));
+}
+
+int
+gr_state_msgid_match(gr_state *st, const char *message_id,
+                     const char *digest)
+{
+	long long v;
+
+	if (!message_id || !*message_id)
+		return GR_MSGID_NEW;
+	v = query_sql(st, Q_MSGID, "tt", message_id, digest ? digest : "");
+	if (v < 0)
+		return -GR_E_STATE;
+	return v == 1 ? GR_MSGID_SAME : v == 0 ? GR_MSGID_OTHER : GR_MSGID_NEW;
 }
 
 gr_status
@@ -878,9 +906,10 @@ static const field msg_fields[] = {
 	FIELD(gr_state_msg, error, F_TEXT),
 	FIELD(gr_state_msg, at, F_TIME),
 	FIELD(gr_state_msg, tries, F_INT),
+	FIELD(gr_state_msg, digest, F_TEXT),
 };
 #define MSG_COLS "source_id, message_id, sender, subject, class, status, " \
-	"error, at, tries"
+	"error, at, tries, digest"
 
 void
 gr_state_msgs_free(gr_state_msgs *l)

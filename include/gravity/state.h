@@ -51,15 +51,29 @@ gr_status gr_state_commit(gr_state *st, gr_error *err);
 void gr_state_rollback(gr_state *st);
 
 /* Record one message.  status is "ok" or "failed" (error then says why).
- * cls may be NULL for failed messages.  Recording a source_id again
- * replaces its row.  Every record/set/add function may run inside
- * gr_state_begin()..gr_state_commit(); outside one it commits on its own
- * (BEGIN IMMEDIATE .. COMMIT).  NULL or "" strings are stored as NULL. */
+ * cls may be NULL for failed messages.  digest (see gr_state_msgid_match)
+ * may be NULL.  Recording a source_id again replaces its row.  Every
+ * record/set/add function may run inside gr_state_begin()..
+ * gr_state_commit(); outside one it commits on its own (BEGIN IMMEDIATE ..
+ * COMMIT).  NULL or "" strings are stored as NULL. */
 gr_status gr_state_record_message(gr_state *st, const char *source_id,
-                                  const char *message_id, const char *from,
-                                  const char *subject, const char *cls,
-                                  const char *status, const char *error,
-                                  time_t when, gr_error *err);
+                                  const char *message_id, const char *digest,
+                                  const char *from, const char *subject,
+                                  const char *cls, const char *status,
+                                  const char *error, time_t when,
+                                  gr_error *err);
+
+/* A message's identity is its source_id; its Message-ID is a key for
+ * threads and for the same message met again (another folder, a second
+ * copy).  How one with message_id and digest (the caller's SHA-256 over
+ * Message-ID, From, Date and body) stands against those recorded:
+ * GR_MSGID_SAME when one with both is (or one recorded before digests were
+ * kept: the same message, as it was judged then), GR_MSGID_OTHER when only
+ * different messages carry that Message-ID, GR_MSGID_NEW when none does
+ * (or message_id is NULL or ""); -GR_E_STATE on error. */
+enum { GR_MSGID_NEW = 0, GR_MSGID_SAME = 1, GR_MSGID_OTHER = 2 };
+int gr_state_msgid_match(gr_state *st, const char *message_id,
+                         const char *digest);
 
 /* Record one output written for message_id (kind "reminder" or "draft").
  * relpath is required; uid may be NULL (drafts); due 0 means none.  A row
@@ -76,6 +90,7 @@ typedef struct gr_state_msg {
 	const char *status, *error;
 	time_t at;
 	int tries;              /* polls that failed on it (0 when "ok") */
+	const char *digest;     /* see gr_state_msgid_match */
 } gr_state_msg;
 
 typedef struct gr_state_msgs {

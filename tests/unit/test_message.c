@@ -421,6 +421,52 @@ test_no_headers(void **state)
 	gr_message_free(m);
 }
 
+/* The message's own Message-ID: "<id>" gives id; anything else is kept
+ * verbatim (blanks as one), never cut down to a token two malformed ones
+ * share; an over-long one keeps its start and a digest of the whole. */
+static void
+test_own_message_id(void **state)
+{
+	static const struct { const char *field, *want; } v[] = {
+		{ "<abc@x>", "abc@x" },
+		{ "  <abc@x>  ", "abc@x" },
+		{ "<a> junk <b@x>", "<a> junk <b@x>" },
+		{ "<a> other <c@y>", "<a> other <c@y>" },
+		{ "<a>\r\n\tjunk", "<a> junk" },
+		{ "bare-token@x", "bare-token@x" },
+		{ "two tokens", "two tokens" },
+		{ "<no-close@x", "<no-close@x" },
+	};
+	char raw[5000], *longid;
+	gr_message *m, *m2;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		snprintf(raw, sizeof raw, "From: a@x\nMessage-ID: %s\n\nhi\n",
+		         v[i].field);
+		m = parse_str(raw);
+		assert_non_null(m->message_id);
+		assert_string_equal(m->message_id, v[i].want);
+		gr_message_free(m);
+	}
+	/* two ids 3,000 bytes long that differ only at the end */
+	longid = malloc(3001);
+	assert_non_null(longid);
+	memset(longid, 'q', 3000);
+	longid[3000] = '\0';
+	snprintf(raw, sizeof raw, "From: a@x\nMessage-ID: <%s> x\n\nhi\n", longid);
+	m = parse_str(raw);
+	longid[2999] = 'r';
+	snprintf(raw, sizeof raw, "From: a@x\nMessage-ID: <%s> x\n\nhi\n", longid);
+	m2 = parse_str(raw);
+	assert_true(strlen(m->message_id) <= 998);
+	assert_true(strlen(m->message_id) > 900);
+	assert_string_not_equal(m->message_id, m2->message_id);
+	gr_message_free(m);
+	gr_message_free(m2);
+	free(longid);
+}
+
 static void
 test_text_bound(void **state)
 {
@@ -877,6 +923,7 @@ main(void)
 		cmocka_unit_test(test_huge_header),
 		cmocka_unit_test(test_nul_bytes),
 		cmocka_unit_test(test_no_headers),
+		cmocka_unit_test(test_own_message_id),
 		cmocka_unit_test(test_text_bound),
 		cmocka_unit_test(test_pack_roundtrip),
 		cmocka_unit_test(test_unpack_garbage),

@@ -71,7 +71,7 @@ test_record_and_seen(void **state)
 	long m = -1, o = -1;
 
 	assert_int_equal(gr_state_seen(st, "maildir:/m/1", "<a@x>"), 0);
-	assert_int_equal(gr_state_record_message(st, "maildir:/m/1", "<a@x>",
+	assert_int_equal(gr_state_record_message(st, "maildir:/m/1", "<a@x>", NULL,
 	                 "Ann <a@x>", "Hi", "inquiry", "ok", NULL, 1700000000,
 	                 &e), GR_OK);
 	assert_int_equal(gr_state_seen(st, "maildir:/m/1", NULL), 1);
@@ -80,7 +80,7 @@ test_record_and_seen(void **state)
 	assert_int_equal(gr_state_seen(st, "mbox:/x#1", "<b@x>"), 0);
 	assert_int_equal(gr_state_seen(st, "mbox:/x#1", ""), 0);
 	/* Re-recording replaces: still one row. */
-	assert_int_equal(gr_state_record_message(st, "maildir:/m/1", "<a@x>",
+	assert_int_equal(gr_state_record_message(st, "maildir:/m/1", "<a@x>", NULL,
 	                 NULL, NULL, NULL, "failed", "parser crashed", 1700000001,
 	                 &e), GR_OK);
 	assert_int_equal(gr_state_record_output(st, "<a@x>", "reminder",
@@ -91,7 +91,7 @@ test_record_and_seen(void **state)
 	assert_int_equal(gr_state_counts(st, &m, &o, &e), GR_OK);
 	assert_int_equal(m, 1);
 	assert_int_equal(o, 2);
-	assert_int_equal(gr_state_record_message(st, "x", NULL, NULL, NULL,
+	assert_int_equal(gr_state_record_message(st, "x", NULL, NULL, NULL, NULL,
 	                 NULL, "bogus", NULL, 0, &e), GR_E_INTERNAL);
 	assert_int_equal(gr_state_check(st, &e), GR_OK);
 	gr_state_close(st);
@@ -194,7 +194,7 @@ test_transaction_rollback(void **state)
 	long m, o;
 
 	assert_int_equal(gr_state_begin(st, &e), GR_OK);
-	assert_int_equal(gr_state_record_message(st, "s1", "<r@x>", NULL, NULL,
+	assert_int_equal(gr_state_record_message(st, "s1", "<r@x>", NULL, NULL, NULL,
 	                 "other", "ok", NULL, 1, &e), GR_OK);
 	assert_int_equal(gr_state_record_output(st, "<r@x>", "draft", "reply",
 	                 "d/r.eml", NULL, 0, 0, NULL, &e), GR_OK);
@@ -207,12 +207,12 @@ test_transaction_rollback(void **state)
 
 	/* Committed, it survives a reopen. */
 	assert_int_equal(gr_state_begin(st, &e), GR_OK);
-	assert_int_equal(gr_state_record_message(st, "s2", "<q@x>", NULL, NULL,
+	assert_int_equal(gr_state_record_message(st, "s2", "<q@x>", NULL, NULL, NULL,
 	                 "other", "ok", NULL, 1, &e), GR_OK);
 	assert_int_equal(gr_state_commit(st, &e), GR_OK);
 	/* A transaction left open at close is rolled back. */
 	assert_int_equal(gr_state_begin(st, &e), GR_OK);
-	assert_int_equal(gr_state_record_message(st, "s3", NULL, NULL, NULL,
+	assert_int_equal(gr_state_record_message(st, "s3", NULL, NULL, NULL, NULL,
 	                 "other", "ok", NULL, 1, &e), GR_OK);
 	gr_state_close(st);
 	st = open_ok(fx->db);
@@ -416,7 +416,7 @@ test_reopen(void **state)
 
 		st = open_ok(fx->db);
 		snprintf(sid, sizeof sid, "sid-%d", i);
-		assert_int_equal(gr_state_record_message(st, sid, NULL, NULL,
+		assert_int_equal(gr_state_record_message(st, sid, NULL, NULL, NULL,
 		                 NULL, "other", "ok", NULL, i, &e), GR_OK);
 		assert_int_equal(gr_state_counts(st, &m, &o, &e), GR_OK);
 		assert_int_equal(m, i + 1);
@@ -680,9 +680,9 @@ test_failed_retry(void **state)
 	gr_state_msgs l;
 	gr_error e;
 
-	assert_int_equal(gr_state_record_message(st, "s1", NULL, NULL, NULL,
+	assert_int_equal(gr_state_record_message(st, "s1", NULL, NULL, NULL, NULL,
 	                 NULL, "failed", "parser worker died", 100, &e), GR_OK);
-	assert_int_equal(gr_state_record_message(st, "s2", "<ok@x>", NULL, NULL,
+	assert_int_equal(gr_state_record_message(st, "s2", "<ok@x>", NULL, NULL, NULL,
 	                 "other", "ok", NULL, 101, &e), GR_OK);
 	assert_int_equal(gr_state_seen(st, "s1", NULL), 0);     /* one more try */
 	assert_int_equal(gr_state_seen(st, "s2", NULL), 1);
@@ -695,7 +695,7 @@ test_failed_retry(void **state)
 	assert_int_equal(l.v[0].at, 100);
 	gr_state_msgs_free(&l);
 	/* The second try failed too: now it is seen. */
-	assert_int_equal(gr_state_record_message(st, "s1", NULL, NULL, NULL,
+	assert_int_equal(gr_state_record_message(st, "s1", NULL, NULL, NULL, NULL,
 	                 NULL, "failed", "again", 200, &e), GR_OK);
 	assert_int_equal(gr_state_seen(st, "s1", NULL), 1);
 	assert_int_equal(gr_state_failed_list(st, &l, &e), GR_OK);
@@ -707,7 +707,7 @@ test_failed_retry(void **state)
 	assert_int_equal(gr_state_retry(st, "s2", &e), GR_E_NOINPUT);
 	assert_non_null(strstr(e.msg, "s2"));
 	assert_int_equal(gr_state_retry(st, "nope", &e), GR_E_NOINPUT);
-	assert_int_equal(gr_state_record_message(st, "s1", "<s1@x>", NULL, NULL,
+	assert_int_equal(gr_state_record_message(st, "s1", "<s1@x>", NULL, NULL, NULL,
 	                 "inquiry", "ok", NULL, 300, &e), GR_OK);
 	assert_int_equal(gr_state_seen(st, "s1", NULL), 1);
 	assert_int_equal(gr_state_failed_list(st, &l, &e), GR_OK);
@@ -730,7 +730,8 @@ test_migrate_from_5(void **state)
 	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "DROP INDEX messages_failed;"
 	    "DROP TABLE polls;"
-	    "ALTER TABLE messages DROP COLUMN tries; PRAGMA user_version = 5;"
+	    "ALTER TABLE messages DROP COLUMN tries;"
+	    "ALTER TABLE messages DROP COLUMN digest; PRAGMA user_version = 5;"
 	    "INSERT INTO messages(source_id, status, error, at) VALUES "
 	    "('old-failed', 'failed', 'parser worker died', 5), "
 	    "('old-ok', 'ok', NULL, 6);", NULL, NULL, NULL), SQLITE_OK);
@@ -742,6 +743,70 @@ test_migrate_from_5(void **state)
 	assert_int_equal(l.n, 1);
 	assert_int_equal(l.v[0].tries, 1);
 	gr_state_msgs_free(&l);
+	gr_state_close(st);
+}
+
+/* Message-IDs are keys, not identities: the same Message-ID with another
+ * digest is another message; rows from before digests count as the same
+ * message (as they were judged then). */
+static void
+test_msgid_match(void **state)
+{
+	struct fx *fx = *state;
+	gr_state *st = open_ok(fx->db);
+	gr_state_msgs l;
+	gr_error e;
+
+	assert_int_equal(gr_state_msgid_match(st, "<a@x>", "d1"), GR_MSGID_NEW);
+	assert_int_equal(gr_state_msgid_match(st, NULL, "d1"), GR_MSGID_NEW);
+	assert_int_equal(gr_state_record_message(st, "maildir:/m/1", "<a@x>",
+	                 "d1", "ann@x", "Hi", "inquiry", "ok", NULL, 1, &e),
+	                 GR_OK);
+	assert_int_equal(gr_state_msgid_match(st, "<a@x>", "d1"), GR_MSGID_SAME);
+	assert_int_equal(gr_state_msgid_match(st, "<a@x>", "d2"), GR_MSGID_OTHER);
+	assert_int_equal(gr_state_msgid_match(st, "<b@x>", "d1"), GR_MSGID_NEW);
+	/* the second message with that id: now both are known */
+	assert_int_equal(gr_state_record_message(st, "maildir:/m/2", "<a@x>",
+	                 "d2", "bob@y", "Hi", "inquiry", "ok", NULL, 2, &e),
+	                 GR_OK);
+	assert_int_equal(gr_state_msgid_match(st, "<a@x>", "d2"), GR_MSGID_SAME);
+	assert_int_equal(gr_state_msgid_match(st, "<a@x>", "d1"), GR_MSGID_SAME);
+	assert_int_equal(gr_state_msgid_match(st, "<a@x>", "d3"), GR_MSGID_OTHER);
+	/* a failed message has no Message-ID recorded: it matches nothing */
+	assert_int_equal(gr_state_record_message(st, "maildir:/m/3", NULL, NULL,
+	                 NULL, NULL, NULL, "failed", "x", 3, &e), GR_OK);
+	assert_int_equal(gr_state_failed_list(st, &l, &e), GR_OK);
+	assert_int_equal(l.n, 1);
+	assert_null(l.v[0].digest);
+	gr_state_msgs_free(&l);
+	gr_state_close(st);
+}
+
+/* A state of schema 6 (no digests): its messages keep their Message-ID
+ * key, and count as the same message whatever the digest. */
+static void
+test_migrate_from_7(void **state)
+{
+	struct fx *fx = *state;
+	gr_state *st = open_ok(fx->db);
+	sqlite3 *db;
+	gr_error e;
+
+	gr_state_close(st);
+	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "ALTER TABLE messages DROP COLUMN "
+	    "digest; PRAGMA user_version = 7; INSERT INTO messages(source_id, "
+	    "message_id, status, at) VALUES ('old', '<old@x>', 'ok', 5);",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	st = open_ok(fx->db);
+	assert_int_equal(gr_state_seen(st, "old", NULL), 1);
+	assert_int_equal(gr_state_msgid_match(st, "<old@x>", "any"),
+	                 GR_MSGID_SAME);
+	assert_int_equal(gr_state_record_message(st, "new", "<new@x>", "d",
+	                 NULL, NULL, "other", "ok", NULL, 6, &e), GR_OK);
+	assert_int_equal(gr_state_msgid_match(st, "<new@x>", "e"),
+	                 GR_MSGID_OTHER);
 	gr_state_close(st);
 }
 
@@ -774,6 +839,7 @@ test_migrate_from_3(void **state)
 	    "DROP INDEX reminders_done; DROP INDEX threads_waiting;"
 	    "DROP INDEX reminders_due; DROP INDEX messages_failed;"
 	    "ALTER TABLE messages DROP COLUMN tries;"
+	    "ALTER TABLE messages DROP COLUMN digest;"
 	    "DROP TABLE counters; DROP TABLE polls; PRAGMA user_version = 3;"
 	    "INSERT INTO reminders(uid, relpath, due, stamp, changed) "
 	    "VALUES ('old@gravity', 'reminders/old.ics', 5, 5, 5);",
@@ -838,9 +904,9 @@ test_polls_and_outputs(void **state)
 	assert_null(pl.v[1].error);
 	gr_state_polls_free(&pl);
 
-	assert_int_equal(gr_state_record_message(st, "s1", "m1@x", "a@x", "Hi",
+	assert_int_equal(gr_state_record_message(st, "s1", "m1@x", NULL, "a@x", "Hi",
 	                 "inquiry", "ok", NULL, 10, &e), GR_OK);
-	assert_int_equal(gr_state_record_message(st, "s2", "m2@x", "b@x", "Yo",
+	assert_int_equal(gr_state_record_message(st, "s2", "m2@x", NULL, "b@x", "Yo",
 	                 "other", "ok", NULL, 20, &e), GR_OK);
 	assert_int_equal(gr_state_msg_list(st, "s2", 0, &ml, &e), GR_OK);
 	assert_int_equal(ml.n, 1);
@@ -882,6 +948,7 @@ test_polls_and_outputs(void **state)
 	/* Back to schema 6: opening it again brings the table back, empty. */
 	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "DROP TABLE polls;"
+	    "ALTER TABLE messages DROP COLUMN digest;"
 	    "PRAGMA user_version = 6;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	st = open_ok(fx->db);
@@ -914,6 +981,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_failed_retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_5, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_polls_and_outputs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_msgid_match, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_7, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
