@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +40,80 @@ gr_mkdirs(const char *dir, gr_error *err)
 				break;
 		}
 	}
+	return GR_OK;
+}
+
+gr_status
+gr_private_dir(const char *dir, gr_error *err)
+{
+	char path[PATH_MAX];
+	size_t n = strlen(dir);
+	struct stat sb;
+	gr_status st;
+	int fd;
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;            /* a trailing '/' would follow a link */
+	if (n == 0 || n >= sizeof path)
+		return gr_error_set(err, GR_E_IO, "%s: bad directory name", dir);
+	memcpy(path, dir, n);
+	path[n] = '\0';
+	if ((st = gr_mkdirs(path, err)) != GR_OK)
+		return st;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode))
+			return gr_error_set(err, GR_E_IO, "%s: a symbolic link: "
+			                    "gravity writes only into a directory of "
+			                    "its own (give the real path, or remove "
+			                    "the link)", path);
+		return gr_error_set(err, GR_E_IO, "%s: %s", path, e == ENOTDIR ?
+		                    "not a directory" : strerror(e));
+	}
+	st = GR_OK;
+	if (fstat(fd, &sb) != 0)
+		st = gr_error_set(err, GR_E_IO, "%s: %s", path, strerror(errno));
+	else if (sb.st_uid != geteuid())
+		st = gr_error_set(err, GR_E_IO, "%s: owned by uid %u, not by this "
+		                  "user: gravity writes only into a directory of "
+		                  "its own", path, (unsigned)sb.st_uid);
+	else if ((sb.st_mode & 077) && fchmod(fd, 0700) != 0)
+		st = gr_error_set(err, GR_E_IO, "%s: cannot make it private "
+		                  "(mode 0700): %s", path, strerror(errno));
+	close(fd);
+	return st;
+}
+
+gr_status
+gr_dir_lock(const char *dir, int *fd_out, gr_error *err)
+{
+	char path[PATH_MAX];
+	int n = snprintf(path, sizeof path, "%s/.gravity.lock", dir), fd;
+
+	*fd_out = -1;
+	if (n < 0 || (size_t)n >= sizeof path)
+		return gr_error_set(err, GR_E_IO, "%s: path too long", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+	          0600);
+	if (fd < 0)
+		return gr_error_set(err, GR_E_IO, "%s: cannot create the lock "
+		                    "file: %s", path, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int e = errno;
+
+		close(fd);
+		if (e == EWOULDBLOCK)
+			return gr_error_set(err, GR_E_LOCKED, "%s: another gravity "
+			                    "poll is running on this output directory "
+			                    "(lock on %s held): one poll at a time per "
+			                    "output directory, whatever its state file",
+			                    dir, path);
+		return gr_error_set(err, GR_E_IO, "%s: flock: %s", path,
+		                    strerror(e));
+	}
+	*fd_out = fd;
 	return GR_OK;
 }
 

@@ -55,6 +55,7 @@ struct poll_run {
 	gr_buf log;             /* log lines waiting for the commit */
 	int parser_gone;        /* the parser spawner died: stop the poll */
 	int marked;             /* OUT/.gravity-polling is ours to remove */
+	int out_lock;           /* OUT/.gravity.lock, held; -1 when not */
 };
 
 enum { REC_PLAIN, REC_INCOMING, REC_OWNER };
@@ -489,14 +490,25 @@ poll_prepare(struct poll_run *pr, gr_error *err)
 	gr_status st;
 	int fd;
 
+	/* One output directory, one poll: whatever the state, a second poll
+	 * on OUT stops here, before it touches anything in it.  OUT and its
+	 * directories are this user's own, 0700, and no links. */
+	if (gr_mkdirs(o->out_dir, err) != GR_OK)
+		return out_dir_error(o, err);
+	if ((st = gr_private_dir(o->out_dir, err)) != GR_OK)
+		return st;
+	if ((st = gr_dir_lock(o->out_dir, &pr->out_lock, err)) != GR_OK)
+		return st == GR_E_LOCKED ? st : out_dir_error(o, err);
 	for (int i = 0; i < 2; i++) {
 		int n = snprintf(path, sizeof path, "%s/%s", o->out_dir, sub[i]);
 
 		if (n < 0 || (size_t)n >= sizeof path)
 			return gr_error_set(err, GR_E_IO, "%s: path too long",
 			                    o->out_dir);
-		if ((st = gr_mkdirs(path, err)) != GR_OK)
+		if (gr_mkdirs(path, err) != GR_OK)
 			return out_dir_error(o, err);
+		if ((st = gr_private_dir(path, err)) != GR_OK)
+			return st;
 	}
 	snprintf(path, sizeof path, "%s", o->state_path);
 	if (strrchr(path, '/') && strrchr(path, '/') != path) {
@@ -505,14 +517,19 @@ poll_prepare(struct poll_run *pr, gr_error *err)
 			return st;
 	}
 	snprintf(path, sizeof path, "%s/log.jsonl", o->out_dir);
-	pr->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	pr->log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+	                  O_NOFOLLOW, 0600);
+	if (pr->log_fd < 0 && errno == ELOOP)
+		return gr_error_set(err, GR_E_IO, "%s: a symbolic link: gravity "
+		                    "writes only its own file there (remove the "
+		                    "link)", path);
 	if (pr->log_fd < 0) {
 		gr_error_set(err, GR_E_IO, "%s: %s", path, strerror(errno));
 		return out_dir_error(o, err);
 	}
 	if ((st = gr_state_open(o->state_path, &pr->state, err)) != GR_OK)
 		return st;
-	/* Only now, holding the state lock: temporary files left by a killed
+	/* Only now, holding OUT's lock: temporary files left by a killed
 	 * poll, never those of a poll still running.  A marker lives while a
 	 * poll runs; only when a poll died with it in place are the output
 	 * directories scanned (a poll that finds nothing new must not cost
@@ -1243,7 +1260,8 @@ redo_run(struct poll_run *pr, gr_source_opts *so, int *src_failed,
 gr_status
 gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 {
-	struct poll_run pr = { .o = o, .stats = stats, .log_fd = -1 };
+	struct poll_run pr = { .o = o, .stats = stats, .log_fd = -1,
+	                       .out_lock = -1 };
 	gr_source *src = NULL;
 	gr_source_opts so = { 0 };
 	gr_parse_limits lim;
@@ -1311,6 +1329,8 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 	if (pr.log_fd >= 0)
 		close(pr.log_fd);
 	gr_state_close(pr.state);
+	if (pr.out_lock >= 0)
+		close(pr.out_lock);     /* the last: releases OUT */
 	gr_calcache_free(pr.life.cal);
 	/* After a fatal error, a summary only when some mail was read (no
 	 * "0 new messages" under the error line). */

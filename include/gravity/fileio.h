@@ -14,6 +14,17 @@
 /* Create dir and its parents, mode 0700 for the ones created. */
 gr_status gr_mkdirs(const char *dir, gr_error *err);
 
+/* An output directory: dir created with its parents (mode 0700) when
+ * missing; it must be a directory, not a symbolic link (links above it
+ * are followed), owned by this user; a mode wider than 0700 is tightened.
+ * GR_E_IO with one line naming dir otherwise. */
+gr_status gr_private_dir(const char *dir, gr_error *err);
+
+/* Take dir/.gravity.lock (flock LOCK_EX|LOCK_NB, the file 0600, never
+ * through a link): *fd holds it until closed.  GR_E_LOCKED at once when
+ * another process holds it. */
+gr_status gr_dir_lock(const char *dir, int *fd, gr_error *err);
+
 /* Atomically replace path with [data, data+len), mode 0600. */
 gr_status gr_write_atomic(const char *path, const void *data, size_t len,
                           gr_error *err);

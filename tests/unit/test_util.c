@@ -320,6 +320,45 @@ test_fold_and_map(void **state)
 	assert_int_equal(gr_strmap_get(&m, "word:1"), -1);
 }
 
+/* Output directories: made 0700, a wider one tightened, a link refused;
+ * the directory lock is taken once. */
+static void
+test_private_dir(void **state)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16], link[PATH_MAX + 16];
+	struct stat sb;
+	gr_error e;
+	int fd1, fd2;
+
+	(void)state;
+	tl_mkdtemp(dir, sizeof dir, "util");
+	snprintf(path, sizeof path, "%s/out/", dir);
+	assert_int_equal(gr_private_dir(path, &e), GR_OK);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0700);
+	assert_int_equal(chmod(path, 0755), 0);
+	assert_int_equal(gr_private_dir(path, &e), GR_OK);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0700);
+	snprintf(link, sizeof link, "%s/link", dir);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(gr_private_dir(link, &e), GR_E_IO);
+	assert_non_null(strstr(e.msg, "a symbolic link"));
+	strcat(link, "/");
+	assert_int_equal(gr_private_dir(link, &e), GR_E_IO);
+	snprintf(link, sizeof link, "%s/file", dir);
+	tl_write(dir, "file", "x");
+	assert_int_equal(gr_private_dir(link, &e), GR_E_IO);
+	assert_int_equal(gr_dir_lock(path, &fd1, &e), GR_OK);
+	assert_int_equal(gr_dir_lock(path, &fd2, &e), GR_E_LOCKED);
+	assert_int_equal(fd2, -1);
+	assert_non_null(strstr(e.msg, ".gravity.lock"));
+	close(fd1);
+	assert_int_equal(gr_dir_lock(path, &fd2, &e), GR_OK);
+	close(fd2);
+	tl_rmtree(dir);
+}
+
 /* What gr_term_line() prints for fmt with one string argument. */
 static char *
 term_of(const char *arg, size_t *len)
@@ -380,6 +419,7 @@ main(void)
 		cmocka_unit_test(test_safe_name),
 		cmocka_unit_test(test_fold_and_map),
 		cmocka_unit_test(test_term_line),
+		cmocka_unit_test(test_private_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
