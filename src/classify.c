@@ -1141,7 +1141,8 @@ score_rules(ev *e, gr_verdict *v, int features)
 	gr_status st;
 
 	v->learned = gr_rules_has_weights(e->r);
-	st = gr_rules_eval(e->r, &f, e->mm, rule_fired, &sc);
+	v->budget.cpu_seconds = GR_CLASSIFY_CPU_SECONDS;
+	st = gr_rules_eval_within(e->r, &f, e->mm, &v->budget, rule_fired, &sc);
 	if (st == GR_OK)
 		st = score_facts_words(e, v, features);
 	return st;

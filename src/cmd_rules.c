@@ -70,6 +70,13 @@ gr_cmd_rules(int argc, char **argv)
 	if (rc != EX_OK)
 		return rc;
 	rc = gr_cli_load(rules_dir, 1, &r, &pol);
+	if (rc == EX_OK) {
+		gr_diags d = { 0 };
+
+		gr_rules_lint_cost(r, &d);
+		gr_diags_print(&d, stderr);
+		gr_diags_free(&d);
+	}
 	if (rc == EX_OK)
 		printf("rules OK: %s%s%s\n", gr_default_rules_dir(),
 		       rules_dir ? " + " : "", rules_dir ? rules_dir : "");

@@ -24,6 +24,7 @@ struct gr_pattern {
 struct gr_matcher {
 	pcre2_match_data *md;   /* owned */
 	pcre2_match_context *mctx;      /* owned: the limits */
+	unsigned long limits;           /* matches stopped by a limit */
 };
 
 /* PCRE2 options for flags, or 0 and a diagnostic for an unknown flag. */
@@ -151,6 +152,9 @@ gr_pattern_match(const gr_pattern *p, const char *s, gr_matcher *mm,
 		return 0;
 	rc = pcre2_match(p->re, (PCRE2_SPTR)s, strlen(s), 0, 0, mm->md,
 	                 mm->mctx);
+	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+	    rc == PCRE2_ERROR_HEAPLIMIT)
+		mm->limits++;
 	if (rc >= 0 && so && eo) {
 		ov = pcre2_get_ovector_pointer(mm->md);
 		*so = ov[0];
@@ -158,6 +162,45 @@ gr_pattern_match(const gr_pattern *p, const char *s, gr_matcher *mm,
 	}
 	gr_matcher_free(own);
 	return rc >= 0;
+}
+
+unsigned long
+gr_matcher_limits(const gr_matcher *mm)
+{
+	return mm ? mm->limits : 0;
+}
+
+/* Subjects on which a pattern with nested or overlapping repeats
+ * backtracks without end: a run of one kind of text (letters, digits,
+ * blanks, words and blanks, a dotted name, short lines) that a last
+ * character then fails to finish.  128 characters: an exponential or a
+ * cubic pattern passes the match limit on them, a careful one costs
+ * nothing. */
+#define TORTURE_LEN 128
+
+int
+gr_pattern_torture(const gr_pattern *p, gr_matcher *mm)
+{
+	static const char *const unit[] = { "a", "0", " ", "a ", "a.", "a\n",
+	                                    "ab" };
+	char s[TORTURE_LEN + 2];
+	unsigned long before;
+	int hit = 0;
+
+	if (!p || !mm)
+		return 0;
+	before = mm->limits;
+	for (size_t i = 0; i < sizeof unit / sizeof *unit && !hit; i++) {
+		size_t n = strlen(unit[i]);
+
+		for (size_t k = 0; k < TORTURE_LEN; k++)
+			s[k] = unit[i][k % n];
+		s[TORTURE_LEN] = '!';
+		s[TORTURE_LEN + 1] = '\0';
+		(void)gr_pattern_match(p, s, mm, NULL, NULL);
+		hit = mm->limits != before;
+	}
+	return hit;
 }
 
 char *

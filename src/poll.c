@@ -141,6 +141,19 @@ log_line(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
 		cJSON_AddItemToObject(o, "rules", rules);
 		if (v->override)
 			cJSON_AddStringToObject(o, "override", v->override);
+		if (v->budget.cut) {
+			char why[512];
+
+			snprintf(why, sizeof why, "the rules used up the message's "
+			         "%.1f s of CPU time at rule %.200s: classified with "
+			         "the %zu of %zu rules evaluated before",
+			         v->budget.cpu_seconds, nz(v->budget.cut_rule),
+			         v->budget.rules_done, v->budget.rules_total);
+			cJSON_AddStringToObject(o, "deadline", why);
+		}
+		if (v->budget.limits)
+			cJSON_AddNumberToObject(o, "match_limits",
+			                        (double)v->budget.limits);
 	}
 	if (pl) {
 		cJSON *outs = cJSON_CreateArray();

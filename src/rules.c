@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "gravity/buf.h"
 #include "gravity/rules.h"
@@ -1318,6 +1319,8 @@ typedef struct eval {
 	const gr_rules *r;
 	const gr_facts *f;
 	gr_matcher *mm;
+	double deadline;                /* thread CPU seconds; 0: none */
+	int cut;                        /* 1: the deadline passed */
 	unsigned char *memo;            /* per rule: 0 ?, 1 true, 2 false */
 	signed char pred[GR_PRED_COUNT];        /* -1 not asked yet */
 	char excerpt[GR_EXCERPT_SIZE];
@@ -1365,11 +1368,33 @@ list_test(eval *e, const gr_list *l, const char *s)
 	return hit;
 }
 
+static double
+cpu_now(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* 1 once the evaluation is past its deadline (asked before each match,
+ * the only costly step). */
+static int
+past_deadline(eval *e)
+{
+	if (!e->cut && e->deadline > 0 && cpu_now() >= e->deadline)
+		e->cut = 1;
+	return e->cut;
+}
+
 static int
 text_test(eval *e, const gr_cond *k, const char *s)
 {
 	size_t so, eo;
 
+	if ((k->op == GO_RE || k->op == GO_LIST) && past_deadline(e))
+		return 0;
 	switch (k->op) {
 	case GO_EXISTS:
 		return s != NULL && (k->field == GR_FIELD_HEADER || *s);
@@ -1400,7 +1425,7 @@ cond_text(eval *e, const gr_cond *k)
 		v = e->f->text ? e->f->text(e->f->aux, k->field) : NULL;
 		return text_test(e, k, v ? v : "");
 	}
-	for (size_t n = 0; e->f->header &&
+	for (size_t n = 0; e->f->header && n < GR_HEADER_INSTANCES &&
 	     (v = e->f->header(e->f->aux, k->header, n)) != NULL; n++)
 		if (text_test(e, k, v))
 			return 1;
@@ -1466,6 +1491,8 @@ rule_true(eval *e, size_t i)
 		return e->memo[i] == 1;
 	for (size_t k = 0; k < ru->nconds && v; k++)
 		v = cond_true(e, &ru->conds[k]);
+	if (e->cut)
+		v = 0;          /* not known: a negation of a test not made */
 	e->memo[i] = v ? 1 : 2;
 	return v;
 }
@@ -1474,26 +1501,105 @@ gr_status
 gr_rules_eval(const gr_rules *r, const gr_facts *f, gr_matcher *mm,
               gr_rule_fired fired, void *aux)
 {
+	return gr_rules_eval_within(r, f, mm, NULL, fired, aux);
+}
+
+gr_status
+gr_rules_eval_within(const gr_rules *r, const gr_facts *f, gr_matcher *mm,
+                     gr_eval_budget *b, gr_rule_fired fired, void *aux)
+{
 	eval e;
 	gr_rule_info ri;
 	gr_status st = GR_OK;
+	unsigned long limits0 = gr_matcher_limits(mm);
+	size_t done = 0, total = 0;
+	int held;
 
 	memset(&e, 0, sizeof e);
 	e.r = r;
 	e.f = f;
 	e.mm = mm;
+	if (b && b->cpu_seconds > 0)
+		e.deadline = cpu_now() + b->cpu_seconds;
 	memset(e.pred, -1, sizeof e.pred);
 	if (!(e.memo = calloc(r->nrules ? r->nrules : 1, 1)))
 		return GR_E_NOMEM;
+	if (b) {
+		b->cut = 0;
+		b->cut_rule = NULL;
+	}
 	for (size_t i = 0; i < r->nrules && st == GR_OK; i++) {
+		if (!r->rules[i].scored)
+			continue;
+		total++;
+		if (e.cut)
+			continue;
 		e.excerpt[0] = '\0';
-		if (!r->rules[i].scored || !rule_true(&e, i))
+		held = rule_true(&e, i);
+		if (e.cut) {
+			if (b)
+				b->cut_rule = r->rules[i].name;
+			continue;
+		}
+		done++;
+		if (!held)
 			continue;
 		gr_rules_rule_info(r, i, &ri);
 		st = fired(aux, &ri, e.excerpt);
 	}
 	free(e.memo);
+	if (b) {
+		b->cut = e.cut;
+		b->rules_done = done;
+		b->rules_total = total;
+		b->limits = gr_matcher_limits(mm) - limits0;
+	}
 	return st;
+}
+
+void
+gr_rules_lint_cost(const gr_rules *r, gr_diags *d)
+{
+	gr_matcher *mm = gr_matcher_new();
+
+	if (!r || !mm) {
+		gr_matcher_free(mm);
+		return;
+	}
+	for (size_t i = 0; i < r->nrules; i++) {
+		const gr_rule *ru = &r->rules[i];
+
+		for (size_t k = 0; k < ru->nconds; k++) {
+			const gr_cond *c = &ru->conds[k];
+
+			if (c->kind == GC_TEXT && c->op == GO_RE &&
+			    gr_pattern_torture(c->re, mm))
+				gr_diag_warn(d, ru->file, c->line, c->argcol,
+				             "rule '%s': this regex hits the match "
+				             "limit on a torture text (nested or "
+				             "overlapping repeats such as (a|a?)+ or "
+				             "(\\w+\\s?)+): on hostile mail it "
+				             "fails to match and uses up the time "
+				             "for the message; rewrite it without "
+				             "them", ru->name);
+		}
+	}
+	for (size_t i = 0; i < r->nlists; i++) {
+		const gr_list *l = &r->lists[i];
+
+		for (size_t k = 0; k < l->nres; k++)
+			if (gr_pattern_torture(l->res[k], mm)) {
+				gr_diag_warn(d, l->file, l->line, 0, "list '%s': "
+				             "one of its regexes hits the match "
+				             "limit on a torture text (nested or "
+				             "overlapping repeats such as (a|a?)+): "
+				             "on hostile mail it fails to match and "
+				             "uses up the time for the message; "
+				             "rewrite it without them", l->name);
+				break;
+			}
+	}
+	gr_matcher_free(mm);
 }
 
 int

@@ -63,7 +63,14 @@ typedef struct gr_verdict {
 	/* When ctx->want_features: every feature of the message, named as
 	 * the weights file names them ("rule:X", "fact:X", "word:X"). */
 	gr_strv features;
+	/* What the rules cost: budget.cut when the message used up its time
+	 * (GR_CLASSIFY_CPU_SECONDS) and was classified with the rules
+	 * evaluated before. */
+	gr_eval_budget budget;
 } gr_verdict;
+
+/* CPU time the rules may take over one message. */
+#define GR_CLASSIFY_CPU_SECONDS 1.0
 
 /* The words of a message the weights look at: the lowercased words (two
  * letters or more) of the subject and the first 4 KiB of the new text,

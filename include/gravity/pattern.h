@@ -55,6 +55,14 @@ void gr_matcher_free(gr_matcher *mm);
  * frees its own scratch). */
 int gr_pattern_match(const gr_pattern *p, const char *s, gr_matcher *mm,
                      size_t *so, size_t *eo);
+/* How many matches of mm stopped at the match or depth limit (they
+ * counted as no match), since mm was made. */
+unsigned long gr_matcher_limits(const gr_matcher *mm);
+/* 1 if p hits the match or depth limit on one of a few built-in torture
+ * subjects (long runs of letters, digits, blanks, words, that a last
+ * character fails to finish): a pattern that backtracks without end on
+ * hostile text.  Counted in mm's limits too. */
+int gr_pattern_torture(const gr_pattern *p, gr_matcher *mm);
 /* Capture group n of mm's last successful match on s (the same s), or NULL
  * when the group did not take part.  Caller frees. */
 char *gr_matcher_group(const gr_matcher *mm, const char *s, unsigned n);

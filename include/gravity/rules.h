@@ -164,6 +164,36 @@ typedef gr_status (*gr_rule_fired)(void *aux, const gr_rule_info *rule,
 gr_status gr_rules_eval(const gr_rules *r, const gr_facts *f, gr_matcher *mm,
                         gr_rule_fired fired, void *aux);
 
+/* A header condition looks at the first GR_HEADER_INSTANCES fields of
+ * that name only (a message with 28,000 "X-A" fields costs no more than
+ * one with 64). */
+#define GR_HEADER_INSTANCES 64
+
+/* The cost bound of one evaluation, and what became of it. */
+typedef struct gr_eval_budget {
+	double cpu_seconds;     /* CPU time the evaluation may use; 0: none */
+	/* set by the evaluation: */
+	int cut;                /* 1: the time ran out */
+	const char *cut_rule;   /* the scored rule being evaluated then (owned
+	                         * by the rules); it and the rules after it
+	                         * count as not holding */
+	size_t rules_done;      /* scored rules evaluated before it */
+	size_t rules_total;     /* scored rules */
+	unsigned long limits;   /* pattern matches stopped by a match limit */
+} gr_eval_budget;
+
+/* gr_rules_eval within budget b (NULL: none): once the thread has used
+ * b->cpu_seconds of CPU time since the call, no rule is evaluated
+ * further; the rules that held before still fire. */
+gr_status gr_rules_eval_within(const gr_rules *r, const gr_facts *f,
+                               gr_matcher *mm, gr_eval_budget *b,
+                               gr_rule_fired fired, void *aux);
+
+/* Add a warning to d for each /regex/ of the rules and lists that hits
+ * the match limit on a built-in torture subject (gr_pattern_torture):
+ * such a pattern may cost each message its whole time budget. */
+void gr_rules_lint_cost(const gr_rules *r, gr_diags *d);
+
 /* 1 if the phrase list named name (all lang-*.rules files together)
  * matches s, 0 if not, -1 if no such list is defined. */
 int gr_rules_list_match(const gr_rules *r, const char *name, const char *s,
