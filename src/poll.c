@@ -1219,11 +1219,16 @@ redo_run(struct poll_run *pr, gr_source_opts *so, int *src_failed,
          gr_error *err)
 {
 	const struct gr_source_driver *drv = gr_source_driver_for(pr->o->source);
+	const gr_redo *rd = pr->o->redo;
 	struct redo_folder *f = NULL;
 	size_t nf = 0;
 	gr_source *src = NULL;
 	gr_status st;
 
+	for (size_t i = 0; i < rd->nids; i++)
+		if (gr_state_seen(pr->state, NULL, rd->ids[i]) != 1)
+			gr_term_line(stderr, "gravity: redo: no message with "
+			             "Message-ID <%s> was seen", rd->ids[i]);
 	if (!drv || strcmp(drv->name, "imap") != 0) {
 		st = gr_source_open(pr->o->source, so, &src, err);
 		if (st == GR_OK)
@@ -1347,9 +1352,9 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 	gr_calcache_free(pr.life.cal);
 	/* After a fatal error, a summary only when some mail was read (no
 	 * "0 new messages" under the error line). */
-	if (o->redo)
+	if (o->redo && (st == GR_OK || stats->seen > 0))
 		redo_summary(o, stats);
-	else if (st == GR_OK || stats->seen > 0)
+	else if (!o->redo && (st == GR_OK || stats->seen > 0))
 		poll_summary(o, stats);
 	return st;
 }

@@ -14,7 +14,7 @@ mktmp
 chmod 755 "$T"
 D="$T/dv"
 trap 'dv_stop "$D" 2>/dev/null; rm -rf "$T"' EXIT
-plan 38
+plan 42
 demo="$top_srcdir/contrib/demo/inbox/new"
 rules="$T/rules"
 cp -R "$top_srcdir/contrib/demo/rules" "$rules"
@@ -90,6 +90,8 @@ ok "one Message-ID (with <>) redoes that message only" grep -q "^gravity: redid 
 check "... its reminder is back, SEQUENCE 3" "3 no" \
 	"$(seq_of $lena) $(grep -q '^STATUS:CANCELLED' "$out/reminders/$lena-reply.ics" && echo yes || echo no)"
 ok "... and its draft" test -s "$out/drafts/$lena-reply.eml"
+g redo '<nobody@nowhere.example>'
+check "a Message-ID never seen: exit 0, one line naming it" "0 1" "$? $(grep -c 'no message with Message-ID <nobody@nowhere.example> was seen' "$T/g.err")"
 g redo --since yesterday
 check "a --since that is no date: EX_USAGE, one line" "64 1" "$? $(wc -l <"$T/g.err")"
 g redo --class nonsense
@@ -151,7 +153,16 @@ CONF
 		"grep -q '^DTSTART;TZID=Europe/Lisbon:' '$T/io/reminders/$lena-reply.ics' && grep -q '^SEQUENCE:1' '$T/io/reminders/$lena-reply.ics'"
 	"$GRAVITY" poll --config "$T/imap.conf" >"$T/i2.out" 2>&1
 	ok "the next poll reads the new message" grep -q "^gravity: 1 new message" "$T/i2.out"
+	# The server renumbers INBOX: its UIDs now name other messages.
+	sums=$(out_sums "$T/io")
+	dv_doveadm "$D" mailbox update -u test --uid-validity 777 INBOX
+	"$GRAVITY" redo --config "$T/imap.conf" >"$T/i3.out" 2>"$T/i3.err"
+	check "after a UIDVALIDITY change, redo exits 0 with one line" "0 1" "$? $(wc -l <"$T/i3.err")"
+	ok "... which says so and how many messages were not redone" \
+		grep -q "UIDVALIDITY is 777 now, not .*; 9 messages there not redone" "$T/i3.err"
+	diag "$(cat "$T/i3.err")"
+	check "... and nothing was rewritten" "$sums" "$(out_sums "$T/io")"
 else
-	for i in 1 2 3 4 5; do skip "IMAP redo" "dovecot not available"; done
+	for i in 1 2 3 4 5 6 7 8; do skip "IMAP redo" "dovecot not available"; done
 fi
 done_testing
