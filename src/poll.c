@@ -718,7 +718,8 @@ redo_selects(const gr_redo *r, const gr_state_msg *row)
 		return 0;
 	if (row->status && strcmp(row->status, "failed") == 0)
 		return !r->nids && !r->cls;
-	if (!row->cls || strcmp(row->cls, "sent") == 0)
+	if (!row->cls || strcmp(row->cls, "sent") == 0 ||
+	    strcmp(row->cls, "duplicate") == 0)
 		return 0;       /* the owner's own mail, or a copy */
 	if (r->cls && strcmp(row->cls, r->cls) != 0)
 		return 0;
@@ -905,7 +906,7 @@ redo_apply(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
 		st = batch_begin(pr, err);
 	if (st == GR_OK)
 		st = gr_state_record_message(pr->state, raw->source_id,
-		                             m->message_id, row->digest,
+		                             row->message_id, row->digest,
 		                             m->from.addr, m->subject,
 		                             gr_class_name(v->cls), "ok", NULL,
 		                             row->at, err);
@@ -979,6 +980,7 @@ redo_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 	const char **cancelled = NULL;
 	size_t ncancelled = 0;
 	const gr_state_msg *row;
+	msg_key key = { 0 };
 	gr_error perr;
 	gr_status st;
 
@@ -1011,6 +1013,12 @@ redo_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 	}
 	if (raw->is_sent || gr_life_from_owner(&pr->life, m))
 		goto out;       /* the owner's: nothing to plan */
+	/* As the poll judged it: a message whose Message-ID another one
+	 * came with first is named by its source identity. */
+	msg_key_of(m, &key);
+	if (key.mid && gr_state_msgid_first(pr->state, key.mid,
+	                                    raw->source_id) == 0)
+		m->message_id = NULL;
 	pctx.source_id = raw->source_id;
 	st = gr_classify(pr->o->rules, m, &cctx, &v, &perr);
 	if (st == GR_OK && gr_life_answered(&pr->life, m))
@@ -1043,6 +1051,8 @@ redo_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 	redo_log(pr, raw, m, gr_class_name(v.cls), row->cls, &d, cancelled,
 	         ncancelled);
 out:
+	if (m)
+		m->message_id = (char *)key.mid;
 	redo_diff_free(&d);
 	gr_state_outs_free(&old);
 	gr_plan_free(&pl);

@@ -863,6 +863,20 @@ gr_state_msgid_match(gr_state *st, const char *message_id,
 	return v == 1 ? GR_MSGID_SAME : v == 0 ? GR_MSGID_OTHER : GR_MSGID_NEW;
 }
 
+int
+gr_state_msgid_first(gr_state *st, const char *message_id,
+                     const char *source_id)
+{
+	long long v = query_sql(st, "SELECT source_id = ?2 FROM messages "
+	                        "WHERE message_id = ?1 AND status = 'ok' AND "
+	                        "class IS NOT 'duplicate' ORDER BY id LIMIT 1",
+	                        "tt", message_id, source_id);
+
+	if (v == -2)
+		return -GR_E_STATE;
+	return v != 0;
+}
+
 gr_status
 gr_state_record_output(gr_state *st, const char *message_id,
                        const char *kind, const char *action,

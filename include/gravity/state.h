@@ -75,6 +75,13 @@ enum { GR_MSGID_NEW = 0, GR_MSGID_SAME = 1, GR_MSGID_OTHER = 2 };
 int gr_state_msgid_match(gr_state *st, const char *message_id,
                          const char *digest);
 
+/* 1 if source_id is the first message recorded with message_id (not
+ * counting copies, class "duplicate"), or none is; 0 if another one came
+ * with it first (that one owns the Message-ID: see poll.c); -GR_E_STATE
+ * on error. */
+int gr_state_msgid_first(gr_state *st, const char *message_id,
+                         const char *source_id);
+
 /* Record one output written for message_id (kind "reminder" or "draft").
  * relpath is required; uid may be NULL (drafts); due 0 means none.  A row
  * with the same relpath or uid is replaced (an updated reminder). */

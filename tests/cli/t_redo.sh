@@ -14,7 +14,7 @@ mktmp
 chmod 755 "$T"
 D="$T/dv"
 trap 'dv_stop "$D" 2>/dev/null; rm -rf "$T"' EXIT
-plan 42
+plan 45
 demo="$top_srcdir/contrib/demo/inbox/new"
 rules="$T/rules"
 cp -R "$top_srcdir/contrib/demo/rules" "$rules"
@@ -96,6 +96,19 @@ g redo --since yesterday
 check "a --since that is no date: EX_USAGE, one line" "64 1" "$? $(wc -l <"$T/g.err")"
 g redo --class nonsense
 check "an unknown --class: EX_USAGE" 64 $?
+
+# --- two different messages with one Message-ID ------------------------------------------
+sb="$T/same"; mkdir -p "$sb/new" "$sb/cur" "$sb/tmp"
+cp "$demo/1763370000.M1P100.demo" "$sb/new/1.A.test"
+sed 's/bakery/cafe/g; s/^From: .*/From: Ana Lima <ana@cafe.example>/' \
+	"$demo/1763370000.M1P100.demo" >"$sb/new/2.B.test"
+"$GRAVITY" poll --source "maildir:$sb" --rules "$rules" --out "$T/so" --state "$T/s.db" -q
+s0=$(out_sums "$T/so")
+check "one Message-ID, two messages: each has its own draft" 2 "$(ls "$T/so/drafts" | wc -l)"
+"$GRAVITY" redo --source "maildir:$sb" --rules "$rules" --out "$T/so" --state "$T/s.db" >"$T/s.out" 2>&1
+ok "redo judges them as the poll did: both redone, nothing replaced" \
+	grep -q "^gravity: redid 2 messages (0 changed class); 0 outputs replaced, 4 unchanged, 0 withdrawn$" "$T/s.out"
+check "... every output keeps its bytes" "$s0" "$(out_sums "$T/so")"
 
 # --- mbox -----------------------------------------------------------------------------
 for f in "$demo"/*; do printf 'From sender@example.org Mon Nov 16 00:00:00 2026\n'; cat "$f"; echo; done >"$T/box.mbox"
