@@ -1229,6 +1229,19 @@ decide(ev *e, gr_verdict *v)
 		if (more != (1u << GR_CLASS_COUNT) - 1)
 			excluded = more;
 	}
+	if (gr_owner_n_services(e->o) == 0 &&
+	    !(excluded & (1u << GR_CLASS_OUT_OF_SCOPE)) &&
+	    (v->learned ? gr_model_pick(v->scores, excluded) :
+	     best_class(v, om.excluded, gr_rules_threshold(e->r))) ==
+	    GR_CLASS_OUT_OF_SCOPE) {
+		/* Out of scope means "not a service of the owner's": an
+		 * owner who lists none has not said what is not theirs. */
+		om.excluded[GR_CLASS_OUT_OF_SCOPE] = 1;
+		excluded |= 1u << GR_CLASS_OUT_OF_SCOPE;
+		add_hit(v, "no-services", "the owner lists no services: every "
+		        "request is taken as one for them, never out_of_scope",
+		        BUILTIN_FILE, 0, NULL, NULL);
+	}
 	v->excluded = excluded;
 	v->forced = hard ? (int)GR_CLASS_AUTOMATED : -1;
 	always = om.always != NULL;

@@ -44,6 +44,12 @@ int gr_cli_load(const char *user_dir, int want_policy, gr_rules **rules,
 int gr_cli_load_dirs(const char *const *user_dirs, size_t nuser,
                      int want_policy, gr_rules **rules, gr_policy **policy);
 
+/* The owner's profile must be there, with a name, an email, a time zone
+ * and hours: else one line naming the file to write (in user_dir, the
+ * user rules directory, or the one 'gravity init' makes) and EX_CONFIG.
+ * warn: also a warning when there are no services or no partners. */
+int gr_cli_owner_check(const gr_rules *r, const char *user_dir, int warn);
+
 /* What classify, explain and eval share: the parser worker, the rules
  * and (when asked for) the actions policy.  All owned by the session. */
 struct gr_cli_session {

@@ -292,8 +292,14 @@ poll_or_redo(int argc, char **argv, int redo)
 		return EX_USAGE;
 	}
 	rc = gr_cli_load(rules_dir, 1, &r, &pol);
-	if (rc != EX_OK)
+	if (rc == EX_OK)
+		rc = gr_cli_owner_check(r, rules_dir, 0);
+	if (rc != EX_OK) {
+		gr_policy_free(pol);
+		gr_rules_free(r);
+		gr_config_free(cfg);
 		return rc;
+	}
 	o.rules = r;
 	o.policy = pol;
 	o.summary = quiet ? NULL : stdout;

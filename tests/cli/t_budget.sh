@@ -82,7 +82,8 @@ ok "the next message had its whole time: no deadline, every rule" \
 check "rules check with costly rules still exits 0" 0 $?
 ok "it warns once per costly rule, naming FILE:LINE:COL" \
 	test "$(grep -c "^$T/four/60-local.rules:[0-9]*:15: warning: rule 'costly[1-4]': this regex hits the match limit on a torture text" "$T/check.err")" -eq 4
-"$GRAVITY" rules check >"$T/shipped.out" 2>"$T/shipped.err"
+# (The shipped rules hold no owner: checked under the demo owner's files.)
+"$GRAVITY" rules check --rules "$top_srcdir/contrib/demo/rules" >"$T/shipped.out" 2>"$T/shipped.err"
 rc=$?
 ok "the shipped rules have no such pattern" sh -c "[ $rc -eq 0 ] && ! grep -q 'match limit' '$T/shipped.err'"
 done_testing

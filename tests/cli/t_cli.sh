@@ -3,7 +3,7 @@
 # rules check with FILE:LINE errors.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 mktmp
-plan 12
+plan 13
 for c in poll classify explain rules eval; do
 	"$GRAVITY" $c --help >/dev/null 2>&1
 	check "gravity $c --help exits 0" 0 $?
@@ -13,7 +13,9 @@ ok "gravity --version prints a version ($v)" sh -c "echo '$v' | grep -q '^gravit
 "$GRAVITY" frobnicate >/dev/null 2>&1
 check "unknown command is a usage error (64)" 64 $?
 "$GRAVITY" rules check >"$T/check.txt" 2>&1
-check "the shipped rules pass rules check" 0 $?
+check "the shipped rules hold no owner: rules check alone exits 78" 78 $?
+ok "... saying the profile is missing, and only that" sh -c \
+	"grep -q 'no owner profile' '$T/check.txt' && [ \$(wc -l < '$T/check.txt') -eq 1 ]"
 diag "$(cat "$T/check.txt")"
 "$GRAVITY" rules check --rules "$top_srcdir/contrib/demo/rules" >/dev/null 2>&1
 check "the demo rules pass rules check" 0 $?

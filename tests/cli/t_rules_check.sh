@@ -18,6 +18,13 @@ expect() {
 		sed 's/^/#   /' "$T/$1.out"
 	fi
 }
+# owner DIR: the demo owner's profile, services and partners in $T/DIR (the
+# defaults hold no owner, and rules check wants one).
+owner() {
+	mkdir -p "$T/$1"
+	cp "$top_srcdir/contrib/demo/rules/profile" "$top_srcdir/contrib/demo/rules/services" \
+		"$top_srcdir/contrib/demo/rules/partners" "$T/$1/"
+}
 # tpl DIR FILE LINE: a clean template whose third line is LINE.
 tpl() {
 	mkdir -p "$T/$1/templates"
@@ -59,7 +66,7 @@ expect no_address "$T/no_address/partners:1:1: error: partner 'Sam Okoye' has no
 # defaults of two rule files and no weights.
 mkdir "$T/small"
 cp -R "$GRAVITY_DEFAULT_RULES/actions" "$GRAVITY_DEFAULT_RULES/templates" \
-	"$GRAVITY_DEFAULT_RULES/tone" "$GRAVITY_DEFAULT_RULES/profile" "$T/small/"
+	"$GRAVITY_DEFAULT_RULES/tone" "$top_srcdir/contrib/demo/rules/profile" "$T/small/"
 # The tone file lints with the phrase lists; those files define lists only.
 cp "$GRAVITY_DEFAULT_RULES/lists.rules" "$GRAVITY_DEFAULT_RULES"/lang-*.rules "$T/small/"
 printf 'rule asks\n\tdescribe "asks"\n\tbody ~ /\\?/\n\tscore inquiry 2, out_of_scope 1, referral_intro 1\n' \
@@ -92,6 +99,7 @@ expect bang "$T/bang/templates/referral-thanks.txt:3:18: error: tone: \"!!\" sou
 
 # The same clean template passes: the failures above are the lines' fault.
 tpl clean inquiry.txt 'Thank you for writing; I am glad you got in touch!'
+owner clean
 "$GRAVITY" rules check --rules "$T/clean" >"$T/clean.out" 2>&1
 check "a clean template passes rules check" 0 $?
 
@@ -106,7 +114,7 @@ ok "poll wrote no drafts, reminders or log" sh -c \
 	"! ls '$T/out/drafts/'* '$T/out/reminders/'* '$T/out/log.jsonl' >/dev/null 2>&1"
 
 # The man page's examples of every condition are valid rules.
-mkdir "$T/man"
+owner man
 awk '/^\.SS Examples of every condition/{f=1;next} f&&/^\.fi/{exit} f&&!/^\./' \
 	"$top_srcdir/contrib/man/gravity-rules.5.in" | sed 's/\\e/\\/g' |
 	sed -E 's/(rule |any |all |^[[:space:]]+)(shouting_subject|sequence_not_thread|web_form|many_recipients|known_sender_offer|request_not_pitch|sales_sign|sales_reply)/\1man_\2/' \

@@ -3,8 +3,9 @@
 # of ../shared/corpus (INDEX.tsv auto_hints other than "-": list, bulk,
 # bounce, auto-submitted, robot sender, report) and every SpamAssassin spam
 # and welcomelist message goes through `gravity poll` from one Maildir, with
-# the default rules (and once more with the webdev persona, whose services
-# match much of that mail); none may get a draft.
+# the default rules and the test owner Alex Rivera (tests/personas/alex),
+# and once more with the webdev persona, whose services match much of that
+# mail; none may get a draft.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 plan 8
 c="$GR_SHARED/corpus"
@@ -57,5 +58,5 @@ poll() {
 	done <"$T/$name.bad"
 	ok "$name: log.jsonl shows no draft output" test ! -s "$T/$name.bad"
 }
-poll defaults
+poll defaults --rules "$top_srcdir/tests/personas/alex"
 poll webdev --rules "$top_srcdir/tests/personas/webdev"
