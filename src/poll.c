@@ -54,6 +54,7 @@ struct poll_run {
 	size_t batch_n;         /* messages recorded in it */
 	gr_buf log;             /* log lines waiting for the commit */
 	int parser_gone;        /* the parser spawner died: stop the poll */
+	int setup_stop;         /* the owner's setup failed a message: stop */
 	int marked;             /* OUT/.gravity-polling is ours to remove */
 	int out_lock;           /* OUT/.gravity.lock, held; -1 when not */
 };
@@ -364,8 +365,32 @@ append_drafts(struct poll_run *pr, const gr_plan *pl, gr_error *err)
 	return st;
 }
 
+/* 1 when a classify or plan error belongs to the message itself (it
+ * cannot be parsed, or it is over a bound): recorded failed.  Any other
+ * comes from the owner's setup or the machine and must not consume it. */
+static int
+message_fault(gr_status st)
+{
+	return st == GR_E_PARSE || st == GR_E_LIMIT || st == GR_E_CRASH;
+}
+
+/* The error that stops a poll on a message without consuming it: the
+ * setup's (exit 78) or the machine's, one line. */
+static gr_status
+not_consumed(const gr_raw_msg *raw, gr_status st, const char *why,
+             gr_error *err)
+{
+	char w[sizeof err->msg];
+
+	snprintf(w, sizeof w, "%s", why);
+	return gr_error_set(err, st == GR_E_CONFIG ? GR_E_SETUP : st,
+	                    "%s: %.700s; fix it and poll again: this message "
+	                    "and the ones after it were not recorded",
+	                    nz(raw->source_id), w);
+}
+
 /* Process one raw message.  Returns non-OK only for errors that must stop
- * the poll (state or output directory failures). */
+ * the poll (state or output directory failures, the owner's setup). */
 static gr_status
 poll_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 {
@@ -434,6 +459,14 @@ poll_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 	} else if (st == GR_OK)
 		st = gr_actions_plan(pr->o->policy, pr->o->rules, m, &v, &pctx, &pl,
 		                     &perr);
+	if (st != GR_OK && !message_fault(perr.status)) {
+		/* The owner's setup (profile, policy, templates), not this
+		 * message: record nothing, stop, and the next poll after the
+		 * fix reads it again. */
+		pr->setup_stop = 1;
+		st = not_consumed(raw, st, perr.msg, err);
+		goto out;
+	}
 	if (st != GR_OK) {
 		st = poll_failed(pr, raw, &perr);
 		goto out;
@@ -447,6 +480,8 @@ poll_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 			st = append_drafts(pr, &pl, err);
 		if (st == GR_OK)
 			st = record_all(pr, raw, m, &key, &v, &pl, REC_INCOMING, err);
+		if (st == GR_E_CONFIG)  /* the lifecycle's setup: rolled back */
+			st = not_consumed(raw, st, err->msg, err);
 		if (st != GR_OK)
 			goto out;
 	}
@@ -1319,9 +1354,11 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 		st = gr_source_open(o->source, &so, &src, err);
 	if (st == GR_OK && src)
 		st = read_source(&pr, src, &src_failed, err);
-	if (pr.state && (st == GR_OK || src_failed || pr.parser_gone)) {
-		/* What was processed before the source (or the parser)
-		 * failed is complete: keep it, and report the error. */
+	if (pr.state && (st == GR_OK || src_failed || pr.parser_gone ||
+	                 pr.setup_stop)) {
+		/* What was processed before the source (or the parser, or
+		 * the setup) failed is complete: keep it, and report the
+		 * error. */
 		gr_error cerr;
 		gr_status cst = batch_commit(&pr, &cerr);
 
@@ -1360,11 +1397,13 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 	if (pr.out_lock >= 0)
 		close(pr.out_lock);     /* the last: releases OUT */
 	gr_calcache_free(pr.life.cal);
-	/* After a fatal error, a summary only when some mail was read (no
-	 * "0 new messages" under the error line). */
+	/* After a fatal error, a summary only when some mail was read (a
+	 * redo) or processed or recorded failed (a poll): no "0 new
+	 * messages" under the error line. */
 	if (o->redo && (st == GR_OK || stats->seen > 0))
 		redo_summary(o, stats);
-	else if (!o->redo && (st == GR_OK || stats->seen > 0))
+	else if (!o->redo && (st == GR_OK || stats->processed > 0 ||
+	                      stats->failed > 0))
 		poll_summary(o, stats);
 	return st;
 }

@@ -1,12 +1,15 @@
 #!/bin/sh
-# No fictional owner: the shipped default rules hold no owner, partners or
-# services; poll and rules check refuse without the owner's profile (name,
-# email, timezone, hours) with one line naming the file to write (exit 78),
-# reading nothing; missing services or partners are a warning.
+# No fictional owner, and a setup error never consumes mail: the shipped
+# default rules hold no owner, partners or services; poll and rules check
+# refuse without the owner's profile (name, email, timezone, hours) with one
+# line naming the file to write (exit 78), reading nothing; missing services
+# or partners are a warning; a per-message error that comes from the setup
+# stops the poll before that message is recorded, and the poll after the
+# fix reads it.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 need_test_hooks
 mktmp
-plan 24
+plan 33
 shipped="$top_srcdir/rules"
 demo="$top_srcdir/contrib/demo/rules"
 box="$T/inbox"
@@ -76,4 +79,35 @@ ok "... drafts are signed by the owner of the profile" \
 "$GRAVITY" rules check --rules "$demo" >"$T/o.txt" 2>"$T/e.txt"
 check "the demo owner's rules check without a warning" "0 0" "$? $(lines "$T/e.txt")"
 
+# --- a setup error met on a message: nothing consumed -----------------------
+# Open on Saturdays only, and every Saturday of the next ten years a
+# holiday: the rules load, but no reminder can be given a due time.
+now=1763500000         # Tue 18 Nov 2026
+mkdir -p "$T/hol"
+cp "$demo/services" "$demo/partners" "$T/hol/"
+{ grep -v -e '^hours' -e '^holiday' "$demo/profile"; echo "hours sat 09:00-17:00"
+  i=0; while [ $i -lt 530 ]; do
+	printf 'holiday %s\n' "$(date -u -d "@$((now + 345600 + i * 604800))" +%F)"
+	i=$((i + 1)); done; } > "$T/hol/profile"
+"$GRAVITY" rules check --rules "$T/hol" >/dev/null 2>&1
+check "a Saturday-only owner on holiday for ten years passes rules check" 0 $?
+GRAVITY_NOW=$now "$GRAVITY" poll --source "maildir:$box" --rules "$T/hol" \
+	--out "$T/out4" --state "$T/s4.db" >"$T/o.txt" 2>"$T/e.txt"
+check "poll: a setup error on a message stops it with exit 78" 78 $?
+check "... one line" 1 "$(lines "$T/e.txt")"
+ok "... saying what is wrong and that nothing was recorded" \
+	sh -c "grep -q 'profile: no open business hour' '$T/e.txt' && grep -q 'not recorded' '$T/e.txt'"
+ok "... no 'skipped' line, no '0 new messages' summary" \
+	sh -c "! grep -q skipped '$T/e.txt' && ! grep -q 'new message' '$T/o.txt'"
+check "... and no message recorded failed" 0 \
+	"$(sqlite3 "$T/s4.db" "SELECT count(*) FROM messages WHERE status != 'ok'")"
+# The owner fixes the profile: the next poll reads every message.
+{ grep -v -e '^hours' "$T/hol/profile"; echo "hours mon-fri 09:00-17:00"; } > "$T/hol/p2"
+mv "$T/hol/p2" "$T/hol/profile"
+GRAVITY_NOW=$now "$GRAVITY" poll --source "maildir:$box" --rules "$T/hol" \
+	--out "$T/out4" --state "$T/s4.db" >"$T/o.txt" 2>"$T/e.txt"
+check "after the fix the poll exits 0" 0 $?
+check "... and reads all 8 messages" 8 "$(sqlite3 "$T/s4.db" "SELECT count(*) FROM messages WHERE status = 'ok'")"
+n_ics=$(ls "$T"/out4/reminders/*.ics 2>/dev/null | wc -l)
+ok "... with their reminders ($n_ics)" test "$n_ics" -ge 3
 done_testing
