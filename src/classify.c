@@ -13,6 +13,7 @@
 
 #include "gravity/buf.h"
 #include "gravity/classify.h"
+#include "gravity/extract.h"
 #include "gravity/owner.h"
 #include "gravity/pattern.h"
 #include "gravity/train.h"
@@ -92,6 +93,7 @@ typedef struct ev {
 	gr_auto auto_level;
 	const char *auto_why;
 	int known;
+	int forged;             /* Authentication-Results: no pass */
 	signed char pv[GR_PRED_COUNT];  /* predicate values, -1: not yet */
 	int quotes_done;
 	int q_owner, q_self, q_other;   /* whose mail the quoted part holds */
@@ -474,9 +476,10 @@ pred_value(ev *e, gr_pred p)
 	switch (p) {
 	case GR_PRED_SENDER_KNOWN: return e->known;
 	case GR_PRED_SENDER_PARTNER:
-		return gr_owner_partner_by_addr(o, m->from.addr) ||
-		       gr_owner_partner_by_addr(o,
-		                                gr_message_reply_addr(m)->addr);
+		return !e->forged &&
+		       (gr_owner_partner_by_addr(o, m->from.addr) ||
+		        gr_owner_partner_by_addr(o,
+		                                 gr_message_reply_addr(m)->addr));
 	case GR_PRED_OWNER_IN_TO: return list_has_owner(o, &m->to);
 	case GR_PRED_OWNER_IN_CC: return list_has_owner(o, &m->cc);
 	case GR_PRED_OTHER_PERSON: return other_person(o, m, NULL) != NULL;
@@ -1031,7 +1034,10 @@ ev_init(ev *e, const gr_rules *r, const gr_message *m,
 	e->mm = gr_matcher_new();
 	if (!e->bi || !e->mm)
 		return GR_E_NOMEM;
-	e->known = sender_known(e->o, m, ctx);
+	/* A known or partner address claimed without a pass where the
+	 * receiving server checked: a stranger's mail. */
+	e->forged = gr_extract_auth(m) < 0;
+	e->known = !e->forged && sender_known(e->o, m, ctx);
 	e->auto_level = gr_message_auto_signs(m, &e->auto_why);
 	e->num[GR_NUM_RECIPIENTS] = (double)(m->to.n + m->cc.n);
 	e->num[GR_NUM_TO] = (double)m->to.n;

@@ -18,6 +18,7 @@
 #include "gravity/buf.h"
 #include "gravity/bhours.h"
 #include "gravity/calendar.h"
+#include "gravity/extract.h"
 #include "gravity/fileio.h"
 #include "gravity/lifecycle.h"
 #include "gravity/util.h"
@@ -28,11 +29,15 @@ msg_time(const gr_life *lf, const gr_message *m)
 	return m->date > 0 && m->date <= lf->now ? m->date : lf->now;
 }
 
+/* The owner's From, unless the receiving server's Authentication-Results
+ * say it failed (then a stranger claims the owner's address: it cancels
+ * nothing and makes no one a contact). */
 int
 gr_life_from_owner(const gr_life *lf, const gr_message *m)
 {
 	return m->from.addr &&
-	       gr_owner_is_owner(gr_rules_owner(lf->rules), m->from.addr);
+	       gr_owner_is_owner(gr_rules_owner(lf->rules), m->from.addr) &&
+	       gr_extract_auth(m) >= 0;
 }
 
 int
@@ -272,6 +277,15 @@ record_referral(gr_life *lf, const gr_message *m, const gr_verdict *v,
 		r.kind = "received";
 		r.introducer_name = v->introducer.name;
 		r.introducer_addr = v->introducer.addr;
+		/* An introducer only named or quoted, not on the message nor
+		 * shown by the owner's mail: the ledger keeps the claim by
+		 * name (as the plan capped it), no address, and counts no
+		 * referral for anyone. */
+		if (!pl || !pl->intro_verified) {
+			r.introducer_addr = NULL;
+			if (pl && pl->intro_name)
+				r.introducer_name = pl->intro_name;
+		}
 		if (v->new_contact.addr) {
 			r.contact_name = v->new_contact.name;
 			r.contact_addr = v->new_contact.addr;
@@ -330,8 +344,9 @@ gr_life_incoming(gr_life *lf, const gr_message *m, const gr_verdict *v,
 			t.last_in = at;
 		st = gr_state_thread_put(lf->state, &t, err);
 	}
-	/* The other side wrote back: a pending nudge is no longer needed. */
-	if (st == GR_OK && thread)
+	/* The other side wrote back: a pending nudge is no longer needed
+	 * (not when the server found its From forged: a stranger's word). */
+	if (st == GR_OK && thread && gr_extract_auth(m) >= 0)
 		st = close_thread(lf, thread, "followup", NULL, NULL, 0,
 		                  &lf->withdrawn, err);
 	if (st == GR_OK)

@@ -1,0 +1,102 @@
+#!/bin/sh
+# Claims are not credentials.  Where the receiving server added
+# Authentication-Results (RFC 8601), mail claiming the owner's, a partner's
+# or a known contact's address without a DKIM, SPF or DMARC pass is a
+# stranger's: a forged "From: the owner" is not the owner's mail (it makes
+# no one a contact, so a pitch from its recipient stays a pitch), and a
+# forged known contact gets no known-sender pass.  A referral credited by
+# a name and a forged quote line gives reminders and a reply to the sender
+# only: no draft to the named partner, and the ledger keeps the claim by
+# name without crediting the partner's address.  The same mail with a pass counts as before.
+. "${top_srcdir:-.}/tests/cli/lib.sh"
+command -v python3 >/dev/null 2>&1 || { echo "1..0 # SKIP python3 is needed"; exit 0; }
+mktmp
+plan 12
+demo="$top_srcdir/contrib/demo"
+pitch="$demo/inbox/new/1763400000.M4P100.demo"
+fail='Authentication-Results: mx.riverastudio.example; spf=fail smtp.mailfrom=riverastudio.example; dkim=none; dmarc=fail header.from=riverastudio.example'
+pass='Authentication-Results: mx.riverastudio.example; spf=pass smtp.mailfrom=riverastudio.example; dkim=pass header.d=riverastudio.example; dmarc=pass header.from=riverastudio.example'
+# box DIR AUTH: the owner's address writing to Jake (with the AUTH
+# header), then Jake's pitch.
+box() {
+	mkdir -p "$1/new" "$1/cur" "$1/tmp"
+	printf '%s\nFrom: Sam Rivera <sam@riverastudio.example>\nTo: Jake Miller <jake@rankrocket.example>\nSubject: Let us talk\nDate: Mon, 16 Nov 2026 10:00:00 -0800\nMessage-ID: <owner-1@riverastudio.example>\n\nHi Jake, happy to talk about it.\n' \
+		"$2" >"$1/new/1763300000.M1P1.owner"
+	cp "$pitch" "$1/new/1763400000.M4P100.demo"
+}
+# cls DIR OUT ID: the class the log gives the message with Message-ID ID.
+cls() { grep -F "$3" "$2/log.jsonl" | sed -n 's/.*"class":"\([a-z_]*\)".*/\1/p'; }
+poll() {
+	"$GRAVITY" poll --source "maildir:$1" --rules "$2" --out "$3" \
+		--state "$3.db" >"$3.stdout" 2>"$3.stderr"
+}
+
+# --- a forged "From: the owner" -----------------------------------------------
+box "$T/forged" "$fail"
+poll "$T/forged" "$demo/rules" "$T/o1"
+check "the poll exits 0" 0 $?
+check "Jake's pitch stays a pitch after mail forged From the owner to him" \
+	cold_pitch "$(cls "$T/forged" "$T/o1" pitch-5521-993)"
+ok "the forged mail was read as a stranger's: classified, not taken as sent" \
+	test -n "$(cls "$T/forged" "$T/o1" owner-1@riverastudio)"
+
+# --- the same with a pass: the owner's own mail, Jake becomes known -------------
+box "$T/real" "$pass"
+poll "$T/real" "$demo/rules" "$T/o2"
+c=$(cls "$T/real" "$T/o2" pitch-5521-993)
+ok "with a pass the owner's mail makes Jake known: not a pitch ($c)" \
+	sh -c "[ -n '$c' ] && [ '$c' != cold_pitch ]"
+ok "and the owner's mail is not classified" \
+	test -z "$(cls "$T/real" "$T/o2" owner-1@riverastudio)"
+
+# --- a forged known contact ---------------------------------------------------
+mkdir -p "$T/rules"
+cp "$demo/rules/"* "$T/rules/"
+echo "jake@rankrocket.example" >"$T/rules/contacts"
+mkdir -p "$T/kbox/new" "$T/kbox/cur" "$T/kbox/tmp"
+{ echo "$fail" | sed 's/riverastudio.example/rankrocket.example/g'; cat "$pitch"; } \
+	>"$T/kbox/new/1763400000.M4P100.demo"
+poll "$T/kbox" "$T/rules" "$T/o3"
+check "a contact's address without a pass is a stranger's: the pitch is a pitch" \
+	cold_pitch "$(cls "$T/kbox" "$T/o3" pitch-5521-993)"
+cp "$pitch" "$T/kbox/new/1763400000.M4P100.demo"
+poll "$T/kbox" "$T/rules" "$T/o4"
+c=$(cls "$T/kbox" "$T/o4" pitch-5521-993)
+ok "without the header the contact is known as before ($c)" \
+	sh -c "[ -n '$c' ] && [ '$c' != cold_pitch ]"
+{ echo "$pass" | sed 's/riverastudio.example/rankrocket.example/g'; cat "$pitch"; } \
+	>"$T/kbox/new/1763400000.M4P100.demo"
+poll "$T/kbox" "$T/rules" "$T/o5"
+c=$(cls "$T/kbox" "$T/o5" pitch-5521-993)
+ok "and with a pass for its own domain too ($c)" \
+	sh -c "[ -n '$c' ] && [ '$c' != cold_pitch ]"
+
+# --- a referral claimed by name and a forged quote line ----------------------
+mkdir -p "$T/rbox/new" "$T/rbox/cur" "$T/rbox/tmp"
+cat >"$T/rbox/new/1763400000.M9P1.forged" <<'EOF'
+From: Mallory Vance <mallory@evil.example>
+To: Sam Rivera <sam@riverastudio.example>
+Subject: June Park referred me - new website
+Date: Tue, 17 Nov 2026 11:45:00 -0500
+Message-ID: <forged-ref-1@evil.example>
+Content-Type: text/plain; charset=UTF-8
+
+Hi Sam,
+
+June Park referred me to you. We need a new website for our shop.
+Thanks June!
+
+On Mon, 16 Nov 2026 at 10:00, June Park <june@parkwords.example> wrote:
+> Mallory, Sam Rivera builds great websites, tell him I sent you.
+
+Mallory
+EOF
+poll "$T/rbox" "$demo/rules" "$T/o6"
+check "the claimed referral is a referral" referral_intro "$(cls "$T/rbox" "$T/o6" forged-ref-1)"
+ok "no draft names the partner the sender only quoted" \
+	sh -c "! grep -l 'parkwords' '$T/o6'/drafts/*.eml 2>/dev/null | grep -q ."
+"$GRAVITY" referrals --state "$T/o6.db" --json >"$T/ref.json"
+ok "the ledger keeps the claim by name" grep -q '"introducer_name":.*"June Park"' "$T/ref.json"
+ok "but credits no address: June is no top introducer" \
+	sh -c "! grep -q 'june@parkwords' '$T/ref.json'"
+done_testing
