@@ -92,6 +92,13 @@ msg_key_of(const gr_message *m, msg_key *k)
 	free(from);
 }
 
+/* gr_plan_ctx.seen_from over the state. */
+static int
+seen_from(void *aux, const char *const *ids, size_t n, const char *addr)
+{
+	return gr_state_seen_from(aux, ids, n, addr);
+}
+
 static int
 known_contact(void *aux, const char *addr)
 {
@@ -399,7 +406,7 @@ poll_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 	gr_plan pl = { 0 };
 	gr_classify_ctx cctx = { known_contact, pr->state };
 	gr_plan_ctx pctx = { pr->life.now, sequence_of, pr->state, NULL,
-	                     pr->life.cal };
+	                     pr->life.cal, seen_from };
 	gr_error perr;
 	gr_status st;
 	msg_key key;
@@ -1011,7 +1018,7 @@ redo_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 	struct redo_diff d;
 	gr_classify_ctx cctx = { known_contact, pr->state };
 	gr_plan_ctx pctx = { pr->life.now, sequence_of, pr->state, NULL,
-	                     pr->life.cal };
+	                     pr->life.cal, seen_from };
 	const char **cancelled = NULL;
 	size_t ncancelled = 0;
 	const gr_state_msg *row;

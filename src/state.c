@@ -1474,6 +1474,21 @@ gr_state_replied(gr_state *st, const char *message_id)
 	       "replied WHERE message_id = ?1", "t", message_id) == 1;
 }
 
+int
+gr_state_seen_from(gr_state *st, const char *const *ids, size_t n,
+                   const char *addr)
+{
+	if (!st || !addr || !*addr)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] && *ids[i] && query_sql(st, "SELECT 1 FROM messages "
+		    "WHERE message_id = ?1 AND sender = ?2 COLLATE NOCASE AND "
+		    "status = 'ok' AND EXISTS (SELECT 1 FROM replied WHERE "
+		    "replied.message_id = ?1) LIMIT 1", "tt", ids[i], addr) == 1)
+			return 1;
+	return 0;
+}
+
 /* --- referrals (schema 2) ------------------------------------------------ */
 
 /* In the order of REF_COLS; gr_state_referral_add binds all but id. */

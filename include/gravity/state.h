@@ -286,6 +286,11 @@ gr_status gr_state_thread_put(gr_state *st, const gr_state_thread *t,
 gr_status gr_state_replied_add(gr_state *st, const char *message_id,
                                time_t at, gr_error *err);
 int gr_state_replied(gr_state *st, const char *message_id);     /* 1/0 */
+/* 1 if one of the messages ids[0..n) came from addr (From, as recorded)
+ * and the owner answered it: the owner's own mail shows that addr wrote
+ * it.  0 otherwise (also on error). */
+int gr_state_seen_from(gr_state *st, const char *const *ids, size_t n,
+                       const char *addr);
 
 /* Referral ledger.  kind "received": introducer_* introduced contact_* to
  * the owner; "given": the owner passed contact_*'s request to partner_*.

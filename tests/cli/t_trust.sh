@@ -7,11 +7,13 @@
 # forged known contact gets no known-sender pass.  A referral credited by
 # a name and a forged quote line gives reminders and a reply to the sender
 # only: no draft to the named partner, and the ledger keeps the claim by
-# name without crediting the partner's address.  The same mail with a pass counts as before.
+# name without crediting the partner's address; where the owner's own mail
+# shows the introduction (the owner answered the introducer's message the
+# new one refers to), the thank-you draft is written and credited.  The same mail with a pass counts as before.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 command -v python3 >/dev/null 2>&1 || { echo "1..0 # SKIP python3 is needed"; exit 0; }
 mktmp
-plan 12
+plan 14
 demo="$top_srcdir/contrib/demo"
 pitch="$demo/inbox/new/1763400000.M4P100.demo"
 fail='Authentication-Results: mx.riverastudio.example; spf=fail smtp.mailfrom=riverastudio.example; dkim=none; dmarc=fail header.from=riverastudio.example'
@@ -99,4 +101,40 @@ ok "no draft names the partner the sender only quoted" \
 ok "the ledger keeps the claim by name" grep -q '"introducer_name":.*"June Park"' "$T/ref.json"
 ok "but credits no address: June is no top introducer" \
 	sh -c "! grep -q 'june@parkwords' '$T/ref.json'"
+# --- the same claim where the owner's own mail shows the introduction --------
+# June wrote to the owner about Mallory and the owner answered June; then
+# Mallory's message in that thread quotes June: a thank-you draft to June,
+# and the ledger credits her.
+mkdir -p "$T/sbox/new" "$T/sbox/cur" "$T/sbox/tmp"
+cat >"$T/sbox/new/1763300000.M1P1.intro" <<'EOF'
+From: June Park <june@parkwords.example>
+To: Sam Rivera <sam@riverastudio.example>
+Subject: Someone for you: Mallory needs a website
+Date: Mon, 16 Nov 2026 10:00:00 -0800
+Message-ID: <intro-1@parkwords.example>
+Content-Type: text/plain; charset=UTF-8
+
+Hi Sam, Mallory Vance runs a shop and needs a new website. I told her to write to you.
+
+June
+EOF
+cat >"$T/sbox/new/1763310000.M2P1.owner" <<'EOF'
+From: Sam Rivera <sam@riverastudio.example>
+To: June Park <june@parkwords.example>
+Subject: Re: Someone for you: Mallory needs a website
+Date: Mon, 16 Nov 2026 12:00:00 -0800
+Message-ID: <owner-2@riverastudio.example>
+In-Reply-To: <intro-1@parkwords.example>
+References: <intro-1@parkwords.example>
+Content-Type: text/plain; charset=UTF-8
+
+Thanks June, happy to hear from her.
+EOF
+sed -e 's/^Message-ID: .*/Message-ID: <ref-2@evil.example>\nIn-Reply-To: <intro-1@parkwords.example>\nReferences: <intro-1@parkwords.example>/' \
+	"$T/rbox/new/1763400000.M9P1.forged" >"$T/sbox/new/1763400000.M3P1.ref"
+poll "$T/sbox" "$demo/rules" "$T/o7"
+ok "a thank-you draft to June when the owner's mail shows her introduction" \
+	sh -c "grep -l '^To: .*june@parkwords.example' '$T/o7'/drafts/*.eml | grep -q ."
+"$GRAVITY" referrals --state "$T/o7.db" --json >"$T/ref7.json"
+ok "and the ledger credits her address" grep -q '"introducer_email":.*"june@parkwords.example"' "$T/ref7.json"
 done_testing
