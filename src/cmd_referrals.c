@@ -280,7 +280,8 @@ gr_cmd_referrals(int argc, char **argv)
 		rc = EX_OSERR;
 	}
 	if (rc == EX_OK) {
-		qsort(l.sum, l.nsum, sizeof *l.sum, by_count);
+		if (l.nsum)
+			qsort(l.sum, l.nsum, sizeof *l.sum, by_count);
 		if (json) {
 			cJSON *root = to_json(&l);
 			char *s = root ? cJSON_Print(root) : NULL;
