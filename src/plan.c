@@ -241,9 +241,13 @@ join_names(const char *const *v, size_t n, const char *lang)
 }
 
 /* The service in a sentence in lang: its "say" line for lang, else (in the
- * templates' own language) its plain "say" line or its label with the
- * capitals of ordinary words lowered ("Buyer representation" reads "buyer
- * representation"; "CMA" stays). */
+ * templates' own language) its plain "say" line, or, for a service the
+ * owner refers out, its label with the capitals of ordinary words lowered
+ * ("Plumbing" reads "plumbing"; "HVAC" stays).  An offered service without
+ * a "say" line gives "": its label is a heading ("Mortgages, pre-approval,
+ * refinancing"), and a reply that names the wrong one of the owner's own
+ * services states something false, while the partner of a referred-out
+ * service was chosen by it. */
 static char *
 service_phrase(const act_run *ar, const char *lang)
 {
@@ -260,6 +264,8 @@ service_phrase(const act_run *ar, const char *lang)
 		return gr_strdup("");
 	if ((say = gr_owner_service_say(s, NULL)) != NULL)
 		return gr_strdup(say);
+	if (s->offered)
+		return gr_strdup("");
 	out = gr_strdup(s->label ? s->label : "");
 	for (p = out; p && *p;) {
 		size_t n = strcspn(p, " ,/");

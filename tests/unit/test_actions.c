@@ -265,6 +265,11 @@ test_inquiry(void **state)
 	assert_non_null(strstr(dr->content, "format=flowed"));
 	/* Timing was given: not asked again. */
 	assert_null(strstr(dr->content, "What timing"));
+	/* An offered service without a "say" line is not named: its label
+	 * is a heading, and a wrong one would be a false statement. */
+	assert_non_null(strstr(body_of(dr->content), "Thank you for your "
+	                       "message. I'd be glad to help."));
+	assert_null(strstr(dr->content, "about buying a home"));
 	assert_string_equal(dr->summary, "draft to Dana Lee <dana@example.com>: "
 	                    "Re: Kitchen remodel question");
 
@@ -461,6 +466,8 @@ test_out_of_scope(void **state)
 	assert_non_null(o);
 	assert_non_null(strstr(o->content, "To: Dana Lee <dana@example.com>"));
 	assert_non_null(strstr(o->content, "Luis Romero"));
+	/* A referred-out service is named by its label, lowered. */
+	assert_non_null(strstr(body_of(o->content), "I don't handle mortgages,"));
 	assert_null(find_out(&pl, GR_OUT_DRAFT, "decline"));
 	assert_non_null(find_out(&pl, GR_OUT_REMINDER, "reply"));
 	gr_plan_free(&pl);
