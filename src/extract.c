@@ -347,6 +347,7 @@ static const char meet_words[] =
 	"parler\0visio\0rendez-vous\0passer\0anrufen\0telefonieren\0"
 	"treffen\0vorbeikommen\0passt\0geht\0am besten\0k\xc3\xb6nnen\0"
 	"k\xc3\xb6nnten\0erreichbar\0termin\0sprechen\0abstimmen\0vor ort\0"
+	"gespr\xc3\xa4" "ch\0zur verf\xc3\xbcgung\0"
 	"chiamare\0incontrare\0vedere\0vederci\0visitare\0disponibile\0"
 	"meglio\0va bene\0preferiamo\0possiamo\0potremmo\0parlare\0"
 	"sentirci\0appuntamento\0";
@@ -374,7 +375,16 @@ static const char indirect_q[] =
 	"je voudrais savoir\0pourriez-vous me dire\0"
 	"ich w\xc3\xbcrde gerne wissen\0ich w\xc3\xbcrde gern wissen\0"
 	"k\xc3\xb6nnten sie mir sagen\0vorrei sapere\0"
-	"mi piacerebbe sapere\0potrebbe dirmi\0";
+	"mi piacerebbe sapere\0potrebbe dirmi\0"
+	/* Requests: what they ask for without a question mark. */
+	"would appreciate\0please confirm\0please also confirm\0"
+	"request a quote\0requesting a quote\0could you send\0"
+	"please send\0agradecer\xc3\xad" "a\0agradecer\xc3\xad" "amos\0"
+	"solicitar un presupuesto\0pedir um or\xc3\xa7" "amento\0"
+	"agradecia que\0merci de me\0demander un devis\0"
+	"je vous serais reconnaissant\0bitten um\0"
+	"wir bitten\0um ein angebot\0richiedere un preventivo\0"
+	"gradirei\0";
 
 /* Words before a clock time ("after 5", "ab 17 Uhr"). */
 static const char clock_before[] =
@@ -464,6 +474,29 @@ clock_cue(const char *s)
 				}
 			}
 		}
+	}
+	return 0;
+}
+
+/* 1 if s names a day of May ("May 15th", "15 May"): "may" is too often a
+ * verb to be a timing cue alone, and the other months are in the lists. */
+static int
+may_date(const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		const char *q;
+
+		if (strncasecmp(p, "may", 3) != 0 ||
+		    (p > s && word_byte((unsigned char)p[-1])) || word_byte((unsigned char)p[3]))
+			continue;
+		if (p[3] == ' ' && is_digit((unsigned char)p[4]))
+			return 1;       /* "May 15" */
+		for (q = p - 1; q > s && *q == ' '; q--)
+			;
+		while (q > s && word_byte((unsigned char)*q) && !is_digit((unsigned char)*q))
+			q--;            /* "15th May" */
+		if (q < p - 1 && is_digit((unsigned char)*q))
+			return 1;
 	}
 	return 0;
 }
@@ -1352,6 +1385,7 @@ read_sentences(gr_extract *x, const lines *L, sentv *sents, gr_buf *clean)
 {
 	gr_buf para;
 	gr_status st = GR_OK;
+	int in_item = 0;
 
 	gr_buf_init(&para, EX_MAX_TEXT);
 	for (size_t i = 0; i <= L->n && st == GR_OK; i++) {
@@ -1362,10 +1396,14 @@ read_sentences(gr_extract *x, const lines *L, sentv *sents, gr_buf *clean)
 		                 strncmp(s, "\xe2\x80\xa2 ", 4) == 0 ||
 		                 (is_digit((unsigned char)s[0]) &&
 		                  (s[1] == '.' || s[1] == ')') && s[2] == ' '));
+		/* A list item wrapped onto the next line ("- how many words
+		 * per\n  week?"): indented, or going on in lower case. */
+		int more = l && in_item && !item && !empty_line(l) &&
+		           (s != l->s || (*s >= 'a' && *s <= 'z'));
 
 		if (l && l->drop)
 			continue;
-		if (!l || empty_line(l) || item) {
+		if (!l || empty_line(l) || item || (in_item && !more)) {
 			if (para.len) {
 				st = split_sentences(para.data, sents);
 				para.len = 0;
@@ -1374,6 +1412,7 @@ read_sentences(gr_extract *x, const lines *L, sentv *sents, gr_buf *clean)
 			if (!l)
 				break;
 			if (empty_line(l)) {
+				in_item = 0;
 				if (clean->len && clean->data[clean->len - 1] != '\n')
 					gr_buf_addstr(clean, "\n");
 				else if (clean->len > 1 &&
@@ -1382,16 +1421,12 @@ read_sentences(gr_extract *x, const lines *L, sentv *sents, gr_buf *clean)
 				continue;
 			}
 		}
+		in_item = item || more;
 		if (para.len)
 			gr_buf_addc(&para, ' ');
 		gr_buf_addstr(&para, item ? s + (s[0] == '\xe2' ? 4 : 2) : s);
 		gr_buf_addstr(clean, s);
 		gr_buf_addc(clean, '\n');
-		if (item) {
-			st = split_sentences(para.data, sents);
-			para.len = 0;
-			para.data[0] = '\0';
-		}
 	}
 	gr_buf_free(&para);
 	(void)x;
@@ -1491,7 +1526,7 @@ classify_sentences(gr_extract *x, sentv *sents)
 
 		av = (has_cue(s, avail_lists, x->lang) || clock_cue(s)) &&
 		         find_any(s, meet_words, NULL);
-		tm = has_cue(s, time_lists, x->lang);
+		tm = has_cue(s, time_lists, x->lang) || may_date(s);
 
 		if (q)
 			st = push_item(&x->questions, s);

@@ -180,6 +180,43 @@ test_flags_and_shapes(void **state)
 	gr_extract_free(&x);
 }
 
+/* Questions in a list, one wrapped onto the next line: each item one
+ * sentence, the wrapped one whole; a line after the list is its own. */
+static void
+test_list_items(void **state)
+{
+	static const char text[] =
+		"Some questions:\n"
+		"- Do you work with XLIFF files?\n"
+		"- What would be your price per word and how many words you can do per\n"
+		"week?\n"
+		"  * Can you start\n"
+		"    in May?\n"
+		"We would be happy for an offer.\n";
+	gr_extract x;
+
+	(void)state;
+	assert_int_equal(gr_extract_text(text, NULL, NULL, &x), GR_OK);
+	assert_int_equal(x.questions.n, 3);
+	assert_string_equal(x.questions.v[0], "Do you work with XLIFF files?");
+	assert_string_equal(x.questions.v[1], "What would be your price per word "
+	                    "and how many words you can do per week?");
+	assert_string_equal(x.questions.v[2], "Can you start in May?");
+	assert_int_equal(x.timing.n, 0);        /* "in May": no day */
+	gr_extract_free(&x);
+
+	/* A day of May is a date; the verb is not. */
+	assert_int_equal(gr_extract_text("We may move. Our party is on May 15th."
+	                                 "\n", NULL, NULL, &x), GR_OK);
+	assert_int_equal(x.timing.n, 1);
+	assert_string_equal(x.timing.v[0], "Our party is on May 15th.");
+	gr_extract_free(&x);
+	assert_int_equal(gr_extract_text("It is on the 15th May, you may come."
+	                                 "\n", NULL, NULL, &x), GR_OK);
+	assert_int_equal(x.timing.n, 1);
+	gr_extract_free(&x);
+}
+
 static void
 test_phrase_in(void **state)
 {
@@ -353,6 +390,7 @@ main(void)
 		cmocka_unit_test(test_web_form),
 		cmocka_unit_test(test_spanish),
 		cmocka_unit_test(test_flags_and_shapes),
+		cmocka_unit_test(test_list_items),
 		cmocka_unit_test(test_phrase_in),
 		cmocka_unit_test(test_language),
 		cmocka_unit_test(test_greetings),
