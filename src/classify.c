@@ -733,29 +733,11 @@ sender_known(const gr_owner *o, const gr_message *m,
 static unsigned
 utf8_next(const unsigned char *s, size_t n, size_t *len)
 {
-	unsigned c = s[0], cp;
-	size_t k;
+	uint32_t cp;
+	size_t k = gr_utf8_decode((const char *)s, n, &cp);
 
-	*len = 1;
-	if (c < 0x80)
-		return c;
-	if ((c & 0xE0) == 0xC0)
-		k = 1, cp = c & 0x1F;
-	else if ((c & 0xF0) == 0xE0)
-		k = 2, cp = c & 0x0F;
-	else if ((c & 0xF8) == 0xF0)
-		k = 3, cp = c & 0x07;
-	else
-		return 0xFFFD;
-	if (k >= n)
-		return 0xFFFD;
-	for (size_t j = 1; j <= k; j++) {
-		if ((s[j] & 0xC0) != 0x80)
-			return 0xFFFD;
-		cp = (cp << 6) | (s[j] & 0x3F);
-	}
-	*len = k + 1;
-	return cp;
+	*len = k ? k : 1;
+	return k ? cp : 0xFFFD;
 }
 
 /* Letters of words: Latin, Greek, Cyrillic and the other alphabets up to
@@ -796,31 +778,6 @@ to_lower(unsigned cp)
 	return cp;
 }
 
-static size_t
-utf8_put(unsigned cp, char *out)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
 /* Add the words of [s, s+n) not seen yet to out (seen: a map of them). */
 static gr_status
 add_words(const char *s, size_t n, gr_strmap *seen, gr_strv *out)
@@ -842,7 +799,7 @@ add_words(const char *s, size_t n, gr_strmap *seen, gr_strv *out)
 		}
 		while (i < n && is_letter(cp = utf8_next(p + i, n - i, &len))) {
 			if (k + 4 <= 5 + WORD_MAX)
-				k += utf8_put(to_lower(cp), w + k);
+				k += gr_utf8_put(w + k, to_lower(cp));
 			else
 				too_long = 1;
 			letters++;

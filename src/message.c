@@ -98,9 +98,8 @@ is_ftext(unsigned char c)
 	return c > 32 && c < 127 && c != ':';
 }
 
-/* 1 if the line at s looks like "Name:". */
-static int
-header_line(const char *s, size_t n)
+int
+gr_message_field_line(const char *s, size_t n)
 {
 	size_t i = 0;
 
@@ -182,7 +181,7 @@ scan_headers(struct ctx *c, size_t off, gr_error *err)
 			if (st != GR_OK)
 				return st;
 		}
-		if (!header_line(s + i, e - i)) {
+		if (!gr_message_field_line(s + i, e - i)) {
 			c->body = i;
 			return GR_OK;
 		}
@@ -1036,7 +1035,7 @@ parse_into(struct ctx *c, gr_error *err)
 	if (c->wlen >= 5 && memcmp(c->work, "From ", 5) == 0)
 		off = line_end(c->work, c->wlen, 0);
 	e = line_end(c->work, c->wlen, off);
-	if (!header_line(c->work + off, e - off)) {
+	if (!gr_message_field_line(c->work + off, e - off)) {
 		c->m->flags |= GR_MSG_NO_HEADERS;
 		c->body = off;
 		return set_text(c, c->work + off, c->wlen - off, NULL, 0);

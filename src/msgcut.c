@@ -168,27 +168,6 @@ emit_body(gr_msgin *in, const char *s, size_t n, int nl)
 
 /* --- header fields ------------------------------------------------------- */
 
-static int
-is_ftext(unsigned char c)
-{
-	return c > 32 && c < 127 && c != ':';
-}
-
-/* "Name:" (blanks allowed before the colon), as the parser decides. */
-static int
-field_line(const char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n && is_ftext((unsigned char)s[i]))
-		i++;
-	if (i == 0)
-		return 0;
-	while (i < n && (s[i] == ' ' || s[i] == '\t'))
-		i++;
-	return i < n && s[i] == ':';
-}
-
 static void
 field_add(gr_msgin *in, const char *s, size_t n)
 {
@@ -413,7 +392,7 @@ head_line(gr_msgin *in, const char *s, size_t n, int whole)
 	}
 	if (in->hbytes > 0 && (s[0] == ' ' || s[0] == '\t')) {
 		field_add(in, s, n);
-	} else if (field_line(s, n)) {
+	} else if (gr_message_field_line(s, n)) {
 		field_start(in, s, n);
 	} else {
 		/* not a field: the header ended before this line */

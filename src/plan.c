@@ -591,9 +591,13 @@ id_of(const char *s, size_t n, char out[17])
 	out[16] = '\0';
 }
 
-void
-gr_plan_related_uid(const char *uid, const char *action, const char *thread,
-                    char *out, size_t outlen)
+/* The UID of the reminder a reminder follows from (RELATED-TO): the reply
+ * reminder of the same message for other actions, the reply reminder of
+ * the thread's first message for a follow-up; "" for a reply.  out holds
+ * at least 128 bytes. */
+static void
+related_uid(const char *uid, const char *action, const char *thread,
+            char *out, size_t outlen)
 {
 	const char *dash;
 
@@ -931,10 +935,9 @@ plan_reminder(act_run *ar, const gr_action *it, const char *summary_text)
 	if (st != GR_OK)
 		return st;
 	snprintf(uid, sizeof uid, "%s-%s@gravity", ar->id, it->action);
-	gr_plan_related_uid(uid, ar->is_followup ? "followup" : it->action,
-	                    ar->is_followup && ar->m->references.n ?
-	                    ar->m->references.v[0] : ar->m->message_id, rel,
-	                    sizeof rel);
+	related_uid(uid, ar->is_followup ? "followup" : it->action,
+	            ar->is_followup && ar->m->references.n ?
+	            ar->m->references.v[0] : ar->m->message_id, rel, sizeof rel);
 	seq = ar->ctx->sequence_of ? ar->ctx->sequence_of(ar->ctx->aux, uid) : -1;
 	if (summary_text)
 		summary = gr_strdup(summary_text);
@@ -1177,12 +1180,6 @@ draft_output(act_run *ar, const gr_action *it, gr_draft *d)
 	o->uid = gr_strdup(mid);
 	o->relpath = name_of(ar, "drafts", it->action, "eml");
 	o->summary = draft_summary(d);
-	if (it->to == GR_ROLE_PARTNER && ar->v->cls == GR_CLASS_OUT_OF_SCOPE &&
-	    !ar->out->ask_mid)
-		ar->out->ask_mid = gr_strdup(mid);
-	if (it->to == GR_ROLE_SENDER && (it->conds & GR_IF_OPT_IN) &&
-	    ar->v->cls == GR_CLASS_OUT_OF_SCOPE && !ar->out->offer_mid)
-		ar->out->offer_mid = gr_strdup(mid);
 	if (!o->uid || !o->relpath || !o->summary)
 		return gr_error_set(ar->err, GR_E_NOMEM, "plan: out of memory");
 	return GR_OK;
@@ -1392,8 +1389,6 @@ gr_plan_free(gr_plan *pl)
 		free(pl->v);
 		free(pl->intro_name);
 		free(pl->intro_addr);
-		free(pl->ask_mid);
-		free(pl->offer_mid);
 		free(pl->lang);
 		memset(pl, 0, sizeof *pl);
 	}
@@ -1589,97 +1584,6 @@ gr_actions_followup(const gr_policy *p, const gr_rules *r,
 		dr.tpl_name = (char *)"followup.txt";
 		dr.quote = 0;
 		st = plan_draft(&ar, &dr);
-	}
-	run_free(&ar);
-	if (st != GR_OK)
-		gr_plan_free(out);
-	return st;
-}
-
-gr_status
-gr_actions_introduce(const gr_policy *p, const gr_rules *r,
-                     const gr_introduction *in, const gr_plan_ctx *ctx,
-                     gr_plan *out, gr_error *err)
-{
-	gr_message m;
-	gr_verdict v;
-	gr_partner pa;
-	act_run ar;
-	gr_action rem, dr;
-	const gr_owner *ow = gr_rules_owner(r);
-	char why[200], mid[300];
-	gr_status st;
-
-	memset(out, 0, sizeof *out);
-	if (!in->contact_addr || !in->partner_addr)
-		return gr_error_set(err, GR_E_INTERNAL, "introduction without "
-		                    "both people");
-	memset(&m, 0, sizeof m);
-	memset(&v, 0, sizeof v);
-	memset(&pa, 0, sizeof pa);
-	m.from.name = (char *)in->contact_name;
-	m.from.addr = (char *)in->contact_addr;
-	m.subject = (char *)(in->subject ? in->subject : "");
-	/* Its own names: not the request's (whose reply reminder is
-	 * another), but derived from it, so a rerun makes the same. */
-	snprintf(mid, sizeof mid, "introduction.%s", in->message_id ?
-	         in->message_id : in->contact_addr);
-	m.message_id = mid;
-	m.date = in->at;
-	m.text = m.new_text = m.quoted = m.signature = (char *)"";
-	v.cls = GR_CLASS_OUT_OF_SCOPE;
-	v.service = in->service ? gr_owner_service_by_key(ow, in->service) : NULL;
-	v.partner = gr_owner_partner_by_addr(ow, in->partner_addr);
-	if (!v.partner) {
-		pa.name = (char *)in->partner_name;
-		pa.email = (char *)in->partner_addr;
-		v.partner = &pa;
-	}
-	run_init(&ar, p, r, &m, &v, ctx, out, err);
-	ar.arrival = in->at > 0 && in->at <= ctx->now ? in->at : ctx->now;
-	snprintf(why, sizeof why, "you asked both sides and both said yes: "
-	         "introduce them (double opt-in, \"introductions\" in actions)");
-	ar.why = why;
-	make_id(&ar);
-	st = read_message(&ar);
-	if (st != GR_OK) {
-		run_free(&ar);
-		return st;
-	}
-	ar.lang = in->lang && gr_lang_from_code(in->lang) != GR_LANG_UNKNOWN ?
-	          gr_lang_code(gr_lang_from_code(in->lang)) : "";
-	resolve_people(&ar);
-	build_vars(&ar);
-	memset(&dr, 0, sizeof dr);
-	dr.is_draft = 1;
-	dr.action = (char *)"introduce";
-	dr.to = GR_ROLE_SENDER;
-	dr.cc = 1u << GR_ROLE_PARTNER;
-	dr.tpl_name = (char *)"three-way-intro.txt";
-	dr.tpl = (gr_template *)gr_policy_template(p, ar.lang, dr.tpl_name, NULL,
-	                                           NULL, 0, NULL);
-	dr.quote = 0;
-	if (!dr.tpl) {
-		run_free(&ar);
-		return gr_error_set(err, GR_E_CONFIG, "no template "
-		                    "'templates/three-way-intro.txt' for the "
-		                    "introduction");
-	}
-	st = plan_draft(&ar, &dr);
-	memset(&rem, 0, sizeof rem);
-	rem.action = (char *)"introduce";
-	rem.due.kind = GR_DUE_BUSINESS_HOURS;
-	rem.due.amount = 4;
-	rem.who = GR_ROLE_SENDER;
-	rem.to = GR_ROLE_NONE;
-	if (st == GR_OK) {
-		char buf[400];
-
-		snprintf(buf, sizeof buf, "Introduce %s and %s: both said yes",
-		         first_or_addr(&ar, &ar.who[GR_ROLE_SENDER]),
-		         ar.who[GR_ROLE_PARTNER].name ? ar.who[GR_ROLE_PARTNER].name :
-		         ar.who[GR_ROLE_PARTNER].addr);
-		st = plan_reminder(&ar, &rem, buf);
 	}
 	run_free(&ar);
 	if (st != GR_OK)

@@ -544,7 +544,8 @@ list_free(void *v, gr_state_mem *mem)
 
 /* *v, *n, *mem := every row of s (given back here) read into structs of
  * size sz through f[0..nf); at most GR_STATE_MAX_ROWS of them.  what
- * names the rows in an error; nothing is kept on one. */
+ * names the rows in an error; nothing is kept on one.  s NULL (its
+ * preparation failed and said so in err) gives no rows and GR_E_STATE. */
 static gr_status
 read_rows(gr_state *st, sqlite3_stmt *s, const field *f, size_t nf,
           size_t sz, void **v, size_t *n, gr_state_mem **mem,
@@ -557,6 +558,8 @@ read_rows(gr_state *st, sqlite3_stmt *s, const field *f, size_t nf,
 	*v = NULL;
 	*n = 0;
 	*mem = NULL;
+	if (!s)
+		return GR_E_STATE;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (*n == cap) {
 			size_t ncap = cap ? cap * 2 : 16;
@@ -594,6 +597,21 @@ read_rows(gr_state *st, sqlite3_stmt *s, const field *f, size_t nf,
 	}
 	return ret;
 }
+
+/* name(st, s, out, err): out (a list of rows, with v, n and mem) := the
+ * rows of s read through fields (read_rows); what names them in errors. */
+#define ROWS_READER(name, list_t, fields, what)                              \
+	static gr_status                                                    \
+	name(gr_state *st, sqlite3_stmt *s, list_t *out, gr_error *err)     \
+	{                                                                   \
+		void *v;                                                    \
+		gr_status rc = read_rows(st, s, fields, sizeof fields /     \
+		                         sizeof fields[0], sizeof *out->v,  \
+		                         &v, &out->n, &out->mem, what, err); \
+                                                                            \
+		out->v = v;                                                 \
+		return rc;                                                  \
+	}
 
 static long long
 pragma_int(gr_state *st, const char *sql)
@@ -924,6 +942,7 @@ static const field msg_fields[] = {
 };
 #define MSG_COLS "source_id, message_id, sender, subject, class, status, " \
 	"error, at, tries, digest"
+ROWS_READER(msg_rows, gr_state_msgs, msg_fields, "messages")
 
 void
 gr_state_msgs_free(gr_state_msgs *l)
@@ -938,17 +957,8 @@ gr_state_failed_list(gr_state *st, gr_state_msgs *out, gr_error *err)
 	sqlite3_stmt *s = prep(st, "SELECT " MSG_COLS " FROM messages INDEXED "
 	                       "BY messages_failed WHERE status = 'failed' "
 	                       "ORDER BY at DESC, source_id", err);
-	void *v;
-	gr_status rc;
 
-	memset(out, 0, sizeof *out);
-	if (!s)
-		return GR_E_STATE;
-	rc = read_rows(st, s, msg_fields, sizeof msg_fields /
-	               sizeof msg_fields[0], sizeof *out->v, &v, &out->n,
-	               &out->mem, "failed messages", err);
-	out->v = v;
-	return rc;
+	return msg_rows(st, s, out, err);
 }
 
 gr_status
@@ -974,17 +984,8 @@ gr_state_msg_list(gr_state *st, const char *source_id, time_t since,
 	          "source_id = ?1", "t", source_id) :
 	    prepb(st, err, "SELECT " MSG_COLS " FROM messages WHERE at >= ?1 "
 	          "ORDER BY at, id", "l", I64(since));
-	void *v;
-	gr_status rc;
 
-	memset(out, 0, sizeof *out);
-	if (!s)
-		return GR_E_STATE;
-	rc = read_rows(st, s, msg_fields, sizeof msg_fields /
-	               sizeof msg_fields[0], sizeof *out->v, &v, &out->n,
-	               &out->mem, "messages", err);
-	out->v = v;
-	return rc;
+	return msg_rows(st, s, out, err);
 }
 
 /* In the order of OUT_COLS. */
@@ -1007,6 +1008,7 @@ static const field out_fields[] = {
 	" ORDER BY m.id LIMIT 1), " \
 	"(SELECT subject FROM messages m WHERE m.message_id = o.message_id " \
 	" ORDER BY m.id LIMIT 1)"
+ROWS_READER(out_rows, gr_state_outs, out_fields, "outputs")
 
 void
 gr_state_outs_free(gr_state_outs *l)
@@ -1026,17 +1028,8 @@ gr_state_output_list(gr_state *st, const char *message_id, int open_drafts,
 	          "?1 = 0 OR (o.kind = 'draft' AND (o.message_id IS NULL OR "
 	          "o.message_id NOT IN (SELECT message_id FROM replied))) "
 	          "ORDER BY o.at, o.relpath", "i", open_drafts != 0);
-	void *v;
-	gr_status rc;
 
-	memset(out, 0, sizeof *out);
-	if (!s)
-		return GR_E_STATE;
-	rc = read_rows(st, s, out_fields, sizeof out_fields /
-	               sizeof out_fields[0], sizeof *out->v, &v, &out->n,
-	               &out->mem, "outputs", err);
-	out->v = v;
-	return rc;
+	return out_rows(st, s, out, err);
 }
 
 gr_status
@@ -1058,6 +1051,7 @@ static const field poll_fields[] = {
 	FIELD(gr_state_poll, failed, F_LONG),
 };
 #define POLL_COLS "account, at, status, error, processed, failed"
+ROWS_READER(poll_rows, gr_state_polls, poll_fields, "polls")
 #define NPOLL (sizeof poll_fields / sizeof poll_fields[0])
 
 void
@@ -1090,16 +1084,8 @@ gr_state_poll_list(gr_state *st, gr_state_polls *out, gr_error *err)
 {
 	sqlite3_stmt *s = prep(st, "SELECT " POLL_COLS " FROM polls "
 	                       "ORDER BY account", err);
-	void *v;
-	gr_status rc;
 
-	memset(out, 0, sizeof *out);
-	if (!s)
-		return GR_E_STATE;
-	rc = read_rows(st, s, poll_fields, NPOLL, sizeof *out->v, &v, &out->n,
-	               &out->mem, "polls", err);
-	out->v = v;
-	return rc;
+	return poll_rows(st, s, out, err);
 }
 
 /* --- folders and contacts ---------------------------------------------- */
@@ -1201,16 +1187,7 @@ static const field rem_fields[] = {
  * ?2, pending only). */
 #define REM_SHOWN "(done = 0 OR (?2 = 0 AND changed >= ?3))"
 
-static gr_status
-rem_rows(gr_state *st, sqlite3_stmt *s, gr_state_rems *out, gr_error *err)
-{
-	void *v;
-	gr_status rc = read_rows(st, s, rem_fields, NREM, sizeof *out->v, &v,
-	                         &out->n, &out->mem, "reminders", err);
-
-	out->v = v;
-	return rc;
-}
+ROWS_READER(rem_rows, gr_state_rems, rem_fields, "reminders")
 
 void
 gr_state_rems_free(gr_state_rems *l)
@@ -1275,9 +1252,6 @@ gr_state_rem_list(gr_state *st, const char *thread, int pending_only,
 	    REM_SELECT "WHERE ?1 IS NULL AND " REM_SHOWN " ORDER BY due, uid",
 	    "til", thread, pending_only != 0, I64(done_since));
 
-	memset(out, 0, sizeof *out);
-	if (!s)
-		return GR_E_STATE;
 	return rem_rows(st, s, out, err);
 }
 
@@ -1287,9 +1261,6 @@ gr_state_rem_unpushed(gr_state *st, gr_state_rems *out, gr_error *err)
 	sqlite3_stmt *s = prep(st, REM_SELECT "WHERE push_seq < sequence "
 	                       "ORDER BY due, uid", err);
 
-	memset(out, 0, sizeof *out);
-	if (!s)
-		return GR_E_STATE;
 	return rem_rows(st, s, out, err);
 }
 
@@ -1389,17 +1360,7 @@ static const field thread_fields[] = {
 #define THREAD_COLS "thread, cls, subject, peer_name, peer_addr, " \
 	"owner_msgid, last_in, last_out, followups"
 
-static gr_status
-thread_rows(gr_state *st, sqlite3_stmt *s, gr_state_threads *out,
-            gr_error *err)
-{
-	void *v;
-	gr_status rc = read_rows(st, s, thread_fields, NTHREAD, sizeof *out->v,
-	                         &v, &out->n, &out->mem, "threads", err);
-
-	out->v = v;
-	return rc;
-}
+ROWS_READER(thread_rows, gr_state_threads, thread_fields, "threads")
 
 void
 gr_state_threads_free(gr_state_threads *l)
@@ -1419,9 +1380,6 @@ gr_state_thread_list(gr_state *st, const char *thread, gr_state_threads *out,
 	    "SELECT " THREAD_COLS " FROM threads WHERE ?1 IS NULL "
 	    "ORDER BY thread", "t", thread);
 
-	memset(out, 0, sizeof *out);
-	if (!s)
-		return GR_E_STATE;
 	return thread_rows(st, s, out, err);
 }
 
@@ -1435,9 +1393,6 @@ gr_state_thread_waiting(gr_state *st, int max_followups,
 	    "INDEXED BY threads_waiting WHERE last_out > last_in AND "
 	    "followups < ?1 ORDER BY thread", "i", max_followups);
 
-	memset(out, 0, sizeof *out);
-	if (!s)
-		return GR_E_STATE;
 	return thread_rows(st, s, out, err);
 }
 
@@ -1512,6 +1467,7 @@ static const field ref_fields[] = {
 #define REF_COLS "kind, at, message_id, introducer_name, introducer_addr, " \
 	"contact_name, contact_addr, partner_name, partner_addr, service, " \
 	"subject, thanked, thanked_at"
+ROWS_READER(ref_rows, gr_state_referrals, ref_fields, "referrals")
 
 void
 gr_state_referrals_free(gr_state_referrals *l)
@@ -1551,14 +1507,6 @@ gr_state_referral_list(gr_state *st, gr_state_referrals *out, gr_error *err)
 {
 	sqlite3_stmt *s = prep(st, "SELECT id, " REF_COLS " FROM referrals "
 	                       "ORDER BY at DESC, id DESC", err);
-	void *v;
-	gr_status rc;
 
-	memset(out, 0, sizeof *out);
-	if (!s)
-		return GR_E_STATE;
-	rc = read_rows(st, s, ref_fields, NREF, sizeof *out->v, &v, &out->n,
-	               &out->mem, "referrals", err);
-	out->v = v;
-	return rc;
+	return ref_rows(st, s, out, err);
 }

@@ -30,12 +30,6 @@ gr_tone_free(gr_tone *t)
 	free(t);
 }
 
-size_t
-gr_tone_n_phrases(const gr_tone *t)
-{
-	return t->phrases.n;
-}
-
 static int
 is_alnum(int ch)
 {

@@ -99,6 +99,11 @@ gr_status gr_message_parse(const char *raw, size_t len,
                            gr_error *err);
 void gr_message_free(gr_message *m);
 
+/* 1 if the n bytes at s start a header field: a name of printable ASCII
+ * but ':' (RFC 5322 ftext), blanks allowed before the colon.  What the
+ * parser and the cut of large messages (msgcut.h) both take for a field. */
+int gr_message_field_line(const char *s, size_t n);
+
 /* Value of the first header named name (case-insensitive; "" for one
  * without a value), or NULL when there is none.  Owned by m. */
 const char *gr_message_header(const gr_message *m, const char *name);

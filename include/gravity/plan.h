@@ -56,8 +56,6 @@ typedef struct gr_plan {
 	                         * shows the introduction */
 	char *intro_name;       /* the introducer's name (capped) */
 	char *intro_addr;       /* their address, verified or claimed */
-	char *ask_mid;          /* Message-ID of the draft asking a partner */
-	char *offer_mid;        /* ... offering the requester an introduction */
 	char *lang;             /* language of the drafts ("en", "es"...) */
 } gr_plan;
 
@@ -109,30 +107,5 @@ typedef struct gr_followup {
 gr_status gr_actions_followup(const gr_policy *p, const gr_rules *r,
                               const gr_followup *f, const gr_plan_ctx *ctx,
                               gr_plan *out, gr_error *err);
-
-/* The two sides of a double opt-in said yes: the three-way introduction
- * (templates/three-way-intro.txt, To the requester, Cc the partner) and a
- * reminder.  The text carries the need in the owner's words (the
- * service), never the requester's message. */
-typedef struct gr_introduction {
-	const char *contact_name, *contact_addr;        /* the requester */
-	const char *partner_name, *partner_addr;
-	const char *service;    /* service key, or NULL */
-	const char *subject;    /* the request's subject */
-	const char *message_id; /* the request (for names and threading) */
-	const char *lang;
-	time_t at;              /* when the second yes came */
-} gr_introduction;
-gr_status gr_actions_introduce(const gr_policy *p, const gr_rules *r,
-                               const gr_introduction *in,
-                               const gr_plan_ctx *ctx, gr_plan *out,
-                               gr_error *err);
-
-/* The UID of the reminder a reminder follows from (RELATED-TO): the reply
- * reminder of the same message for other actions, the reply reminder of
- * the thread's first message for a follow-up; "" for a reply.  out holds
- * at least 128 bytes. */
-void gr_plan_related_uid(const char *uid, const char *action,
-                         const char *thread, char *out, size_t outlen);
 
 #endif

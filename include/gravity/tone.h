@@ -41,7 +41,4 @@ void gr_tone_check_file(const gr_tone *t, const char *path, gr_diags *d);
 void gr_tone_check_text(const gr_tone *t, const char *file, unsigned line,
                         unsigned col, const char *text, gr_diags *d);
 
-/* The number of phrases in force (tests). */
-size_t gr_tone_n_phrases(const gr_tone *t);
-
 #endif

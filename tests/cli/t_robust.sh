@@ -1,6 +1,6 @@
 #!/bin/sh
 # The classes must not hinge on how narrowly the owner words their
-# services (issue 14): for each example owner, a services file whose
+# services: for each example owner, a services file whose
 # offers are written broadly, with the generic words of the trade
 # (tests/personas/broad/NAME.offers, plus the owner's referred-out
 # services as the careful file words them), gives the same classes as the

@@ -1,10 +1,10 @@
 #!/bin/sh
-# gravity train, gravity eval --loo and gravity learn (issue 14).
+# gravity train, gravity eval --loo and gravity learn.
 #
 # Always: fitting again from the shipped training vectors (rules/training)
 # gives the shipped weights (rules/weights).  With ../shared: the four
 # example owners, each with the profile, services and partners written
-# from its persona.md alone (tests/personas/NAME), classify into exactly
+# from its persona description alone (tests/personas/NAME), classify into exactly
 # the shipped vectors (the weights are up to date with the rules); each
 # owner's leave-one-owner-out figures (weights fitted without its mail)
 # reach the floors below, and with the shipped weights each owner is

@@ -568,7 +568,7 @@ test_policy_errors(void **state)
 	assert_int_equal(tl_rmtree(dir), 0);
 }
 
-/* Issue 13.1: a forged referral.  The introducer is only quoted ("On ...,
+/* A forged referral.  The introducer is only quoted ("On ...,
  * Lena Park <lena@...> wrote:") or only named: no thank-you draft, no
  * Bcc, no claim of a Bcc; a reminder to confirm and thank, naming them. */
 static void
@@ -664,7 +664,7 @@ seen_intro(void *aux, const char *const *ids, size_t n, const char *addr)
 	       strcmp(addr, "lena@park.example") == 0;
 }
 
-/* Issue 11.4: who gets the reply.  The introducer who asked to be copied
+/* Who gets the reply.  The introducer who asked to be copied
  * stays in Cc; everyone introduced is addressed; an introducer the owner's
  * own mail shows is thanked although only quoted; the Bcc claim follows
  * the Bcc. */
@@ -735,7 +735,7 @@ test_referral_recipients(void **state)
 	gr_plan_free(&pl);
 }
 
-/* Issue 13.8: a Reply-To that is not From gets its own name or none,
+/* A Reply-To that is not From gets its own name or none,
  * and the reminder names both; a co-buyer in Cc stays in copy. */
 static void
 test_reply_to_differs(void **state)
@@ -773,7 +773,7 @@ test_reply_to_differs(void **state)
 	gr_plan_free(&pl);
 }
 
-/* Issue 11.2/11.3: the template by context and language; a sensitive
+/* The template by context and language; a sensitive
  * situation gets no cheer; a formal Spanish message a formal greeting. */
 static void
 test_context_templates(void **state)
@@ -826,7 +826,7 @@ test_context_templates(void **state)
 	gr_plan_free(&pl);
 }
 
-/* Issue 11.8: variants of a listed phrase are the same phrase; a user's
+/* Variants of a listed phrase are the same phrase; a user's
  * tone adds to the defaults and can remove one; summaries are linted. */
 static void
 test_tone_variants(void **state)

@@ -751,7 +751,7 @@ ppid_of(pid_t pid)
 	return (pid_t)pp;
 }
 
-/* Issue 6: every worker, the replacement after a crash too, is forked by
+/* Every worker, the replacement after a crash too, is forked by
  * the spawner (forked before any credential), never by this process; when
  * the spawner dies no worker is forked from here either. */
 static void
