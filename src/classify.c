@@ -1263,6 +1263,16 @@ gr_classify(const gr_rules *r, const gr_message *m,
 		return gr_error_set(err, st, "classify: out of memory");
 	}
 	out->sender_known = e.known;
+	/* the plan's relay: the fact, or relay wording from a platform's
+	 * notice mailbox ("notification@") */
+	out->relay = (fact_pred(&e, GR_PRED_RELAY) ||
+	              (gr_addr_is_notifier(m->from.addr) &&
+	               (gr_rules_list_match(r, "relay_person", m->subject,
+	                                    e.mm) > 0 ||
+	                gr_rules_list_match(r, "relay_person", m->text,
+	                                    e.mm) > 0))) &&
+	             gr_rules_list_match(r, "event_notice", m->subject,
+	                                 e.mm) <= 0;
 	/* out of scope: the need is the referred-out service most named,
 	 * even when an offered one is named more (the owner's own trade is
 	 * the context of such asks) */

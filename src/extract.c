@@ -363,6 +363,12 @@ static const char boiler_words[] =
 	"view message\0view the message\0reply directly\0tip:\0"
 	"manage this lead\0invited you to\0";
 
+int
+gr_extract_boilerplate(const char *line)
+{
+	return line && find_any(line, boiler_words, NULL) != NULL;
+}
+
 /* Questions asked without a question mark. */
 static const char indirect_q[] =
 	"i'd like to know\0i would like to know\0i was wondering\0"

@@ -1206,6 +1206,24 @@ gr_addr_is_machine(const char *addr)
 	return 0;
 }
 
+int
+gr_addr_is_notifier(const char *addr)
+{
+	static const char *const names[] = {
+		"notification", "notifications", "notify", "alert", "alerts",
+		"newsletter", "newsletters", "mailer", "automailer", "digest",
+		NULL
+	};
+	size_t n = addr ? strcspn(addr, "@+-._") : 0;
+
+	if (!addr || !strchr(addr, '@'))
+		return 0;
+	for (int i = 0; names[i]; i++)
+		if (strlen(names[i]) == n && gr_strncaseeq(addr, names[i], n))
+			return 1;
+	return gr_addr_is_machine(addr);
+}
+
 /* 1 if header value v (after blanks) starts with one of words; whole
  * words only unless prefix. */
 static int
@@ -1244,8 +1262,10 @@ gr_message_auto_reply_subject(const char *subject)
 	return gr_pattern_match(re, subject, NULL, NULL, NULL);
 }
 
-gr_auto
-gr_message_auto_signs(const gr_message *m, const char **why)
+/* The signs of gr_message_auto_signs; sender 0 leaves out the no-reply
+ * From or Sender and the soft signs (gr_message_relay_signs). */
+static gr_auto
+auto_signs(const gr_message *m, int sender, const char **why)
 {
 	static const char *const prec[] = { "bulk", "list", "junk",
 	                                     "auto_reply", NULL };
@@ -1266,8 +1286,8 @@ gr_message_auto_signs(const gr_message *m, const char **why)
 	if ((m->flags & GR_MSG_REPORT) ||
 	    gr_strcaseeq(m->content_type, "multipart/report"))
 		return *why = "delivery or read report", GR_AUTO_HARD;
-	if (gr_addr_is_machine(m->from.addr) ||
-	    gr_addr_is_machine(m->sender.addr))
+	if (sender && (gr_addr_is_machine(m->from.addr) ||
+	               gr_addr_is_machine(m->sender.addr)))
 		return *why = "sent from a no-reply/daemon address",
 		       GR_AUTO_HARD;
 	if (gr_message_header(m, "X-Autoreply") ||
@@ -1279,10 +1299,22 @@ gr_message_auto_signs(const gr_message *m, const char **why)
 		return *why = "null return path (RFC 3834)", GR_AUTO_HARD;
 	if (gr_message_auto_reply_subject(m->subject))
 		return *why = "auto-reply subject", GR_AUTO_HARD;
-	if (gr_message_header(m, "List-Unsubscribe") ||
-	    gr_message_header(m, "X-Campaign") ||
-	    gr_message_header(m, "X-CampaignID"))
+	if (sender && (gr_message_header(m, "List-Unsubscribe") ||
+	               gr_message_header(m, "X-Campaign") ||
+	               gr_message_header(m, "X-CampaignID")))
 		return *why = "sent by a bulk-mail tool (List-Unsubscribe)",
 		       GR_AUTO_SOFT;
 	return GR_AUTO_NONE;
+}
+
+gr_auto
+gr_message_auto_signs(const gr_message *m, const char **why)
+{
+	return auto_signs(m, 1, why);
+}
+
+gr_auto
+gr_message_relay_signs(const gr_message *m, const char **why)
+{
+	return auto_signs(m, 0, why);
 }

@@ -74,6 +74,13 @@ typedef struct act_run {
 	int intro_on_msg, intro_verified, intro_wrote, copy_asked;
 	int sensitive, urgent, known, partner_sender;
 	int thanks_skipped;             /* a thank-you draft was not allowed */
+	/* A platform relays a person's words (gr_verdict.relay): drafts go
+	 * only to a Reply-To that reaches the person (relay_reach); when
+	 * none does, no draft, and the reminders say where to answer. */
+	int relay, relay_reach;
+	const char *platform;           /* "Instagram", "WeddingWire" */
+	const char *relay_who;          /* the person's name, or "" */
+	const char *relay_link;         /* where the message says to answer */
 	const char *lang;               /* the message's language, "" unknown */
 	gr_var vars[ACT_VARS];
 	size_t nvars;
@@ -382,6 +389,204 @@ resolve_people(act_run *ar)
 	ar->partner_sender = m->from.addr && ar->auth >= 0 &&
 	                     gr_owner_partner_by_addr(ar->owner, m->from.addr);
 	ar->known = v->sender_known && ar->auth >= 0;
+}
+
+/* --- relays ------------------------------------------------------------- */
+
+/* 1 if addr's local part (up to '+', '-', '.' or '_') is a mailbox that
+ * platforms and vendors send or collect from, never one person's. */
+static int
+role_mailbox(const char *addr)
+{
+	static const char *const roles[] = {
+		"notification", "notifications", "notify", "alert", "alerts",
+		"newsletter", "news", "marketing", "promo", "sales", "support",
+		"billing", "invoice", "invoices", "receipts", "orders",
+		"updates", "digest", "system", "mailer", "automailer",
+		"bounce", "bounces", "unsubscribe", NULL
+	};
+	size_t n = strcspn(addr, "@+-._");
+
+	for (int i = 0; roles[i]; i++)
+		if (strlen(roles[i]) == n && gr_strncaseeq(addr, roles[i], n))
+			return 1;
+	return 0;
+}
+
+/* The Reply-To of a relayed message reaches the person when it is an
+ * address of its own: not From's, no machine's or role mailbox's, not
+ * the owner's.  A form service's visitor address and a marketplace's
+ * relay address ("reply+...@") do; a platform's own never does. */
+static int
+relay_reaches(const act_run *ar)
+{
+	const gr_message *m = ar->m;
+	const gr_addr *ra = gr_message_reply_addr(m);
+
+	return m->reply_to.n && ra != &m->from && ra->addr && m->from.addr &&
+	       gr_addr_spec_valid(ra->addr) &&
+	       !gr_strcaseeq(ra->addr, m->from.addr) &&
+	       !gr_addr_is_notifier(ra->addr) && !role_mailbox(ra->addr) &&
+	       !gr_owner_is_owner(ar->owner, ra->addr);
+}
+
+/* s[0..n) trimmed of blanks, quotes and a trailing ':' or '-'. */
+static char *
+trimmed(const char *s, size_t n)
+{
+	while (n && strchr(" \t\"'<", *s))
+		s++, n--;
+	while (n && strchr(" \t\"'>:-,", s[n - 1]))
+		n--;
+	return n ? gr_strndup(s, n) : NULL;
+}
+
+/* The person a platform's notice names: "Nadia via WeddingWire" in From,
+ * "tayo.and.bisi sent you a message", "New message from Rosa Delgado",
+ * else the form's Name field. */
+static const char *
+relay_person(act_run *ar)
+{
+	static const char *const after[] = {
+		" sent you ", " sent a message", " has sent you", " messaged you",
+		" wrote to you", " wants to ", " te ha enviado", " te enviou",
+		" vous a envoy", " hat dir ", " hat Ihnen ", " ti ha inviato",
+		NULL
+	};
+	static const char *const before[] = {
+		"message from ", "inquiry from ", "enquiry from ",
+		"request from ", "lead from ", "mensaje de ", "mensagem de ",
+		"message de ", "nachricht von ", "messaggio da ", NULL
+	};
+	const gr_message *m = ar->m;
+	const char *subj = m->subject, *p;
+	char *who = NULL;
+
+	if (m->from.name && (p = gr_strcasestr(m->from.name, " via ")))
+		who = trimmed(m->from.name, (size_t)(p - m->from.name));
+	for (int i = 0; !who && after[i]; i++)
+		if ((p = gr_strcasestr(subj, after[i])) && p > subj)
+			who = trimmed(subj, (size_t)(p - subj));
+	for (int i = 0; !who && before[i]; i++)
+		if ((p = gr_strcasestr(subj, before[i]))) {
+			const char *e, *x;
+
+			p += strlen(before[i]);
+			e = p + strcspn(p, "|([");
+			if ((x = gr_strcasestr(p, " via ")) && x < e)
+				e = x;
+			if ((x = gr_strcasestr(p, " on ")) && x < e)
+				e = x;
+			who = trimmed(p, (size_t)(e - p));
+		}
+	if (!who && ar->x.form_name)
+		who = gr_strdup(ar->x.form_name);
+	if (who && (strlen(who) > ACT_NAME_MAX || strchr(who, '@'))) {
+		free(who);
+		who = NULL;
+	}
+	return who ? clean(ar, own(ar, who), ACT_NAME_MAX) : "";
+}
+
+/* The platform: "WeddingWire" of "Nadia via WeddingWire", else the From
+ * name ("Instagram"), else the From domain. */
+static const char *
+relay_platform(act_run *ar)
+{
+	const gr_addr *f = &ar->m->from;
+	const char *p = f->name ? gr_strcasestr(f->name, " via ") : NULL;
+
+	if (p && *clean(ar, p + 5, 40))
+		return clean(ar, p + 5, 40);
+	if (f->name && *clean(ar, f->name, 40))
+		return clean(ar, f->name, 40);
+	if (f->addr && (p = strrchr(f->addr, '@')))
+		return clean(ar, p + 1, 60);
+	return "the platform";
+}
+
+/* The link the message gives to answer at: one on a "Reply:" or "View
+ * message" line, else one to a conversation or inbox; never one to
+ * unsubscribe or to settings. */
+static const char *
+relay_link(act_run *ar)
+{
+	static const char *const cue[] = {
+		"reply", "respond", "answer", "view message", "view the message",
+		"view conversation", "open message", "read message",
+		"responder", "r\xc3\xa9pondre", "antworten", "rispondi", NULL
+	};
+	static const char *const path[] = {
+		"/direct/", "/messages", "/messaging", "/inbox", "/conversation",
+		"/thread", "/reply", "/chat", "/leads", "/message", NULL
+	};
+	static const char *const never[] = {
+		"unsubscribe", "settings", "preferences", "/help", "remove",
+		"privacy", "opt-out", "optout", NULL
+	};
+	const char *t = ar->m->text, *best = NULL;
+	size_t best_len = 0;
+	int best_rank = 0;
+
+	for (const char *p = t; p && (p = strstr(p, "http")); ) {
+		const char *line = p, *q = p;
+		size_t n;
+		int rank = 0, bad = 0;
+		char *u;
+
+		while (line > t && line[-1] != '\n')
+			line--;
+		if (!gr_startswith_ci(p, "https://") &&
+		    !gr_startswith_ci(p, "http://")) {
+			p += 4;
+			continue;
+		}
+		while (*q && !strchr(" \t\r\n<>\"'()[]", *q))
+			q++;
+		n = (size_t)(q - p);
+		u = gr_strndup(p, n);
+		for (int i = 0; u && never[i]; i++)
+			bad |= gr_strcasestr(u, never[i]) != NULL;
+		for (int i = 0; u && !bad && path[i] && !rank; i++)
+			if (gr_strcasestr(u, path[i]))
+				rank = 1;
+		if (!bad) {
+			char *head = gr_strndup(line, (size_t)(p - line));
+
+			for (int i = 0; head && cue[i]; i++)
+				if (gr_strcasestr(head, cue[i]))
+					rank = 2;
+			free(head);
+		}
+		free(u);
+		if (!bad && rank > best_rank && n > 10 && n <= 400) {
+			best = p;
+			best_len = n;
+			best_rank = rank;
+		}
+		p = q;
+	}
+	return best ? clean(ar, own(ar, gr_strndup(best, best_len)), 400) : "";
+}
+
+static int
+draft_class(gr_class c)
+{
+	return c == GR_CLASS_INQUIRY || c == GR_CLASS_OUT_OF_SCOPE ||
+	       c == GR_CLASS_REFERRAL_INTRO;
+}
+
+/* Whether the message is a relay, and where its person is answered. */
+static void
+read_relay(act_run *ar)
+{
+	ar->relay = ar->v->relay && draft_class(ar->v->cls);
+	if (!ar->relay)
+		return;
+	ar->relay_reach = relay_reaches(ar);
+	ar->relay_who = relay_person(ar);
+	ar->platform = relay_platform(ar);
+	ar->relay_link = ar->relay_reach ? "" : relay_link(ar);
 }
 
 /* The name a greeting of person a uses: for the sender, the form's name
@@ -744,6 +949,13 @@ default_summary(act_run *ar, const gr_action *it)
 	const char *need = var_get(ar, "need");
 	char *tp = topic(ar);
 	gr_buf b;
+	/* a relayed person no address reaches: say where to answer */
+	int unreached = ar->relay && !ar->relay_reach && !ar->is_followup &&
+	                it->who == GR_ROLE_SENDER;
+
+	/* a handle ("tayo.and.bisi") as the platform shows it */
+	if (unreached && *ar->relay_who && !strchr(ar->relay_who, ' '))
+		who = ar->relay_who;
 
 	gr_buf_init(&b, 2048);
 	if (ar->is_followup) {
@@ -781,6 +993,10 @@ default_summary(act_run *ar, const gr_action *it)
 		gr_buf_printf(&b, "Call %s at %s", who, var_get(ar, "phone"));
 		if (tp && *tp)
 			gr_buf_printf(&b, ": %s", tp);
+	} else if (strcmp(it->action, "reply") == 0 && unreached) {
+		gr_buf_printf(&b, "Reply on %s to %s: %s", ar->platform, who,
+		              tp && *tp ? tp : "(no subject)");
+		unreached = 0;
 	} else if (strcmp(it->action, "reply") == 0) {
 		gr_buf_printf(&b, "Reply to %s: %s", who, tp && *tp ? tp :
 		              "(no subject)");
@@ -795,6 +1011,8 @@ default_summary(act_run *ar, const gr_action *it)
 	 * description). */
 	if (ar->reply_to_differs && it->who == GR_ROLE_SENDER && !ar->is_followup)
 		gr_buf_printf(&b, " [Reply-To: %s]", ar->who[GR_ROLE_SENDER].addr);
+	else if (unreached)
+		gr_buf_printf(&b, " [reply on %s]", ar->platform);
 	free(tp);
 	return gr_buf_steal(&b);
 }
@@ -811,6 +1029,15 @@ reminder_description(act_run *ar, const gr_action *it)
 	gr_buf b;
 
 	gr_buf_init(&b, 16384);
+	if (ar->relay && !ar->relay_reach && !ar->is_followup) {
+		gr_buf_printf(&b, "Answer on %s%s%s\n", ar->platform,
+		              *ar->relay_link ? ": " : "", ar->relay_link);
+		gr_buf_printf(&b, "%s wrote through %s, and no e-mail address "
+		              "reaches them: the message came from the "
+		              "platform's own address, so no draft was "
+		              "written.\n\n", *ar->relay_who ? ar->relay_who :
+		              "The person", ar->platform);
+	}
 	if (ar->thanks_skipped && strcmp(it->action, "thanks") == 0 && in->name) {
 		gr_buf_printf(&b, "%s names %s as the one who referred them",
 		              first_or_addr(ar, s), in->name);
@@ -1005,8 +1232,10 @@ add_addr(act_run *ar, gr_addrlist *l, const gr_addr *a, gr_strv *seen)
 {
 	gr_addr *nv;
 
+	/* never a machine's or a platform's notice mailbox (RFC 3834) */
 	if (!a->addr || !gr_addr_spec_valid(a->addr) ||
 	    gr_owner_is_owner(ar->owner, a->addr) ||
+	    gr_addr_is_notifier(a->addr) ||
 	    gr_strv_contains_ci(seen, a->addr))
 		return GR_OK;
 	nv = realloc(l->v, (l->n + 1) * sizeof *nv);
@@ -1051,7 +1280,7 @@ add_quote(act_run *ar, gr_buf *b, const char *lang)
 	                  m->from.addr ? m->from.addr : "you";
 	char *when = NULL, *w = gr_text_clean(who, GR_NL_BLANK, ACT_NAME_MAX);
 	char dmy[16] = "";
-	int lines = 0;
+	int lines = 0, said = 0;
 	size_t start = b->len;
 
 	if (m->date) {
@@ -1094,9 +1323,26 @@ add_quote(act_run *ar, gr_buf *b, const char *lang)
 	while (t && *t && lines < ar->p->quote_lines &&
 	       b->len - start < ACT_QUOTE_BYTES) {
 		size_t n = strcspn(t, "\n");
+		char *line;
+		int skip = 0;
 
 		if (n && t[n - 1] == '\r')
 			n--;
+		/* A relayed message is quoted without the platform's words
+		 * and links (a lead's dashboard is the owner's alone). */
+		if (ar->relay && n && (line = gr_strndup(t, n)) != NULL) {
+			skip = gr_extract_boilerplate(line) ? 2 :
+			       strstr(line, "://") != NULL;
+			free(line);
+		}
+		if (skip == 2 && said)
+			break;          /* the platform's footer */
+		said |= !skip && n > 0;
+		if (skip) {
+			t += strcspn(t, "\n");
+			t += *t == '\n';
+			continue;
+		}
 		if (gr_buf_printf(b, n ? "> %.*s\n" : ">\n", (int)n, t) != GR_OK)
 			return GR_E_LIMIT;
 		t += strcspn(t, "\n");
@@ -1231,7 +1477,9 @@ plan_draft(act_run *ar, const gr_action *it)
 	gr_status st;
 
 	memset(&d, 0, sizeof d);
-	if (ar->automated || !ar->prof->emails.n)  /* RFC 3834: never */
+	/* RFC 3834: never; nor to a platform that relays a person */
+	if (ar->automated || (ar->relay && !ar->relay_reach) ||
+	    !ar->prof->emails.n)
 		return ar->prof->emails.n ? GR_OK : gr_error_set(ar->err,
 		       GR_E_CONFIG, "profile: no 'email' for the From of drafts");
 	/* Claims are not credentials: a thank-you only to an introducer on
@@ -1459,8 +1707,6 @@ gr_actions_plan(const gr_policy *p, const gr_rules *r, const gr_message *m,
 		return gr_error_set(err, GR_E_INTERNAL, "plan: bad class %d",
 		                    (int)v->cls);
 	run_init(&ar, p, r, m, v, ctx, out, err);
-	ar.automated = v->cls == GR_CLASS_AUTOMATED ||
-	               gr_message_auto_signs(m, NULL) != GR_AUTO_NONE;
 	ar.arrival = m->date > 0 && m->date <= ctx->now ? m->date : ctx->now;
 	make_id(&ar);
 	st = read_message(&ar);
@@ -1468,7 +1714,18 @@ gr_actions_plan(const gr_policy *p, const gr_rules *r, const gr_message *m,
 		run_free(&ar);
 		return st;
 	}
+	read_relay(&ar);
+	/* RFC 3834: no draft to a machine.  A platform's relay of a person
+	 * is excused its own no-reply and bulk-mail signs when its Reply-To
+	 * reaches the person; no other sign is excused. */
+	ar.automated = v->cls == GR_CLASS_AUTOMATED ||
+	               (ar.relay_reach ? gr_message_relay_signs(m, NULL) :
+	                gr_message_auto_signs(m, NULL)) != GR_AUTO_NONE;
 	resolve_people(&ar);
+	/* No address reaches a relayed person: the reminders name them,
+	 * not the platform. */
+	if (ar.relay && !ar.relay_reach && *ar.relay_who)
+		ar.who[GR_ROLE_SENDER].name = (char *)ar.relay_who;
 	build_vars(&ar);
 	acts = gr_policy_actions(p, v->cls, &n);
 	for (size_t i = 0; i < n && st == GR_OK; i++) {

@@ -47,6 +47,11 @@ typedef struct gr_verdict {
 	const gr_service *service;        /* matched service (owned by rules) */
 	const gr_partner *partner;        /* partner for it, or NULL */
 	int sender_known;
+	/* 1: a platform relays a person's own words (the fact "relay": a
+	 * form, a marketplace lead, a social message) and the subject
+	 * announces no event (the list event_notice): the plan answers the
+	 * person, never the platform (plan.h). */
+	int relay;
 	gr_addr introducer;               /* referral_intro: owned copies; */
 	gr_addr new_contact;              /* fields NULL when unknown */
 	/* With learned weights (gravity-rules(5), WEIGHTS): scores are the

@@ -67,6 +67,11 @@ gr_status gr_extract_text(const char *text, const char *signature,
 int gr_extract_phrase_in(const char *text, const gr_strv *phrases,
                          const char **which);
 
+/* 1 if line is a platform's boilerplate around a relayed message ("You
+ * have a new lead!", "Reply to this email to respond", "Unsubscribe"),
+ * never the person's own words. */
+int gr_extract_boilerplate(const char *line);
+
 /* What the receiving server said of m's authenticity: the first (top,
  * most recent) Authentication-Results header (RFC 8601).  1: a DKIM
  * signature of the From domain, an SPF pass for it, or a DMARC pass; -1:

@@ -130,10 +130,23 @@ typedef enum gr_auto {
  * classifier and the no-draft rule of RFC 3834 use. */
 gr_auto gr_message_auto_signs(const gr_message *m, const char **why);
 
+/* The machine signs of m that a platform relaying a person's words (a
+ * web-site form, a marketplace lead) does not excuse: those of
+ * gr_message_auto_signs but a no-reply From or Sender and the soft
+ * bulk-mail signs, which such a platform's own mail carries.  GR_AUTO_HARD
+ * or GR_AUTO_NONE. */
+gr_auto gr_message_relay_signs(const gr_message *m, const char **why);
+
 /* 1 if subject is an auto-reply's ("Out of office", "Automatic reply",
  * "Abwesenheit", "Resposta automática", ...), "Re:" or "Fwd:" in front or
  * not. */
 int gr_message_auto_reply_subject(const char *subject);
+
+/* 1 if addr is a machine's (gr_addr_is_machine) or a platform's notice
+ * mailbox, whose local part up to '+', '-', '.' or '_' is notification(s),
+ * notify, alert(s), newsletter(s), mailer, automailer or digest: no
+ * person reads it. */
+int gr_addr_is_notifier(const char *addr);
 
 /* 1 if the local part of addr, or a word of it after '-', '.', '_' or
  * '+', is one machines send from (mailer-daemon, postmaster, bounce,

@@ -8,7 +8,13 @@
  *
  * Safety rule enforced here whatever the policy says and whatever the
  * scores: a message with any machine sign (gr_message_auto_signs), or
- * whose class is automated, never gets a draft (RFC 3834).
+ * whose class is automated, never gets a draft (RFC 3834).  The one
+ * exception: a platform's relay of a person (gr_verdict.relay) whose
+ * Reply-To reaches that person is excused the platform's no-reply sender
+ * and bulk-mail headers (gr_message_relay_signs), and its drafts go to
+ * that Reply-To; a relay no address reaches gets no draft, and its
+ * reminders say where to answer.  No draft goes to a no-reply or notice
+ * mailbox (gr_addr_is_notifier).
  *
  * Ownership: a gr_plan owns its outputs and every string in them; free it
  * with gr_plan_free().

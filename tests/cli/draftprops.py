@@ -102,13 +102,16 @@ PHATIC = re.compile(r"(?i)(how are you|how's it going|tudo bem|"
 def questions(text):
     """Sentences that end in '?': a list item, the part after a colon and
     the part outside brackets each count as a sentence; a Spanish one
-    starts at its '¿'; a greeting ("tudo bem?") is none."""
+    starts at its '¿'; a greeting ("tudo bem?") and a form's field label
+    ("How did you hear about me?: Instagram") are none."""
     t = re.sub(r"\n\s*(?:[-*•]|\d[.)])\s+", "\n\n", text)
     t = re.sub(r"\([^()]*\)", " ", t)
     out = []
     for para in re.split(r"\n\s*\n", t):
         flat = re.sub(r"\s+", " ", para)
         for m in re.finditer(r"[^.!?:;]*\?", flat):
+            if flat[m.end():m.end() + 1] == ":":
+                continue        # a web form's field label ("Budget?: ...")
             q = m.group(0).strip()
             if "¿" in q:
                 q = q[q.index("¿"):]
