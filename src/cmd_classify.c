@@ -419,6 +419,9 @@ explain_advice(const gr_verdict *v, const struct advice *ad)
 		gr_term_line(stdout, "  no services phrase matched: to say whether "
 		             "you offer what this asks for, add its words to a "
 		             "service's phrases in %s/services", ad->where);
+	gr_term_line(stdout, "  to teach the weights with this message: 'gravity "
+	             "learn CLASS FILE', then 'gravity train' (writes "
+	             "%s/weights)", ad->where);
 }
 
 /* The class scoring second to v->cls. */

@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "gravity/buf.h"
+#include "gravity/config.h"
 #include "gravity/train.h"
 #include "gravity/util.h"
 
@@ -413,12 +414,13 @@ static void
 train_usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: gravity train --rules DIR [--out FILE] [--vectors FILE] "
-	    "[--quiet]\n"
-	    "                     [[--owner OWNERDIR] LABELS.tsv]...\n"
-	    "Fit the weights of the rules in DIR (with the defaults under "
-	    "them) to labelled\nmail and write them to DIR/weights (or "
-	    "FILE).  Each LABELS.tsv (lines\nFILE<TAB>CLASS[<TAB>why]) is "
+	    "usage: gravity train [--config FILE] [--rules DIR] [--out FILE] "
+	    "[--vectors FILE]\n"
+	    "                     [--quiet] [[--owner OWNERDIR] LABELS.tsv]...\n"
+	    "Fit the weights of the rules in DIR (default: rules-dir of the "
+	    "config file;\nwith the defaults under them) to labelled "
+	    "mail and write them to DIR/weights\n(or FILE).  Each "
+	    "LABELS.tsv (lines\nFILE<TAB>CLASS[<TAB>why]) is "
 	    "classified with the owner files (profile,\nservices, partners) "
 	    "of the --owner directory before it.  Without LABELS.tsv the\n"
 	    "examples shipped with the rules (the file \"training\") are "
@@ -475,6 +477,7 @@ gr_cmd_train(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "rules", required_argument, NULL, 'r' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "owner", required_argument, NULL, 'w' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "vectors", required_argument, NULL, 'v' },
@@ -484,6 +487,8 @@ gr_cmd_train(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *rules_dir = NULL, *out = NULL, *vectors = NULL;
+	const char *config = NULL;
+	struct gr_config *cfg = NULL;
 	char **labels = calloc((size_t)argc + 1, sizeof *labels);
 	const char **owners = calloc((size_t)argc + 1, sizeof *owners);
 	char outbuf[PATH_MAX];
@@ -504,9 +509,10 @@ gr_cmd_train(int argc, char **argv)
 	}
 	optind = 1;
 	/* "+": stop at the first labelled set; --owner comes with them */
-	while ((c = getopt_long(argc, argv, "+r:w:o:v:qhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+r:c:w:o:v:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': rules_dir = optarg; break;
+		case 'c': config = optarg; break;
 		case 'o': out = optarg; break;
 		case 'v': vectors = optarg; break;
 		case 'q': quiet = 1; break;
@@ -529,10 +535,19 @@ gr_cmd_train(int argc, char **argv)
 		return rc == -1 ? EX_OK : rc;
 	}
 	nsets = parse_sets(argc, argv, optind, labels, owners);
+	/* without --rules or --out: the rules directory of the config */
+	if (nsets >= 0 && !rules_dir && !out &&
+	    (rc = gr_cli_rules_dir(NULL, config, &cfg, &rules_dir)) != EX_OK) {
+		free(labels);
+		free(owners);
+		return rc;
+	}
 	if (nsets < 0 || (!rules_dir && !out)) {
 		if (nsets >= 0)
 			gr_warnx("train: say where the weights go: --rules DIR "
-			         "(writes DIR/weights) or --out FILE");
+			         "(writes DIR/weights), --out FILE, or a config "
+			         "file with rules-dir");
+		gr_config_free(cfg);
 		free(labels);
 		free(owners);
 		return EX_USAGE;
@@ -545,6 +560,7 @@ gr_cmd_train(int argc, char **argv)
 	gr_parse_limits_default(&lim);
 	if (gr_parser_start(&lim, &parser, &err) != GR_OK) {
 		gr_warnx("%s", err.msg);
+		gr_config_free(cfg);
 		free(labels);
 		free(owners);
 		return EX_OSERR;
@@ -622,6 +638,7 @@ gr_cmd_train(int argc, char **argv)
 	gr_exset_free(&set);
 	gr_rules_free(base);
 	gr_parser_stop(parser);
+	gr_config_free(cfg);
 	free(labels);
 	free(owners);
 	return rc;
@@ -632,10 +649,12 @@ gr_cmd_train(int argc, char **argv)
 static void
 learn_usage(FILE *fp)
 {
-	fprintf(fp, "usage: gravity learn --rules DIR CLASS MESSAGE...\n"
+	fprintf(fp, "usage: gravity learn [--config FILE] [--rules DIR] CLASS "
+	        "MESSAGE...\n"
 	        "Keep each MESSAGE file, labelled CLASS, among the examples of "
-	        "DIR\n(DIR/examples); 'gravity train --rules DIR' adds them to "
-	        "the shipped ones.\n");
+	        "DIR (default:\nrules-dir of the config file), in DIR/examples;"
+	        " 'gravity train' adds them to\nthe shipped ones and writes "
+	        "DIR/weights, which classify and poll then use.\n");
 }
 
 /* Write n bytes to path (created or truncated); 0 or -1 with errno. */
@@ -696,33 +715,14 @@ learn_label(const char *labels, const char *name, const char *cls)
 	return rc;
 }
 
-int
-gr_cmd_learn(int argc, char **argv)
+/* Keep argv[optind + 1...] labelled argv[optind] in rules_dir/examples. */
+static int
+learn_into(const char *rules_dir, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "rules", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *rules_dir = NULL;
 	char dir[PATH_MAX], labels[PATH_MAX];
 	gr_class cls;
-	int c, rc = EX_OK;
+	int rc = EX_OK;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:hV", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r': rules_dir = optarg; break;
-		case 'h': learn_usage(stdout); return EX_OK;
-		case 'V': gr_print_version(); return EX_OK;
-		default: learn_usage(stderr); return EX_USAGE;
-		}
-	}
-	if (!rules_dir || optind + 2 > argc) {
-		learn_usage(stderr);
-		return EX_USAGE;
-	}
 	if (gr_class_from_name(argv[optind], &cls) != 0) {
 		gr_warnx("learn: '%s' is not a class (inquiry, out_of_scope, "
 		         "referral_intro, cold_pitch, automated, other)",
@@ -766,5 +766,48 @@ gr_cmd_learn(int argc, char **argv)
 			printf("%s: learned as %s (%s)\n", argv[i], argv[optind],
 			       path);
 	}
+	return rc;
+}
+
+int
+gr_cmd_learn(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "rules", required_argument, NULL, 'r' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *rules_dir = NULL, *config = NULL;
+	struct gr_config *cfg = NULL;
+	int c, rc = EX_OK;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:c:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': rules_dir = optarg; break;
+		case 'c': config = optarg; break;
+		case 'h': learn_usage(stdout); return EX_OK;
+		case 'V': gr_print_version(); return EX_OK;
+		default: learn_usage(stderr); return EX_USAGE;
+		}
+	}
+	if (optind + 2 > argc) {
+		learn_usage(stderr);
+		return EX_USAGE;
+	}
+	/* without --rules: the rules directory of the config */
+	if (!rules_dir &&
+	    (rc = gr_cli_rules_dir(NULL, config, &cfg, &rules_dir)) != EX_OK)
+		return rc;
+	if (!rules_dir) {
+		gr_warnx("learn: no rules directory: give --rules DIR, or write "
+		         "a config file with 'gravity init'");
+		gr_config_free(cfg);
+		return EX_USAGE;
+	}
+	rc = learn_into(rules_dir, argc, argv);
+	gr_config_free(cfg);
 	return rc;
 }
