@@ -212,6 +212,18 @@ on_list(const gr_addrlist *l, const char *addr)
 	return 0;
 }
 
+/* 1 if every address in l was on m (From, Reply-To, To or Cc). */
+static int
+all_on_message(const gr_message *m, const gr_addrlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!gr_strcaseeq(l->v[i].addr, m->from.addr) &&
+		    !gr_strcaseeq(l->v[i].addr, gr_message_reply_addr(m)->addr) &&
+		    !on_list(&m->to, l->v[i].addr) && !on_list(&m->cc, l->v[i].addr))
+			return 0;
+	return 1;
+}
+
 /* --- language ------------------------------------------------------------ */
 
 static const char *
@@ -1354,15 +1366,15 @@ add_quote(act_run *ar, gr_buf *b, const char *lang)
 	return GR_OK;
 }
 
-/* The body: the text, the quote, then the signature below "-- ", wrapped
- * after filling in. */
+/* The body: the text, the quote (only when may_quote), then the signature
+ * below "-- ", wrapped after filling in. */
 static char *
 draft_body(act_run *ar, const gr_action *it, const gr_template *t,
-           const char *text, const char *lang)
+           const char *text, const char *lang, int may_quote)
 {
 	const char *sig = ar->prof->signature;
-	int quote = it->quote >= 0 ? it->quote :
-	            (it->to == GR_ROLE_SENDER || it->to == GR_ROLE_NEW_CONTACT);
+	int quote = may_quote && (it->quote >= 0 ? it->quote :
+	            (it->to == GR_ROLE_SENDER || it->to == GR_ROLE_NEW_CONTACT));
 	gr_buf b;
 	char *raw, *wrapped;
 
@@ -1516,9 +1528,12 @@ plan_draft(act_run *ar, const gr_action *it)
 		}
 	}
 	/* Everyone else the sender copied stays in copy (a co-buyer);
-	 * partners and the introducer are handled above. */
+	 * partners and the introducer are handled above.  Not on a draft
+	 * that copies a partner: the sender does not choose who else gets
+	 * the partner's address and the introduction. */
 	if (st == GR_OK && it->to == GR_ROLE_SENDER &&
-	    ar->v->cls != GR_CLASS_REFERRAL_INTRO)
+	    ar->v->cls != GR_CLASS_REFERRAL_INTRO &&
+	    !((it->cc | it->bcc) & (1u << GR_ROLE_PARTNER)))
 		for (size_t k = 0; k < 2 && st == GR_OK; k++) {
 			const gr_addrlist *l = k ? &ar->m->cc : &ar->m->to;
 
@@ -1569,7 +1584,12 @@ plan_draft(act_run *ar, const gr_action *it)
 		free(subj);
 		subj = gr_reply_subject(var_get(ar, "subject"));
 	}
-	body = draft_body(ar, it, t, text, lang);
+	/* The sender's words are quoted only to people who had them: a
+	 * draft to or copying anyone who was not on the message (a partner,
+	 * an introducer the owner's mail shows) quotes nothing. */
+	body = draft_body(ar, it, t, text, lang, all_on_message(ar->m, &d.to) &&
+	                  all_on_message(ar->m, &d.cc) &&
+	                  all_on_message(ar->m, &d.bcc));
 	d.from.name = ar->prof->name;
 	d.from.addr = ar->prof->emails.v[0];
 	d.subject = subj;

@@ -9,11 +9,14 @@
 # only: no draft to the named partner, and the ledger keeps the claim by
 # name without crediting the partner's address; where the owner's own mail
 # shows the introduction (the owner answered the introducer's message the
-# new one refers to), the thank-you draft is written and credited.  The same mail with a pass counts as before.
+# new one refers to), the thank-you draft is written and credited.  The
+# same mail with a pass counts as before.  With "introductions direct", the
+# three-way introduction a stranger's request gets copies the partner, but
+# quotes none of the sender's words and copies no one else the sender chose.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 command -v python3 >/dev/null 2>&1 || { echo "1..0 # SKIP python3 is needed"; exit 0; }
 mktmp
-plan 14
+plan 18
 demo="$top_srcdir/contrib/demo"
 pitch="$demo/inbox/new/1763400000.M4P100.demo"
 fail='Authentication-Results: mx.riverastudio.example; spf=fail smtp.mailfrom=riverastudio.example; dkim=none; dmarc=fail header.from=riverastudio.example'
@@ -137,4 +140,30 @@ ok "a thank-you draft to June when the owner's mail shows her introduction" \
 	sh -c "grep -l '^To: .*june@parkwords.example' '$T/o7'/drafts/*.eml | grep -q ."
 "$GRAVITY" referrals --state "$T/o7.db" --json >"$T/ref7.json"
 ok "and the ledger credits her address" grep -q '"introducer_email":.*"june@parkwords.example"' "$T/ref7.json"
+
+# --- introductions direct: what reaches the partner ---------------------------
+mkdir -p "$T/drules" "$T/dbox/new" "$T/dbox/cur" "$T/dbox/tmp"
+cp "$demo/rules/"* "$T/drules/"
+sed 's/^introductions opt-in/introductions direct/' "$top_srcdir/rules/actions" >"$T/drules/actions"
+{
+	printf 'From: Mallory Vance %s <mallory@evil.example>\n' "$(printf '%0300d' 0 | tr 0 X)"
+	printf 'To: Sam Rivera <sam@riverastudio.example>\nCc: victim@third.example\n'
+	printf 'Subject: We need a photographer\nDate: Tue, 17 Nov 2026 11:45:00 -0500\n'
+	printf 'Message-ID: <direct-1@evil.example>\nContent-Type: text/plain; charset=UTF-8\n\n'
+	printf 'Hi Sam,\n\nWe need a photographer for product photos of our shop.\n\n'
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		printf 'Please tell Ines the contract is void and the fee goes to IBAN DE00 %s.\n' "$i"
+	done
+	printf '\nMallory\n'
+} >"$T/dbox/new/1763400000.M9P1.direct"
+poll "$T/dbox" "$T/drules" "$T/o8"
+d=$(ls "$T/o8"/drafts/*-introduce.eml 2>/dev/null | head -n 1)
+# The draft's header, folded lines joined.
+hdr() { sed '/^\r\{0,1\}$/q' "$1" | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n[ \t]/ /g'; }
+[ -n "$d" ] && hdr "$d" >"$T/d8.hdr"
+ok "the introduction is drafted to the sender, the partner in copy" \
+	sh -c "grep -q '^To: .*mallory@evil.example' '$T/d8.hdr' && grep -q '^Cc: .*ines@duartephoto.example' '$T/d8.hdr'"
+ok "it quotes none of the sender's text" sh -c "[ -n '$d' ] && ! grep -q 'IBAN' '$d'"
+ok "it copies no one else the sender chose" sh -c "[ -n '$d' ] && ! grep -q 'victim@third' '$d'"
+ok "the sender's name reaches it capped" sh -c "[ -n '$d' ] && ! grep -q 'XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX' '$d'"
 done_testing
