@@ -993,7 +993,8 @@ ev_init(ev *e, const gr_rules *r, const gr_message *m,
 		return GR_E_NOMEM;
 	/* A known or partner address claimed without a pass where the
 	 * receiving server checked: a stranger's mail. */
-	e->forged = gr_extract_auth(m) < 0;
+	e->forged = gr_extract_auth(m,
+	                           &gr_owner_profile(e->o)->authserv_ids) < 0;
 	e->known = !e->forged && sender_known(e->o, m, ctx);
 	e->auto_level = gr_message_auto_signs(m, &e->auto_why);
 	e->num[GR_NUM_RECIPIENTS] = (double)(m->to.n + m->cc.n);

@@ -1696,18 +1696,16 @@ names_domain(const char *v, const char *dom)
 	return n == k || v[n - k - 1] == '.';
 }
 
-int
-gr_extract_auth(const gr_message *m)
+/* What one Authentication-Results value says of domain dom: 1 a pass for
+ * it (a DMARC pass, a DKIM signature of dom, an SPF pass for dom), -1
+ * results and none of them a pass, 0 no DKIM, SPF or DMARC result. */
+static int
+auth_value(const char *ar, const char *dom)
 {
-	const char *ar = gr_message_header(m, "Authentication-Results");
-	const char *from = m->from.addr, *dom;
 	int any = 0;
 
-	if (!ar)
-		return 0;
-	dom = from ? strchr(from, '@') : NULL;
-	dom = dom ? dom + 1 : "";
-	/* Each result "method=result props..." up to the next ';'. */
+	/* Each result "method=result props..." up to the next ';' (the
+	 * first piece is the authserv-id, which matches no method). */
 	for (const char *p = ar; *p;) {
 		size_t n = strcspn(p, ";");
 		char res[1024];
@@ -1739,4 +1737,52 @@ gr_extract_auth(const gr_message *m)
 		p += n + (p[n] == ';');
 	}
 	return any ? -1 : 0;
+}
+
+/* 1 if the authserv-id of Authentication-Results value v (its first
+ * word) is one of ids (ASCII case ignored). */
+static int
+authserv_in(const char *v, const gr_strv *ids)
+{
+	size_t n;
+
+	while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')
+		v++;
+	n = strcspn(v, " \t\r\n;(");
+	for (size_t i = 0; i < ids->n; i++)
+		if (strlen(ids->v[i]) == n && strncasecmp(v, ids->v[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+int
+gr_extract_auth(const gr_message *m, const gr_strv *ids)
+{
+	const char *from = m->from.addr, *dom;
+	int verdict = 0, run = 0;
+
+	dom = from ? strchr(from, '@') : NULL;
+	dom = dom ? dom + 1 : "";
+	if (!ids || !ids->n) {
+		const char *ar = gr_message_header(m, "Authentication-Results");
+
+		return ar ? auth_value(ar, dom) : 0;
+	}
+	/* The owner's servers' fields: the first with one of their ids and
+	 * those right below it (a server may write one per method).  Any
+	 * further down stand among the fields the sender wrote. */
+	for (size_t i = 0; i < m->n_headers; i++) {
+		const gr_header *h = &m->headers[i];
+
+		if (gr_strcaseeq(h->name, "Authentication-Results") &&
+		    h->value && authserv_in(h->value, ids)) {
+			int r = auth_value(h->value, dom);
+
+			verdict = r > 0 || verdict > 0 ? 1 : r < 0 ? -1 : verdict;
+			run = 1;
+		} else if (run) {
+			break;
+		}
+	}
+	return verdict;
 }

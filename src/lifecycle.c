@@ -29,6 +29,15 @@ msg_time(const gr_life *lf, const gr_message *m)
 	return m->date > 0 && m->date <= lf->now ? m->date : lf->now;
 }
 
+/* What the owner's receiving server said of m (gr_extract_auth). */
+static int
+auth_of(const gr_life *lf, const gr_message *m)
+{
+	const gr_profile *p = gr_owner_profile(gr_rules_owner(lf->rules));
+
+	return gr_extract_auth(m, &p->authserv_ids);
+}
+
 /* The owner's From, unless the receiving server's Authentication-Results
  * say it failed (then a stranger claims the owner's address: it cancels
  * nothing and makes no one a contact). */
@@ -37,7 +46,7 @@ gr_life_from_owner(const gr_life *lf, const gr_message *m)
 {
 	return m->from.addr &&
 	       gr_owner_is_owner(gr_rules_owner(lf->rules), m->from.addr) &&
-	       gr_extract_auth(m) >= 0;
+	       auth_of(lf, m) >= 0;
 }
 
 int
@@ -346,7 +355,7 @@ gr_life_incoming(gr_life *lf, const gr_message *m, const gr_verdict *v,
 	}
 	/* The other side wrote back: a pending nudge is no longer needed
 	 * (not when the server found its From forged: a stranger's word). */
-	if (st == GR_OK && thread && gr_extract_auth(m) >= 0)
+	if (st == GR_OK && thread && auth_of(lf, m) >= 0)
 		st = close_thread(lf, thread, "followup", NULL, NULL, 0,
 		                  &lf->withdrawn, err);
 	if (st == GR_OK)

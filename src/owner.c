@@ -255,6 +255,20 @@ valid_email(const char *s)
 	       !strpbrk(s, " \t<>,;\"");
 }
 
+/* An authserv-id (RFC 8601 section 2.5): a word of printable ASCII
+ * without ';', '(' or a quote; the receiving server's name, in practice. */
+static int
+valid_authserv_id(const char *s)
+{
+	if (!*s || strlen(s) > 255)
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 127 ||
+		    strchr(";()\"\\", *s))
+			return 0;
+	return 1;
+}
+
 static void
 set_str(char **dst, char *val)
 {
@@ -315,10 +329,22 @@ profile_line(gr_owner *o, gr_conf *c, gr_diags *d, const gr_toks *t,
 	} else if (strcmp(k, "signature") == 0) {
 		set_str(&p->signature, t->n > 1 ? join_toks(t, 1) : NULL);
 		*in_sig = 1;
+	} else if (strcmp(k, "auth-serv-id") == 0) {
+		for (size_t i = 1; i < t->n; i++) {
+			gr_tok_strip_comma(&t->v[i]);
+			if (!valid_authserv_id(t->v[i].text))
+				gr_conf_error(c, d, t->v[i].col, "bad authserv-id "
+				              "'%s' (want the name the server "
+				              "writes first in its Authentication-"
+				              "Results, such as mx.example.com)",
+				              t->v[i].text);
+			else
+				gr_strv_push(&p->authserv_ids, t->v[i].text);
+		}
 	} else {
 		gr_conf_error(c, d, t->v[0].col, "unknown profile keyword '%s' "
 		              "(name, org, email, timezone, hours, holiday, "
-		              "signature)", k);
+		              "signature, auth-serv-id)", k);
 	}
 }
 
@@ -370,6 +396,7 @@ profile_free(gr_profile *p)
 	free(p->signature);
 	gr_strv_free(&p->emails);
 	gr_strv_free(&p->holidays);
+	gr_strv_free(&p->authserv_ids);
 	memset(p, 0, sizeof *p);
 }
 

@@ -1689,7 +1689,7 @@ read_message(act_run *ar)
 
 	if (st != GR_OK)
 		return gr_error_set(ar->err, st, "plan: out of memory");
-	ar->auth = gr_extract_auth(ar->m);
+	ar->auth = gr_extract_auth(ar->m, &ar->prof->authserv_ids);
 	ar->lang = gr_lang_code(ar->x.lang);
 	for (int k = 0; k < 2; k++) {
 		int hit = gr_extract_phrase_in(ar->x.text, care[k], NULL) ||

@@ -72,13 +72,18 @@ int gr_extract_phrase_in(const char *text, const gr_strv *phrases,
  * never the person's own words. */
 int gr_extract_boilerplate(const char *line);
 
-/* What the receiving server said of m's authenticity: the first (top,
- * most recent) Authentication-Results header (RFC 8601).  1: a DKIM
- * signature of the From domain, an SPF pass for it, or a DMARC pass; -1:
- * the header is there and none of those passed (mail that claims to be
- * from the owner, a partner or a contact is then a stranger's); 0: no
- * such header. */
-int gr_extract_auth(const gr_message *m);
+/* What the receiving server said of m's authenticity (RFC 8601): 1 a DKIM
+ * signature of the From domain, an SPF pass for it, or a DMARC pass; -1
+ * results and none of those passed (mail that claims to be from the
+ * owner, a partner or a contact is then a stranger's); 0 no result.
+ * With ids (the profile's auth-serv-id), only the owner's servers' fields
+ * count: the first Authentication-Results field whose authserv-id is one
+ * of ids and the fields with one of ids right below it; fields of other
+ * servers, and any further down (where a sender could have written
+ * them), are ignored.  Without ids (NULL or empty), the first (topmost)
+ * Authentication-Results field, whoever wrote it: a sender's own field
+ * can then only make its own mail a stranger's. */
+int gr_extract_auth(const gr_message *m, const gr_strv *ids);
 
 /* Digits of a phone number with a leading + kept ("+4940555016",
  * "9165550142"), for tel: URIs.  out holds at least 24 bytes. */

@@ -42,6 +42,9 @@ typedef struct gr_profile {
 	gr_hours week[7];       /* [0] = Sunday ... [6] = Saturday */
 	gr_strv holidays;       /* "YYYY-MM-DD" or "YYYY-MM-DD..YYYY-MM-DD" */
 	char *signature;        /* text appended to drafts; may be NULL */
+	gr_strv authserv_ids;   /* "auth-serv-id": the owner's receiving
+	                         * servers' authserv-ids (RFC 8601), as
+	                         * written; empty when not given */
 } gr_profile;
 
 typedef struct gr_service {

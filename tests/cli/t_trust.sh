@@ -10,13 +10,15 @@
 # name without crediting the partner's address; where the owner's own mail
 # shows the introduction (the owner answered the introducer's message the
 # new one refers to), the thank-you draft is written and credited.  The
-# same mail with a pass counts as before.  With "introductions direct", the
+# same mail with a pass counts as before.  With the profile's auth-serv-id
+# only the owner's server's fields count (RFC 8601 section 5): another
+# server's, and any a sender wrote below the server's, are ignored.  With "introductions direct", the
 # three-way introduction a stranger's request gets copies the partner, but
 # quotes none of the sender's words and copies no one else the sender chose.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 command -v python3 >/dev/null 2>&1 || { echo "1..0 # SKIP python3 is needed"; exit 0; }
 mktmp
-plan 18
+plan 24
 demo="$top_srcdir/contrib/demo"
 pitch="$demo/inbox/new/1763400000.M4P100.demo"
 fail='Authentication-Results: mx.riverastudio.example; spf=fail smtp.mailfrom=riverastudio.example; dkim=none; dmarc=fail header.from=riverastudio.example'
@@ -75,6 +77,48 @@ poll "$T/kbox" "$T/rules" "$T/o5"
 c=$(cls "$T/kbox" "$T/o5" pitch-5521-993)
 ok "and with a pass for its own domain too ($c)" \
 	sh -c "[ -n '$c' ] && [ '$c' != cold_pitch ]"
+
+# --- auth-serv-id: only the owner's server's results count -------------------
+# A filter's field (no results) above the owner's server's pass; another
+# server's pass above the owner's server's fail; a pass with the owner's
+# server's id that the sender wrote below the server's Received.
+filter='Authentication-Results: filter.internal; spf=none; dkim=none'
+mxpass='Authentication-Results: mx.riverastudio.example; dmarc=pass header.from=rankrocket.example'
+mxfail='Authentication-Results: mx.riverastudio.example; spf=fail smtp.mailfrom=rankrocket.example; dmarc=fail header.from=rankrocket.example'
+relay='Authentication-Results: relay.other.example; dmarc=pass header.from=rankrocket.example'
+rcvd='Received: from mail.rankrocket.example by mx.riverastudio.example; Tue, 17 Nov 2026 10:00:00 -0800'
+mkdir -p "$T/arules"
+cp "$T/rules/"* "$T/arules/"
+echo "auth-serv-id mx.riverastudio.example" >>"$T/arules/profile"
+# apoll NAME RULES HEADER-LINES...: Jake's pitch under those lines.
+apoll() {
+	n=$1 r=$2
+	shift 2
+	mkdir -p "$T/$n/new" "$T/$n/cur" "$T/$n/tmp"
+	{ printf '%s\n' "$@"; cat "$pitch"; } >"$T/$n/new/1763400000.M4P100.demo"
+	poll "$T/$n" "$r" "$T/$n.out"
+	cls "$T/$n" "$T/$n.out" pitch-5521-993
+}
+c=$(apoll a1 "$T/rules" "$filter" "$mxpass")
+check "without auth-serv-id the topmost field counts, a filter's too" cold_pitch "$c"
+c=$(apoll a2 "$T/arules" "$filter" "$mxpass")
+ok "with it, the owner's server's pass below a filter's field makes the contact known ($c)" \
+	sh -c "[ -n '$c' ] && [ '$c' != cold_pitch ]"
+c=$(apoll a3 "$T/arules" "$relay" "$mxfail")
+check "another server's pass above the owner's server's fail is not taken" cold_pitch "$c"
+c=$(apoll a4 "$T/arules" "$mxfail" "$rcvd" "$mxpass")
+check "a pass the sender wrote with the server's id below its Received is not taken" cold_pitch "$c"
+box "$T/aforged" "$(echo "$relay" | sed 's/rankrocket/riverastudio/')
+$(echo "$mxfail" | sed 's/rankrocket/riverastudio/g')"
+mkdir -p "$T/brules"
+cp "$demo/rules/"* "$T/brules/"
+echo "auth-serv-id mx.riverastudio.example" >>"$T/brules/profile"
+poll "$T/aforged" "$T/brules" "$T/a5.out"
+check "mail forged From the owner under another server's pass makes no one a contact" \
+	cold_pitch "$(cls "$T/aforged" "$T/a5.out" pitch-5521-993)"
+printf 'auth-serv-id mx.riverastudio.example bad;id\n' >>"$T/arules/profile"
+"$GRAVITY" rules check --rules "$T/arules" >"$T/rc.out" 2>&1
+ok "rules check names a malformed authserv-id" grep -q "bad authserv-id 'bad;id'" "$T/rc.out"
 
 # --- a referral claimed by name and a forged quote line ----------------------
 mkdir -p "$T/rbox/new" "$T/rbox/cur" "$T/rbox/tmp"

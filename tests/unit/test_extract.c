@@ -382,6 +382,95 @@ test_maya_questions(void **state)
 	}
 }
 
+/* auth_of(HEADER, IDS): gr_extract_auth of a message From
+ * partner@park.example whose header starts with HEADER, the profile's
+ * auth-serv-id being IDS (blank-separated, or "" for none). */
+static int
+auth_of(const char *head, const char *ids)
+{
+	char raw[2048], idbuf[256], *save = NULL;
+	gr_parse_limits lim;
+	gr_message *m;
+	gr_error err;
+	gr_strv v = { 0 };
+	int r;
+
+	snprintf(raw, sizeof raw, "%sFrom: June Park <partner@park.example>\r\n"
+	         "To: owner@studio.example\r\nSubject: hello\r\n"
+	         "Message-ID: <a1@park.example>\r\n\r\nHello\r\n", head);
+	snprintf(idbuf, sizeof idbuf, "%s", ids);
+	for (char *w = strtok_r(idbuf, " ", &save); w;
+	     w = strtok_r(NULL, " ", &save))
+		gr_strv_push(&v, w);
+	gr_parse_limits_default(&lim);
+	assert_int_equal(gr_message_parse(raw, strlen(raw), &lim, &m, &err),
+	                 GR_OK);
+	r = gr_extract_auth(m, &v);
+	gr_message_free(m);
+	gr_strv_free(&v);
+	return r;
+}
+
+/* Authentication-Results (RFC 8601).  Without auth-serv-id the topmost
+ * field is read, whoever wrote it; with it only the owner's servers'
+ * fields count: the first with one of their ids and those right below
+ * it.  A field a sender wrote below the server's Received (with the
+ * server's own id, as a forger would) changes nothing. */
+static void
+test_auth_results(void **state)
+{
+	const char *mx_fail = "Authentication-Results: mx.studio.example; "
+	                      "spf=fail smtp.mailfrom=park.example; dkim=none; "
+	                      "dmarc=fail header.from=park.example\r\n";
+	const char *mx_pass = "Authentication-Results: MX.Studio.Example; "
+	                      "dkim=pass header.d=park.example\r\n";
+	const char *other_pass = "Authentication-Results: relay.other.example; "
+	                         "dmarc=pass header.from=park.example\r\n";
+	const char *other_none = "Authentication-Results: filter.internal; "
+	                         "spf=none; dkim=none\r\n";
+	const char *rcvd = "Received: from mail.evil.example by "
+	                   "mx.studio.example; Tue, 17 Nov 2026 10:00:00 "
+	                   "+0000\r\n";
+	char h[1024];
+
+	(void)state;
+	assert_int_equal(auth_of("", ""), 0);
+	assert_int_equal(auth_of("", "mx.studio.example"), 0);
+	/* No id set: the topmost field. */
+	assert_int_equal(auth_of(mx_fail, ""), -1);
+	assert_int_equal(auth_of(mx_pass, ""), 1);
+	snprintf(h, sizeof h, "%s%s", other_pass, mx_fail);
+	assert_int_equal(auth_of(h, ""), 1);
+	/* With the owner's id: another server's pass above is not taken. */
+	assert_int_equal(auth_of(h, "mx.studio.example"), -1);
+	/* Nor another's missing results above the owner's server's pass. */
+	snprintf(h, sizeof h, "%s%s", other_none, mx_pass);
+	assert_int_equal(auth_of(h, ""), -1);
+	assert_int_equal(auth_of(h, "mx.studio.example"), 1);
+	/* Only other servers' fields: no result. */
+	assert_int_equal(auth_of(other_pass, "mx.studio.example"), 0);
+	/* A forged pass with the server's id below its Received is the
+	 * sender's: ignored. */
+	snprintf(h, sizeof h, "%s%s%s", mx_fail, rcvd, mx_pass);
+	assert_int_equal(auth_of(h, "mx.studio.example"), -1);
+	/* One field per method, one after the other: all are read. */
+	snprintf(h, sizeof h, "%sAuthentication-Results: mx.studio.example; "
+	         "spf=softfail smtp.mailfrom=park.example\r\n%s", mx_pass, rcvd);
+	assert_int_equal(auth_of(h, "mx.studio.example"), 1);
+	snprintf(h, sizeof h, "%s%s", mx_fail, mx_pass);
+	assert_int_equal(auth_of(h, "mx.studio.example"), 1);
+	/* Any of several ids; a version number after the id. */
+	snprintf(h, sizeof h, "Authentication-Results: mx2.studio.example 1; "
+	         "spf=fail smtp.mailfrom=park.example\r\n%s", other_pass);
+	assert_int_equal(auth_of(h, "mx.studio.example mx2.studio.example"),
+	                 -1);
+	/* A pass for another domain is no pass for the From's. */
+	assert_int_equal(auth_of("Authentication-Results: mx.studio.example; "
+	                         "dkim=pass header.d=evil.example; spf=pass "
+	                         "smtp.mailfrom=evil.example\r\n",
+	                         "mx.studio.example"), -1);
+}
+
 int
 main(void)
 {
@@ -395,6 +484,7 @@ main(void)
 		cmocka_unit_test(test_language),
 		cmocka_unit_test(test_greetings),
 		cmocka_unit_test(test_maya_questions),
+		cmocka_unit_test(test_auth_results),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
