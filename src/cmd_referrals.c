@@ -93,6 +93,28 @@ count_introducer(ledger *l, const gr_state_referral *r)
 		s->last = r->at;
 }
 
+static const char *
+said(int v)
+{
+	return v > 0 ? "yes" : v < 0 ? "no" : NULL;
+}
+
+/* Where a referral given stands: "made" only once the introduction was
+ * seen in the owner's sent mail; a draft is not a referral. */
+static const char *
+given_status(const gr_state_referral *r)
+{
+	if (r->sent_at)
+		return "made";
+	if (r->partner_said < 0 || r->contact_said < 0)
+		return "declined";
+	if (r->introduced_at || !r->ask_mid)
+		return "introduction-drafted";
+	if (r->asked_at || r->offered_at || r->partner_said || r->contact_said)
+		return "asking";
+	return "drafted";
+}
+
 static void
 add_referral(ledger *l, const gr_state_referral *r)
 {
@@ -116,6 +138,19 @@ add_referral(ledger *l, const gr_state_referral *r)
 	add_str(o, "service", r->service);
 	add_str(o, "subject", r->subject);
 	add_str(o, "message_id", r->message_id);
+	if (r->kind && strcmp(r->kind, "given") == 0) {
+		cJSON_AddStringToObject(o, "status", given_status(r));
+		cJSON_AddBoolToObject(o, "sent", r->sent_at != 0);
+		cJSON_AddBoolToObject(o, "opt_in", r->ask_mid != NULL);
+		cJSON_AddBoolToObject(o, "partner_asked", r->asked_at != 0);
+		cJSON_AddBoolToObject(o, "offer_sent", r->offered_at != 0);
+		add_str(o, "partner_said", said(r->partner_said));
+		add_str(o, "contact_said", said(r->contact_said));
+		if (r->sent_at) {
+			iso_date(r->sent_at, when, sizeof when);
+			cJSON_AddStringToObject(o, "sent_date", when);
+		}
+	}
 	if (r->kind && strcmp(r->kind, "received") == 0) {
 		cJSON_AddBoolToObject(o, "thanked", r->thanked != 0);
 		if (r->introducer_addr)
@@ -155,6 +190,56 @@ who(char *buf, size_t len, const char *name, const char *addr)
 	return buf;
 }
 
+static int
+is_yes(const cJSON *o, const char *k)
+{
+	const char *v = js(o, k);
+
+	return v && strcmp(v, "yes") == 0;
+}
+
+static int
+jtrue(const cJSON *o, const char *k)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, k));
+}
+
+/* One referral given, as far as it went: a draft is not a referral. */
+static void
+print_given(const cJSON *o, const char *day, char *a, size_t alen, char *b,
+            size_t blen)
+{
+	const char *st = js(o, "status");
+	const char *c = who(a, alen, js(o, "contact_name"),
+	                    js(o, "contact_email"));
+	const char *p = who(b, blen, js(o, "partner_name"),
+	                    js(o, "partner_email"));
+
+	if (st && strcmp(st, "made") == 0) {
+		gr_term_line(stdout, "  %s  you referred %s to %s", day, c, p);
+	} else if (st && strcmp(st, "declined") == 0) {
+		gr_term_line(stdout, "  %s  no referral: %s", day,
+		             js(o, "partner_said") &&
+		             strcmp(js(o, "partner_said"), "no") == 0 ?
+		             "the partner said no" :
+		             "they said no to the introduction");
+		gr_term_line(stdout, "        %s, %s", c, p);
+	} else if (st && strcmp(st, "introduction-drafted") == 0) {
+		gr_term_line(stdout, "  %s  introduction of %s to %s drafted, "
+		             "not sent yet", day, c, p);
+	} else {
+		gr_term_line(stdout, "  %s  asking %s whether to take %s "
+		             "(not referred yet)", day, p, c);
+		gr_term_line(stdout, "        partner: %s; requester: %s",
+		             is_yes(o, "partner_said") ? "said yes" :
+		             jtrue(o, "partner_asked") ? "asked, no answer yet" :
+		             "note drafted, not sent",
+		             is_yes(o, "contact_said") ? "said yes" :
+		             jtrue(o, "offer_sent") ? "offered, no answer yet" :
+		             "offer drafted, not sent");
+	}
+}
+
 /* Names, addresses, services and subjects come from mail: every line
  * holding them goes through gr_term_line(). */
 static void
@@ -179,11 +264,7 @@ print_text(const ledger *l)
 
 		snprintf(day, sizeof day, "%.10s", date ? date : "?");
 		if (kind && strcmp(kind, "given") == 0)
-			gr_term_line(stdout, "  %s  you referred %s to %s", day,
-			             who(a, sizeof a, js(o, "contact_name"),
-			                 js(o, "contact_email")),
-			             who(b, sizeof b, js(o, "partner_name"),
-			                 js(o, "partner_email")));
+			print_given(o, day, a, sizeof a, b, sizeof b);
 		else
 			gr_term_line(stdout, "  %s  %s introduced %s  %s", day,
 			             who(a, sizeof a, js(o, "introducer_name"),

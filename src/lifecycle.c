@@ -81,6 +81,88 @@ thread_of(gr_life *lf, const gr_message *m, char **out, gr_error *err)
 	return GR_OK;
 }
 
+static int
+id_eq(const char *a, const char *b)
+{
+	return a && b && *a && strcmp(a, b) == 0;
+}
+
+/* 1 if m is id or answers it (In-Reply-To or References). */
+static int
+refers_to(const gr_message *m, const char *id)
+{
+	if (!id || !*id)
+		return 0;
+	if (id_eq(m->in_reply_to, id))
+		return 1;
+	for (size_t i = 0; i < m->references.n; i++)
+		if (id_eq(m->references.v[i], id))
+			return 1;
+	return 0;
+}
+
+static int
+addressed(const gr_message *m, const char *addr)
+{
+	const gr_addrlist *l[3] = { &m->to, &m->cc, &m->bcc };
+
+	for (int k = 0; addr && k < 3; k++)
+		for (size_t i = 0; i < l[k]->n; i++)
+			if (gr_strcaseeq(l[k]->v[i].addr, addr))
+				return 1;
+	return 0;
+}
+
+/* The sentence of text around its first match of a phrase of list, into
+ * a new string; NULL when none matches. */
+static char *
+sentence_with(const char *text, const gr_strv *list)
+{
+	const char *which = NULL, *p, *a, *b;
+	char *out;
+
+	if (!text || !gr_extract_phrase_in(text, list, &which) || !which)
+		return NULL;
+	/* The phrase as written, else (wrapped across a line) its first
+	 * word after a blank. */
+	p = gr_strcasestr(text, which);
+	if (!p) {
+		char w[64];
+		size_t n = strcspn(which, " ");
+
+		snprintf(w, sizeof w, "%.*s", (int)(n < sizeof w ? n : 63), which);
+		p = gr_strcasestr(text, w);
+	}
+	if (!p)
+		return NULL;
+	/* A sentence ends at . ! ? or a blank line, not at a wrapped one. */
+	for (a = p; a > text && !strchr(".!?", a[-1]) &&
+	     !(a[-1] == '\n' && a - 1 > text && a[-2] == '\n'); a--)
+		;
+	for (b = p; *b && !strchr(".!?", *b) && !(b[0] == '\n' && b[1] == '\n');
+	     b++)
+		;
+	if (*b && *b != '\n')
+		b++;
+	{
+		char *cut = malloc((size_t)(b - a) + 1);
+
+		if (!cut)
+			return NULL;
+		memcpy(cut, a, (size_t)(b - a));
+		cut[b - a] = '\0';
+		out = gr_text_clean(cut, GR_NL_BLANK, 400);
+		free(cut);
+	}
+	if (out)
+		memmove(out, gr_str_trim(out), strlen(gr_str_trim(out)) + 1);
+	if (out && !*out) {
+		free(out);
+		out = NULL;
+	}
+	return out;
+}
+
 /* --- reminders ------------------------------------------------------------ */
 
 static void
@@ -212,14 +294,83 @@ record_reminders(gr_life *lf, const char *thread, const gr_plan *pl,
 /* --- threads -------------------------------------------------------------- */
 
 
+/* The owner's mail m moves on the referrals given that are not made
+ * yet: the note asking the partner, the offer to the requester and, only
+ * once the introduction itself is seen sent, the referral is made. */
+static gr_status
+referrals_sent(gr_life *lf, const gr_message *m, time_t at, gr_error *err)
+{
+	gr_state_referrals l;
+	gr_status st = gr_state_referral_open(lf->state, &l, err);
+
+	for (size_t i = 0; st == GR_OK && i < l.n; i++) {
+		gr_state_referral r = l.v[i];
+		int to_c = addressed(m, r.contact_addr);
+		int to_p = addressed(m, r.partner_addr);
+		int chg = 0;
+
+		if (at < r.at)
+			continue;
+		if (id_eq(m->message_id, r.intro_mid) ||
+		    (to_c && to_p && (r.introduced_at || !r.ask_mid))) {
+			r.sent_at = at;
+			chg = 1;
+		} else if (r.ask_mid && !r.asked_at && to_p && !to_c &&
+		           (id_eq(m->message_id, r.ask_mid) ||
+		            refers_to(m, r.ask_mid) || !m->in_reply_to)) {
+			r.asked_at = at;
+			r.sent_mid = m->message_id;
+			chg = 1;
+		} else if (r.offer_mid && !r.offered_at && to_c && !to_p &&
+		           (id_eq(m->message_id, r.offer_mid) ||
+		            refers_to(m, r.offer_mid) ||
+		            refers_to(m, r.message_id))) {
+			r.offered_at = at;
+			chg = 1;
+		}
+		if (chg)
+			st = gr_state_referral_update(lf->state, &r, err);
+	}
+	gr_state_referrals_free(&l);
+	return st;
+}
+
+/* What the owner's message m leaves open for its reader: its last
+ * question, else the sentence offering a next step; *asked 1 when there
+ * is either. */
+static char *
+owner_open(gr_life *lf, const gr_message *m, int *asked)
+{
+	const gr_profile *prof = gr_owner_profile(gr_rules_owner(lf->rules));
+	gr_extract x;
+	char *q = NULL;
+
+	*asked = 0;
+	if (gr_extract_message(m, prof->signature, &x) != GR_OK)
+		return NULL;
+	if (x.questions.n) {
+		q = gr_strdup(x.questions.v[x.questions.n - 1]);
+		*asked = 1;
+	} else if (x.asks.n) {
+		q = gr_strdup(x.asks.v[x.asks.n - 1]);
+		*asked = 1;
+	} else if ((q = sentence_with(x.text, gr_policy_care(lf->policy,
+	                                                     GR_CARE_OFFER)))) {
+		*asked = 1;
+	}
+	gr_extract_free(&x);
+	return q;
+}
+
 gr_status
 gr_life_owner_message(gr_life *lf, const gr_message *m, gr_error *err)
 {
 	/* Bcc counts for thanks: "moving you to Bcc" is how an introducer
 	 * is often thanked; it does not close reminders (to[0..2) only). */
 	const gr_addrlist *to[3] = { &m->to, &m->cc, &m->bcc };
+	const gr_owner *ow = gr_rules_owner(lf->rules);
 	time_t at = msg_time(lf, m);
-	char *thread = NULL;
+	char *thread = NULL, *open = NULL;
 	gr_state_threads tl;
 	gr_state_thread t;
 	gr_status st = GR_OK;
@@ -231,6 +382,8 @@ gr_life_owner_message(gr_life *lf, const gr_message *m, gr_error *err)
 		for (size_t i = 0; st == GR_OK && i < to[k]->n; i++)
 			st = gr_state_referral_thank(lf->state, to[k]->v[i].addr, at,
 			                             err);
+	if (st == GR_OK)
+		st = referrals_sent(lf, m, at, err);
 	if (st == GR_OK)
 		st = thread_of(lf, m, &thread, err);
 	if (st != GR_OK || !thread)
@@ -248,17 +401,28 @@ gr_life_owner_message(gr_life *lf, const gr_message *m, gr_error *err)
 	t.thread = thread;
 	if (!t.subject)
 		t.subject = m->subject;
-	if (at >= t.last_out && m->message_id) {
+	/* The silence clock runs for the lead only: a thank-you to the
+	 * introducer or a note to a partner in the same thread is no
+	 * message to the lead, and no follow-up ever goes to them. */
+	if (at >= t.last_out && m->message_id &&
+	    (!t.lead_addr || addressed(m, t.lead_addr))) {
 		t.last_out = at;
 		t.owner_msgid = m->message_id;
-		for (size_t i = 0; i < m->to.n; i++)
-			if (m->to.v[i].addr &&
-			    !gr_owner_is_owner(gr_rules_owner(lf->rules),
-			                       m->to.v[i].addr)) {
-				t.peer_addr = m->to.v[i].addr;
-				t.peer_name = m->to.v[i].name;
-				break;
-			}
+		open = owner_open(lf, m, &t.asked);
+		t.open_question = open;
+		if (t.lead_addr) {
+			t.peer_addr = t.lead_addr;
+			t.peer_name = t.lead_name;
+		} else {
+			for (size_t i = 0; i < m->to.n; i++)
+				if (m->to.v[i].addr &&
+				    !gr_owner_is_owner(ow, m->to.v[i].addr) &&
+				    !gr_owner_partner_by_addr(ow, m->to.v[i].addr)) {
+					t.peer_addr = m->to.v[i].addr;
+					t.peer_name = m->to.v[i].name;
+					break;
+				}
+		}
 	}
 	st = gr_state_thread_put(lf->state, &t, err);
 	if (st == GR_OK)
@@ -266,6 +430,7 @@ gr_life_owner_message(gr_life *lf, const gr_message *m, gr_error *err)
 		                  &lf->closed, err);
 	gr_state_threads_free(&tl);
 	free(thread);
+	free(open);
 	return st;
 }
 
@@ -307,16 +472,130 @@ record_referral(gr_life *lf, const gr_message *m, const gr_verdict *v,
 	}
 	for (size_t i = 0; pl && i < pl->n; i++)
 		drafts += pl->v[i].kind == GR_OUT_DRAFT;
+	/* An answer to a double opt-in is no new request (record_optin). */
 	if (v->cls == GR_CLASS_OUT_OF_SCOPE && v->partner &&
-	    v->partner->email && drafts) {
+	    v->partner->email && drafts && !pl->optin_id &&
+	    (pl->ask_mid || pl->intro_mid)) {
 		r.kind = "given";
 		r.contact_name = ra ? ra->name : NULL;
 		r.contact_addr = ra ? ra->addr : NULL;
 		r.partner_name = v->partner->name;
 		r.partner_addr = v->partner->email;
+		r.ask_mid = pl->ask_mid;
+		r.offer_mid = pl->offer_mid;
+		r.intro_mid = pl->intro_mid;
+		r.lang = pl->lang;
+		r.area = pl->area;
+		r.urgent = pl->urgent;
 		return gr_state_referral_add(lf->state, &r, err);
 	}
 	return GR_OK;
+}
+
+/* The answer pl found m to be (gr_life_optin): recorded in its referral,
+ * with the introduction when pl drafted it. */
+static gr_status
+record_optin(gr_life *lf, const gr_plan *pl, time_t at, gr_error *err)
+{
+	gr_state_referrals l;
+	gr_status st;
+
+	if (!pl || !pl->optin_id)
+		return GR_OK;
+	st = gr_state_referral_open(lf->state, &l, err);
+	for (size_t i = 0; st == GR_OK && i < l.n; i++) {
+		gr_state_referral r = l.v[i];
+
+		if (r.id != pl->optin_id)
+			continue;
+		if (pl->optin_side == 1)
+			r.partner_said = pl->optin_yes ? 1 : -1;
+		else
+			r.contact_said = pl->optin_yes ? 1 : -1;
+		if (pl->intro_mid) {
+			r.intro_mid = pl->intro_mid;
+			r.introduced_at = at;
+		}
+		st = gr_state_referral_update(lf->state, &r, err);
+	}
+	gr_state_referrals_free(&l);
+	return st;
+}
+
+gr_status
+gr_life_optin(gr_life *lf, const gr_message *m, const gr_plan_ctx *ctx,
+              gr_plan *pl, int *matched, gr_error *err)
+{
+	const gr_addr *ra = gr_message_reply_addr(m);
+	gr_state_referrals l;
+	gr_state_referral *r = NULL;
+	gr_status st;
+	int side = 0;
+
+	*matched = 0;
+	memset(pl, 0, sizeof *pl);
+	if (!lf->state || gr_extract_auth(m) < 0)
+		return GR_OK;
+	st = gr_state_referral_open(lf->state, &l, err);
+	for (size_t i = 0; st == GR_OK && i < l.n && !side; i++) {
+		gr_state_referral *c = &l.v[i];
+
+		if (!c->ask_mid)
+			continue;       /* introduced directly: nothing to answer */
+		if (gr_strcaseeq(m->from.addr, c->partner_addr) &&
+		    (refers_to(m, c->ask_mid) || refers_to(m, c->sent_mid)))
+			side = 1;
+		else if ((gr_strcaseeq(m->from.addr, c->contact_addr) ||
+		          (ra && gr_strcaseeq(ra->addr, c->contact_addr))) &&
+		         (refers_to(m, c->offer_mid) ||
+		          (c->offered_at && refers_to(m, c->message_id))))
+			side = 2;
+		if (side)
+			r = c;
+	}
+	if (st == GR_OK && r) {
+		const gr_profile *prof = gr_owner_profile(gr_rules_owner(lf->rules));
+		gr_extract x;
+		int yes, other;
+
+		st = gr_extract_message(m, prof->signature, &x);
+		if (st != GR_OK) {
+			gr_state_referrals_free(&l);
+			return gr_error_set(err, st, "opt-in: out of memory");
+		}
+		yes = !gr_extract_phrase_in(x.text, gr_policy_care(lf->policy,
+		                            GR_CARE_DECLINE), NULL);
+		gr_extract_free(&x);
+		other = side == 1 ? r->contact_said : r->partner_said;
+		if (!yes || other > 0) {
+			gr_introduction in;
+
+			memset(&in, 0, sizeof in);
+			in.contact_name = r->contact_name;
+			in.contact_addr = r->contact_addr;
+			in.partner_name = r->partner_name;
+			in.partner_addr = r->partner_addr;
+			in.service = r->service;
+			in.subject = r->subject;
+			in.message_id = r->message_id;
+			in.lang = r->lang;
+			in.area = r->area;
+			in.urgent = r->urgent;
+			in.at = msg_time(lf, m);
+			in.declined_by = yes ? NULL : side == 1 ? "partner" :
+			                 "requester";
+			st = gr_actions_introduce(lf->policy, lf->rules, &in, ctx,
+			                          pl, err);
+		}
+		if (st == GR_OK) {
+			*matched = 1;
+			pl->optin_id = r->id;
+			pl->optin_side = side;
+			pl->optin_yes = yes;
+		}
+	}
+	gr_state_referrals_free(&l);
+	return st;
 }
 
 gr_status
@@ -344,10 +623,33 @@ gr_life_incoming(gr_life *lf, const gr_message *m, const gr_verdict *v,
 		if (!t.cls) {   /* the first message from the other side */
 			t.cls = gr_class_name(v->cls);
 			t.subject = m->subject;
+			/* The lead: the new contact of an introduction, else
+			 * the one who wrote. */
+			if (v->cls == GR_CLASS_REFERRAL_INTRO &&
+			    v->new_contact.addr) {
+				t.lead_addr = v->new_contact.addr;
+				t.lead_name = v->new_contact.name;
+			} else if (ra && ra->addr &&
+			           !(v->cls == GR_CLASS_REFERRAL_INTRO &&
+			             gr_strcaseeq(ra->addr, v->introducer.addr))) {
+				t.lead_addr = ra->addr;
+				t.lead_name = ra->name ? ra->name : m->from.name;
+			}
 		}
 		if (!t.peer_addr && ra && ra->addr) {
 			t.peer_addr = ra->addr;
 			t.peer_name = ra->name ? ra->name : m->from.name;
+		}
+		/* What the lead says of themselves: their language and
+		 * register, and whether there is no rush. */
+		if (pl && ra && (gr_strcaseeq(ra->addr, t.lead_addr) ||
+		                 !t.lang)) {
+			if (pl->lang && *pl->lang)
+				t.lang = pl->lang;
+			if (gr_strcaseeq(ra->addr, t.lead_addr)) {
+				t.formal = pl->formal;
+				t.later = t.later || pl->later;
+			}
 		}
 		if (at > t.last_in)
 			t.last_in = at;
@@ -362,6 +664,8 @@ gr_life_incoming(gr_life *lf, const gr_message *m, const gr_verdict *v,
 		st = record_reminders(lf, thread, pl, m->message_id, err);
 	if (st == GR_OK)
 		st = record_referral(lf, m, v, pl, at, err);
+	if (st == GR_OK)
+		st = record_optin(lf, pl, at, err);
 	gr_state_threads_free(&tl);
 	free(thread);
 	return st;
@@ -391,6 +695,8 @@ gr_life_redo(gr_life *lf, const gr_message *m, const gr_verdict *v,
 		st = record_reminders(lf, thread, pl, m->message_id, err);
 	if (st == GR_OK)
 		st = record_referral(lf, m, v, pl, msg_time(lf, m), err);
+	if (st == GR_OK)
+		st = record_optin(lf, pl, msg_time(lf, m), err);
 	gr_state_rems_free(&l);
 	free(thread);
 	return st;
@@ -461,6 +767,7 @@ gr_life_tick(gr_life *lf, FILE *fp, gr_error *err)
 {
 	const gr_profile *prof = gr_owner_profile(gr_rules_owner(lf->rules));
 	gr_state_threads tl = { 0 };
+	const gr_policy_settings *ps = gr_policy_get_settings(lf->policy);
 	gr_due after;
 	int max;
 	gr_status st;
@@ -476,15 +783,24 @@ gr_life_tick(gr_life *lf, FILE *fp, gr_error *err)
 		gr_plan pl = { 0 };
 		time_t due;
 
+		/* Only when the owner's last message to the lead asked
+		 * something or offered a next step; only to the lead; later
+		 * when they said there is no rush. */
 		if (!followup_class(t->cls) || !t->owner_msgid || !t->peer_addr ||
-		    t->last_out <= t->last_in || t->followups >= max)
+		    t->last_out <= t->last_in || t->followups >= max ||
+		    !t->asked)
 			continue;
-		st = gr_due_compute(prof, &after, t->last_out, &due, err);
+		st = gr_due_compute(prof, t->later ? &ps->fu_later : &after,
+		                    t->last_out, &due, err);
 		if (st != GR_OK || due > lf->now)
 			continue;
 		memset(&f, 0, sizeof f);
-		f.peer_name = t->peer_name;
-		f.peer_addr = t->peer_addr;
+		f.peer_name = t->lead_addr ? t->lead_name : t->peer_name;
+		f.peer_addr = t->lead_addr ? t->lead_addr : t->peer_addr;
+		f.open_question = t->open_question;
+		f.lang = t->lang;
+		f.formal = t->formal;
+		f.later = t->later;
 		f.subject = t->subject;
 		f.owner_msgid = t->owner_msgid;
 		f.thread = t->thread;

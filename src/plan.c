@@ -90,6 +90,7 @@ typedef struct act_run {
 	const char *why;                /* replaces the classifier's reasons */
 	const char *open_question;      /* follow-ups */
 	int is_followup;
+	int unthreaded;                 /* a new conversation: no In-Reply-To */
 } act_run;
 
 static const char *
@@ -1438,6 +1439,15 @@ draft_output(act_run *ar, const gr_action *it, gr_draft *d)
 	o->uid = gr_strdup(mid);
 	o->relpath = name_of(ar, "drafts", it->action, "eml");
 	o->summary = draft_summary(d);
+	if (it->to == GR_ROLE_PARTNER && ar->v->cls == GR_CLASS_OUT_OF_SCOPE &&
+	    !ar->out->ask_mid)
+		ar->out->ask_mid = gr_strdup(mid);
+	if (it->to == GR_ROLE_SENDER && (it->conds & GR_IF_OPT_IN) &&
+	    ar->v->cls == GR_CLASS_OUT_OF_SCOPE && !ar->out->offer_mid)
+		ar->out->offer_mid = gr_strdup(mid);
+	if (it->to == GR_ROLE_SENDER && (it->cc & (1u << GR_ROLE_PARTNER)) &&
+	    ar->v->cls == GR_CLASS_OUT_OF_SCOPE && !ar->out->intro_mid)
+		ar->out->intro_mid = gr_strdup(mid);
 	if (!o->uid || !o->relpath || !o->summary)
 		return gr_error_set(ar->err, GR_E_NOMEM, "plan: out of memory");
 	return GR_OK;
@@ -1484,7 +1494,7 @@ plan_draft(act_run *ar, const gr_action *it)
 	const char *variants[3], *lang, *used = "";
 	const gr_template *t;
 	size_t nv = 0;
-	int threaded = it->to != GR_ROLE_PARTNER;
+	int threaded = it->to != GR_ROLE_PARTNER && !ar->unthreaded;
 	int bcc_intro = 0, cc_intro = 0, formal;
 	gr_status st;
 
@@ -1657,7 +1667,11 @@ gr_plan_free(gr_plan *pl)
 		free(pl->v);
 		free(pl->intro_name);
 		free(pl->intro_addr);
+		free(pl->ask_mid);
+		free(pl->offer_mid);
+		free(pl->intro_mid);
 		free(pl->lang);
+		free(pl->area);
 		memset(pl, 0, sizeof *pl);
 	}
 }
@@ -1683,8 +1697,8 @@ run_init(act_run *ar, const gr_policy *p, const gr_rules *r,
 static gr_status
 read_message(act_run *ar)
 {
-	const gr_strv *care[2] = { gr_policy_care(ar->pol, 0),
-	                           gr_policy_care(ar->pol, 1) };
+	const gr_strv *care[2] = { gr_policy_care(ar->pol, GR_CARE_SENSITIVE),
+	                           gr_policy_care(ar->pol, GR_CARE_URGENT) };
 	gr_status st = gr_extract_message(ar->m, ar->prof->signature, &ar->x);
 
 	if (st != GR_OK)
@@ -1779,6 +1793,15 @@ gr_actions_plan(const gr_policy *p, const gr_rules *r, const gr_message *m,
 			st = plan_reminder(&ar, &rem, buf);
 		}
 	}
+	if (st == GR_OK) {
+		out->formal = ar.x.formal;
+		out->later = ar.x.no_rush || ar.x.later;
+		out->urgent = ar.urgent;
+		if (*var_get(&ar, "area"))
+			out->area = gr_strdup(var_get(&ar, "area"));
+		if (!out->lang && *ar.lang)
+			out->lang = gr_strdup(ar.lang);
+	}
 	if (st == GR_OK && v->cls == GR_CLASS_REFERRAL_INTRO) {
 		const gr_addr *in = &ar.who[GR_ROLE_INTRODUCER];
 
@@ -1847,7 +1870,7 @@ gr_actions_followup(const gr_policy *p, const gr_rules *r,
 	build_vars(&ar);
 	memset(&rem, 0, sizeof rem);
 	rem.action = (char *)"followup";
-	rem.due = ar.p->fu_after;
+	rem.due = f->later ? ar.p->fu_later : ar.p->fu_after;
 	rem.who = GR_ROLE_SENDER;
 	rem.to = GR_ROLE_NONE;
 	st = plan_reminder(&ar, &rem, NULL);
@@ -1861,6 +1884,146 @@ gr_actions_followup(const gr_policy *p, const gr_rules *r,
 		dr.tpl_name = (char *)"followup.txt";
 		dr.quote = 0;
 		st = plan_draft(&ar, &dr);
+	}
+	run_free(&ar);
+	if (st != GR_OK)
+		gr_plan_free(out);
+	return st;
+}
+
+gr_status
+gr_actions_introduce(const gr_policy *p, const gr_rules *r,
+                     const gr_introduction *in, const gr_plan_ctx *ctx,
+                     gr_plan *out, gr_error *err)
+{
+	gr_message m;
+	gr_verdict v;
+	gr_partner pa;
+	act_run ar;
+	gr_action rem, dr;
+	const gr_owner *ow = gr_rules_owner(r);
+	char why[200], mid[300];
+	gr_status st;
+
+	memset(out, 0, sizeof *out);
+	if (!in->contact_addr || !in->partner_addr)
+		return gr_error_set(err, GR_E_INTERNAL, "introduction without "
+		                    "both people");
+	memset(&m, 0, sizeof m);
+	memset(&v, 0, sizeof v);
+	memset(&pa, 0, sizeof pa);
+	m.from.name = (char *)in->contact_name;
+	m.from.addr = (char *)in->contact_addr;
+	m.subject = (char *)(in->subject ? in->subject : "");
+	/* Its own names: not the request's (whose reply reminder is
+	 * another), but derived from it, so a rerun makes the same. */
+	snprintf(mid, sizeof mid, "introduction.%s", in->message_id ?
+	         in->message_id : in->contact_addr);
+	m.message_id = mid;
+	m.date = in->at;
+	m.text = m.new_text = m.quoted = m.signature = (char *)"";
+	v.cls = GR_CLASS_OUT_OF_SCOPE;
+	v.service = in->service ? gr_owner_service_by_key(ow, in->service) : NULL;
+	for (size_t i = 0; in->service && !v.service &&
+	     i < gr_owner_n_services(ow); i++) {
+		const gr_service *sv = gr_owner_service(ow, i);
+
+		if (sv->label && strcmp(sv->label, in->service) == 0)
+			v.service = sv;
+	}
+	v.partner = gr_owner_partner_by_addr(ow, in->partner_addr);
+	if (!v.partner) {
+		pa.name = (char *)in->partner_name;
+		pa.email = (char *)in->partner_addr;
+		v.partner = &pa;
+	}
+	run_init(&ar, p, r, &m, &v, ctx, out, err);
+	ar.arrival = in->at > 0 && in->at <= ctx->now ? in->at : ctx->now;
+	if (in->declined_by)
+		snprintf(why, sizeof why, "you asked both sides of an "
+		         "introduction and the %s said no (double opt-in, "
+		         "\"introductions\" in actions)", in->declined_by);
+	else
+		snprintf(why, sizeof why, "you asked both sides and both said "
+		         "yes: introduce them (double opt-in, \"introductions\" "
+		         "in actions)");
+	ar.why = why;
+	make_id(&ar);
+	st = read_message(&ar);
+	if (st != GR_OK) {
+		run_free(&ar);
+		return st;
+	}
+	ar.lang = in->lang && gr_lang_from_code(in->lang) != GR_LANG_UNKNOWN ?
+	          gr_lang_code(gr_lang_from_code(in->lang)) : "";
+	ar.urgent = in->urgent;
+	ar.unthreaded = 1;      /* a new conversation of three */
+	resolve_people(&ar);
+	build_vars(&ar);
+	/* What the introduction says of the need: the owner's words for the
+	 * service, the area and the urgency the request had; never its
+	 * text. */
+	var_set(&ar, "area", clean(&ar, in->area, 60));
+	var_set(&ar, "urgent", flag(in->urgent));
+	if (in->declined_by) {
+		char buf[400];
+		int partner_no = strcmp(in->declined_by, "partner") == 0;
+		const char *pn = ar.who[GR_ROLE_PARTNER].name ?
+		                 ar.who[GR_ROLE_PARTNER].name :
+		                 ar.who[GR_ROLE_PARTNER].addr;
+
+		memset(&rem, 0, sizeof rem);
+		rem.action = (char *)"introduce";
+		rem.due.kind = GR_DUE_BUSINESS_HOURS;
+		rem.due.amount = 4;
+		rem.who = GR_ROLE_SENDER;
+		rem.to = GR_ROLE_NONE;
+		if (partner_no)
+			snprintf(buf, sizeof buf, "%s declined: tell %s, or ask "
+			         "someone else", pn, first_or_addr(&ar,
+			         &ar.who[GR_ROLE_SENDER]));
+		else
+			snprintf(buf, sizeof buf, "%s declined the introduction: "
+			         "let %s know", first_or_addr(&ar,
+			         &ar.who[GR_ROLE_SENDER]), pn);
+		st = plan_reminder(&ar, &rem, buf);
+		run_free(&ar);
+		if (st != GR_OK)
+			gr_plan_free(out);
+		return st;
+	}
+	memset(&dr, 0, sizeof dr);
+	dr.is_draft = 1;
+	dr.action = (char *)"introduce";
+	dr.to = GR_ROLE_SENDER;
+	dr.cc = 1u << GR_ROLE_PARTNER;
+	dr.tpl_name = (char *)"three-way-intro.txt";
+	dr.tpl = (gr_template *)gr_policy_template(p, ar.lang, dr.tpl_name, NULL,
+	                                           NULL, 0, NULL);
+	dr.quote = 0;
+	if (!dr.tpl) {
+		run_free(&ar);
+		return gr_error_set(err, GR_E_CONFIG, "no template "
+		                    "'templates/three-way-intro.txt' for the "
+		                    "introduction");
+	}
+	st = plan_draft(&ar, &dr);
+	if (st == GR_OK && out->n && !out->intro_mid)
+		out->intro_mid = gr_strdup(out->v[out->n - 1].uid);
+	memset(&rem, 0, sizeof rem);
+	rem.action = (char *)"introduce";
+	rem.due.kind = GR_DUE_BUSINESS_HOURS;
+	rem.due.amount = 4;
+	rem.who = GR_ROLE_SENDER;
+	rem.to = GR_ROLE_NONE;
+	if (st == GR_OK) {
+		char buf[400];
+
+		snprintf(buf, sizeof buf, "Introduce %s and %s: both said yes",
+		         first_or_addr(&ar, &ar.who[GR_ROLE_SENDER]),
+		         ar.who[GR_ROLE_PARTNER].name ? ar.who[GR_ROLE_PARTNER].name :
+		         ar.who[GR_ROLE_PARTNER].addr);
+		st = plan_reminder(&ar, &rem, buf);
 	}
 	run_free(&ar);
 	if (st != GR_OK)

@@ -48,7 +48,7 @@ struct gr_policy {
 	gr_policy_settings set;
 	gr_strv tpl_rel;        /* "templates/es/inquiry.txt", loaded */
 	gr_template **tpl;      /* parallel to tpl_rel */
-	gr_strv care[2];        /* sensitive, urgent */
+	gr_strv care[GR_CARE_COUNT];    /* sensitive, urgent, decline, offer */
 	summary_at *sums;
 	size_t nsums;
 };
@@ -79,8 +79,8 @@ gr_policy_free(gr_policy *p)
 		gr_template_free(p->tpl[i]);
 	free(p->tpl);
 	gr_strv_free(&p->tpl_rel);
-	gr_strv_free(&p->care[0]);
-	gr_strv_free(&p->care[1]);
+	for (int k = 0; k < GR_CARE_COUNT; k++)
+		gr_strv_free(&p->care[k]);
 	for (size_t i = 0; i < p->nsums; i++)
 		free(p->sums[i].text);
 	free(p->sums);
@@ -164,14 +164,16 @@ num_arg(act_parse *ap, const gr_toks *t, int lo, int hi, int *out)
 	return 0;
 }
 
-/* "followup after WHEN" or "followup max N". */
+/* "followup after WHEN", "followup later WHEN" or "followup max N". */
 static void
 followup_line(act_parse *ap, const gr_toks *t)
 {
 	gr_toks sub = *t;
 
-	if (t->n == 3 && strcmp(t->v[1].text, "after") == 0) {
-		if (gr_due_parse(t->v[2].text, &ap->p->set.fu_after) < 0)
+	if (t->n == 3 && (strcmp(t->v[1].text, "after") == 0 ||
+	                  strcmp(t->v[1].text, "later") == 0)) {
+		if (gr_due_parse(t->v[2].text, t->v[1].text[0] == 'a' ?
+		                 &ap->p->set.fu_after : &ap->p->set.fu_later) < 0)
 			gr_conf_error(ap->c, ap->d, t->v[2].col, "bad due '%s' (Nbh, "
 			              "Nbd, Nd or next-morning)", t->v[2].text);
 	} else if (t->n == 3 && strcmp(t->v[1].text, "max") == 0) {
@@ -180,7 +182,7 @@ followup_line(act_parse *ap, const gr_toks *t)
 		(void)num_arg(ap, &sub, 0, 1, &ap->p->set.fu_max);
 	} else {
 		gr_conf_error(ap->c, ap->d, t->v[0].col, "'followup' wants "
-		              "'after WHEN' or 'max N' (0 or 1)");
+		              "'after WHEN', 'later WHEN' or 'max N' (0 or 1)");
 	}
 }
 
@@ -494,7 +496,8 @@ load_all_templates(gr_policy *p, const gr_rules *r, gr_strv *paths,
 	gr_strv_free(&rels);
 }
 
-/* The "care" file: "sensitive PHRASE, ..." and "urgent PHRASE, ...". */
+/* The "care" file: "sensitive PHRASE, ...", "urgent ...", "decline ..."
+ * and "offer ...". */
 static void
 load_care(gr_policy *p, const gr_rules *r, gr_diags *d)
 {
@@ -519,11 +522,17 @@ load_care(gr_policy *p, const gr_rules *r, gr_diags *d)
 			continue;
 		}
 		if (indent == 0) {
-			cur = strcmp(t.v[0].text, "sensitive") == 0 ? 0 :
-			      strcmp(t.v[0].text, "urgent") == 0 ? 1 : -1;
+			static const char *const kw[GR_CARE_COUNT] = {
+				"sensitive", "urgent", "decline", "offer" };
+
+			cur = -1;
+			for (int k = 0; k < GR_CARE_COUNT && cur < 0; k++)
+				if (strcmp(t.v[0].text, kw[k]) == 0)
+					cur = k;
 			if (cur < 0)
 				gr_conf_error(c, d, t.v[0].col, "unknown care keyword "
-				              "'%s' (sensitive, urgent)", t.v[0].text);
+				              "'%s' (sensitive, urgent, decline, "
+				              "offer)", t.v[0].text);
 			from = 1;
 		}
 		/* Phrases are separated by commas: "passed away, died". */
@@ -613,6 +622,8 @@ gr_policy_load(const gr_rules *r, gr_policy **out, gr_diags *diags)
 	p->set.quote_lines = POLICY_QUOTE_LINES;
 	p->set.fu_after.kind = GR_DUE_BUSINESS_DAYS;
 	p->set.fu_after.amount = 5;
+	p->set.fu_later.kind = GR_DUE_BUSINESS_DAYS;
+	p->set.fu_later.amount = 15;
 	p->set.fu_max = 1;
 	p->set.keep_done = 30;
 	snprintf(p->set.lang, sizeof p->set.lang, "en");
@@ -711,9 +722,9 @@ gr_policy_template(const gr_policy *p, const char *lang, const char *name,
 }
 
 const gr_strv *
-gr_policy_care(const gr_policy *p, int urgent)
+gr_policy_care(const gr_policy *p, int which)
 {
-	return &p->care[urgent ? 1 : 0];
+	return &p->care[which >= 0 && which < GR_CARE_COUNT ? which : 0];
 }
 
 const gr_policy_settings *

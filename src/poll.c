@@ -396,6 +396,24 @@ not_consumed(const gr_raw_msg *raw, gr_status st, const char *why,
 	                    nz(raw->source_id), w);
 }
 
+/* The outputs for m classified as v: what its class asks, unless it
+ * answers a double opt-in (the partner's or the requester's reply), which
+ * brings the introduction instead. */
+static gr_status
+plan_message(struct poll_run *pr, const gr_message *m, const gr_verdict *v,
+             const gr_plan_ctx *pctx, gr_plan *pl, gr_error *err)
+{
+	int optin = 0;
+	gr_status st = GR_OK;
+
+	if (pr->state)
+		st = gr_life_optin(&pr->life, m, pctx, pl, &optin, err);
+	if (st == GR_OK && !optin)
+		st = gr_actions_plan(pr->o->policy, pr->o->rules, m, v, pctx, pl,
+		                     err);
+	return st;
+}
+
 /* Process one raw message.  Returns non-OK only for errors that must stop
  * the poll (state or output directory failures, the owner's setup). */
 static gr_status
@@ -464,8 +482,7 @@ poll_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 			            "answered)", gr_class_name(v.cls),
 			            nz(m->from.addr), nz(m->subject));
 	} else if (st == GR_OK)
-		st = gr_actions_plan(pr->o->policy, pr->o->rules, m, &v, &pctx, &pl,
-		                     &perr);
+		st = plan_message(pr, m, &v, &pctx, &pl, &perr);
 	if (st != GR_OK && !message_fault(perr.status)) {
 		/* The owner's setup (profile, policy, templates), not this
 		 * message: record nothing, stop, and the next poll after the
@@ -1066,8 +1083,7 @@ redo_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 	if (st == GR_OK && gr_life_answered(&pr->life, m))
 		goto out;       /* answered: its outputs are done with */
 	if (st == GR_OK)
-		st = gr_actions_plan(pr->o->policy, pr->o->rules, m, &v, &pctx,
-		                     &pl, &perr);
+		st = plan_message(pr, m, &v, &pctx, &pl, &perr);
 	if (st != GR_OK) {
 		st = poll_failed(pr, raw, &perr);
 		goto out;

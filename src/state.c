@@ -47,6 +47,21 @@
  * Version 8 adds messages.digest: SHA-256 over Message-ID, From, Date and
  *             the body's digest; two messages are one only when both their
  *             Message-ID and digest agree (rows from before have none)
+ * Version 9 adds threads.lead_addr, lead_name (the person the conversation
+ *             is with: the sender of an inquiry, the new contact of an
+ *             introduction), open_question, lang, formal, later (the lead
+ *             said there is no rush or named a later season) and asked
+ *             (the owner's last message to the lead asked something or
+ *             offered a next step; 1 for rows from before); and
+ *             referrals.ask_mid, offer_mid, intro_mid (the drafts asking
+ *             the partner, offering the requester an introduction, and
+ *             the three-way introduction), sent_mid (the owner's sent
+ *             mail that asked the partner), asked_at, offered_at,
+ *             partner_said, contact_said (1 yes, -1 no, 0 not yet),
+ *             introduced_at (the introduction drafted), sent_at (the
+ *             introduction seen in the owner's sent mail: the referral is
+ *             made), lang, area and urgent (what the introduction says
+ *             of the need besides the service)
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -199,6 +214,32 @@ static const char *const migrations[] = {
 	/* 7 -> 8: a message is a duplicate of another only when both have
 	 * the same Message-ID, From, Date and body: their digest. */
 	"ALTER TABLE messages ADD COLUMN digest TEXT;",
+	/* 8 -> 9: follow-ups with judgment; a referral drafted is not a
+	 * referral made, and a double opt-in is followed to its end. */
+	"ALTER TABLE threads ADD COLUMN lead_addr TEXT;"
+	"ALTER TABLE threads ADD COLUMN lead_name TEXT;"
+	"ALTER TABLE threads ADD COLUMN open_question TEXT;"
+	"ALTER TABLE threads ADD COLUMN lang TEXT;"
+	"ALTER TABLE threads ADD COLUMN formal INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE threads ADD COLUMN later INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE threads ADD COLUMN asked INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE referrals ADD COLUMN ask_mid TEXT;"
+	"ALTER TABLE referrals ADD COLUMN offer_mid TEXT;"
+	"ALTER TABLE referrals ADD COLUMN intro_mid TEXT;"
+	"ALTER TABLE referrals ADD COLUMN sent_mid TEXT;"
+	"ALTER TABLE referrals ADD COLUMN asked_at INTEGER;"
+	"ALTER TABLE referrals ADD COLUMN offered_at INTEGER;"
+	"ALTER TABLE referrals ADD COLUMN partner_said INTEGER NOT NULL "
+	" DEFAULT 0;"
+	"ALTER TABLE referrals ADD COLUMN contact_said INTEGER NOT NULL "
+	" DEFAULT 0;"
+	"ALTER TABLE referrals ADD COLUMN introduced_at INTEGER;"
+	"ALTER TABLE referrals ADD COLUMN sent_at INTEGER;"
+	"ALTER TABLE referrals ADD COLUMN lang TEXT;"
+	"ALTER TABLE referrals ADD COLUMN area TEXT;"
+	"ALTER TABLE referrals ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;"
+	/* Rows from before: a referral given was counted as made. */
+	"UPDATE referrals SET sent_at = at WHERE kind = 'given';",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -1355,10 +1396,18 @@ static const field thread_fields[] = {
 	FIELD(gr_state_thread, last_in, F_TIME),
 	FIELD(gr_state_thread, last_out, F_TIME),
 	FIELD(gr_state_thread, followups, F_INT),
+	FIELD(gr_state_thread, lead_addr, F_TEXT),
+	FIELD(gr_state_thread, lead_name, F_TEXT),
+	FIELD(gr_state_thread, open_question, F_TEXT),
+	FIELD(gr_state_thread, lang, F_TEXT),
+	FIELD(gr_state_thread, formal, F_BOOL),
+	FIELD(gr_state_thread, later, F_BOOL),
+	FIELD(gr_state_thread, asked, F_BOOL),
 };
 #define NTHREAD (sizeof thread_fields / sizeof thread_fields[0])
 #define THREAD_COLS "thread, cls, subject, peer_name, peer_addr, " \
-	"owner_msgid, last_in, last_out, followups"
+	"owner_msgid, last_in, last_out, followups, lead_addr, lead_name, " \
+	"open_question, lang, formal, later, asked"
 
 ROWS_READER(thread_rows, gr_state_threads, thread_fields, "threads")
 
@@ -1405,7 +1454,8 @@ gr_state_thread_put(gr_state *st, const gr_state_thread *t, gr_error *err)
 		return gr_error_set(err, GR_E_INTERNAL, "%s: thread without an "
 		                    "id", st->path);
 	if (!(s = prep(st, "INSERT OR REPLACE INTO threads(" THREAD_COLS ") "
-	               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", err)))
+	               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+	               "?12, ?13, ?14, ?15, ?16)", err)))
 		return GR_E_STATE;
 	bind_fields(s, 1, t, thread_fields, NTHREAD);
 	return run_write(st, s, "recording a thread", err);
@@ -1462,11 +1512,26 @@ static const field ref_fields[] = {
 	FIELD(gr_state_referral, subject, F_TEXT),
 	FIELD(gr_state_referral, thanked, F_BOOL),
 	FIELD(gr_state_referral, thanked_at, F_TIME0),
+	FIELD(gr_state_referral, ask_mid, F_TEXT),
+	FIELD(gr_state_referral, offer_mid, F_TEXT),
+	FIELD(gr_state_referral, intro_mid, F_TEXT),
+	FIELD(gr_state_referral, sent_mid, F_TEXT),
+	FIELD(gr_state_referral, asked_at, F_TIME0),
+	FIELD(gr_state_referral, offered_at, F_TIME0),
+	FIELD(gr_state_referral, partner_said, F_INT),
+	FIELD(gr_state_referral, contact_said, F_INT),
+	FIELD(gr_state_referral, introduced_at, F_TIME0),
+	FIELD(gr_state_referral, sent_at, F_TIME0),
+	FIELD(gr_state_referral, lang, F_TEXT),
+	FIELD(gr_state_referral, area, F_TEXT),
+	FIELD(gr_state_referral, urgent, F_BOOL),
 };
 #define NREF    (sizeof ref_fields / sizeof ref_fields[0])
 #define REF_COLS "kind, at, message_id, introducer_name, introducer_addr, " \
 	"contact_name, contact_addr, partner_name, partner_addr, service, " \
-	"subject, thanked, thanked_at"
+	"subject, thanked, thanked_at, ask_mid, offer_mid, intro_mid, " \
+	"sent_mid, asked_at, offered_at, partner_said, contact_said, " \
+	"introduced_at, sent_at, lang, area, urgent"
 ROWS_READER(ref_rows, gr_state_referrals, ref_fields, "referrals")
 
 void
@@ -1480,7 +1545,8 @@ gr_status
 gr_state_referral_add(gr_state *st, const gr_state_referral *r, gr_error *err)
 {
 	sqlite3_stmt *s = prep(st, "INSERT OR IGNORE INTO referrals(" REF_COLS
-	    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+	    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	    "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
 	    err);
 
 	if (!s)
@@ -1500,6 +1566,46 @@ gr_state_referral_thank(gr_state *st, const char *introducer, time_t when,
 	                 "kind = 'received' AND thanked = 0 AND "
 	                 "introducer_addr = ?1 AND at <= ?2", "tl", introducer,
 	                 I64(when));
+}
+
+/* The opt-in columns of referral r->id from r (the rest is as added). */
+gr_status
+gr_state_referral_update(gr_state *st, const gr_state_referral *r,
+                         gr_error *err)
+{
+	sqlite3_stmt *s = prep(st, "UPDATE referrals SET sent_mid = ?1, "
+	    "asked_at = ?2, offered_at = ?3, partner_said = ?4, "
+	    "contact_said = ?5, introduced_at = ?6, sent_at = ?7, "
+	    "intro_mid = ?8 WHERE id = ?9", err);
+	static const field f[] = {
+		FIELD(gr_state_referral, sent_mid, F_TEXT),
+		FIELD(gr_state_referral, asked_at, F_TIME0),
+		FIELD(gr_state_referral, offered_at, F_TIME0),
+		FIELD(gr_state_referral, partner_said, F_INT),
+		FIELD(gr_state_referral, contact_said, F_INT),
+		FIELD(gr_state_referral, introduced_at, F_TIME0),
+		FIELD(gr_state_referral, sent_at, F_TIME0),
+		FIELD(gr_state_referral, intro_mid, F_TEXT),
+		FIELD(gr_state_referral, id, F_LONG),
+	};
+
+	if (!s)
+		return GR_E_STATE;
+	bind_fields(s, 1, r, f, sizeof f / sizeof f[0]);
+	return run_write(st, s, "recording a referral's progress", err);
+}
+
+gr_status
+gr_state_referral_open(gr_state *st, gr_state_referrals *out, gr_error *err)
+{
+	/* Referrals given that are not made yet: the ones the owner's sent
+	 * mail or an answer may move on.  Few: a partial scan is enough. */
+	sqlite3_stmt *s = prep(st, "SELECT id, " REF_COLS " FROM referrals "
+	                       "WHERE kind = 'given' AND sent_at IS NULL AND "
+	                       "partner_said >= 0 AND contact_said >= 0 "
+	                       "ORDER BY at, id", err);
+
+	return ref_rows(st, s, out, err);
 }
 
 gr_status

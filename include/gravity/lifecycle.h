@@ -50,6 +50,17 @@ gr_status gr_life_incoming(gr_life *lf, const gr_message *m,
                            const gr_verdict *v, const gr_plan *pl,
                            gr_error *err);
 
+/* Does m answer a double opt-in: the partner's reply to the owner's note
+ * asking them, or the requester's reply to the offer of an introduction?
+ * Then *matched is 1 and *pl the outputs that answer brings instead of
+ * its class's: with the other side's yes already in, the three-way
+ * introduction and its reminder (gr_actions_introduce); with a no
+ * (the "care" file's decline list), a reminder to tell the other side;
+ * else nothing yet.  gr_life_incoming records the answer. */
+gr_status gr_life_optin(gr_life *lf, const gr_message *m,
+                        const gr_plan_ctx *ctx, gr_plan *pl, int *matched,
+                        gr_error *err);
+
 /* A redo of the incoming message m, recorded before: cancels its pending
  * reminders whose UID is in cancel[0..ncancel) (SEQUENCE + 1, CANCELLED
  * or COMPLETED; *cancelled counts them, may be NULL), records the

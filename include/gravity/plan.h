@@ -62,7 +62,18 @@ typedef struct gr_plan {
 	                         * shows the introduction */
 	char *intro_name;       /* the introducer's name (capped) */
 	char *intro_addr;       /* their address, verified or claimed */
+	char *ask_mid;          /* Message-ID of the draft asking a partner */
+	char *offer_mid;        /* ... offering the requester an introduction */
+	char *intro_mid;        /* ... introducing requester and partner */
 	char *lang;             /* language of the drafts ("en", "es"...) */
+	char *area;             /* the area the message names, or NULL */
+	int urgent, formal;     /* the message sounds urgent; is formal */
+	int later;              /* it says no rush, or names a later season */
+	/* The message answers a double opt-in (gr_life_optin_answer): the
+	 * referral's id (0: none), which side (1 the partner, 2 the
+	 * requester) and whether it said yes. */
+	long optin_id;
+	int optin_side, optin_yes;
 } gr_plan;
 
 typedef struct gr_plan_ctx {
@@ -104,6 +115,7 @@ typedef struct gr_followup {
 	const char *open_question;      /* the owner's question, or NULL */
 	const char *lang;       /* the conversation's language, or NULL */
 	int formal;
+	int later;              /* they said no rush: "followup later" */
 } gr_followup;
 
 /* The gentle follow-up: reminder "followup" (due "followup after" past
@@ -113,5 +125,29 @@ typedef struct gr_followup {
 gr_status gr_actions_followup(const gr_policy *p, const gr_rules *r,
                               const gr_followup *f, const gr_plan_ctx *ctx,
                               gr_plan *out, gr_error *err);
+
+/* The two sides of a double opt-in said yes: the three-way introduction
+ * (templates/three-way-intro.txt, To the requester, Cc the partner) and a
+ * reminder.  The text carries the need in the owner's words (the
+ * service), the area and the urgency, never the requester's message.
+ * One side said no: a reminder to tell the other, no draft. */
+typedef struct gr_introduction {
+	const char *contact_name, *contact_addr;        /* the requester */
+	const char *partner_name, *partner_addr;
+	const char *service;    /* service label, or NULL */
+	const char *subject;    /* the request's subject */
+	const char *message_id; /* the request (for names and threading) */
+	const char *lang;
+	const char *area;       /* the area the request named, or NULL */
+	int urgent;             /* the request sounded urgent */
+	time_t at;              /* when the second yes came */
+	/* NULL when both said yes; else who said no ("partner" or
+	 * "requester"): then no draft, a reminder to tell the other side. */
+	const char *declined_by;
+} gr_introduction;
+gr_status gr_actions_introduce(const gr_policy *p, const gr_rules *r,
+                               const gr_introduction *in,
+                               const gr_plan_ctx *ctx, gr_plan *out,
+                               gr_error *err);
 
 #endif

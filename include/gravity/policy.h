@@ -72,6 +72,8 @@ typedef struct gr_policy_settings {
 	int direct;             /* "introductions direct" (default opt-in) */
 	int quote_lines;        /* "quote N" lines of the original (40) */
 	gr_due fu_after;        /* "followup after WHEN" (5bd) */
+	gr_due fu_later;        /* "followup later WHEN" (15bd): when the
+	                         * other side said no rush or a later season */
 	int fu_max;             /* "followup max N" (1; 0: never) */
 	int keep_done;          /* "keep-done N" days (30) */
 	gr_template *fu_tpl;    /* templates/followup.txt, or NULL */
@@ -108,9 +110,13 @@ const gr_template *gr_policy_template(const gr_policy *p, const char *lang,
                                       const char **lang_used);
 
 /* The "care" file's phrases: sensitive situations (bereavement, illness,
- * divorce...) when urgent is 0, urgent needs ("leaking", "this week")
- * when 1.  Owned by p; empty when there is no care file. */
-const gr_strv *gr_policy_care(const gr_policy *p, int urgent);
+ * divorce...), urgent needs ("leaking", "this week"), an answer that
+ * declines an introduction ("no thanks", "we found someone"), and what
+ * offers a next step in the owner's own mail ("let me know", "I can
+ * send").  Owned by p; empty when there is no care file. */
+enum { GR_CARE_SENSITIVE, GR_CARE_URGENT, GR_CARE_DECLINE, GR_CARE_OFFER,
+       GR_CARE_COUNT };
+const gr_strv *gr_policy_care(const gr_policy *p, int which);
 
 /* Follow-up policy: "followup after WHEN" and "followup max N";
  * "keep-done N": days a cancelled or completed reminder stays in the

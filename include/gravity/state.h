@@ -255,6 +255,14 @@ typedef struct gr_state_thread {
 	const char *owner_msgid;        /* the owner's last message */
 	time_t last_in, last_out;       /* last message from them / owner */
 	int followups;          /* follow-ups made so far */
+	/* Schema 9: whom a follow-up may go to and what it asks. */
+	const char *lead_addr, *lead_name;      /* the person it is with */
+	const char *open_question;      /* the owner's last question to them */
+	const char *lang;       /* the conversation's language, or NULL */
+	int formal;             /* the lead wrote formally */
+	int later;              /* the lead said no rush / a later season */
+	int asked;              /* the owner's last message to the lead asked
+	                         * something or offered a next step */
 } gr_state_thread;
 
 typedef struct gr_state_threads {
@@ -306,6 +314,20 @@ typedef struct gr_state_referral {
 	const char *service, *subject;
 	int thanked;
 	time_t thanked_at;
+	/* Schema 9, kind "given": the drafts' Message-IDs (asking the
+	 * partner, offering the requester an introduction, the three-way
+	 * introduction), the owner's sent mail that asked the partner, when
+	 * the ask and the offer were seen sent, each side's answer (1 yes,
+	 * -1 no, 0 none yet), when the introduction was drafted and when it
+	 * was seen sent (then, only then, the referral is made), and the
+	 * request's language, area and urgency. */
+	const char *ask_mid, *offer_mid, *intro_mid, *sent_mid;
+	time_t asked_at, offered_at;
+	int partner_said, contact_said;
+	time_t introduced_at, sent_at;
+	const char *lang;
+	const char *area;       /* places of the request that name an area */
+	int urgent;             /* the request sounded urgent */
 } gr_state_referral;
 
 typedef struct gr_state_referrals {
@@ -321,6 +343,14 @@ gr_status gr_state_referral_add(gr_state *st, const gr_state_referral *r,
  * at or before when become thanked. */
 gr_status gr_state_referral_thank(gr_state *st, const char *introducer,
                                   time_t when, gr_error *err);
+/* Record the progress of referral r->id: sent_mid, asked_at, offered_at,
+ * partner_said, contact_said, introduced_at, sent_at and intro_mid. */
+gr_status gr_state_referral_update(gr_state *st, const gr_state_referral *r,
+                                   gr_error *err);
+/* *out := the referrals given that are not made yet and that no side
+ * declined, oldest first. */
+gr_status gr_state_referral_open(gr_state *st, gr_state_referrals *out,
+                                 gr_error *err);
 /* *out := the ledger, most recent first. */
 gr_status gr_state_referral_list(gr_state *st, gr_state_referrals *out,
                                  gr_error *err);

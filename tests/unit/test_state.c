@@ -716,6 +716,29 @@ test_failed_retry(void **state)
 	gr_state_close(st);
 }
 
+/* Schema 9's columns, dropped to make a state file of before it. */
+#define DROP_V9 \
+	"ALTER TABLE threads DROP COLUMN lead_addr;" \
+	"ALTER TABLE threads DROP COLUMN lead_name;" \
+	"ALTER TABLE threads DROP COLUMN open_question;" \
+	"ALTER TABLE threads DROP COLUMN lang;" \
+	"ALTER TABLE threads DROP COLUMN formal;" \
+	"ALTER TABLE threads DROP COLUMN later;" \
+	"ALTER TABLE threads DROP COLUMN asked;" \
+	"ALTER TABLE referrals DROP COLUMN ask_mid;" \
+	"ALTER TABLE referrals DROP COLUMN offer_mid;" \
+	"ALTER TABLE referrals DROP COLUMN intro_mid;" \
+	"ALTER TABLE referrals DROP COLUMN sent_mid;" \
+	"ALTER TABLE referrals DROP COLUMN asked_at;" \
+	"ALTER TABLE referrals DROP COLUMN offered_at;" \
+	"ALTER TABLE referrals DROP COLUMN partner_said;" \
+	"ALTER TABLE referrals DROP COLUMN contact_said;" \
+	"ALTER TABLE referrals DROP COLUMN introduced_at;" \
+	"ALTER TABLE referrals DROP COLUMN sent_at;" \
+	"ALTER TABLE referrals DROP COLUMN lang;" \
+	"ALTER TABLE referrals DROP COLUMN area;" \
+	"ALTER TABLE referrals DROP COLUMN urgent;"
+
 /* A state of schema 5: a message that failed there gets its second try. */
 static void
 test_migrate_from_5(void **state)
@@ -728,7 +751,7 @@ test_migrate_from_5(void **state)
 
 	gr_state_close(st);
 	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "DROP INDEX messages_failed;"
+	assert_int_equal(sqlite3_exec(db, DROP_V9 "DROP INDEX messages_failed;"
 	    "DROP TABLE polls;"
 	    "ALTER TABLE messages DROP COLUMN tries;"
 	    "ALTER TABLE messages DROP COLUMN digest; PRAGMA user_version = 5;"
@@ -794,9 +817,13 @@ test_migrate_from_7(void **state)
 
 	gr_state_close(st);
 	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "ALTER TABLE messages DROP COLUMN "
-	    "digest; PRAGMA user_version = 7; INSERT INTO messages(source_id, "
-	    "message_id, status, at) VALUES ('old', '<old@x>', 'ok', 5);",
+	assert_int_equal(sqlite3_exec(db, DROP_V9 "ALTER TABLE messages DROP "
+	    "COLUMN digest; PRAGMA user_version = 7; INSERT INTO messages("
+	    "source_id, message_id, status, at) VALUES ('old', '<old@x>', 'ok', "
+	    "5); INSERT INTO referrals(kind, at, message_id, contact_addr, "
+	    "partner_addr) VALUES ('given', 7, 'req@x', 'c@x', 'p@x');"
+	    "INSERT INTO threads(thread, cls, owner_msgid, last_out) VALUES "
+	    "('t@x', 'inquiry', 'o@x', 8);",
 	    NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	st = open_ok(fx->db);
@@ -807,6 +834,26 @@ test_migrate_from_7(void **state)
 	                 NULL, NULL, "other", "ok", NULL, 6, &e), GR_OK);
 	assert_int_equal(gr_state_msgid_match(st, "<new@x>", "e"),
 	                 GR_MSGID_OTHER);
+	/* Schema 9: a referral given before it was counted as made, and a
+	 * thread the owner wrote last on keeps its one follow-up. */
+	{
+		gr_state_referrals rl;
+		gr_state_threads tl;
+
+		assert_int_equal(gr_state_referral_list(st, &rl, &e), GR_OK);
+		assert_int_equal(rl.n, 1);
+		assert_int_equal((long)rl.v[0].sent_at, 7);
+		assert_null(rl.v[0].ask_mid);
+		gr_state_referrals_free(&rl);
+		assert_int_equal(gr_state_referral_open(st, &rl, &e), GR_OK);
+		assert_int_equal(rl.n, 0);
+		gr_state_referrals_free(&rl);
+		assert_int_equal(gr_state_thread_list(st, "t@x", &tl, &e), GR_OK);
+		assert_int_equal(tl.n, 1);
+		assert_int_equal(tl.v[0].asked, 1);
+		assert_null(tl.v[0].lead_addr);
+		gr_state_threads_free(&tl);
+	}
 	gr_state_close(st);
 }
 
@@ -834,7 +881,7 @@ test_migrate_from_3(void **state)
 
 	gr_state_close(st);
 	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "DROP TRIGGER reminders_ins;"
+	assert_int_equal(sqlite3_exec(db, DROP_V9 "DROP TRIGGER reminders_ins;"
 	    "DROP TRIGGER reminders_upd; DROP TRIGGER reminders_del;"
 	    "DROP INDEX reminders_done; DROP INDEX threads_waiting;"
 	    "DROP INDEX reminders_due; DROP INDEX messages_failed;"
@@ -947,7 +994,7 @@ test_polls_and_outputs(void **state)
 
 	/* Back to schema 6: opening it again brings the table back, empty. */
 	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "DROP TABLE polls;"
+	assert_int_equal(sqlite3_exec(db, DROP_V9 "DROP TABLE polls;"
 	    "ALTER TABLE messages DROP COLUMN digest;"
 	    "PRAGMA user_version = 6;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
