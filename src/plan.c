@@ -284,7 +284,9 @@ service_phrase(const act_run *ar, const char *lang)
 		return gr_strdup("");
 	if ((say = gr_owner_service_say(s, NULL)) != NULL)
 		return gr_strdup(say);
-	if (s->offered)
+	/* A referred-out service is named only where it is the subject: in
+	 * an inquiry the owner was asked for their own work. */
+	if (s->offered || ar->v->cls != GR_CLASS_OUT_OF_SCOPE)
 		return gr_strdup("");
 	out = gr_strdup(s->label ? s->label : "");
 	for (p = out; p && *p;) {
