@@ -10,6 +10,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gravity/buf.h"
 #include "gravity/classify.h"
@@ -28,6 +29,9 @@
 #define LONG_WORDS 250
 
 #define BUILTIN_FILE "(built-in)"
+/* Stems of referred-out services a loose match needs
+ * (gr_owner_service_loose). */
+#define LOOSE_MIN 2
 
 /* Tie order: on equal totals the class listed first wins. */
 static const gr_class tie_order[GR_CLASS_COUNT] = {
@@ -90,6 +94,8 @@ typedef struct ev {
 	long best_svc;
 	long best_referred;             /* referred-out service most named */
 	int ask_offered, ask_referred;  /* service phrases in asking sentences */
+	int loose_offered, loose_referred;  /* service stems (loose match) */
+	int subj_offered, subj_referred;    /* service phrases in the subject */
 	gr_auto auto_level;
 	const char *auto_why;
 	int known;
@@ -452,6 +458,16 @@ relay(ev *e)
 
 static int pred_value(ev *e, gr_pred p);
 
+/* The loose match finds referred-out services, and more of their stems
+ * than of offered ones. */
+static int
+loose_referred(const ev *e)
+{
+	return e->loose_referred > e->loose_offered &&
+	       e->loose_referred >= LOOSE_MIN;
+}
+static long quoted_age_months(const gr_message *m);
+
 static int
 fact_pred(void *aux, gr_pred p)
 {
@@ -493,8 +509,16 @@ pred_value(ev *e, gr_pred p)
 		return (m->flags & GR_MSG_REPORT) ||
 		       gr_strcaseeq(m->content_type, "multipart/report");
 	case GR_PRED_AUTOMATED: return e->auto_level != GR_AUTO_NONE;
-	case GR_PRED_SERVICE_OFFERED: return svc && svc->offered;
-	case GR_PRED_SERVICE_REFERRED: return svc && !svc->offered;
+	/* the main ask's service; when no phrase matched, the loose match
+	 * of the services' words may find a referred-out one, and
+	 * otherwise the ask is taken for one of the owner's own (as for an
+	 * owner who lists no services): which of the owner's offers it is
+	 * needs no exact wording, what the owner refers out is what
+	 * decides */
+	case GR_PRED_SERVICE_OFFERED:
+		return svc ? svc->offered : !loose_referred(e);
+	case GR_PRED_SERVICE_REFERRED:
+		return svc ? !svc->offered : loose_referred(e);
 	case GR_PRED_OWNER_QUOTED:
 		quote_owners(e);
 		return e->q_owner;
@@ -552,8 +576,143 @@ pred_value(ev *e, gr_pred p)
 	case GR_PRED_ASK_OFFERED:
 		return e->ask_offered > 0 && e->ask_referred == 0;
 	case GR_PRED_ASK_REFERRED: return e->ask_referred > 0;
+	case GR_PRED_SUBJECT_OFFERED:
+		return e->subj_offered > 0 && e->subj_referred == 0;
+	case GR_PRED_OLD_THREAD: return quoted_age_months(m) >= 3;
 	default: return 0;
 	}
+}
+
+/* --- the date of quoted mail ---------------------------------------------- */
+
+/* The month a word names (folded, any case: the first letters of the
+ * months in English, German, French, Spanish, Portuguese and Italian), or
+ * 0. */
+static int
+month_word(const char *w, size_t n)
+{
+	static const struct { const char *p; int m; } names[] = {
+		{ "jan", 1 }, { "ene", 1 }, { "gen", 1 }, { "feb", 2 },
+		{ "fev", 2 }, { "mar", 3 }, { "apr", 4 }, { "abr", 4 },
+		{ "avr", 4 }, { "may", 5 }, { "mai", 5 }, { "mag", 5 },
+		{ "juin", 6 }, { "jun", 6 }, { "giu", 6 }, { "juil", 7 },
+		{ "jul", 7 }, { "lug", 7 }, { "aug", 8 }, { "ago", 8 },
+		{ "aou", 8 }, { "sep", 9 }, { "set", 9 }, { "oct", 10 },
+		{ "okt", 10 }, { "out", 10 }, { "ott", 10 }, { "nov", 11 },
+		{ "dec", 12 }, { "dez", 12 }, { "dic", 12 }, { NULL, 0 }
+	};
+	char low[8];
+
+	/* a month's name, or its abbreviation: 3 to 9 letters */
+	if (n < 3 || n > 9)
+		return 0;
+	for (size_t i = 0; i < 4 && i < n; i++)
+		low[i] = (char)(w[i] | 0x20);
+	low[n < 4 ? n : 4] = '\0';
+	/* the weekdays mardi, martes, martedi are not March */
+	if (n >= 4 && strncmp(low, "mard", 4) == 0)
+		return 0;
+	if (n >= 4 && strncmp(low, "mart", 4) == 0)
+		return 0;
+	for (int i = 0; names[i].p; i++) {
+		size_t k = strlen(names[i].p);
+
+		if (strncmp(low, names[i].p, k) == 0 &&
+		    (n == 3 || k == 4 || strcmp(names[i].p, "out") != 0 ||
+		     n >= 7))
+			return names[i].m;
+	}
+	return 0;
+}
+
+/* The month (year * 12 + month - 1) of one line that dates mail ("On
+ * Mon, Dec 7, 2026 at ...", "Sent: 14 October 2025", "Gesendet:
+ * Donnerstag, 12. März 2026", "2026-03-12", "12.03.2026"), or -1. */
+static long
+line_month(const char *line, size_t n)
+{
+	for (size_t i = 0; i + 4 <= n; i++) {
+		const char *y = line + i;
+		int year, month = 0;
+
+		if (!((y[0] == '1' && y[1] == '9') || (y[0] == '2' && y[1] == '0')) ||
+		    !(y[2] >= '0' && y[2] <= '9') || !(y[3] >= '0' && y[3] <= '9') ||
+		    (i > 0 && y[-1] >= '0' && y[-1] <= '9') ||
+		    (i + 4 < n && y[4] >= '0' && y[4] <= '9'))
+			continue;
+		year = (y[0] - '0') * 1000 + (y[1] - '0') * 100 +
+		       (y[2] - '0') * 10 + (y[3] - '0');
+		if (i + 7 <= n && y[4] == '-' && y[5] >= '0' && y[5] <= '1' &&
+		    y[6] >= '0' && y[6] <= '9')
+			month = (y[5] - '0') * 10 + (y[6] - '0');
+		else if (i >= 3 && (y[-1] == '.' || y[-1] == '/') &&
+		         y[-2] >= '0' && y[-2] <= '9') {
+			/* d.m.yyyy, d/m/yyyy or m/d/yyyy: the number before
+			 * the year, or the one before that when it can not be
+			 * a day */
+			size_t j = i - 1;
+			int a = 0, b = 0, mul = 1;
+
+			while (j > 0 && line[j - 1] >= '0' && line[j - 1] <= '9') {
+				b += (line[j - 1] - '0') * mul;
+				mul *= 10;
+				j--;
+			}
+			mul = 1;
+			if (j >= 2 && (line[j - 1] == '.' || line[j - 1] == '/'))
+				for (j--; j > 0 && line[j - 1] >= '0' &&
+				     line[j - 1] <= '9'; j--) {
+					a += (line[j - 1] - '0') * mul;
+					mul *= 10;
+				}
+			month = y[-1] == '/' && a >= 1 && a <= 12 ? a : b;
+		} else {
+			for (size_t k = 0; k < n && !month; ) {
+				size_t e = k;
+
+				while (e < n && (((line[e] | 0x20) >= 'a' &&
+				                  (line[e] | 0x20) <= 'z')))
+					e++;
+				if (e > k)
+					month = month_word(line + k, e - k);
+				k = e + 1;
+			}
+		}
+		if (month >= 1 && month <= 12)
+			return (long)year * 12 + month - 1;
+	}
+	return -1;
+}
+
+/* How many months older than the message the quoted mail is, by the first
+ * dated line among the quoted part's first lines; -1 when unknown. */
+static long
+quoted_age_months(const gr_message *m)
+{
+	char *f;
+	const char *p;
+	long qm = -1;
+	struct tm tm;
+	int lines = 0;
+
+	if (!m->quoted || !*m->quoted || m->date <= 0 ||
+	    !gmtime_r(&m->date, &tm))
+		return -1;
+	if (!(f = gr_fold_accents(m->quoted)))
+		return -1;
+	for (p = f; *p && lines < 12 && qm < 0; lines++) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+
+		qm = line_month(p, n);
+		p += n;
+		if (*p)
+			p++;
+	}
+	free(f);
+	if (qm < 0)
+		return -1;
+	return ((long)tm.tm_year + 1900) * 12 + tm.tm_mon - qm;
 }
 
 /* --- services ----------------------------------------------------------- */
@@ -606,6 +765,44 @@ match_services(ev *e)
 		gr_buf_free(&b);
 		free(folded);
 	}
+}
+
+/* The loose match (gr_owner_service_loose) over the subject and new text,
+ * and the phrases of the subject alone. */
+static void
+match_loose(ev *e)
+{
+	const gr_owner *o = e->o;
+	size_t nsvcs = gr_owner_n_services(o);
+	gr_strmap seen = { 0 };
+	gr_strv stems = { 0 };
+	const char *subj = e->m->subject ? e->m->subject : "";
+	char *folded;
+
+	if (nsvcs == 0)
+		return;
+	if (gr_owner_stems(subj, &stems, &seen) == GR_OK &&
+	    gr_owner_stems(e->m->new_text, &stems, &seen) == GR_OK)
+		for (size_t i = 0; i < nsvcs; i++) {
+			int n = gr_owner_service_loose(o, i, &seen);
+
+			if (gr_owner_service(o, i)->offered)
+				e->loose_offered += n;
+			else
+				e->loose_referred += n;
+		}
+	gr_strmap_free(&seen);
+	gr_strv_free(&stems);
+	folded = gr_fold_accents(subj);
+	for (size_t i = 0; folded && i < nsvcs; i++) {
+		int n = gr_owner_service_hits(o, i, subj, folded, e->mm);
+
+		if (gr_owner_service(o, i)->offered)
+			e->subj_offered += n;
+		else
+			e->subj_referred += n;
+	}
+	free(folded);
 }
 
 /* 1 if the sentence [s, s+n) asks: a question mark, or wording of the
@@ -1005,6 +1202,7 @@ ev_init(ev *e, const gr_rules *r, const gr_message *m,
 	memset(e->pv, -1, sizeof e->pv);
 	match_services(e);
 	match_ask_services(e);
+	match_loose(e);
 	return GR_OK;
 }
 

@@ -21,6 +21,9 @@ typedef struct owner_svc {
 	unsigned char *folded;  /* per pattern: 1 matches the text with its
 	                         * accents removed (plain phrases) */
 	size_t npats;
+	gr_strv stems;          /* the stems of its label's and phrases'
+	                         * words that no service of the other kind
+	                         * has (gr_owner_service_loose) */
 } owner_svc;
 
 typedef struct owner_partner {
@@ -480,6 +483,156 @@ svc_phrase(gr_conf *c, gr_diags *d, unsigned col, const char *phrase)
 	return p;
 }
 
+/* --- loose matching: the words of the services --------------------------- */
+
+/* Words that say nothing about a trade, in the languages of the default
+ * rules (folded, lowercase; words under four letters never count). */
+static const char *const stop_words[] = {
+	/* en */
+	"about", "after", "again", "also", "been", "before", "being", "both",
+	"could", "does", "doing", "down", "each", "from", "have", "having",
+	"here", "into", "just", "more", "most", "much", "only", "other", "over",
+	"same", "should", "some", "such", "than", "that", "their", "them",
+	"then", "there", "these", "they", "this", "those", "through", "under",
+	"until", "very", "were", "what", "when", "where", "which", "while",
+	"will", "with", "would", "your", "yours", "hello", "dear", "thanks",
+	"thank", "please", "regards", "best", "kind", "help", "need", "needs",
+	"want", "wants", "like", "looking", "look", "service", "services",
+	"work", "working", "question", "questions", "time", "today", "week",
+	"month", "year", "good", "great", "well", "know", "make", "made",
+	"take", "first", "next", "last", "offer", "offers", "price", "quote",
+	/* de */
+	"aber", "alle", "auch", "bitte", "dann", "dass", "denn", "diese",
+	"dieser", "dieses", "eine", "einem", "einen", "einer", "eines", "haben",
+	"hallo", "hier", "ihre", "ihren", "ihrer", "immer", "kann", "konnen",
+	"konnten", "mehr", "mein", "meine", "mich", "nach", "nicht", "noch",
+	"oder", "sehr", "sind", "sich", "uber", "unter", "unsere", "unser",
+	"viele", "vielen", "wenn", "werden", "wird", "ware", "wurde", "danke",
+	"gruss", "grusse", "fragen", "frage",
+	/* fr */
+	"avec", "avoir", "bonjour", "cette", "dans", "elle", "etre", "faire",
+	"leur", "mais", "merci", "nous", "notre", "pour", "plus", "sans", "sont",
+	"sous", "tout", "tous", "tres", "vous", "votre", "aussi", "comme",
+	/* es, pt, it */
+	"como", "para", "pero", "esta", "este", "esto", "estos", "hola",
+	"gracias", "nuestra", "nuestro", "tambien", "tiene", "tengo", "hacer",
+	"usted", "ustedes", "sobre", "todo", "todos", "pelo", "pela", "mais",
+	"muito", "nossa", "nosso", "obrigado", "obrigada", "tenho", "fazer",
+	"voce", "voces", "della", "delle", "degli", "sono", "anche", "come",
+	"questo", "questa", "grazie", "ciao", "nostro", "nostra", "molto",
+	"fare", "servizio", "servicio", "servico", "dienst", "leistung",
+	NULL
+};
+
+/* The stem of one folded word w (n bytes) into out (at least 8 bytes):
+ * lowercase, a plural s dropped, cut to six bytes (on a character
+ * boundary), so that "translations", "translating" and "translator"
+ * meet, and "traducao" and "traduccion".  0 if the word does not count:
+ * under four letters, or a stop word. */
+static size_t
+stem_word(const char *w, size_t n, char *out)
+{
+	char low[48];
+	size_t k;
+
+	if (n < 4 || n >= sizeof low)
+		return 0;
+	for (k = 0; k < n; k++)
+		low[k] = (w[k] >= 'A' && w[k] <= 'Z') ? (char)(w[k] + 32) : w[k];
+	low[n] = '\0';
+	for (int i = 0; stop_words[i]; i++)
+		if (strcmp(low, stop_words[i]) == 0)
+			return 0;
+	if (n > 4 && low[n - 1] == 's' && low[n - 2] != 's')
+		n--;
+	if (n > 6) {
+		n = 6;
+		while (n > 0 && ((unsigned char)low[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(out, low, n);
+	out[n] = '\0';
+	return n;
+}
+
+gr_status
+gr_owner_stems(const char *text, gr_strv *out, gr_strmap *seen)
+{
+	char *f = text ? gr_fold_accents(text) : NULL;
+	gr_status st = GR_OK;
+	size_t i = 0;
+
+	if (!text)
+		return GR_OK;
+	if (!f)
+		return GR_E_NOMEM;
+	while (f[i] && st == GR_OK) {
+		size_t j = i;
+		char stem[16];
+
+		while (f[j] && (((f[j] | 0x20) >= 'a' && (f[j] | 0x20) <= 'z') ||
+		                (unsigned char)f[j] >= 0x80))
+			j++;
+		if (j == i) {
+			i++;
+			continue;
+		}
+		if (stem_word(f + i, j - i, stem) > 0 &&
+		    gr_strmap_get(seen, stem) < 0) {
+			st = gr_strmap_put(seen, stem, out->n);
+			if (st == GR_OK)
+				st = gr_strv_push(out, stem);
+		}
+		i = j;
+	}
+	free(f);
+	return st;
+}
+
+/* Keep only the stems no service of the other kind (offered, referred)
+ * has: a word of both says nothing about which it is. */
+static void
+svc_stems_finish(gr_owner *o)
+{
+	gr_strmap kind[2] = { { 0 }, { 0 } };
+
+	for (size_t i = 0; i < o->nsvcs; i++)
+		for (size_t j = 0; j < o->svcs[i].stems.n; j++)
+			if (gr_strmap_put(&kind[o->svcs[i].pub.offered != 0],
+			                  o->svcs[i].stems.v[j], 1) != GR_OK)
+				goto out;
+	for (size_t i = 0; i < o->nsvcs; i++) {
+		gr_strv *sv = &o->svcs[i].stems;
+		const gr_strmap *other = &kind[o->svcs[i].pub.offered == 0];
+		size_t k = 0;
+
+		for (size_t j = 0; j < sv->n; j++) {
+			if (gr_strmap_get(other, sv->v[j]) >= 0)
+				free(sv->v[j]);
+			else
+				sv->v[k++] = sv->v[j];
+		}
+		sv->n = k;
+		if (sv->v)
+			sv->v[k] = NULL;
+	}
+out:
+	gr_strmap_free(&kind[0]);
+	gr_strmap_free(&kind[1]);
+}
+
+int
+gr_owner_service_loose(const gr_owner *o, size_t i, const gr_strmap *stems)
+{
+	int n = 0;
+
+	for (size_t j = 0; i < o->nsvcs && j < o->svcs[i].stems.n; j++)
+		n += gr_strmap_get(stems, o->svcs[i].stems.v[j]) >= 0;
+	return n;
+}
+
+/* --- services file ------------------------------------------------------- */
+
 static void
 svc_phrases(owner_svc *s, gr_conf *c, gr_diags *d, const gr_toks *t,
             size_t from)
@@ -492,10 +645,19 @@ svc_phrases(owner_svc *s, gr_conf *c, gr_diags *d, const gr_toks *t,
 		gr_tok_strip_comma(k);
 		if (!*k->text)
 			continue;
-		if (k->regex)
+		if (k->regex) {
 			p = gr_pattern_compile_at(c, d, k->col, k->text, k->flags);
-		else
+		} else {
+			gr_strmap seen = { 0 };
+
+			/* the stems seen so far are in s->stems: no map
+			 * kept, a service has a few dozen words */
+			for (size_t j = 0; j < s->stems.n; j++)
+				(void)gr_strmap_put(&seen, s->stems.v[j], j);
+			(void)gr_owner_stems(k->text, &s->stems, &seen);
+			gr_strmap_free(&seen);
 			p = svc_phrase(c, d, k->col, k->text);
+		}
 		if (!p)
 			continue;
 		nv = realloc(s->pats, (s->npats + 1) * sizeof *nv);
@@ -552,6 +714,12 @@ svc_head(gr_owner *o, gr_conf *c, gr_diags *d, const gr_toks *t)
 	s->pub.key = gr_strdup(t->v[1].text);
 	s->pub.label = t->n > 2 ? join_toks(t, 2) : gr_strdup(t->v[1].text);
 	s->pub.offered = k[0] == 'o';
+	{
+		gr_strmap seen = { 0 };
+
+		(void)gr_owner_stems(s->pub.label, &s->stems, &seen);
+		gr_strmap_free(&seen);
+	}
 	return s;
 }
 
@@ -641,6 +809,7 @@ gr_owner_parse_services(gr_owner *o, gr_conf *c, gr_diags *d)
 		}
 		gr_toks_free(&t);
 	}
+	svc_stems_finish(o);
 }
 
 /* --- partners ----------------------------------------------------------- */
@@ -801,6 +970,7 @@ gr_owner_free(gr_owner *o)
 			gr_pattern_free(o->svcs[i].pats[j]);
 		free(o->svcs[i].pats);
 		free(o->svcs[i].folded);
+		gr_strv_free(&o->svcs[i].stems);
 	}
 	free(o->svcs);
 	for (size_t i = 0; i < o->npartners; i++) {

@@ -207,7 +207,8 @@ static const char *const pred_names[GR_PRED_COUNT] = {
 	"many-recipients",
 	"short-text", "long-text", "owner-name-in-subject",
 	"owner-domain-mentioned",
-	"services-both", "ask-offered", "ask-referred"
+	"services-both", "ask-offered", "ask-referred",
+	"subject-offered", "old-thread"
 };
 
 const char *

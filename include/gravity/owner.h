@@ -96,6 +96,15 @@ const gr_service *gr_owner_service_by_key(const gr_owner *o, const char *key);
  * (gravity-rules(5), SERVICES). */
 int gr_owner_service_hits(const gr_owner *o, size_t i, const char *text,
                           const char *folded, gr_matcher *mm);
+/* The stems of the words of text (accents folded, lowercase, a plural s
+ * dropped, cut to six bytes; no words under four letters, no stop words)
+ * not in seen yet, appended to out and added to seen. */
+gr_status gr_owner_stems(const char *text, gr_strv *out, gr_strmap *seen);
+/* How many of the i-th service's stems (of its label's and phrases'
+ * words, but none a service of the other kind also has) are in stems: a
+ * loose match that does not hinge on the owner's exact wording. */
+int gr_owner_service_loose(const gr_owner *o, size_t i,
+                           const gr_strmap *stems);
 /* What the i-th service's first matching phrase matched (in folded, the
  * text with accents folded, for the phrases that match so; else in text),
  * into buf (cut to len - 1 bytes); 0 when none matches.  mm may be NULL. */
