@@ -46,6 +46,7 @@ typedef struct builtins {
 	gr_pattern *attrib;     /* "On ..., Name <addr> wrote:" */
 	gr_pattern *thanks;     /* "Thanks Nate!" */
 	gr_pattern *named;      /* "Jen Park said/referred ..." */
+	gr_pattern *full_name;  /* "Jen Park": two capitalised words */
 	gr_pattern *quote_head; /* a line that says whose mail is quoted */
 } builtins;
 
@@ -56,8 +57,12 @@ builtin_patterns(void)
 {
 	static builtins b;
 
-	if (b.attrib && b.thanks && b.named && b.quote_head)
+	if (b.attrib && b.thanks && b.named && b.quote_head && b.full_name)
 		return &b;
+	if (!b.full_name)
+		b.full_name = gr_pattern_compile(NULL, BUILTIN_FILE, 0, 0,
+		    "(?<![\\p{L}\\p{M}])(\\p{Lu}[\\p{Ll}\\p{M}]+(?:-\\p{Lu}[\\p{Ll}\\p{M}]+)?"
+		    "[ \\t]+\\p{Lu}[\\p{Ll}\\p{M}]+)(?![\\p{L}\\p{M}])", "c");
 	/* "On ... Name <a@b> wrote:" in the common languages, or the
 	 * first line of an Outlook header block ("From: Name <a@b>"). */
 	if (!b.quote_head)
@@ -78,7 +83,8 @@ builtin_patterns(void)
 		b.named = gr_pattern_compile(NULL, BUILTIN_FILE, 0, 0,
 		    "(\\p{Lu}\\p{Ll}+(?: \\p{Lu}\\p{Ll}+)?)\\b[^.\\n]{0,40}?"
 		    "\\b(?i:referred|recommended|suggested|said|told)\\b", "c");
-	return b.attrib && b.thanks && b.named && b.quote_head ? &b : NULL;
+	return b.attrib && b.thanks && b.named && b.quote_head && b.full_name ?
+	       &b : NULL;
 }
 
 /* --- evaluation state --------------------------------------------------- */
@@ -467,6 +473,7 @@ loose_referred(const ev *e)
 	       e->loose_referred >= LOOSE_MIN;
 }
 static long quoted_age_months(const gr_message *m);
+static int referrer_named(ev *e);
 
 static int
 fact_pred(void *aux, gr_pred p)
@@ -579,6 +586,7 @@ pred_value(ev *e, gr_pred p)
 	case GR_PRED_SUBJECT_OFFERED:
 		return e->subj_offered > 0 && e->subj_referred == 0;
 	case GR_PRED_OLD_THREAD: return quoted_age_months(m) >= 3;
+	case GR_PRED_REFERRER_NAMED: return referrer_named(e);
 	default: return 0;
 	}
 }
@@ -713,6 +721,57 @@ quoted_age_months(const gr_message *m)
 	if (qm < 0)
 		return -1;
 	return ((long)tm.tm_year + 1900) * 12 + tm.tm_mon - qm;
+}
+
+/* 1 if a sentence of the subject or new text that says who sent the
+ * writer (the list referred_me) names a person ("Lucas Tremblay suggested
+ * I reach out", "de la part de Genevieve Roy"): an introducer the owner
+ * can thank, not "I found your name somewhere". */
+static int
+referrer_named(ev *e)
+{
+	const char *srcs[2] = { e->m->subject, e->m->new_text };
+	const char *owner = gr_owner_profile(e->o)->name;
+
+	for (int k = 0; k < 2; k++) {
+		const char *p = srcs[k] ? srcs[k] : "";
+
+		while (*p) {
+			size_t n = 0, so, eo;
+			char *t;
+
+			while (p[n] && p[n] != '\n' &&
+			       !((p[n] == '.' || p[n] == '!' || p[n] == '?') &&
+			         (p[n + 1] == ' ' || p[n + 1] == '\n' ||
+			          p[n + 1] == '\0')))
+				n++;
+			if (p[n] && p[n] != '\n')
+				n++;
+			t = n > 0 ? gr_strndup(p, n) : NULL;
+			if (t && gr_rules_list_match(e->r, "referred_me", t,
+			                             e->mm) > 0)
+				for (const char *q = t; *q &&
+				     gr_pattern_match(e->bi->full_name, q, e->mm,
+				                      &so, &eo) > 0; q += eo) {
+					char *name = gr_strndup(q + so, eo - so);
+					int own = name && owner &&
+					          gr_strcasestr(owner, name);
+
+					free(name);
+					if (!own) {
+						free(t);
+						return 1;
+					}
+					if (eo == 0)
+						break;
+				}
+			free(t);
+			p += n;
+			while (*p == '\n' || *p == ' ')
+				p++;
+		}
+	}
+	return 0;
 }
 
 /* --- services ----------------------------------------------------------- */

@@ -208,7 +208,7 @@ static const char *const pred_names[GR_PRED_COUNT] = {
 	"short-text", "long-text", "owner-name-in-subject",
 	"owner-domain-mentioned",
 	"services-both", "ask-offered", "ask-referred",
-	"subject-offered", "old-thread"
+	"subject-offered", "old-thread", "referrer-named"
 };
 
 const char *
