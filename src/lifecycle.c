@@ -534,7 +534,7 @@ gr_life_optin(gr_life *lf, const gr_message *m, const gr_plan_ctx *ctx,
 
 	*matched = 0;
 	memset(pl, 0, sizeof *pl);
-	if (!lf->state || gr_extract_auth(m) < 0)
+	if (!lf->state || auth_of(lf, m) < 0)
 		return GR_OK;
 	st = gr_state_referral_open(lf->state, &l, err);
 	for (size_t i = 0; st == GR_OK && i < l.n && !side; i++) {
