@@ -672,16 +672,14 @@ gr_life_incoming(gr_life *lf, const gr_message *m, const gr_verdict *v,
 }
 
 gr_status
-gr_life_redo(gr_life *lf, const gr_message *m, const gr_verdict *v,
-             const gr_plan *pl, const char *const *cancel, size_t ncancel,
-             long *cancelled, gr_error *err)
+gr_life_redo_thread(gr_life *lf, const char *thread, const char *message_id,
+                    const gr_plan *pl, const char *const *cancel,
+                    size_t ncancel, long *cancelled, gr_error *err)
 {
-	char *thread = NULL;
 	gr_state_rems l = { 0 };
-	gr_status st;
+	gr_status st = GR_OK;
 
-	st = thread_of(lf, m, &thread, err);
-	if (st == GR_OK && ncancel)
+	if (ncancel)
 		st = gr_state_rem_list(lf->state, thread, 1, 0, &l, err);
 	for (size_t i = 0; st == GR_OK && i < l.n; i++)
 		for (size_t k = 0; k < ncancel; k++)
@@ -692,12 +690,27 @@ gr_life_redo(gr_life *lf, const gr_message *m, const gr_verdict *v,
 				break;
 			}
 	if (st == GR_OK)
-		st = record_reminders(lf, thread, pl, m->message_id, err);
+		st = record_reminders(lf, thread, pl, message_id, err);
+	gr_state_rems_free(&l);
+	return st;
+}
+
+gr_status
+gr_life_redo(gr_life *lf, const gr_message *m, const gr_verdict *v,
+             const gr_plan *pl, const char *const *cancel, size_t ncancel,
+             long *cancelled, gr_error *err)
+{
+	char *thread = NULL;
+	gr_status st;
+
+	st = thread_of(lf, m, &thread, err);
+	if (st == GR_OK)
+		st = gr_life_redo_thread(lf, thread, m->message_id, pl, cancel,
+		                         ncancel, cancelled, err);
 	if (st == GR_OK)
 		st = record_referral(lf, m, v, pl, msg_time(lf, m), err);
 	if (st == GR_OK)
 		st = record_optin(lf, pl, msg_time(lf, m), err);
-	gr_state_rems_free(&l);
 	free(thread);
 	return st;
 }
@@ -709,6 +722,50 @@ followup_class(const char *cls)
 {
 	return cls && (strcmp(cls, "inquiry") == 0 ||
 	               strcmp(cls, "referral_intro") == 0);
+}
+
+static int
+seq_of(void *aux, const char *uid)
+{
+	return gr_state_sequence_of(aux, uid);
+}
+
+/* The follow-up of thread t as the current rules plan it (the tick's
+ * and a redo's alike). */
+static gr_status
+plan_followup(gr_life *lf, const gr_state_thread *t, gr_plan *pl,
+              gr_error *err)
+{
+	gr_plan_ctx ctx = { lf->now, seq_of, lf->state, NULL, lf->cal };
+	gr_followup f;
+
+	memset(&f, 0, sizeof f);
+	f.peer_name = t->lead_addr ? t->lead_name : t->peer_name;
+	f.peer_addr = t->lead_addr ? t->lead_addr : t->peer_addr;
+	f.open_question = t->open_question;
+	f.lang = t->lang;
+	f.formal = t->formal;
+	f.later = t->later;
+	f.subject = t->subject;
+	f.owner_msgid = t->owner_msgid;
+	f.thread = t->thread;
+	f.last_out = t->last_out;
+	return gr_actions_followup(lf->policy, lf->rules, &f, &ctx, pl, err);
+}
+
+gr_status
+gr_life_followup_replan(gr_life *lf, const gr_state_thread *t, gr_plan *pl,
+                        gr_error *err)
+{
+	gr_due after;
+	int max;
+
+	memset(pl, 0, sizeof *pl);
+	gr_policy_followup(lf->policy, &after, &max);
+	if (max <= 0 || !followup_class(t->cls) || !t->owner_msgid ||
+	    !t->peer_addr)
+		return GR_OK;   /* no follow-up planned now */
+	return plan_followup(lf, t, pl, err);
 }
 
 static gr_status
@@ -756,12 +813,6 @@ record_followup(gr_life *lf, gr_state_thread *t, const gr_plan *pl,
 	return st;
 }
 
-static int
-seq_of(void *aux, const char *uid)
-{
-	return gr_state_sequence_of(aux, uid);
-}
-
 gr_status
 gr_life_tick(gr_life *lf, FILE *fp, gr_error *err)
 {
@@ -778,8 +829,6 @@ gr_life_tick(gr_life *lf, FILE *fp, gr_error *err)
 	st = gr_state_thread_waiting(lf->state, max, &tl, err);
 	for (size_t i = 0; st == GR_OK && i < tl.n; i++) {
 		gr_state_thread *t = &tl.v[i];
-		gr_plan_ctx ctx = { lf->now, seq_of, lf->state, NULL, lf->cal };
-		gr_followup f;
 		gr_plan pl = { 0 };
 		time_t due;
 
@@ -794,18 +843,7 @@ gr_life_tick(gr_life *lf, FILE *fp, gr_error *err)
 		                    t->last_out, &due, err);
 		if (st != GR_OK || due > lf->now)
 			continue;
-		memset(&f, 0, sizeof f);
-		f.peer_name = t->lead_addr ? t->lead_name : t->peer_name;
-		f.peer_addr = t->lead_addr ? t->lead_addr : t->peer_addr;
-		f.open_question = t->open_question;
-		f.lang = t->lang;
-		f.formal = t->formal;
-		f.later = t->later;
-		f.subject = t->subject;
-		f.owner_msgid = t->owner_msgid;
-		f.thread = t->thread;
-		f.last_out = t->last_out;
-		st = gr_actions_followup(lf->policy, lf->rules, &f, &ctx, &pl, err);
+		st = plan_followup(lf, t, &pl, err);
 		if (st == GR_OK)
 			st = write_plan(lf, &pl, err);
 		if (st == GR_OK)

@@ -906,7 +906,7 @@ str_array(const char *const *v, size_t n)
 /* One log line saying what the redo of a message changed (held until the
  * batch commits, like the poll's). */
 static void
-redo_log(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
+redo_log(struct poll_run *pr, const char *source_id, const char *message_id,
          const char *cls, const char *was, const struct redo_diff *d,
          const char *const *cancelled, size_t ncancelled)
 {
@@ -919,9 +919,10 @@ redo_log(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
 		return;
 	}
 	cJSON_AddNumberToObject(o, "time", (double)time(NULL));
-	cJSON_AddStringToObject(o, "source_id", nz(raw->source_id));
+	if (source_id)
+		cJSON_AddStringToObject(o, "source_id", source_id);
 	cJSON_AddStringToObject(o, "status", "redo");
-	cJSON_AddStringToObject(o, "message_id", nz(m->message_id));
+	cJSON_AddStringToObject(o, "message_id", nz(message_id));
 	cJSON_AddStringToObject(o, "class", cls);
 	cJSON_AddStringToObject(o, "was", nz(was));
 	for (size_t i = 0; i < d->chg.n; i++)
@@ -941,14 +942,12 @@ redo_log(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
 	free(s);
 }
 
-/* Write the redo's outputs, remove the drafts withdrawn, then record. */
+/* Write the redo's outputs and remove the drafts withdrawn; then, in the
+ * batch, forget those and record the outputs written under message_id. */
 static gr_status
-redo_apply(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
-           const gr_verdict *v, const gr_state_msg *row,
-           const struct redo_diff *d, const char ***cancelled,
-           size_t *ncancelled, gr_error *err)
+redo_write(struct poll_run *pr, const char *message_id,
+           const struct redo_diff *d, gr_error *err)
 {
-	long before = pr->stats->cancelled;
 	gr_status st = write_outputs(pr, &d->chg, err);
 
 	for (size_t i = 0; st == GR_OK && i < d->nremoved; i++) {
@@ -963,19 +962,12 @@ redo_apply(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
 	}
 	if (st == GR_OK)
 		st = batch_begin(pr, err);
-	if (st == GR_OK)
-		st = gr_state_record_message(pr->state, raw->source_id,
-		                             row->message_id, row->digest,
-		                             m->from.addr, m->subject,
-		                             gr_class_name(v->cls), "ok", NULL,
-		                             row->at, err);
 	for (size_t i = 0; st == GR_OK && i < d->chg.n; i++) {
 		const gr_output *out = &d->chg.v[i];
 		char hash[65];
 
 		gr_sha256_hex(out->content, out->len, hash);
-		st = gr_state_record_output(pr->state, m->message_id ?
-		                            m->message_id : raw->source_id,
+		st = gr_state_record_output(pr->state, message_id,
 		                            out->kind == GR_OUT_REMINDER ?
 		                            "reminder" : "draft", out->action,
 		                            out->relpath, out->uid, out->sequence,
@@ -983,6 +975,26 @@ redo_apply(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
 	}
 	for (size_t i = 0; st == GR_OK && i < d->nremoved; i++)
 		st = gr_state_output_forget(pr->state, d->removed[i], err);
+	return st;
+}
+
+/* Write the redo's outputs, remove the drafts withdrawn, then record. */
+static gr_status
+redo_apply(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
+           const gr_verdict *v, const gr_state_msg *row,
+           const struct redo_diff *d, const char ***cancelled,
+           size_t *ncancelled, gr_error *err)
+{
+	long before = pr->stats->cancelled;
+	gr_status st = redo_write(pr, m->message_id ? m->message_id :
+	                          raw->source_id, d, err);
+
+	if (st == GR_OK)
+		st = gr_state_record_message(pr->state, raw->source_id,
+		                             row->message_id, row->digest,
+		                             m->from.addr, m->subject,
+		                             gr_class_name(v->cls), "ok", NULL,
+		                             row->at, err);
 	if (st == GR_OK)
 		st = gr_life_redo(&pr->life, m, v, &d->chg, d->cancel, d->ncancel,
 		                  &pr->stats->cancelled, err);
@@ -995,8 +1007,8 @@ redo_apply(struct poll_run *pr, const gr_raw_msg *raw, const gr_message *m,
 }
 
 static void
-redo_print(struct poll_run *pr, const gr_message *m, const char *cls,
-           const char *was, const struct redo_diff *d,
+redo_print(struct poll_run *pr, const char *addr, const char *subject,
+           const char *cls, const char *was, const struct redo_diff *d,
            const char *const *cancelled, size_t ncancelled)
 {
 	FILE *fp = pr->o->summary;
@@ -1005,8 +1017,8 @@ redo_print(struct poll_run *pr, const gr_message *m, const char *cls,
 	            d->nremoved == 0 && d->nkept == 0 &&
 	            strcmp(cls, nz(was)) == 0))
 		return;
-	gr_term_line(fp, "%-14s %s: %s%s%s%s", cls, nz(m->from.addr),
-	             nz(m->subject), strcmp(cls, nz(was)) ? "  (was " : "",
+	gr_term_line(fp, "%-14s %s: %s%s%s%s", cls, nz(addr),
+	             nz(subject), strcmp(cls, nz(was)) ? "  (was " : "",
 	             strcmp(cls, nz(was)) ? nz(was) : "",
 	             strcmp(cls, nz(was)) ? ")" : "");
 	for (size_t i = 0; i < d->chg.n; i++)
@@ -1104,10 +1116,10 @@ redo_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 	pr->stats->replaced += (long)d.chg.n;
 	pr->stats->unchanged += (long)d.nunchanged;
 	pr->stats->kept += (long)d.nkept;
-	redo_print(pr, m, gr_class_name(v.cls), row->cls, &d, cancelled,
-	           ncancelled);
-	redo_log(pr, raw, m, gr_class_name(v.cls), row->cls, &d, cancelled,
-	         ncancelled);
+	redo_print(pr, m->from.addr, m->subject, gr_class_name(v.cls),
+	           row->cls, &d, cancelled, ncancelled);
+	redo_log(pr, nz(raw->source_id), m->message_id, gr_class_name(v.cls),
+	         row->cls, &d, cancelled, ncancelled);
 out:
 	if (m)
 		m->message_id = (char *)key.mid;
@@ -1117,6 +1129,100 @@ out:
 	gr_verdict_free(&v);
 	gr_message_free(m);
 	gr_state_msgs_free(&rows);
+	return st;
+}
+
+/* Does the redo's selection take thread t's follow-up: a selection by
+ * Message-ID names the owner's message it follows or the thread's first;
+ * --class, the thread's class; --since, when the owner wrote. */
+static int
+redo_selects_thread(const gr_redo *r, const gr_state_thread *t)
+{
+	if (t->last_out < r->since)
+		return 0;
+	if (r->cls && (!t->cls || strcmp(t->cls, r->cls) != 0))
+		return 0;
+	for (size_t i = 0; i < r->nids; i++)
+		if ((t->owner_msgid && strcmp(t->owner_msgid, r->ids[i]) == 0) ||
+		    (t->thread && strcmp(t->thread, r->ids[i]) == 0))
+			return 1;
+	return r->nids == 0;
+}
+
+/* Redo the follow-ups written before: each one still pending (the other
+ * side has not written back, the owner has not written again) is planned
+ * again with the current rules and policy and replaced where it changed,
+ * as a message's outputs are; withdrawn when no follow-up is planned
+ * now.  They are the owner's message's outputs, so no mail is read. */
+static gr_status
+redo_followups(struct poll_run *pr, gr_error *err)
+{
+	gr_state_threads tl = { 0 };
+	gr_status st;
+
+	st = gr_state_thread_followed(pr->state, &tl, err);
+	for (size_t i = 0; st == GR_OK && i < tl.n; i++) {
+		const gr_state_thread *t = &tl.v[i];
+		gr_state_outs all = { 0 }, old = { 0 };
+		gr_state_rems rl = { 0 };
+		gr_plan pl = { 0 };
+		struct redo_diff d;
+		long before = pr->stats->cancelled;
+		size_t ncancelled, pending = 0;
+
+		memset(&d, 0, sizeof d);
+		if (!t->owner_msgid || !redo_selects_thread(pr->o->redo, t))
+			continue;
+		st = gr_state_output_list(pr->state, t->owner_msgid, 0, &all, err);
+		if (st == GR_OK)
+			st = gr_state_rem_list(pr->state, t->thread, 1, 0, &rl, err);
+		/* Only a follow-up whose reminder is pending: one closed
+		 * (they wrote back) is done with, as an answered message's
+		 * outputs are. */
+		for (size_t k = 0; st == GR_OK && k < rl.n; k++)
+			pending += rl.v[k].action && rl.v[k].message_id &&
+			           strcmp(rl.v[k].action, "followup") == 0 &&
+			           strcmp(rl.v[k].message_id, t->owner_msgid) == 0;
+		if (st == GR_OK && pending) {
+			old.v = calloc(all.n + 1, sizeof *old.v);
+			if (!old.v)
+				st = gr_error_set(err, GR_E_NOMEM, "out of memory");
+			for (size_t k = 0; old.v && k < all.n; k++)
+				if (all.v[k].action &&
+				    strcmp(all.v[k].action, "followup") == 0)
+					old.v[old.n++] = all.v[k];
+		}
+		if (st == GR_OK && old.n)
+			st = gr_life_followup_replan(&pr->life, t, &pl, err);
+		if (st == GR_OK && old.n && redo_compare(pr, &pl, &old, &d) != GR_OK)
+			st = gr_error_set(err, GR_E_NOMEM, "out of memory");
+		if (st == GR_OK && old.n)
+			st = redo_write(pr, t->owner_msgid, &d, err);
+		if (st == GR_OK && old.n)
+			st = gr_life_redo_thread(&pr->life, t->thread, t->owner_msgid,
+			                         &d.chg, d.cancel, d.ncancel,
+			                         &pr->stats->cancelled, err);
+		if (st == GR_OK && old.n) {
+			ncancelled = (size_t)(pr->stats->cancelled - before);
+			if (ncancelled != d.ncancel)
+				ncancelled = 0;
+			pr->stats->cancelled += (long)d.nremoved;
+			pr->stats->fu_redone++;
+			pr->stats->replaced += (long)d.chg.n;
+			pr->stats->unchanged += (long)d.nunchanged;
+			pr->stats->kept += (long)d.nkept;
+			redo_print(pr, t->peer_addr, t->subject, "followup",
+			           "followup", &d, d.cancel_path, ncancelled);
+			redo_log(pr, NULL, t->owner_msgid, "followup", "followup",
+			         &d, d.cancel_path, ncancelled);
+		}
+		redo_diff_free(&d);
+		free(old.v);
+		gr_plan_free(&pl);
+		gr_state_rems_free(&rl);
+		gr_state_outs_free(&all);
+	}
+	gr_state_threads_free(&tl);
 	return st;
 }
 
@@ -1133,6 +1239,9 @@ redo_summary(const gr_poll_opts *o, const gr_poll_stats *s)
 	if (s->kept)
 		fprintf(o->summary, ", %ld edited draft%s kept", s->kept,
 		        s->kept == 1 ? "" : "s");
+	if (s->fu_redone)
+		fprintf(o->summary, "; %ld follow-up%s planned again",
+		        s->fu_redone, s->fu_redone == 1 ? "" : "s");
 	if (s->retried)
 		fprintf(o->summary, "; %ld failed message%s tried again (%ld "
 		        "new, %ld failed)", s->retried, s->retried == 1 ? "" : "s",
@@ -1377,6 +1486,9 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 		st = gr_source_open(o->source, &so, &src, err);
 	if (st == GR_OK && src)
 		st = read_source(&pr, src, &src_failed, err);
+	/* The follow-ups are the owner's messages' outputs: no mail read. */
+	if (st == GR_OK && o->redo)
+		st = redo_followups(&pr, err);
 	if (pr.state && (st == GR_OK || src_failed || pr.parser_gone ||
 	                 pr.setup_stop)) {
 		/* What was processed before the source (or the parser, or

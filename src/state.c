@@ -1446,6 +1446,15 @@ gr_state_thread_waiting(gr_state *st, int max_followups,
 }
 
 gr_status
+gr_state_thread_followed(gr_state *st, gr_state_threads *out, gr_error *err)
+{
+	sqlite3_stmt *s = prepb(st, err, "SELECT " THREAD_COLS " FROM threads "
+	    "WHERE followups > ?1 ORDER BY thread", "i", 0);
+
+	return thread_rows(st, s, out, err);
+}
+
+gr_status
 gr_state_thread_put(gr_state *st, const gr_state_thread *t, gr_error *err)
 {
 	sqlite3_stmt *s;

@@ -69,6 +69,17 @@ gr_status gr_life_optin(gr_life *lf, const gr_message *m,
 gr_status gr_life_redo(gr_life *lf, const gr_message *m, const gr_verdict *v,
                        const gr_plan *pl, const char *const *cancel,
                        size_t ncancel, long *cancelled, gr_error *err);
+/* The same for outputs of the thread recorded under message_id (a
+ * follow-up's: the owner's message it follows). */
+gr_status gr_life_redo_thread(gr_life *lf, const char *thread,
+                              const char *message_id, const gr_plan *pl,
+                              const char *const *cancel, size_t ncancel,
+                              long *cancelled, gr_error *err);
+/* *pl := the follow-up of thread t as the current rules and policy plan
+ * it, whether or not it is due (empty when they plan none: "followup max
+ * 0", a class that gets none); for a redo of one already written. */
+gr_status gr_life_followup_replan(gr_life *lf, const gr_state_thread *t,
+                                  gr_plan *pl, gr_error *err);
 /* Time has passed: the follow-ups that are due now.  Their one-line
  * summaries go to fp (may be NULL). */
 gr_status gr_life_tick(gr_life *lf, FILE *fp, gr_error *err);

@@ -73,6 +73,7 @@ typedef struct gr_poll_stats {
 	long cancelled;         /* reminders cancelled, drafts removed */
 	long kept;              /* drafts the owner edited, left alone */
 	long retried;           /* failed messages tried again */
+	long fu_redone;         /* follow-ups planned again */
 } gr_poll_stats;
 
 /* Run one poll.  Per-message problems are logged and counted, never fatal;

@@ -287,6 +287,9 @@ gr_status gr_state_thread_list(gr_state *st, const char *thread,
  * max_followups follow-ups: the only ones a follow-up can be due on. */
 gr_status gr_state_thread_waiting(gr_state *st, int max_followups,
                                   gr_state_threads *out, gr_error *err);
+/* *out := the threads that had a follow-up (followups > 0); thread order. */
+gr_status gr_state_thread_followed(gr_state *st, gr_state_threads *out,
+                                   gr_error *err);
 gr_status gr_state_thread_put(gr_state *st, const gr_state_thread *t,
                               gr_error *err);
 

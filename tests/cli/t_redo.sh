@@ -14,7 +14,7 @@ mktmp
 chmod 755 "$T"
 D="$T/dv"
 trap 'dv_stop "$D" 2>/dev/null; rm -rf "$T"' EXIT
-plan 45
+plan 56
 demo="$top_srcdir/contrib/demo/inbox/new"
 rules="$T/rules"
 cp -R "$top_srcdir/contrib/demo/rules" "$rules"
@@ -134,6 +134,53 @@ if have_test_hooks; then
 	ok "... and processes it" sh -c "grep -q '1 failed message tried again (1 new, 0 failed)' '$T/f.out' && test \"\$(sqlite3 '$T/f.db' 'SELECT status FROM messages')\" = ok && ls '$T'/fo/drafts/*.eml >/dev/null"
 else
 	for i in 1 2 3; do skip "failed messages" "needs --enable-test-hooks"; done
+fi
+
+# --- follow-ups: planned from the owner's answer, planned again --------------
+# Lena's inquiry, the owner's answer, five business days of silence: a
+# follow-up draft and reminder.  A profile change must reach them as it
+# reaches every other output.
+if have_test_hooks; then
+	ldata="$top_srcdir/tests/data/lifecycle"
+	fr="$T/furules"; cp -R "$top_srcdir/contrib/demo/rules" "$fr"
+	fb="$T/fubox"; mkdir -p "$fb/new" "$fb/cur" "$fb/tmp"
+	cp "$demo/1763370000.M1P100.demo" "$fb/new/"
+	fu() {  # fu NOW CMD [ARGS]
+		_now=$1 _c=$2; shift 2
+		GRAVITY_NOW=$_now "$GRAVITY" "$_c" --source "maildir:$fb" --rules "$fr" \
+			--out "$T/fo2" --state "$T/fu.db" "$@" >"$T/fu.out" 2>"$T/fu.err"
+	}
+	fu 1794870000 poll -q
+	cp "$ldata/owner-reply.eml" "$fb/new/1763400001.M1P1.test"
+	fu 1794945600 poll -q
+	fu 1795546800 poll
+	fd=$(ls "$T"/fo2/drafts/*-followup.eml 2>/dev/null | head -n 1)
+	fr_ics=$(ls "$T"/fo2/reminders/*-followup.ics 2>/dev/null | head -n 1)
+	ok "five business days after the owner's answer: a follow-up draft and reminder" \
+		test -n "$fd" -a -n "$fr_ics"
+	sed -i 's|^name .*|name "Samuel Rivera"|; s|^timezone .*|timezone Europe/Berlin|' "$fr/profile"
+	fu 1795550000 redo
+	check "redo after the profile change exits 0" 0 $?
+	diag "$(cat "$T/fu.out" "$T/fu.err")"
+	ok "... and says the follow-up was planned again" grep -q "; 1 follow-up planned again$" "$T/fu.out"
+	ok "the follow-up draft is From the new name" grep -q "^From: Samuel Rivera <sam@riverastudio.example>" "$fd"
+	ok "... its reminder in the new zone, SEQUENCE 1" sh -c \
+		"grep -q '^DTSTART;TZID=Europe/Berlin:' '$fr_ics' && grep -q '^SEQUENCE:1' '$fr_ics'"
+	ok "... and the feed too" grep -q "^DTSTART;TZID=Europe/Berlin:" "$T/fo2/gravity.ics"
+	ok "the log says the follow-up's outputs were replaced" sh -c \
+		"grep '\"status\":\"redo\"' '$T/fo2/log.jsonl' | grep -F '\"message_id\":\"sam-reply-1@riverastudio.example\"' | grep -q '\"replaced\":\\[\"reminders/.*-followup.ics\",\"drafts/.*-followup.eml\"\\]'"
+	s1=$(out_sums "$T/fo2")
+	fu 1795550000 redo
+	check "a second redo changes nothing" "$s1" "$(out_sums "$T/fo2")"
+	# No follow-ups any more: the one written is withdrawn.
+	sed 's/^followup max .*/followup max 0/' "$top_srcdir/rules/actions" >"$fr/actions"
+	fu 1795550000 redo
+	check "with 'followup max 0' redo exits 0" 0 $?
+	ok "... the follow-up reminder is CANCELLED, SEQUENCE 2" sh -c \
+		"grep -q '^STATUS:CANCELLED' '$fr_ics' && grep -q '^SEQUENCE:2' '$fr_ics'"
+	ok "... and its draft removed" test ! -e "$fd"
+else
+	for i in 1 2 3 4 5 6 7 8 9 10 11; do skip "follow-ups redone" "needs --enable-test-hooks"; done
 fi
 
 # --- IMAP: fetched again by UID -----------------------------------------------------------
