@@ -50,28 +50,47 @@ role_of(const gr_account *a, const gr_imap_uri *u, const char *sent,
 			ADD("%sread (folders)", off ? "; " : "");
 	if (sent && strcmp(name, sent) == 0)
 		ADD("%sread: your sent mail (%s)", off ? "; " : "",
-		    a->imap.sent_folder ? "sent-folder" : "found by \\Sent");
+		    a->imap.sent_folder && strcmp(sent, a->imap.sent_folder) == 0 ?
+		    "sent-folder" : "found by \\Sent");
 	if (drafts && strcmp(name, drafts) == 0)
 		ADD("%sdrafts go here %s (%s)", off ? "; " : "",
 		    a->imap.append_drafts ? "(append-drafts yes)"
 		                          : "with append-drafts",
-		    a->imap.drafts_folder ? "drafts-folder" : "found by \\Drafts");
+		    a->imap.drafts_folder &&
+		    strcmp(drafts, a->imap.drafts_folder) == 0 ?
+		    "drafts-folder" : "found by \\Drafts");
 #undef ADD
+}
+
+/* Columns on a terminal: UTF-8 characters, not bytes. */
+static int
+width(const char *s)
+{
+	int w = 0;
+
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xC0) != 0x80;
+	return w;
 }
 
 static void
 print_folders(const gr_account *a, const gr_imap_uri *u,
               const gr_imap_mailbox *v, size_t n)
 {
-	const char *sent = a->imap.sent_folder ? a->imap.sent_folder :
+	/* A configured folder the server does not have gives way to the
+	 * marked one, as in a poll. */
+	const char *sent = a->imap.sent_folder && has(v, n, a->imap.sent_folder) ?
+	                   a->imap.sent_folder :
 	                   gr_imap_special(v, n, GR_IMAP_USE_SENT);
-	const char *drafts = a->imap.drafts_folder ? a->imap.drafts_folder :
+	const char *drafts = a->imap.drafts_folder &&
+	                     has(v, n, a->imap.drafts_folder) ?
+	                     a->imap.drafts_folder :
 	                     gr_imap_special(v, n, GR_IMAP_USE_DRAFTS);
 	int w = 6;
 
 	for (size_t i = 0; i < n; i++)
-		if ((int)strlen(v[i].name) > w && strlen(v[i].name) < 40)
-			w = (int)strlen(v[i].name);
+		if (width(v[i].name) > w && width(v[i].name) < 40)
+			w = width(v[i].name);
 	for (size_t i = 0; i < n; i++) {
 		char uses[80] = "", role[300];
 		size_t off = 0;
@@ -85,7 +104,9 @@ print_folders(const gr_account *a, const gr_imap_uri *u,
 			snprintf(uses + off, sizeof uses - off, "%s(no messages)",
 			         off ? " " : "");
 		role_of(a, u, sent, drafts, v[i].name, role, sizeof role);
-		printf("  %-*s  %-10s  %s\n", w, v[i].name, uses, role);
+		printf("  %s%*s  %-10s  %s\n", v[i].name,
+		       w - width(v[i].name) > 0 ? w - width(v[i].name) : 0, "",
+		       uses, role);
 	}
 	/* What the config names but the server does not have. */
 	if (!has(v, n, u->folder))
@@ -96,11 +117,14 @@ print_folders(const gr_account *a, const gr_imap_uri *u,
 			printf("missing: '%s' (folders) is not on the server\n",
 			       a->imap.folders[i]);
 	if (a->imap.sent_folder && !has(v, n, a->imap.sent_folder))
-		printf("missing: '%s' (sent-folder) is not on the server\n",
-		       a->imap.sent_folder);
+		printf("missing: '%s' (sent-folder) is not on the server%s%s%s\n",
+		       a->imap.sent_folder, sent ? "; '" : "", sent ? sent : "",
+		       sent ? "' (\\Sent) is read instead" : "");
 	if (a->imap.drafts_folder && !has(v, n, a->imap.drafts_folder))
-		printf("missing: '%s' (drafts-folder) is not on the server\n",
-		       a->imap.drafts_folder);
+		printf("missing: '%s' (drafts-folder) is not on the server%s%s%s\n",
+		       a->imap.drafts_folder, drafts ? "; '" : "",
+		       drafts ? drafts : "",
+		       drafts ? "' (\\Drafts) takes the drafts instead" : "");
 	if (!sent)
 		printf("no sent folder: the server marks none \\Sent; to have "
 		       "your answers read, add 'sent-folder NAME' to the "

@@ -262,19 +262,75 @@ unchanged(imap_src *s, folder *f, uint32_t uv0, uint32_t last0)
 	return same;
 }
 
+/* The folder the server marks use (GR_IMAP_USE_*), when it is not
+ * name: one LIST, for a configured folder that turned out missing.
+ * NULL when there is none (or the LIST failed). */
+static char *
+marked_instead(imap_src *s, unsigned use, const char *name)
+{
+	gr_imap_mailbox *v = NULL;
+	size_t n = 0;
+	const char *m;
+	char *out = NULL;
+	gr_error e;
+
+	if (gr_imap_list(s->conn, &v, &n, &e) != GR_OK)
+		return NULL;
+	m = gr_imap_special(v, n, use);
+	if (m && strcmp(m, name) != 0)
+		out = gr_strdup(m);
+	gr_imap_mailboxes_free(v, n);
+	return out;
+}
+
+static gr_status examine(imap_src *s, folder *f, gr_error *err);
+
 /* EXAMINE said NO (no such folder, or no right to it).  The URI's own
- * folder is the point of the poll: stop.  Any other: one warning, and the
- * poll goes on without it. */
+ * folder is the point of the poll: stop.  A sent-folder that is not there
+ * gives way to the folder the server marks \Sent (the config only
+ * overrides it): the owner's answers are still read.  Any other: one
+ * warning, and the poll goes on without it. */
 static gr_status
 folder_refused(imap_src *s, folder *f, gr_error *err)
 {
-	char why[sizeof err->msg];
+	char why[sizeof err->msg], *alt = NULL;
 
 	snprintf(why, sizeof why, "%s", err ? err->msg : "refused");
 	if (f == &s->f[0])
 		return gr_error_set(err, GR_E_SETUP, "folder '%s' cannot be "
 		                    "opened (%.600s); 'gravity folders' lists the "
 		                    "account's folders", f->name, why);
+	if (f->is_sent && s->o.sent_folder && strcmp(f->role, "sent-folder") == 0)
+		alt = marked_instead(s, GR_IMAP_USE_SENT, f->name);
+	for (size_t i = 0; alt && i < s->nf; i++)
+		if (strcmp(s->f[i].name, alt) == 0) {
+			free(alt);      /* read already, as one of 'folders' */
+			alt = NULL;
+		}
+	if (alt) {
+		gr_buf b;
+		char *key = NULL;
+
+		fprintf(stderr, "gravity: warning: sent-folder '%s' cannot be "
+		        "opened (%.600s); read '%s' instead, which the server "
+		        "marks \\Sent (correct or remove the sent-folder line; "
+		        "'gravity folders' lists the account's folders)\n",
+		        f->name, why, alt);
+		gr_buf_init(&b, 4096);
+		if (gr_buf_printf(&b, "%s%s", s->prefix, alt) == GR_OK)
+			key = gr_buf_steal(&b);
+		gr_buf_free(&b);
+		if (!key) {
+			free(alt);
+			return gr_error_set(err, GR_E_NOMEM, "out of memory");
+		}
+		free(f->name);
+		free(f->key);
+		f->name = alt;
+		f->key = key;
+		f->role = "\\Sent folder";
+		return examine(s, f, err);
+	}
 	fprintf(stderr, "gravity: warning: %s '%s' cannot be opened (%.600s); "
 	        "skipped this poll ('gravity folders' lists the account's "
 	        "folders)\n", f->role, f->name, why);
@@ -1125,12 +1181,30 @@ imap_append(void *handle, const char *box, const char *data, size_t len,
 		s->drafts_open = 1;
 		st = gr_imap_cmd(s->conn, cmd.data, NULL, NULL, err);
 		if (st == GR_E_PROTOCOL && gr_imap_alive(s->conn)) {
+			char *alt = s->o.drafts_folder && box == s->drafts ?
+			            marked_instead(s, GR_IMAP_USE_DRAFTS, box) : NULL;
+
+			gr_buf_free(&cmd);
+			if (alt) {
+				/* A drafts-folder that is not there gives way
+				 * to the one the server marks \Drafts. */
+				fprintf(stderr, "gravity: warning: append-drafts: "
+				        "drafts-folder '%s' cannot be opened "
+				        "(%.600s); drafts go to '%s' instead, which "
+				        "the server marks \\Drafts (correct or "
+				        "remove the drafts-folder line)\n", box,
+				        err ? err->msg : "refused", alt);
+				free(s->drafts);
+				s->drafts = alt;
+				s->drafts_open = 0;
+				return imap_append(handle, NULL, data, len,
+				                   message_id, err);
+			}
 			s->append_off = 1;
 			fprintf(stderr, "gravity: warning: append-drafts: drafts "
 			        "folder '%s' cannot be opened (%.600s); drafts are "
 			        "in the output directory only this poll\n", box,
 			        err ? err->msg : "refused");
-			gr_buf_free(&cmd);
 			return GR_OK;
 		}
 	}

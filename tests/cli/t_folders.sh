@@ -18,7 +18,7 @@ mktmp
 chmod 755 "$T"          # Dovecot runs as nobody when the tests run as root
 D=""
 trap '[ -n "$D" ] && dv_stop "$D"; rm -rf "$T"' EXIT
-plan 34
+plan 42
 data="$top_srcdir/tests/data/lifecycle"
 rules="$top_srcdir/contrib/demo/rules"
 
@@ -88,6 +88,22 @@ ok "--folder picks another folder" grep -q "^message:  .*/Sent Items;UIDVALIDITY
 "$GRAVITY" explain --config "$T/en.conf" --uid 99 >"$T/x.txt" 2>&1
 check "a UID that is not there: EX_NOINPUT, one line" "66 1" "$? $(wc -l < "$T/x.txt")"
 
+# a sent-folder or drafts-folder that is not there gives way to the marked one
+conf enx "sent-folder Sent" "append-drafts yes" "drafts-folder Brouillons"
+"$GRAVITY" folders --config "$T/enx.conf" >"$T/f.txt" 2>&1
+ok "folders: a sent-folder not on the server, and the \\Sent one read instead" \
+	grep -q "^missing: 'Sent' (sent-folder) is not on the server; 'Sent Items' (.Sent) is read instead$" "$T/f.txt"
+ok "... which is marked read" grep -q "Sent Items *\\\\Sent *read: your sent mail (found by \\\\Sent)" "$T/f.txt"
+gpoll enx
+check "a missing sent-folder and drafts-folder: exit 0" 0 "$RC"
+diag "$(cat "$T/out.txt" "$T/err.txt")"
+check "... one warning each" 2 "$(grep -c '^gravity: warning: ' "$T/err.txt")"
+ok "... saying what is read instead and what to fix" \
+	grep -q "sent-folder 'Sent' cannot be opened (.*); read 'Sent Items' instead, which the server marks .Sent (correct or remove the sent-folder line" "$T/err.txt"
+ok "the owner's answer in 'Sent Items' was still read" grep -q "1 answered" "$T/out.txt"
+ok "... and the drafts went to the \\Drafts folder ($(count Drafts) there)" sh -c \
+	"grep -q \"drafts-folder 'Brouillons' cannot be opened (.*); drafts go to 'Drafts' instead\" '$T/err.txt' && [ $(count Drafts) -ge 1 ]"
+
 # --- 2. "Gesendete Objekte" and "Entwürfe" ---------------------------------
 server de "$(printf 'Gesendete Objekte=\\Sent\nEntwürfe=\\Drafts')"
 conf de "append-drafts yes"
@@ -96,6 +112,10 @@ ok "folders: 'Gesendete Objekte' is the sent folder" \
 	grep -q "Gesendete Objekte *\\\\Sent *read: your sent mail" "$T/f.txt"
 ok "folders: 'Entwürfe' takes the drafts (append-drafts yes)" \
 	grep -q "Entwürfe *\\\\Drafts *drafts go here (append-drafts yes)" "$T/f.txt"
+# The columns line up in characters, not bytes ("Entwürfe" has an ü).
+cols=$(LC_ALL=C.UTF-8; sed -n 's/^  //p' "$T/f.txt" | grep '\\' | while IFS= read -r l; do
+	pre=${l%%\\*}; printf '%s\n' "${#pre}"; done | sort -u | tr '\n' ' ')
+check "folders: the special-use column lines up" 1 "$(echo $cols | wc -w)"
 save "Gesendete Objekte" "$data/sent-answer.eml"
 gpoll de
 check "poll exits 0" 0 "$RC"
