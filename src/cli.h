@@ -121,6 +121,12 @@ const char *gr_cli_path(const char *arg);
  * init' (EX_CONFIG).  Problems are printed; returns a sysexits code.
  * *cfg owned by caller (gr_config_free). */
 struct gr_account;
+/* Where a user may have put the file gravity wants at want (which does
+ * not exist): a name beside it with .txt/.conf added, one directory up,
+ * and for the config the names other programs use (~/.gravity/config,
+ * ~/.gravityrc, gravity.conf...).  The first that is a regular file, owned
+ * by the caller; NULL when there is none. */
+char *gr_cli_stray(const char *want);
 int gr_cli_config(const char *path, const char *account, int need,
                   struct gr_config **cfg, const struct gr_account **acct);
 

@@ -23,6 +23,7 @@
 #include "gravity/buf.h"
 #include "gravity/config.h"
 #include "gravity/fileio.h"
+#include "gravity/owner.h"
 #include "gravity/util.h"
 
 #define ZONEINFO "/usr/share/zoneinfo"
@@ -40,7 +41,7 @@ init_usage(FILE *fp)
 	fprintf(fp,
 	    "usage: gravity init [--config FILE] [--rules DIR] [--non-interactive]\n"
 	    "                    [--name NAME] [--email ADDRESS] [--timezone ZONE]\n"
-	    "                    [--hours 'DAYS HH:MM-HH:MM'] [--imap-host HOST]\n"
+	    "                    [--hours 'DAYS HH:MM-HH:MM'] [--imap-host HOST[:PORT]]\n"
 	    "                    [--imap-user LOGIN] [--passcmd CMD] [--source URI]\n"
 	    "                    [--account NAME] [--out DIR] [--state FILE]\n"
 	    "                    [--cafile FILE]\n"
@@ -64,37 +65,19 @@ valid_tz(const char *tz)
 	if (!tz || !*tz || tz[0] == '/' || strstr(tz, "..") ||
 	    snprintf(path, sizeof path, ZONEINFO "/%s", tz) >= (int)sizeof path)
 		return 0;
-	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+	/* The system knows it, and so does the profile's reader. */
+	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	       gr_owner_timezone_ok(tz);
 }
 
-/* "mon-fri 09:00-17:30" (a day, a range or a comma list, then a span). */
+/* "mon-fri 09:00-17:30": days, then spans, as the profile takes them. */
 static int
 valid_hours(const char *h)
 {
-	static const char *const days[] = { "mon", "tue", "wed", "thu", "fri",
-	                                    "sat", "sun" };
-	const char *p = h;
-	int hh1, mm1, hh2, mm2, n = 0;
+	char days[64], spans[128], rest[2];
 
-	for (;;) {
-		int ok = 0;
-
-		for (size_t i = 0; i < 7 && !ok; i++)
-			if (strncmp(p, days[i], 3) == 0)
-				ok = 1;
-		if (!ok)
-			return 0;
-		p += 3;
-		if (*p != ',' && *p != '-')
-			break;
-		p++;
-	}
-	if (*p != ' ' ||
-	    sscanf(p, " %2d:%2d-%2d:%2d%n", &hh1, &mm1, &hh2, &mm2, &n) != 4 ||
-	    p[n] != '\0')
-		return 0;
-	return hh1 >= 0 && hh1 <= 24 && hh2 >= 0 && hh2 <= 24 && mm1 >= 0 &&
-	       mm1 < 60 && mm2 >= 0 && mm2 < 60 && hh1 * 60 + mm1 < hh2 * 60 + mm2;
+	return h && sscanf(h, "%63s %127s %1s", days, spans, rest) == 2 &&
+	       strcmp(spans, "closed") != 0 && gr_owner_hours_ok(days, spans);
 }
 
 static int
@@ -206,10 +189,21 @@ ask(struct held *h, const char *q, const char *dflt, int (*check)(const char *),
 	}
 }
 
+/* A host name, or HOST:PORT for a server on a port of its own. */
 static int
 valid_host(const char *s)
 {
-	return *s && !strpbrk(s, " \t/@:\"");
+	const char *colon = strchr(s, ':');
+	char *end;
+	long port;
+
+	if (!*s || s == colon || strpbrk(s, " \t/@\"[]"))
+		return 0;
+	if (!colon)
+		return 1;
+	port = strtol(colon + 1, &end, 10);
+	return isdigit((unsigned char)colon[1]) && *end == '\0' && port > 0 &&
+	       port < 65536;
 }
 
 static void
@@ -233,7 +227,8 @@ interview(struct answers *a, struct held *h, const char *tzguess)
 		               "mon-fri 09:00-17:00 or mon,wed 08:30-12:00");
 	if (!a->source && !a->host)
 		a->host = ask(h, "Your IMAP server (such as imap.example.com)",
-		              NULL, valid_host, "a host name only");
+		              NULL, valid_host, "a host name, or HOST:PORT when "
+		              "the server has a port of its own");
 	if ((a->source || a->host) && !a->user)
 		a->user = ask(h, "Your IMAP login", a->email, valid_text,
 		              "one line, please");
@@ -413,16 +408,20 @@ write_rules(const char *dir, const struct answers *a, int *wrote)
 	return rc;
 }
 
-/* imaps://LOGIN@HOST/INBOX */
+/* imaps://LOGIN@HOST[:PORT]/INBOX; imap:// (STARTTLS) on port 143. */
 static const char *
 make_source(const struct answers *a, char *buf, size_t len)
 {
+	const char *colon;
+
 	if (a->source)
 		return a->source;
 	if (!a->host)
 		return NULL;
-	snprintf(buf, len, "imaps://%s%s%s/INBOX", a->user ? a->user : "",
-	         a->user ? "@" : "", a->host);
+	colon = strchr(a->host, ':');
+	snprintf(buf, len, "%s://%s%s%s/INBOX",
+	         colon && strcmp(colon, ":143") == 0 ? "imap" : "imaps",
+	         a->user ? a->user : "", a->user ? "@" : "", a->host);
 	return buf;
 }
 
@@ -448,7 +447,7 @@ check_flags(const struct answers *a)
 	    (a->passcmd && !valid_text(a->passcmd)) ||
 	    (a->host && !valid_host(a->host))) {
 		gr_warnx("--name, --passcmd and --imap-host are one line each "
-		         "(and a host is a name only)");
+		         "(and a host is a name, or HOST:PORT)");
 		return EX_USAGE;
 	}
 	return EX_OK;

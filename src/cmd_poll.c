@@ -57,8 +57,17 @@ load_config(const char *path, const char *account, gr_config **cfg,
 		int missing = !def || access(def, F_OK) != 0;
 
 		if (missing) {
-			gr_warnx("no source: give --source URI, or write a config "
-			         "file with 'gravity init' (%s)", def ? def : "?");
+			char *stray = gr_cli_stray(def);
+
+			if (stray)
+				gr_warnx("no source: the config file is %s, and %s "
+				         "is not read: move it there (or give "
+				         "--config %s)", def, stray, stray);
+			else
+				gr_warnx("no source: give --source URI, or write a "
+				         "config file with 'gravity init' (%s)",
+				         def ? def : "?");
+			free(stray);
 			free(def);
 			return EX_USAGE;
 		}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "gravity/config.h"
@@ -53,7 +54,27 @@ gr_cli_owner_check(const gr_rules *r, const char *user_dir, int warn)
 	for (size_t i = 0; i < n; i++)
 		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
 		         i == 0 ? "" : i + 1 == n ? " and " : ", ", lack[i]);
+	if (!file && !user_dir &&
+	    access(owner_path(NULL, "profile", path, sizeof path), F_OK) == 0) {
+		/* init's place, but the config does not say rules-dir */
+		char dir[4096];
+
+		snprintf(dir, sizeof dir, "%.*s", (int)(strlen(path) - 8), path);
+		gr_warnx("no owner profile: %s is not read, as no rules "
+		         "directory is named: add 'rules-dir %s' to the config "
+		         "(or give --rules %s)", path, dir, dir);
+		return EX_CONFIG;
+	}
 	if (!file) {
+		char *stray = gr_cli_stray(owner_path(user_dir, "profile", path,
+		                                      sizeof path));
+
+		if (stray) {
+			gr_warnx("no owner profile: %s is not read; gravity reads "
+			         "%s: move it there", stray, path);
+			free(stray);
+			return EX_CONFIG;
+		}
 		gr_warnx("no owner profile: write %s with your name, email, "
 		         "timezone and hours ('gravity init' writes one%s; "
 		         "gravity-rules(5), PROFILE)",

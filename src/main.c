@@ -137,6 +137,53 @@ cli_paths_free(void)
 		free(cli_paths[--n_cli_paths]);
 }
 
+char *
+gr_cli_stray(const char *want)
+{
+	const char *slash = want ? strrchr(want, '/') : NULL;
+	const char *home = getenv("HOME"), *name;
+	char cand[16][4096], up[4096];
+	size_t n = 0, dl;
+	struct stat sb;
+
+	if (!slash)
+		return NULL;
+	name = slash + 1;
+	dl = (size_t)(slash - want);
+	/* DIR/NAME.txt, DIR/NAME.conf, DIR/../NAME */
+	snprintf(cand[n++], sizeof cand[0], "%s.txt", want);
+	snprintf(cand[n++], sizeof cand[0], "%s.conf", want);
+	snprintf(up, sizeof up, "%.*s", (int)dl, want);
+	if ((slash = strrchr(up, '/')) != NULL)
+		snprintf(cand[n++], sizeof cand[0], "%.*s/%s", (int)(slash - up),
+		         up, name);
+	if (strcmp(name, "config") == 0) {
+		snprintf(cand[n++], sizeof cand[0], "%.*s/gravity.conf", (int)dl,
+		         want);
+		snprintf(cand[n++], sizeof cand[0], "%.*s/gravityrc", (int)dl,
+		         want);
+		snprintf(cand[n++], sizeof cand[0], "%.*s/rules/config", (int)dl,
+		         want);
+		if (slash)
+			snprintf(cand[n++], sizeof cand[0], "%.*s/gravity.conf",
+			         (int)(slash - up), up);
+		if (home && *home) {
+			snprintf(cand[n++], sizeof cand[0], "%s/.gravity/config",
+			         home);
+			snprintf(cand[n++], sizeof cand[0], "%s/.gravityrc", home);
+			snprintf(cand[n++], sizeof cand[0], "%s/.gravity.conf",
+			         home);
+			snprintf(cand[n++], sizeof cand[0], "%s/.config/gravity/"
+			         "config", home);   /* XDG_CONFIG_HOME elsewhere */
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(cand[i], want) != 0 && stat(cand[i], &sb) == 0 &&
+		    S_ISREG(sb.st_mode))
+			return gr_strdup(cand[i]);
+	return NULL;
+}
+
 int
 gr_cli_config(const char *path, const char *account, int need,
               gr_config **cfg, const gr_account **acct)
@@ -161,9 +208,15 @@ gr_cli_config(const char *path, const char *account, int need,
 		gr_warnx("%s: no such config file", path);
 		rc = EX_NOINPUT;
 	} else if (st == GR_E_NOINPUT) {
-		if (need || account)
+		char *stray = need || account ? gr_cli_stray(def) : NULL;
+
+		if (stray)
+			gr_warnx("%s does not exist, and %s is not read: move it "
+			         "there (or give --config %s)", def, stray, stray);
+		else if (need || account)
 			gr_warnx("%s does not exist: write it with 'gravity init'",
 			         def);
+		free(stray);
 		rc = need || account ? EX_CONFIG : EX_OK;
 	} else if (st != GR_OK) {
 		rc = EX_CONFIG;         /* the file's errors are printed above */

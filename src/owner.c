@@ -69,22 +69,48 @@ join_toks(const gr_toks *t, size_t from)
 	return gr_buf_steal(&b);
 }
 
-/* "HH:MM" -> minutes, or -1. */
+/* "HH:MM" (or "H:MM") -> minutes, or -1. */
 static int
 parse_hhmm(const char *s, size_t n)
 {
-	int h, m;
+	size_t hl = n == 4 ? 1 : 2;     /* 9:00 or 09:00 */
+	int h = 0, m;
 
-	if (n != 5 || s[2] != ':')
+	if ((n != 4 && n != 5) || s[hl] != ':')
 		return -1;
-	for (size_t i = 0; i < 5; i++)
-		if (i != 2 && (s[i] < '0' || s[i] > '9'))
+	for (size_t i = 0; i < n; i++)
+		if (i != hl && (s[i] < '0' || s[i] > '9'))
 			return -1;
-	h = (s[0] - '0') * 10 + (s[1] - '0');
-	m = (s[3] - '0') * 10 + (s[4] - '0');
+	for (size_t i = 0; i < hl; i++)
+		h = h * 10 + (s[i] - '0');
+	m = (s[hl + 1] - '0') * 10 + (s[hl + 2] - '0');
 	if (h > 24 || m > 59 || (h == 24 && m != 0))
 		return -1;
 	return h * 60 + m;
+}
+
+/* "HH:MM-HH:MM[,HH:MM-HH:MM...]" -> open[], close[] (*n of them, at most
+ * GR_HOURS_MAX, each opening before its closing); -1 when it is not. */
+static int
+parse_spans(const char *r, int *open, int *close, int *n)
+{
+	*n = 0;
+	while (*r) {
+		size_t len = strcspn(r, ",");
+		const char *dash = memchr(r, '-', len);
+		int a = -1, b = -1;
+
+		if (dash) {
+			a = parse_hhmm(r, (size_t)(dash - r));
+			b = parse_hhmm(dash + 1, len - (size_t)(dash - r) - 1);
+		}
+		if (a < 0 || b < 0 || b <= a || *n == GR_HOURS_MAX)
+			return -1;
+		open[*n] = a;
+		close[(*n)++] = b;
+		r += len + (r[len] == ',');
+	}
+	return *n ? 0 : -1;
 }
 
 /* "mon-fri", "sat", "mon,wed,fri" -> bit set of days, 0 on error. */
@@ -158,7 +184,6 @@ profile_hours(gr_owner *o, gr_conf *c, gr_diags *d, const gr_toks *t)
 {
 	unsigned days;
 	int open[GR_HOURS_MAX], close[GR_HOURS_MAX], n = 0;
-	const char *r;
 
 	if (t->n != 3) {
 		gr_conf_error(c, d, t->v[0].col,
@@ -181,24 +206,11 @@ profile_hours(gr_owner *o, gr_conf *c, gr_diags *d, const gr_toks *t)
 			}
 		return;
 	}
-	for (r = t->v[2].text; *r;) {
-		size_t len = strcspn(r, ",");
-		const char *dash = memchr(r, '-', len);
-		int a = -1, b = -1;
-
-		if (dash) {
-			a = parse_hhmm(r, (size_t)(dash - r));
-			b = parse_hhmm(dash + 1, len - (size_t)(dash - r) - 1);
-		}
-		if (a < 0 || b < 0 || b <= a || n == GR_HOURS_MAX) {
-			gr_conf_error(c, d, t->v[2].col, "bad hours '%s' (want "
-			              "HH:MM-HH:MM, opening before closing, at most "
-			              "%d ranges a day)", t->v[2].text, GR_HOURS_MAX);
-			return;
-		}
-		open[n] = a;
-		close[n++] = b;
-		r += len + (r[len] == ',');
+	if (parse_spans(t->v[2].text, open, close, &n) < 0) {
+		gr_conf_error(c, d, t->v[2].col, "bad hours '%s' (want "
+		              "HH:MM-HH:MM, opening before closing, at most "
+		              "%d ranges a day)", t->v[2].text, GR_HOURS_MAX);
+		return;
 	}
 	for (int i = 0; i < 7; i++) {
 		if (!(days & (1u << i)))
@@ -1085,4 +1097,28 @@ gr_owner_partner_by_addr(const gr_owner *o, const char *addr)
 		    gr_strcaseeq(o->partners[i].pub.email, addr))
 			return &o->partners[i].pub;
 	return NULL;
+}
+
+int
+gr_owner_hours_ok(const char *days, const char *spans)
+{
+	int open[GR_HOURS_MAX], close[GR_HOURS_MAX], n;
+
+	if (!days || !spans || !parse_days(days))
+		return 0;
+	if (strcmp(spans, "closed") == 0)
+		return 1;
+	if (parse_spans(spans, open, close, &n) < 0)
+		return 0;
+	for (int i = 0; i < n; i++)     /* one line's ranges never overlap */
+		for (int k = i + 1; k < n; k++)
+			if (open[i] < close[k] && open[k] < close[i])
+				return 0;
+	return 1;
+}
+
+int
+gr_owner_timezone_ok(const char *tz)
+{
+	return tz && *tz && icaltimezone_get_builtin_timezone(tz) != NULL;
 }

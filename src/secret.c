@@ -146,14 +146,20 @@ run_cmd(const char *what, const char *cmd, char **out, gr_error *err)
 		if (WIFSIGNALED(status))
 			return gr_error_set(err, GR_E_AUTH, "%s: killed by signal %d",
 			                    what, WTERMSIG(status));
-		return gr_error_set(err, GR_E_AUTH, "%s: command failed (exit %d)",
-		                    what, WEXITSTATUS(status));
+		return gr_error_set(err, GR_E_AUTH, "%s: the command failed "
+		                    "(exit %d%s); run it in a shell: it must "
+		                    "exit 0 and print the secret on its first "
+		                    "line", what, WEXITSTATUS(status),
+		                    WEXITSTATUS(status) == 127 ? ": command not "
+		                    "found" : WEXITSTATUS(status) == 126 ?
+		                    ": not executable" : "");
 	}
 	if (toolong || n == 0) {
 		gr_secret_free(buf);
-		return gr_error_set(err, GR_E_AUTH, "%s: %s", what,
-		                    toolong ? "first output line too long"
-		                            : "command printed no secret");
+		return gr_error_set(err, GR_E_AUTH, "%s: %s; run it in a shell: "
+		                    "it must print the secret on its first line",
+		                    what, toolong ? "first output line too long"
+		                                  : "the command printed nothing");
 	}
 	*out = buf;
 	return GR_OK;

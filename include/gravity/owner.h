@@ -80,6 +80,13 @@ void gr_owner_parse_contacts(gr_owner *o, gr_conf *c, gr_diags *d);
 
 const gr_profile *gr_owner_profile(const gr_owner *o);
 
+/* 1 if a profile line "hours DAYS SPANS" would be taken ("mon-fri",
+ * "09:00-12:30,13:30-18:00" or "closed"); for checking an answer before
+ * it is written. */
+int gr_owner_hours_ok(const char *days, const char *spans);
+/* 1 if a profile line "timezone TZ" would be taken. */
+int gr_owner_timezone_ok(const char *tz);
+
 /* 1 if addr is one of the owner's own addresses. */
 int gr_owner_is_owner(const gr_owner *o, const char *addr);
 /* 1 if addr is listed in the "contacts" file. */

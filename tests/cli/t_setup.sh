@@ -7,7 +7,7 @@
 # overwriting a file.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 mktmp
-plan 37
+plan 52
 H="$T/home"
 mkdir -p "$H/Mail" "$H/.config/gravity"
 cp -R "$top_srcdir/contrib/demo/inbox" "$H/Mail/work"
@@ -73,6 +73,38 @@ ok "--dry-run counts what it would write" grep -Eq "would write [1-9][0-9]* remi
 diag "$(tail -n 1 "$T/p4.txt")"
 ok "... and writes nothing" test ! -e "$T/o4" -a ! -e "$T/s4.db"
 
+# --- files in the wrong place ------------------------------------------------------
+HOME="$T/w"; export HOME
+mkdir -p "$HOME/.gravity" "$HOME/.config/gravity/rules"
+cp "$top_srcdir/contrib/demo/rules/profile" "$HOME/.config/gravity/rules/"
+printf 'account work\n\tsource maildir:%s\n' "$H/Mail/work" >"$HOME/.gravity/config"
+"$GRAVITY" poll >"$T/w1.txt" 2>&1
+check "a config in ~/.gravity/config: poll says so in one line (EX_USAGE)" "64 1" "$? $(wc -l <"$T/w1.txt")"
+ok "... naming the file gravity reads and the one it found" \
+	grep -qF "the config file is $HOME/.config/gravity/config, and $HOME/.gravity/config is not read: move it there" "$T/w1.txt"
+mv "$HOME/.gravity/config" "$HOME/.config/gravity/config"
+"$GRAVITY" poll --out "$T/wo" --state "$T/ws.db" >"$T/w2.txt" 2>&1
+check "the profile where init puts it, but no rules-dir in the config: EX_CONFIG, one line" "78 1" "$? $(wc -l <"$T/w2.txt")"
+ok "... saying which line to add" \
+	grep -qF "$HOME/.config/gravity/rules/profile is not read, as no rules directory is named: add 'rules-dir $HOME/.config/gravity/rules' to the config" "$T/w2.txt"
+echo 'rules-dir ~/.config/gravity/rules' >>"$HOME/.config/gravity/config"
+mv "$HOME/.config/gravity/rules/profile" "$HOME/.config/gravity/profile"
+"$GRAVITY" rules check >"$T/w3.txt" 2>&1
+check "the profile one directory up: EX_CONFIG, one line" "78 1" "$? $(wc -l <"$T/w3.txt")"
+ok "... saying where to move it" \
+	grep -qF "$HOME/.config/gravity/profile is not read; gravity reads $HOME/.config/gravity/rules/profile: move it there" "$T/w3.txt"
+mv "$HOME/.config/gravity/profile" "$HOME/.config/gravity/rules/profile"
+"$GRAVITY" poll --out "$T/wo" --state "$T/ws.db" >"$T/w4.txt" 2>&1
+check "moved where it belongs, the poll runs" 0 $?
+# A password command that fails: which key, where, and what to do.
+printf 'account imap\n\tsource imaps://u@127.0.0.1:1/INBOX\n\tpasscmd "gravity-no-such-command"\n' \
+	>"$T/pw.conf"
+"$GRAVITY" folders --config "$T/pw.conf" >"$T/pw.txt" 2>"$T/pw.err"
+check "a passcmd that is not there: EX_NOPERM" 77 $?
+ok "... gravity's line names the key, its line, 'command not found' and what to do" \
+	grep -q "^gravity: passcmd ($T/pw.conf:3): the command failed (exit 127: command not found); run it in a shell" "$T/pw.err"
+check "... and is the only line of its own" 1 "$(grep -c '^gravity:' "$T/pw.err")"
+
 # --- gravity init -----------------------------------------------------------------
 HOME="$T/h2"; export HOME
 mkdir -p "$HOME"
@@ -103,6 +135,22 @@ check "... byte for byte" "$sums" "$(sha256sum "$cfg" "$udir"/*)"
 "$GRAVITY" init --non-interactive --timezone Mars/Olympus_Mons --config "$T/x/config" >"$T/i3.txt" 2>&1
 check "a time zone the system does not know: EX_USAGE, nothing written" "64 no" \
 	"$? $(test -e "$T/x" && echo yes || echo no)"
+# Hours as people write them: what init takes, the profile takes.
+"$GRAVITY" init --non-interactive --name "Ana Lopes" --email ana@lopes.example \
+	--timezone Europe/Lisbon --hours "mon-fri 9:00-12:30,14:00-18:00" \
+	--imap-host imap.lopes.example:143 --passcmd "pass show ana" \
+	--config "$T/h5/config" >"$T/i5.txt" 2>&1
+check "init --hours with H:MM and a lunch break exits 0" 0 $?
+"$GRAVITY" rules check --config "$T/h5/config" >"$T/rc5.txt" 2>&1
+check "... and the profile it wrote passes rules check" 0 $?
+diag "$(cat "$T/rc5.txt")"
+ok "... an --imap-host on port 143 gets imap:// (STARTTLS)" \
+	grep -q '^	source imap://imap.lopes.example:143/INBOX$' "$T/h5/config"
+"$GRAVITY" init --non-interactive --hours "mon-fri 09:00-12:00,11:00-13:00" --config "$T/h6/config" >/dev/null 2>&1
+check "hours that overlap: EX_USAGE, nothing written" "64 no" "$? $(test -e "$T/h6" && echo yes || echo no)"
+"$GRAVITY" init --non-interactive --hours "lun-ven 9h-17h" --config "$T/h6/config" >"$T/i6.txt" 2>&1
+check "hours in another language: EX_USAGE, one line with an example" "64 1" \
+	"$? $(grep -c "^gravity: --hours 'lun-ven 9h-17h': write days and a span, such as 'mon-fri 09:00-17:00'" "$T/i6.txt")"
 # on a non-terminal, without --non-interactive, it asks nothing
 "$GRAVITY" init --config "$T/h3/config" </dev/null >"$T/i4.txt" 2>&1
 check "init on a non-terminal asks nothing and exits 0" 0 $?
@@ -118,7 +166,7 @@ answers = [("Your name", "Ines Duarte"),
            ("Your email address", "ines@duarte.example"),
            ("Your time zone", "Europe/Lisbon"),
            ("Your business hours", ""),          # the default
-           ("Your IMAP server", "mail.duarte.example"),
+           ("Your IMAP server", "mail.duarte.example:1993"),
            ("Your IMAP login", ""),              # the address
            ("A command that prints", "pass show ines")]
 pid, fd = pty.fork()
@@ -138,16 +186,24 @@ while time.time() < deadline:
     if i < len(answers) and answers[i][0].encode() in out.split(b"\n")[-1]:
         os.write(fd, answers[i][1].encode() + b"\r")
         i += 1
-_, status = os.waitpid(pid, 0)
+# A question asked again (an answer refused) would wait forever: end it.
+r = os.waitpid(pid, os.WNOHANG)
+if r == (0, 0):
+    time.sleep(1)
+    r = os.waitpid(pid, os.WNOHANG)
+    if r == (0, 0):
+        os.kill(pid, 9)
+        r = os.waitpid(pid, 0)
+status = r[1]
 sys.stdout.write(out.decode(errors="replace"))
-print("\nEXIT %d ASKED %d" % (os.WEXITSTATUS(status), i))
+print("\nEXIT %d ASKED %d" % (os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1, i))
 PY
 	ok "init on a terminal asks seven questions and exits 0" grep -q "EXIT 0 ASKED 7" "$T/pty.txt"
 	ok "... the time zone question offers the system's zone" grep -q "Your time zone \[.*/.*\]:" "$T/pty.txt"
 	ok "... the answers are in the profile, the default hours too" sh -c \
 		"grep -q '^name \"Ines Duarte\"' '$T/h4/rules/profile' && grep -q '^timezone Europe/Lisbon ' '$T/h4/rules/profile' && grep -q '^hours mon-fri 09:00-17:00 ' '$T/h4/rules/profile'"
-	ok "... and the login defaults to the address" \
-		grep -q '^	source imaps://ines@duarte.example@mail.duarte.example/INBOX$' "$T/h4/config"
+	ok "... and the login defaults to the address (the server on a port of its own)" \
+		grep -q '^	source imaps://ines@duarte.example@mail.duarte.example:1993/INBOX$' "$T/h4/config"
 else
 	for i in 1 2 3 4; do skip "init on a terminal" "no python3 for a pseudo-terminal"; done
 fi

@@ -266,7 +266,7 @@ test_lint_profile(void **state)
 	sc_init(&s);
 	sc_file(&s, "profile", "name Ann\n"
 	        "timezone Mars/Olympus_Mons\n"
-	        "hours mon-fri 9:00-17:00\n"
+	        "hours mon-fri 9h00-17:00\n"
 	        "hours xyz 09:00-17:00\n"
 	        "hours sat 14:00-10:00\n"
 	        "holiday 2026-02-30\n"
@@ -275,7 +275,7 @@ test_lint_profile(void **state)
 	assert_int_equal(sc_load(&s, &d, &r), GR_E_CONFIG);
 	assert_true(has_diag(&d, "profile", 2, 10, "unknown time zone "
 	                     "'Mars/Olympus_Mons'", 0));
-	assert_true(has_diag(&d, "profile", 3, 15, "bad hours '9:00-17:00'",
+	assert_true(has_diag(&d, "profile", 3, 15, "bad hours '9h00-17:00'",
 	                     0));
 	assert_true(has_diag(&d, "profile", 4, 7, "bad day range 'xyz'", 0));
 	assert_true(has_diag(&d, "profile", 5, 11, "bad hours", 0));
@@ -327,7 +327,7 @@ test_profile_values(void **state)
 	sc_file(&s, "profile", "name \"Ann Lee\"\norg Lee Studio\n"
 	        "email Ann@Lee.example\nemail ann.lee@mail.example\n"
 	        "timezone Europe/Berlin\nhours mon-fri 09:00-18:00\n"
-	        "hours sat 10:00-14:00\nholiday 2026-12-25\n"
+	        "hours sat 9:30-14:00\nholiday 2026-12-25\n"
 	        "signature\n\tAnn Lee\n\tLee Studio # not a comment?\n");
 	assert_int_equal(sc_load(&s, &d, &r), GR_OK);
 	p = gr_owner_profile(gr_rules_owner(r));
@@ -341,7 +341,7 @@ test_profile_values(void **state)
 	assert_int_equal(p->week[0].open, -1);
 	assert_int_equal(p->week[1].open, 9 * 60);
 	assert_int_equal(p->week[5].close, 18 * 60);
-	assert_int_equal(p->week[6].open, 10 * 60);
+	assert_int_equal(p->week[6].open, 9 * 60 + 30);  /* 9:30 as 09:30 */
 	assert_int_equal(p->week[6].close, 14 * 60);
 	assert_string_equal(p->holidays.v[0], "2026-12-25");
 	assert_string_equal(p->signature, "Ann Lee\nLee Studio");
