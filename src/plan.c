@@ -654,6 +654,148 @@ list_var(act_run *ar, const gr_strv *l, size_t max)
 	return own(ar, gr_buf_steal(&b));
 }
 
+/* What the owner's answer to a question needs, as a note for the gap
+ * below it ("[... your price]"): a price, a time, a yes or no.  Several
+ * join with "; "; none gives "". */
+static const char *const ask_price[] = { "cost", "costs", "price",
+	"prices", "pricing", "rate", "rates", "fee", "fees", "how much",
+	"quote", "charge", "budget", "cuánto", "cuanto", "precio", "costo",
+	"coste", "tarifa", "tarifas", "presupuesto", "quanto", "preço",
+	"custo", "orçamento", "combien", "prix", "tarif", "coût", "devis",
+	"kosten", "kostet", "preis", "angebot", "honorar", "prezzo",
+	"preventivo", NULL };
+static const char *const ask_when[] = { "when", "what time", "available",
+	"availability", "weekend", "this week", "next week", "saturday",
+	"sunday", "monday", "tuesday", "wednesday", "thursday", "friday",
+	"have time", "january", "february", "march", "april", "june", "july",
+	"august", "september", "october", "november", "december",
+	"cuándo", "disponible", "disponibilidad", "sábado", "fin de semana",
+	"quando", "disponível", "fim de semana", "quand", "disponibilité",
+	"disponibilités", "samedi", "wann", "termin", "zeit", "wochenende",
+	"samstag", "nächste woche", "diese woche", "montags", "dienstags",
+	"mittwochs", "donnerstags", "freitags", "sabato", "fine settimana",
+	"disponibile", NULL };
+static const char *const ask_yes[] = { "can you", "could you", "do you",
+	"would you", "will you", "are you", "can we", "could we",
+	"is it possible", "is that", "is this", "puede", "podría", "podrían",
+	"podemos", "hace usted", "trabaja", "pode", "poderia", "consegue",
+	"faz", "podemos", "pouvez-vous", "pourriez-vous", "faites-vous",
+	"est-ce que vous", "pouvons-nous", "können sie", "könnten sie",
+	"können wir", "machen sie", "bieten sie", "kannst du", "gilt",
+	"può", "potrebbe", "potreste", "possiamo", "riesce", NULL };
+
+static int
+ask_is(const char *q, const char *const *words)
+{
+	gr_strv l = { (char **)words, 0 };
+	int hit;
+
+	while (words[l.n])
+		l.n++;
+	hit = gr_extract_phrase_in(q, &l, NULL);
+	return hit;
+}
+
+static void
+ask_note(const char *q, const char *lang, char *out, size_t len)
+{
+	static const struct {
+		const char *l, *yes, *yes_how, *price, *when;
+	} t[] = {
+		{ "es", "sí o no", "sí o no, y cómo", "su precio",
+		  "el día y la hora" },
+		{ "pt", "sim ou não", "sim ou não, e como", "o seu preço",
+		  "o dia e a hora" },
+		{ "fr", "oui ou non", "oui ou non, et comment", "votre tarif",
+		  "le jour et l'heure" },
+		{ "de", "ja oder nein", "ja oder nein, und wie", "Ihr Preis",
+		  "Tag und Uhrzeit" },
+		{ "it", "sì o no", "sì o no, e come", "il suo prezzo",
+		  "il giorno e l'ora" },
+		{ "en", "yes or no", "yes or no, and how", "your price",
+		  "the day and time" },
+	};
+	size_t k = 0, o = 0;
+	int price = ask_is(q, ask_price), when = ask_is(q, ask_when);
+	int yes = strchr(q, '?') && ask_is(q, ask_yes);
+
+	while (k + 1 < sizeof t / sizeof t[0] && (!lang || strcmp(t[k].l, lang)))
+		k++;
+	*out = '\0';
+	if (yes)
+		o += (size_t)snprintf(out, len, " %s", price || when ? t[k].yes :
+		                      t[k].yes_how);
+	if (price && o < len)
+		o += (size_t)snprintf(out + o, len - o, "%s %s", o ? ";" : "",
+		                      t[k].price);
+	if (when && o < len)
+		snprintf(out + o, len - o, "%s %s", o ? ";" : "", t[k].when);
+}
+
+/* A list of questions, each with the note for its gap after a tab
+ * ({{.note}}), in lang. */
+static const char *
+asks_var(act_run *ar, const gr_strv *l, size_t max, const char *lang)
+{
+	gr_buf b;
+
+	gr_buf_init(&b, 16384);
+	for (size_t i = 0; i < l->n && i < max; i++) {
+		char *c = gr_text_clean(l->v[i], GR_NL_BLANK, 1024), note[160];
+
+		if (c && *c) {
+			ask_note(c, lang, note, sizeof note);
+			gr_buf_printf(&b, "%s%s\t%s", b.len ? "\n" : "", c, note);
+		}
+		free(c);
+	}
+	if (!b.data)
+		return "";
+	return own(ar, gr_buf_steal(&b));
+}
+
+/* The sentences on their timeline that are no ask (those are quoted
+ * with the asks), each with the note for its gap: the owner says whether
+ * the timing works. */
+static const char *
+timing_only(act_run *ar, const char *lang)
+{
+	static const struct {
+		const char *l, *note;
+	} t[] = {
+		{ "es", " si ese plazo es posible" },
+		{ "pt", " se esse prazo é possível" },
+		{ "fr", " si ce calendrier est possible" },
+		{ "de", " ob der Zeitplan passt" },
+		{ "it", " se i tempi sono fattibili" },
+		{ "en", " whether that timing works" },
+	};
+	size_t k = 0;
+	gr_buf b;
+
+	while (k + 1 < sizeof t / sizeof t[0] && (!lang || strcmp(t[k].l, lang)))
+		k++;
+	gr_buf_init(&b, 8192);
+	for (size_t i = 0; i < ar->x.timing.n && i < 2; i++) {
+		const char *tm = ar->x.timing.v[i];
+		int asked = strchr(tm, '?') != NULL;
+		char *c;
+
+		for (size_t j = 0; j < ar->x.asks.n && !asked; j++)
+			asked = strstr(ar->x.asks.v[j], tm) ||
+			        strstr(tm, ar->x.asks.v[j]);
+		if (asked || !(c = gr_text_clean(tm, GR_NL_BLANK, 1024)))
+			continue;
+		if (*c)
+			gr_buf_printf(&b, "%s%s\t%s", b.len ? "\n" : "", c,
+			              t[k].note);
+		free(c);
+	}
+	if (!b.data)
+		return "";
+	return own(ar, gr_buf_steal(&b));
+}
+
 /* Places that name an area: no digits (not a street number). */
 static const char *
 area_var(act_run *ar)
@@ -1587,6 +1729,9 @@ plan_draft(act_run *ar, const gr_action *it)
 	var_set(ar, "formal", flag(formal));
 	var_set(ar, "lang", lang);
 	var_set(ar, "service_phrase", own(ar, service_phrase(ar, lang)));
+	var_set(ar, "questions", asks_var(ar, &ar->x.questions, 8, lang));
+	var_set(ar, "asks", asks_var(ar, &ar->x.asks, 8, lang));
+	var_set(ar, "timing_only", timing_only(ar, lang));
 	var_set(ar, "introducer_bcc", flag(bcc_intro));
 	var_set(ar, "introducer_cc", flag(cc_intro));
 	st = gr_template_render(t, ar->vars, ar->nvars, &subj, &text, ar->err);

@@ -3,7 +3,8 @@
  * template.c - reply templates: an optional "Subject:" header block, a blank
  * line, then a body with {{name}} and {{name|fallback}} placeholders and the
  * blocks {{#if name}} / {{#unless name}} ... {{else}} ... {{/if}} and
- * {{#each list}} ... {{.}} ... {{/each}}.
+ * {{#each list}} ... {{.}} ... {{.note}} ... {{/each}} (an item of a list
+ * may carry a note after a tab: {{.}} is the item, {{.note}} the note).
  *
  * A template is cut into tokens once, at load, and every problem (unknown
  * names, unclosed or mismatched blocks, placeholders nested in a fallback)
@@ -39,7 +40,7 @@ static const char *const known_vars[] = {
 	/* what the message says (extract.h) */
 	"greeting", "formal", "lang", "questions", "asks", "availability",
 	"timing", "budget", "phone", "place", "wants_call", "no_rush",
-	"sensitive", "urgent", "need", "area",
+	"sensitive", "urgent", "need", "area", "timing_only",
 	/* what the plan knows */
 	"known", "past_client", "partner_sender", "introducer_bcc",
 	"introducer_cc", "introducer_copy_asked", "introducer_on_message",
@@ -49,8 +50,8 @@ static const char *const known_vars[] = {
 
 /* Variables whose value is a list (one item a line) for {{#each}}. */
 static const char *const list_vars[] = {
-	"questions", "asks", "availability", "timing", "phone", "place",
-	NULL
+	"questions", "asks", "availability", "timing", "timing_only", "phone",
+	"place", NULL
 };
 
 const char *const *
@@ -78,6 +79,7 @@ typedef enum tk_kind {
 	TK_TEXT = 0,
 	TK_VAR,         /* {{name}} or {{name|fallback}} */
 	TK_ITEM,        /* {{.}} */
+	TK_NOTE,        /* {{.note}} */
 	TK_IF,          /* {{#if name}} */
 	TK_UNLESS,      /* {{#unless name}} */
 	TK_EACH,        /* {{#each name}} */
@@ -238,6 +240,8 @@ block_kind(const tpl_ph *ph, const char **arg, size_t *argn, int *bad)
 	}
 	if (n == 1 && s[0] == '.')
 		return TK_ITEM;
+	if (n == 5 && memcmp(s, ".note", 5) == 0)
+		return TK_NOTE;
 	for (size_t i = 0; i < sizeof opens / sizeof opens[0]; i++) {
 		size_t w = strlen(opens[i].w);
 
@@ -423,14 +427,15 @@ tokenize(tk_parse *tp, const char *text, unsigned line0, unsigned col0)
 			continue;
 		}
 		k = block_kind(&ph, &arg, &argn, &bad);
-		if (k == TK_TEXT || k == TK_ITEM) {
+		if (k == TK_TEXT || k == TK_ITEM || k == TK_NOTE) {
 			if (p > lit)
 				tk_add(tp, TK_TEXT, lit, (size_t)(p - lit));
-			if (k == TK_ITEM) {
+			if (k == TK_ITEM || k == TK_NOTE) {
 				if (!tp->in_each)
-					err_msg(tp, line, col, "{{.}} outside "
-					        "{{#each}}");
-				tk_add(tp, TK_ITEM, NULL, 0);
+					err_msg(tp, line, col, k == TK_ITEM ?
+					        "{{.}} outside {{#each}}" :
+					        "{{.note}} outside {{#each}}");
+				tk_add(tp, k, NULL, 0);
 			} else {
 				value_tag(tp, &ph, line, col);
 			}
@@ -718,9 +723,17 @@ render_range(rd *r, size_t from, size_t to, const char *item, size_t itemn)
 			r->st = gr_buf_add(r->b, t->s, t->n);
 			break;
 		case TK_ITEM:
-			if (item)
-				r->st = gr_buf_add(r->b, item, itemn);
+		case TK_NOTE: {
+			/* item<TAB>note */
+			const char *tab = item ? memchr(item, '\t', itemn) : NULL;
+			size_t k = tab ? (size_t)(tab - item) : itemn;
+
+			if (item && t->k == TK_ITEM)
+				r->st = gr_buf_add(r->b, item, k);
+			else if (tab)
+				r->st = gr_buf_add(r->b, tab + 1, itemn - k - 1);
 			break;
+		}
 		case TK_VAR:
 			v = var_value(r->vars, r->nvars, t->s, t->n);
 			if (v && *v)

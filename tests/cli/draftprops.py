@@ -9,16 +9,19 @@ line per property violated, "LABEL FILE: what".  Then a last line
 Properties (independent of gravity's own extraction):
   ask   every question sentence of an inquiry's new text (a sentence that
         ends in '?') is quoted back in the draft's own part, above the
-        quoted original, followed by a "[...]" gap for the owner
+        quoted original, followed by a "[...]" gap for the owner (which
+        may name what the answer needs: "[... your price]")
   lang  a draft to the sender is in the language of the message (en es pt
         fr de it, by common words), when the message's language is clear
   bcc   a draft that says it moved someone to Bcc has a Bcc header
   pnote a note to a partner (ask-partner) carries no run of six words of
         the requester's message, nor their address or phone
-It also writes OUT/bodies.tsv: "FILE<TAB>class<TAB>line" for each body line
-of each inquiry reply, for the similarity check: the draft's own lines,
-with the questions it quotes back, without blank lines, the quoted
-original (from its attribution line) and the signature.
+It also writes OUT/bodies.tsv: "FILE<TAB>class<TAB>PART<TAB>line" for each
+body line of each inquiry reply, for the similarity check: the draft's own
+lines, with the questions it quotes back, without blank lines, the quoted
+original (from its attribution line) and the signature; PART is "closing"
+for the valediction above the signature ("Best regards," and the owner's
+name), "body" for the rest.
 """
 import email
 import json
@@ -155,6 +158,28 @@ def own_part(body):
     return own
 
 
+def closing_at(own):
+    """Where the valediction starts ("Best regards," and the owner's name,
+    the last paragraph of the draft's own part when it is two short lines
+    that end no sentence), or len(own) when there is none."""
+    end = len(own)
+    while end and not own[end - 1].strip():
+        end -= 1
+    start = end
+    while start and own[start - 1].strip():
+        start -= 1
+    para = [l.strip() for l in own[start:end]]
+    if len(para) == 2 and all(len(l.split()) <= 5 and not l.endswith(("?", "."))
+                              for l in para):
+        return start
+    return len(own)
+
+
+# The gap for the owner's answer: "[...]", or with a note of what the
+# answer needs ("[... your price]").
+GAP = re.compile(r"^\[\.\.\.( [^\]]*)?\]$")
+
+
 def norm(s):
     s = re.sub(r"\([^()]*\)", " ", s.replace("’", "'"))
     return re.sub(r"\s+([?!.,])", r"\1", re.sub(r"\s+", " ", s)).strip()
@@ -205,16 +230,19 @@ for line in open(os.path.join(out_dir, "log.jsonl"), encoding="utf-8"):
                     continue
                 if block and l.strip() == "":
                     continue
-                if block and l.strip() == "[...]":
+                if block and GAP.match(l.strip()):
                     acked.append(norm(" ".join(block)))
                 block = []
             ack = " ".join(acked)
             for q in questions(text):
                 if norm(q) not in ack:
                     print(f"{where}: question not acknowledged: {q[:90]}")
-            for l in own:
+            cut = closing_at(own)
+            for k, l in enumerate(own):
                 if l.strip():
-                    bodies.write(f"{label}/{name}\t{cls}\t{norm(l)}\n")
+                    part = "closing" if k >= cut else "body"
+                    bodies.write(f"{label}/{name}\t{cls}\t{part}\t"
+                                 f"{norm(l)}\n")
         # lang: a draft to the sender in the message's language.
         to = d.get("To") or ""
         if action in ("reply", "offer-intro", "decline") and mlang:

@@ -258,7 +258,8 @@ test_inquiry(void **state)
 	/* The question quoted back with a gap; the quote above "-- ";
 	 * the Date in the owner's zone; format=flowed. */
 	assert_non_null(strstr(dr->content, "> We want to buy a home in Midtown "
-	                       "next spring. Can you help?\r\n\r\n[...]\r\n"));
+	                       "next spring. Can you help?\r\n\r\n[... yes or "
+	                       "no, and how]\r\n"));
 	assert_true(strstr(dr->content, "Dana Lee wrote:") <
 	            strstr(dr->content, "--=20\r\n"));
 	assert_non_null(strstr(dr->content, " -0700\r\n"));
@@ -818,7 +819,8 @@ test_context_templates(void **state)
 	assert_non_null(strstr(body_of(o->content), "> Mi esposo y yo queremos "
 	                       "comprar nuestra primera casa. \xc2\xbfPodr\xc3\xad"
 	                       "amos hacer \n> una cita? Un s\xc3\xa1" "bado "
-	                       "ser\xc3\xad" "a mejor para nosotros.\n\n[...]\n"));
+	                       "ser\xc3\xad" "a mejor para nosotros.\n\n[... el "
+	                       "d\xc3\xad" "a y la hora]\n"));
 	/* The attribution line in the draft's language. */
 	assert_non_null(strstr(body_of(o->content), "El 30/10/2026, Mar\xc3\xad"
 	                       "a Elena Guti\xc3\xa9rrez escribi\xc3\xb3:\n"));

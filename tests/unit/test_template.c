@@ -188,6 +188,19 @@ test_conditionals(void **state)
 	                "{{/unless}}", vars, 5);
 	assert_string_equal(b, "-u");
 	free(b);
+	/* An item's note after a tab: {{.}} is the item, {{.note}} the note
+	 * (none: empty). */
+	{
+		static const gr_var nv[] = {
+			{ "asks", "How much?\t your price\nAny news?" },
+		};
+
+		b = render_body("{{#each asks}}> {{.}}\n[...{{.note}}]\n{{/each}}",
+		                nv, 1);
+		assert_string_equal(b, "> How much?\n[... your price]\n"
+		                    "> Any news?\n[...]\n");
+		free(b);
+	}
 }
 
 static void
@@ -198,6 +211,7 @@ test_block_diagnostics(void **state)
 	expect_diag("a {{/if}}", 1, 3, "without a block");
 	expect_diag("{{#if budget}}x{{/each}}", 1, 16, "different word");
 	expect_diag("{{else}}", 1, 1, "outside a block");
+	expect_diag("a {{.note}}", 1, 3, "outside {{#each}}");
 	expect_diag("{{#if budget}}a{{else}}b{{else}}c{{/if}}", 1, 25,
 	            "second {{else}}");
 	expect_diag("{{#each budget}}{{.}}{{/each}}", 1, 1, "not a list");
