@@ -12,7 +12,9 @@ from run to run or from machine to machine is left out or normalised:
 the Date header and DTSTAMP (the caller fixes the clock anyway), the
 draft's Message-ID and References, the VTIMEZONE (libical's zone data),
 PRODID; the 16 hex digits that name a message's outputs become ID, so
-that a file shows how outputs relate without depending on hash values.
+that a file shows how outputs relate without depending on hash values;
+the reminder's rule trace ("Why: classified as CLASS: rule (...); ...")
+is cut after the class.
 """
 import email
 import json
@@ -76,6 +78,10 @@ def reminder(path):
         elif comp != "VALARM" and key in wanted:
             lines.append("%s%s: %s" % (key, params, norm(unescape(value))))
     lines.append("")
+    # The rule trace is the classifier's business (gravity explain): only
+    # the class it came to is kept, so that a rule renamed or reworded
+    # does not change what the owner reads here.
+    desc = re.sub(r"(?m)^(Why: classified as \w+).*$", r"\1", desc)
     lines += [l.rstrip() for l in desc.rstrip("\n").split("\n")]
     return lines
 
