@@ -377,6 +377,89 @@ test_never_draft_automated(void **state)
 	gr_plan_free(&pl);
 }
 
+/* A relay (gr_verdict.relay): its draft goes to a Reply-To that reaches
+ * the person, which excuses the platform's no-reply sender and bulk
+ * headers and no other machine sign; no Reply-To that reaches them, no
+ * draft; and never a draft to a notice mailbox. */
+static void
+test_relay(void **state)
+{
+	fx *f = *state;
+	gr_message m;
+	gr_verdict v;
+	gr_plan pl;
+	gr_plan_ctx ctx = { NOW, NULL, NULL, NULL };
+	gr_error err;
+	gr_addr visitor = { "Ailsa Fraser", "ailsa@mailbox.example" };
+	gr_addr platform = { "Forms", "forms@site.example" };
+	gr_header bulk[] = { { "List-Unsubscribe", "<https://site.example/u>" } };
+	gr_header autosub[] = { { "Auto-Submitted", "auto-generated" } };
+	const gr_output *o;
+
+	/* a form from a no-reply sender with bulk headers: the visitor */
+	msg_init(&m, bulk, 1);
+	m.from.name = "Site Forms";
+	m.from.addr = "no-reply@forms.site.example";
+	m.reply_to.v = &visitor;
+	m.reply_to.n = 1;
+	verdict_init(&v, GR_CLASS_INQUIRY);
+	v.relay = 1;
+	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl, &err),
+	                 GR_OK);
+	assert_non_null(o = find_out(&pl, GR_OUT_DRAFT, "reply"));
+	assert_non_null(strstr(o->content, "To: Ailsa Fraser <ailsa@mailbox.example>"));
+	gr_plan_free(&pl);
+
+	/* the same, not a relay: the no-reply sender means no draft */
+	v.relay = 0;
+	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl, &err),
+	                 GR_OK);
+	assert_null(find_out(&pl, GR_OUT_DRAFT, "reply"));
+	gr_plan_free(&pl);
+
+	/* a relay with Auto-Submitted: no draft, whatever the Reply-To */
+	msg_init(&m, autosub, 1);
+	m.reply_to.v = &visitor;
+	m.reply_to.n = 1;
+	v.relay = 1;
+	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl, &err),
+	                 GR_OK);
+	assert_null(find_out(&pl, GR_OUT_DRAFT, "reply"));
+	gr_plan_free(&pl);
+
+	/* a relay whose Reply-To is the platform's own role mailbox: no
+	 * draft, and the reminder says where to answer */
+	msg_init(&m, NULL, 0);
+	m.from.name = "Socialbook";
+	m.from.addr = "messages@socialbook.example";
+	m.subject = "Morag Kerr sent you a message";
+	m.text = "Morag Kerr sent you a message\n\nCan you help us buy a "
+	         "home?\n\nReply: https://socialbook.example/inbox/t/77\n"
+	         "Unsubscribe: https://socialbook.example/unsubscribe\n";
+	m.new_text = m.text;
+	platform.addr = "notifications@socialbook.example";
+	m.reply_to.v = &platform;
+	m.reply_to.n = 1;
+	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl, &err),
+	                 GR_OK);
+	assert_null(find_out(&pl, GR_OUT_DRAFT, "reply"));
+	assert_non_null(o = find_out(&pl, GR_OUT_REMINDER, "reply"));
+	assert_non_null(strstr(o->rem_summary, "Reply on Socialbook to Morag"));
+	assert_non_null(strstr(o->rem_description,
+	                       "https://socialbook.example/inbox/t/77"));
+	assert_null(strstr(o->rem_description, "unsubscribe"));
+	gr_plan_free(&pl);
+
+	/* not a relay, no machine sign, but a notice mailbox: no draft */
+	msg_init(&m, NULL, 0);
+	m.from.addr = "notifications@shop.example";
+	v.relay = 0;
+	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl, &err),
+	                 GR_OK);
+	assert_null(find_out(&pl, GR_OUT_DRAFT, "reply"));
+	gr_plan_free(&pl);
+}
+
 static void
 test_referral(void **state)
 {
@@ -883,6 +966,7 @@ main(void)
 		cmocka_unit_test(test_referral_claims),
 		cmocka_unit_test(test_referral_recipients),
 		cmocka_unit_test(test_reply_to_differs),
+		cmocka_unit_test(test_relay),
 		cmocka_unit_test(test_context_templates),
 		cmocka_unit_test(test_tone_variants),
 	};
