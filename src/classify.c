@@ -81,7 +81,7 @@ builtin_patterns(void)
 		    "(\\p{Lu}\\p{Ll}+)\\b", "c");
 	if (!b.named)
 		b.named = gr_pattern_compile(NULL, BUILTIN_FILE, 0, 0,
-		    "(\\p{Lu}\\p{Ll}+(?: \\p{Lu}\\p{Ll}+)?)\\b[^.\\n]{0,40}?"
+		    "(\\p{Lu}\\p{Ll}+(?: \\p{Lu}\\p{Ll}+)?)\\b[^.!?\\n]{0,40}?"
 		    "\\b(?i:referred|recommended|suggested|said|told)\\b", "c");
 	return b.attrib && b.thanks && b.named && b.quote_head && b.full_name ?
 	       &b : NULL;
@@ -1178,7 +1178,25 @@ intro_from_attribution(ev *e, gr_verdict *v)
 	return ok;
 }
 
-/* Introducer named in the text: "Thanks Nate!", "Jen Park said ...". */
+/* 1 if name is the owner's, or opens with a greeting ("Hi Kofi"). */
+static int
+not_introducer(const char *owner, const char *name)
+{
+	static const char *const greet[] = {
+		"hi ", "hello ", "hey ", "dear ", "hola ", "ol\xc3\xa1 ",
+		"bonjour ", "hallo ", "ciao ", "salut ", "oi ", NULL
+	};
+
+	if (owner && gr_strncaseeq(owner, name, strlen(name)))
+		return 1;
+	for (int i = 0; greet[i]; i++)
+		if (gr_startswith_ci(name, greet[i]))
+			return 1;
+	return 0;
+}
+
+/* Introducer named in the text: "Thanks Nate!", "Jen Park said ...";
+ * the first such name that is not the owner's or a greeting. */
 static void
 intro_from_name(ev *e, gr_verdict *v)
 {
@@ -1188,19 +1206,25 @@ intro_from_name(ev *e, gr_verdict *v)
 
 	for (int k = 0; k < 2; k++) {
 		for (int i = 0; srcs[i]; i++) {
-			char *name;
+			const char *s = srcs[i];
+			size_t so, eo;
 
-			if (!gr_pattern_match(res[k], srcs[i], e->mm, NULL,
-			                      NULL))
-				continue;
-			name = gr_matcher_group(e->mm, srcs[i], 1);
-			if (name && owner && gr_strncaseeq(owner, name,
-			                                   strlen(name))) {
+			for (int tries = 0; tries < 8 && *s; tries++) {
+				char *name;
+
+				if (!gr_pattern_match(res[k], s, e->mm, &so, &eo))
+					break;
+				name = gr_matcher_group(e->mm, s, 1);
+				if (name && !not_introducer(owner, name)) {
+					v->introducer.name = name;
+					return;
+				}
 				free(name);
-				continue;
+				/* the next match, a character further on */
+				s += so + 1;
+				while ((*s & 0xC0) == 0x80)
+					s++;
 			}
-			v->introducer.name = name;
-			return;
 		}
 	}
 }

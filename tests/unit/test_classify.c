@@ -300,6 +300,25 @@ test_intro_parties(void **state)
 	assert_string_equal(v.introducer.name, "Nora Quinn");
 	assert_null(v.introducer.addr);
 	gr_verdict_free(&v);
+
+	/* a greeting is no introducer: "Hi Alex! Nora Quinn referred me",
+	 * "Hello Alex, Nora Quinn referred me" */
+	fake_init(&f, "pat@bakery.example", "Logo for my bakery",
+	          "Hi Alex! Nora Quinn referred me to you. I need a logo for "
+	          "my bakery. Could we talk next week?");
+	assert_int_equal(gr_classify(r, &f.m, NULL, &v, &err), GR_OK);
+	assert_int_equal(v.cls, GR_CLASS_REFERRAL_INTRO);
+	assert_non_null(v.introducer.name);
+	assert_string_equal(v.introducer.name, "Nora Quinn");
+	gr_verdict_free(&v);
+	fake_init(&f, "pat@bakery.example", "Logo for my bakery",
+	          "Hello Alex, Nora Quinn referred me to you. I need a "
+	          "logo for my bakery. Could we talk next week?");
+	assert_int_equal(gr_classify(r, &f.m, NULL, &v, &err), GR_OK);
+	assert_int_equal(v.cls, GR_CLASS_REFERRAL_INTRO);
+	assert_non_null(v.introducer.name);
+	assert_string_equal(v.introducer.name, "Nora Quinn");
+	gr_verdict_free(&v);
 	gr_rules_free(r);
 }
 
