@@ -449,6 +449,7 @@ static int
 relay(ev *e)
 {
 	const gr_message *m = e->m;
+	const char *via;
 	int platform = gr_addr_is_machine(m->from.addr) ||
 	               (m->from.name && gr_strcasestr(m->from.name, " via ")) ||
 	               from_owner_domain(e->o, m) ||
@@ -457,6 +458,17 @@ relay(ev *e)
 
 	if (!platform)
 		return 0;
+	/* "Sandra Obi via LinkedIn", Reply-To "Sandra Obi <reply+...>": the
+	 * platform names the person it relays */
+	if (m->from.name && (via = gr_strcasestr(m->from.name, " via ")) &&
+	    via > m->from.name && !gr_message_header(m, "List-Id"))
+		for (size_t i = 0; i < m->reply_to.n; i++)
+			if (m->reply_to.v[i].name &&
+			    strlen(m->reply_to.v[i].name) ==
+			    (size_t)(via - m->from.name) &&
+			    gr_strncaseeq(m->reply_to.v[i].name, m->from.name,
+			                  (size_t)(via - m->from.name)))
+				return 1;
 	return gr_rules_list_match(e->r, "relay_person", m->subject,
 	                           e->mm) > 0 ||
 	       gr_rules_list_match(e->r, "relay_person", m->text, e->mm) > 0;

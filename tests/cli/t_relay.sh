@@ -10,7 +10,7 @@
 # automated and gets no draft, even with a person in Reply-To.
 # Fixtures: tests/data/relay (owner: tests/personas/photo).  With
 # ../shared, the same holds for kofi's Instagram, Facebook, form,
-# WeddingWire and Calendly mail.
+# WeddingWire, LinkedIn and Calendly mail.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 need_test_hooks
 plan 28
@@ -88,13 +88,13 @@ if [ ! -f "$ex/labels.tsv" ]; then
 fi
 md="$T/kofi"
 mkdir -p "$md/new" "$md/cur" "$md/tmp"
-for f in msg01 msg03 msg07 msg21 msg42 msg45 msg46; do cp "$ex/$f.eml" "$md/new/"; done
+for f in msg01 msg03 msg07 msg21 msg29 msg42 msg45 msg46; do cp "$ex/$f.eml" "$md/new/"; done
 GRAVITY_NOW=1900000000 "$GRAVITY" poll --rules "$top_srcdir/tests/personas/kofi" \
 	--source "maildir:$md" --out "$T/out" --state "$T/kofi.db" >"$T/kofi.txt" 2>&1
 check "kofi: poll exits 0" 0 $?
-check "kofi: drafts only to the form's visitor and the lead's relay" \
-	"Emily Hartwell <emily.hartwell@gmail.com>|Nadia Haddad <reply-c6f4ca613c606b3e@messages.weddingwire.ca>|" \
-	"$(for f in msg01 msg03 msg07 msg21 msg42 msg45 msg46; do draft_to $f.eml; done | tr '\n' '|')"
+check "kofi: drafts only to the form's visitor and the lead's and LinkedIn's relays" \
+	"Emily Hartwell <emily.hartwell@gmail.com>|Nadia Haddad <reply-c6f4ca613c606b3e@messages.weddingwire.ca>|Sandra Obi <reply+0995af55df029c636d1e4ae9@reply.linkedin.com>|" \
+	"$(for f in msg01 msg03 msg07 msg21 msg29 msg42 msg45 msg46; do draft_to $f.eml; done | tr '\n' '|')"
 reminder_of msg01.eml >"$T/ig.ics"
 ok "kofi: the Instagram message's reminder says reply on Instagram, with its link" \
 	sh -c "grep -q '^SUMMARY:Reply on Instagram to tayo.and.bisi' '$T/ig.ics' &&
