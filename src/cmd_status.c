@@ -51,15 +51,39 @@ status_free(struct status *s)
 	gr_state_referrals_free(&s->refs);
 }
 
+/* The pending follow-up reminder of a follow-up draft d, or NULL. */
+static const gr_state_rem *
+followup_of(const struct status *s, const gr_state_out *d)
+{
+	for (size_t i = 0; d->message_id && i < s->rems.n; i++)
+		if (s->rems.v[i].action && s->rems.v[i].message_id &&
+		    strcmp(s->rems.v[i].action, "followup") == 0 &&
+		    strcmp(s->rems.v[i].message_id, d->message_id) == 0)
+			return &s->rems.v[i];
+	return NULL;
+}
+
 static gr_status
 status_read(gr_state *st, struct status *s, gr_error *err)
 {
 	gr_status rc = gr_state_poll_list(st, &s->polls, err);
+	size_t n = 0;
 
 	if (rc == GR_OK)
 		rc = gr_state_rem_list(st, NULL, 1, 0, &s->rems, err);
 	if (rc == GR_OK)
 		rc = gr_state_output_list(st, NULL, 1, &s->drafts, err);
+	/* A follow-up draft follows the owner's own message: it waits while
+	 * its reminder does, and is done with once they wrote back. */
+	for (size_t i = 0; rc == GR_OK && i < s->drafts.n; i++) {
+		const gr_state_out *d = &s->drafts.v[i];
+
+		if (!d->action || strcmp(d->action, "followup") != 0 ||
+		    followup_of(s, d))
+			s->drafts.v[n++] = *d;
+	}
+	if (rc == GR_OK)
+		s->drafts.n = n;
 	if (rc == GR_OK)
 		rc = gr_state_referral_list(st, &s->refs, err);
 	return rc;
@@ -168,7 +192,11 @@ to_json(const char *state, const struct acct_row *a, size_t na,
 		cJSON_AddStringToObject(o, "account", a[i].name);
 		add_time(o, "last_poll", p ? p->at : 0);
 		cJSON_AddStringToObject(o, "result", p ? p->status : "never");
-		add_str(o, "error", p ? p->error : NULL);
+		/* An ok poll's text is its warnings. */
+		add_str(o, "error", p && strcmp(p->status, "ok") != 0 ?
+		        p->error : NULL);
+		add_str(o, "warnings", p && strcmp(p->status, "ok") == 0 ?
+		        p->error : NULL);
 		cJSON_AddNumberToObject(o, "new_messages", p ? p->processed : 0);
 		cJSON_AddNumberToObject(o, "failed_messages", p ? p->failed : 0);
 	}
@@ -196,6 +224,9 @@ to_json(const char *state, const struct acct_row *a, size_t na,
 		add_str(o, "action", d->action);
 		add_time(o, "written", d->at);
 		add_str(o, "from", d->sender);
+		if (d->action && strcmp(d->action, "followup") == 0 &&
+		    followup_of(s, d))
+			add_str(o, "to", followup_of(s, d)->peer);
 		add_str(o, "subject", d->subject);
 		add_str(o, "message_id", d->message_id);
 	}
@@ -247,11 +278,12 @@ print_text(const char *state, const struct acct_row *a, size_t na,
 		if (!p)
 			gr_term_line(stdout, "  %s: never polled", a[i].name);
 		else if (strcmp(p->status, "ok") == 0)
-			gr_term_line(stdout, "  %s: %s, ok: %ld new message%s%s",
+			gr_term_line(stdout, "  %s: %s, ok: %ld new message%s%s%s%s",
 			             a[i].name, local_time(p->at, t, sizeof t),
 			             p->processed, p->processed == 1 ? "" : "s",
 			             p->failed ? ", some failed (see log.jsonl)" :
-			             "");
+			             "", p->error ? "; " : "",
+			             p->error ? p->error : "");
 		else
 			gr_term_line(stdout, "  %s: %s, FAILED: %s", a[i].name,
 			             local_time(p->at, t, sizeof t),
@@ -268,11 +300,19 @@ print_text(const char *state, const struct acct_row *a, size_t na,
 	printf("\nDrafts not answered yet:\n");
 	if (!s->drafts.n)
 		printf("  (none)\n");
-	for (size_t i = 0; i < s->drafts.n; i++)
-		gr_term_line(stdout, "  %s  %s: %s", s->drafts.v[i].relpath,
-		             s->drafts.v[i].sender ? s->drafts.v[i].sender : "?",
-		             s->drafts.v[i].subject ? s->drafts.v[i].subject :
-		             "(no subject)");
+	for (size_t i = 0; i < s->drafts.n; i++) {
+		const gr_state_out *d = &s->drafts.v[i];
+		const gr_state_rem *fu = followup_of(s, d);
+
+		if (d->action && strcmp(d->action, "followup") == 0)
+			gr_term_line(stdout, "  %s  follow-up to %s: %s", d->relpath,
+			             fu && fu->peer ? fu->peer : "?",
+			             d->subject ? d->subject : "(no subject)");
+		else
+			gr_term_line(stdout, "  %s  %s: %s", d->relpath,
+			             d->sender ? d->sender : "?",
+			             d->subject ? d->subject : "(no subject)");
+	}
 	printf("\nIntroductions not thanked yet:\n");
 	for (size_t i = 0; i < s->refs.n; i++) {
 		const gr_state_referral *r = &s->refs.v[i];

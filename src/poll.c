@@ -687,11 +687,21 @@ poll_record(struct poll_run *pr, gr_status st, const gr_error *err)
 	const gr_poll_opts *o = pr->o;
 	gr_state_poll p = { 0 };
 	gr_error e;
+	const char *first;
+	size_t nw = gr_warnings(&first);
+	char warned[700];
 
 	p.account = o->account ? o->account : o->source;
 	p.at = time(NULL);
 	p.status = st == GR_OK ? "ok" : "failed";
 	p.error = st == GR_OK ? NULL : err->msg;
+	if (st == GR_OK && nw) {
+		/* A poll that completed with warnings (a folder skipped...)
+		 * keeps them where 'gravity status' shows them. */
+		snprintf(warned, sizeof warned, "%zu warning%s: %s", nw,
+		         nw == 1 ? "" : "s", first);
+		p.error = warned;
+	}
 	p.processed = pr->stats->processed;
 	p.failed = pr->stats->failed;
 	if (st != GR_OK && pr->log_fd >= 0) {
@@ -1464,6 +1474,7 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 	int src_failed = 0;
 
 	memset(stats, 0, sizeof *stats);
+	gr_warnings_reset();
 	gr_buf_init(&pr.log, POLL_LOG_MAX);
 	pr.life.rules = o->rules;
 	pr.life.policy = o->policy;

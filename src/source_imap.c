@@ -311,7 +311,7 @@ folder_refused(imap_src *s, folder *f, gr_error *err)
 		gr_buf b;
 		char *key = NULL;
 
-		fprintf(stderr, "gravity: warning: sent-folder '%s' cannot be "
+		gr_warning("sent-folder '%s' cannot be "
 		        "opened (%.600s); read '%s' instead, which the server "
 		        "marks \\Sent (correct or remove the sent-folder line; "
 		        "'gravity folders' lists the account's folders)\n",
@@ -331,7 +331,7 @@ folder_refused(imap_src *s, folder *f, gr_error *err)
 		f->role = "\\Sent folder";
 		return examine(s, f, err);
 	}
-	fprintf(stderr, "gravity: warning: %s '%s' cannot be opened (%.600s); "
+	gr_warning("%s '%s' cannot be opened (%.600s); "
 	        "skipped this poll ('gravity folders' lists the account's "
 	        "folders)\n", f->role, f->name, why);
 	return GR_OK;
@@ -1163,7 +1163,7 @@ imap_append(void *handle, const char *box, const char *data, size_t len,
 		box = s->drafts;
 	if (!box) {
 		s->append_off = 1;
-		fprintf(stderr, "gravity: warning: append-drafts: the server marks "
+		gr_warning("append-drafts: the server marks "
 		        "no folder \\Drafts; name one with 'drafts-folder NAME' "
 		        "('gravity folders' lists them); drafts are in the "
 		        "output directory only this poll\n");
@@ -1188,7 +1188,7 @@ imap_append(void *handle, const char *box, const char *data, size_t len,
 			if (alt) {
 				/* A drafts-folder that is not there gives way
 				 * to the one the server marks \Drafts. */
-				fprintf(stderr, "gravity: warning: append-drafts: "
+				gr_warning("append-drafts: "
 				        "drafts-folder '%s' cannot be opened "
 				        "(%.600s); drafts go to '%s' instead, which "
 				        "the server marks \\Drafts (correct or "
@@ -1201,7 +1201,7 @@ imap_append(void *handle, const char *box, const char *data, size_t len,
 				                   message_id, err);
 			}
 			s->append_off = 1;
-			fprintf(stderr, "gravity: warning: append-drafts: drafts "
+			gr_warning("append-drafts: drafts "
 			        "folder '%s' cannot be opened (%.600s); drafts are "
 			        "in the output directory only this poll\n", box,
 			        err ? err->msg : "refused");
@@ -1230,9 +1230,9 @@ imap_append(void *handle, const char *box, const char *data, size_t len,
 			/* Refused (quota, rights): the draft is in the output
 			 * directory; asking again each poll would stop each. */
 			s->append_off = 1;
-			fprintf(stderr, "gravity: warning: append-drafts: %.600s; "
+			gr_warning("append-drafts: %.600s; "
 			        "drafts are in the output directory only this "
-			        "poll\n", err ? err->msg : "APPEND refused");
+			        "poll", err ? err->msg : "APPEND refused");
 			st = GR_OK;
 		}
 		if (st == GR_OK && s->verbose)

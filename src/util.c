@@ -610,3 +610,38 @@ gr_fold_accents(const char *s)
 	out[o] = '\0';
 	return out;
 }
+
+/* --- a poll's warnings -------------------------------------------------- */
+
+static size_t n_warnings;
+static char first_warning[600];
+
+void
+gr_warning(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (n_warnings++ == 0)
+		vsnprintf(first_warning, sizeof first_warning, fmt, ap);
+	va_end(ap);
+	fputs("gravity: warning: ", stderr);
+	va_start(ap, fmt);
+	gr_term_vline(stderr, fmt, ap);
+	va_end(ap);
+}
+
+size_t
+gr_warnings(const char **first)
+{
+	if (first)
+		*first = n_warnings ? first_warning : NULL;
+	return n_warnings;
+}
+
+void
+gr_warnings_reset(void)
+{
+	n_warnings = 0;
+	first_warning[0] = '\0';
+}

@@ -72,6 +72,12 @@ char *gr_fold_accents(const char *s);
 void gr_term_line(FILE *fp, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void gr_term_vline(FILE *fp, const char *fmt, va_list ap);
+/* A warning met while polling: "gravity: warning: ..." on stderr, one
+ * clean line, and counted, the first kept, so that the poll's record (and
+ * 'gravity status') says so; gr_warnings_reset() at the poll's start. */
+void gr_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+size_t gr_warnings(const char **first);
+void gr_warnings_reset(void);
 
 /* SHA-256 of data as 64 lowercase hex digits plus NUL. */
 void gr_sha256_hex(const void *data, size_t len, char out[65]);

@@ -16,7 +16,7 @@ mktmp
 chmod 755 "$T"          # Dovecot runs as nobody when the tests run as root
 D="$T/dv"
 trap 'dv_stop "$D"; rm -rf "$T"' EXIT
-plan 28
+plan 29
 demo="$top_srcdir/contrib/demo/inbox/new"
 U=hannah@example.com
 
@@ -87,6 +87,8 @@ diag "$(cat "$T/s.txt")"
 ok "... shows the account's last poll, ok" grep -Eq "^  work: .*, ok: 0 new messages$" "$T/s.txt"
 ok "... and Lena's draft no longer waiting" sh -c "! grep -q '3fc38d1994fabd71-reply.eml' '$T/s.txt'"
 ok "... while other drafts still wait" grep -q "drafts/.*\.eml" "$T/s.txt"
+ok "... the follow-up to Lena among them, named as such" \
+	grep -q "^  drafts/.*-followup.eml  follow-up to hello@crumbandcoal.example: " "$T/s.txt"
 
 # The owner's files only: From, zone, recipients.
 froms() { for f in "$out"/drafts/*.eml; do sed -n 's/\r$//; /^$/q; s/^From: //p' "$f"; done | sort -u; }

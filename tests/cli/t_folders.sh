@@ -18,7 +18,7 @@ mktmp
 chmod 755 "$T"          # Dovecot runs as nobody when the tests run as root
 D=""
 trap '[ -n "$D" ] && dv_stop "$D"; rm -rf "$T"' EXIT
-plan 42
+plan 44
 data="$top_srcdir/tests/data/lifecycle"
 rules="$top_srcdir/contrib/demo/rules"
 
@@ -145,6 +145,10 @@ check "one warning line each" 2 "$(grep -c '^gravity: warning: .*cannot be opene
 ok "... naming the key and the folder" grep -q "sent-folder 'Sent Messages' cannot be opened" "$T/err.txt"
 ok "INBOX was still read" grep -q "gravity: 1 new message" "$T/out.txt"
 ok "and the feed was written" test -s "$T/out-miss/gravity.ics"
+"$GRAVITY" status --config "$T/miss.conf" >"$T/s.txt" 2>&1
+ok "gravity status shows the poll ok, with its warnings" \
+	grep -q "^  miss: .*, ok: 1 new message; 2 warnings: [a-z-]* '[A-Za-z ]*' cannot be opened" "$T/s.txt"
+diag "$(grep '^  miss' "$T/s.txt")"
 # --append-drafts with no Drafts folder: one warning, the poll completes
 conf nodr
 gpoll nodr --append-drafts
@@ -160,5 +164,7 @@ IN="imaps://test@127.0.0.1:$SPORT/Inbx"
 conf typo
 gpoll typo
 check "the source's folder missing: EX_CONFIG, one line" "78 1" "$RC $(wc -l < "$T/err.txt")"
+ok "... naming it and where the folders are listed" \
+	grep -q "^gravity: folder 'Inbx' cannot be opened (.*); 'gravity folders' lists the account's folders$" "$T/err.txt"
 diag "$(cat "$T/err.txt")"
 done_testing

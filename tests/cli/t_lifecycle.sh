@@ -10,7 +10,7 @@
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 need_test_hooks
 mktmp
-plan 39
+plan 41
 lifecycle_mail
 poll() {  # poll NOW [SOURCE]
 	GRAVITY_NOW=$1 "$GRAVITY" poll --source "maildir:${2:-$box}" \
@@ -82,6 +82,8 @@ poll 1795546800; check "poll 4 (no new mail) exits 0" 0 $?
 check "exactly one follow-up draft to Lena" 1 "$(followups_to hello@crumbandcoal.example)"
 fu=$(grep -l -F "sam-reply-1@riverastudio.example" "$out"/reminders/*-followup.ics | head -1)
 ok "a follow-up reminder too" test -n "$fu"
+ok "gravity status lists the follow-up draft, to Lena" sh -c \
+	"'$GRAVITY' status --state '$db' | grep -q '^  drafts/.*-followup.eml  follow-up to hello@crumbandcoal.example: '"
 ok "the follow-up draft answers the owner's message" \
 	grep -q -i "^In-Reply-To: <sam-reply-1@riverastudio.example>" "$out"/drafts/*-followup.eml
 # Poll 5, a week later: never a second nudge.
@@ -93,6 +95,8 @@ cp "$data/peer-back.eml" "$box/new/1763500001.M1P1.test"
 poll 1796238000; check "poll 6 exits 0" 0 $?
 check "the follow-up is withdrawn (SEQUENCE 1)" 1 "$(field "$fu" SEQUENCE)"
 check "the follow-up is withdrawn (CANCELLED)" CANCELLED "$(field "$fu" STATUS)"
+ok "... and gravity status no longer lists its draft as waiting" sh -c \
+	"'$GRAVITY' status --state '$db' >'$T/st6.txt' && ! grep -q -- '-followup.eml' '$T/st6.txt'"
 diag "$(cat "$T/polls.txt")"
 
 # Every output, read by real tools.
