@@ -145,6 +145,23 @@ struct held {
 	size_t n;
 };
 
+/* Said after the reason an answer was refused, when a check has a better
+ * guess ("did you mean ..."); cleared when said. */
+static char ask_hint[128];
+
+/* valid_tz for a question: a refused zone leaves its likely meaning. */
+static int
+valid_tz_asked(const char *tz)
+{
+	char g[64];
+
+	if (valid_tz(tz))
+		return 1;
+	if (gr_owner_timezone_guess(tz, g, sizeof g) && valid_tz(g))
+		snprintf(ask_hint, sizeof ask_hint, "did you mean %s?", g);
+	return 0;
+}
+
 /* Ask on the terminal; an empty answer takes dflt (may be NULL: "not
  * now").  Re-asks while check refuses.  NULL at end of input. */
 static const char *
@@ -177,6 +194,9 @@ ask(struct held *h, const char *q, const char *dflt, int (*check)(const char *),
 		}
 		if (check && !check(line)) {
 			printf("  %s\n", why);
+			if (ask_hint[0])
+				printf("  %s\n", ask_hint);
+			ask_hint[0] = '\0';
 			free(line);
 			continue;
 		}
@@ -218,7 +238,7 @@ interview(struct answers *a, struct held *h, const char *tzguess)
 		a->email = ask(h, "Your email address (drafts are From it)", NULL,
 		               valid_email, "an address like you@example.com");
 	if (!a->tz)
-		a->tz = ask(h, "Your time zone", tzguess, valid_tz,
+		a->tz = ask(h, "Your time zone", tzguess, valid_tz_asked,
 		            "an IANA zone such as Europe/Berlin (see "
 		            ZONEINFO ")");
 	if (!a->hours)
@@ -429,8 +449,15 @@ static int
 check_flags(const struct answers *a)
 {
 	if (a->tz && !valid_tz(a->tz)) {
-		gr_warnx("--timezone %s: not a time zone of this system (an IANA "
-		         "name such as Europe/Berlin, see " ZONEINFO ")", a->tz);
+		char g[64];
+
+		if (gr_owner_timezone_guess(a->tz, g, sizeof g) && valid_tz(g))
+			gr_warnx("--timezone %s: not a time zone of this system; "
+			         "did you mean --timezone %s?", a->tz, g);
+		else
+			gr_warnx("--timezone %s: not a time zone of this system (an "
+			         "IANA name such as Europe/Berlin, see " ZONEINFO ")",
+			         a->tz);
 		return EX_USAGE;
 	}
 	if (a->hours && !valid_hours(a->hours)) {

@@ -6,9 +6,11 @@
  * checked against libical's built-in zones (tzdata); dates are ISO 8601
  * (RFC 3339 full-date).
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libical/ical.h>
 
@@ -317,7 +319,14 @@ profile_line(gr_owner *o, gr_conf *c, gr_diags *d, const gr_toks *t,
 			gr_strv_push(&p->emails, t->v[i].text);
 		}
 	} else if (strcmp(k, "timezone") == 0) {
-		if (t->n != 2 ||
+		char g[64];
+
+		if (t->n == 2 &&
+		    !icaltimezone_get_builtin_timezone(t->v[1].text) &&
+		    gr_owner_timezone_guess(t->v[1].text, g, sizeof g))
+			gr_conf_error(c, d, t->v[1].col, "unknown time zone '%s': "
+			              "did you mean %s?", t->v[1].text, g);
+		else if (t->n != 2 ||
 		    !icaltimezone_get_builtin_timezone(t->v[1].text))
 			gr_conf_error(c, d, t->v[1].col, "unknown time zone '%s' "
 			              "(want an IANA name such as "
@@ -1115,6 +1124,80 @@ gr_owner_hours_ok(const char *days, const char *spans)
 			if (open[i] < close[k] && open[k] < close[i])
 				return 0;
 	return 1;
+}
+
+/* Edits (insert, delete, replace) from a to b, case-insensitively; at
+ * most cap + 1. */
+static size_t
+edits(const char *a, const char *b, size_t cap)
+{
+	size_t la = strlen(a), lb = strlen(b), row[64], prev, t;
+
+	if (la >= 63 || lb >= 63)
+		return cap + 1;
+	if ((la > lb ? la - lb : lb - la) > cap)
+		return cap + 1;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			t = row[j];
+			row[j] = prev + (tolower((unsigned char)a[i - 1]) !=
+			                 tolower((unsigned char)b[j - 1]));
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			if (t + 1 < row[j])
+				row[j] = t + 1;
+			prev = t;
+		}
+	}
+	return row[lb];
+}
+
+const char *
+gr_owner_timezone_guess(const char *tz, char *buf, size_t len)
+{
+	icalarray *zones = icaltimezone_get_builtin_timezones();
+	char want[64];
+	const char *best = NULL, *w;
+	size_t bestd = 3, n;
+
+	if (!tz || !zones || strlen(tz) >= sizeof want)
+		return NULL;
+	/* "toronto", "New York", "america/toronto": the city's zone */
+	for (n = 0; tz[n]; n++)
+		want[n] = tz[n] == ' ' ? '_' : tz[n];
+	want[n] = '\0';
+	w = strrchr(want, '/') ? strrchr(want, '/') + 1 : want;
+	for (size_t i = 0; i < zones->num_elements; i++) {
+		icaltimezone *z = icalarray_element_at(zones, i);
+		const char *loc = z ? icaltimezone_get_location(z) : NULL;
+		const char *city = loc && strrchr(loc, '/') ?
+		                   strrchr(loc, '/') + 1 : loc;
+		size_t d;
+
+		if (!loc)
+			continue;
+		if (strcasecmp(loc, want) == 0) {
+			best = loc;
+			break;
+		}
+		/* the city alone, or a typo: two edits in a name of five
+		 * letters or more */
+		d = strcasecmp(city, w) == 0 ? 0 :
+		    edits(strchr(want, '/') ? want : w,
+		          strchr(want, '/') ? loc : city, 2);
+		if ((d == 0 || strlen(w) >= 5) && d < bestd) {
+			bestd = d;
+			best = loc;
+		}
+	}
+	if (!best)
+		return NULL;
+	snprintf(buf, len, "%s", best);
+	return buf;
 }
 
 int

@@ -86,6 +86,10 @@ const gr_profile *gr_owner_profile(const gr_owner *o);
 int gr_owner_hours_ok(const char *days, const char *spans);
 /* 1 if a profile line "timezone TZ" would be taken. */
 int gr_owner_timezone_ok(const char *tz);
+/* The zone someone who wrote tz most likely meant ("toronto",
+ * "America/Toronot": America/Toronto), into buf; NULL when none is
+ * close. */
+const char *gr_owner_timezone_guess(const char *tz, char *buf, size_t len);
 
 /* 1 if addr is one of the owner's own addresses. */
 int gr_owner_is_owner(const gr_owner *o, const char *addr);

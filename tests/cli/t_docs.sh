@@ -9,7 +9,7 @@
 PY=$(command -v /usr/bin/python3 || command -v python3)
 [ -n "$PY" ] || { echo "1..0 # SKIP no python3"; exit 0; }
 mktmp
-plan 9
+plan 10
 man1="$top_builddir/contrib/man/gravity.1"
 man5c="$top_builddir/contrib/man/gravity-config.5"
 man5r="$top_builddir/contrib/man/gravity-rules.5"
@@ -83,6 +83,19 @@ for k in $(echo "$keys" | sort -u); do
 	grep -q "$(echo "$k" | sed 's/-/\\\\-/g')" "$man5c" || missing="$missing $k"
 done
 check "gravity-config(5) documents every config key ($(echo "$keys" | sort -u | wc -l))" "" "$missing"
+
+# The README goes: what gravity does, quick start, then setting it up for
+# one's own inbox (init, profile, first poll, scheduling, calendar), then
+# the rest.
+readme="$top_srcdir/README.md"
+at() { grep -n -m1 -F -- "$1" "$readme" | cut -d: -f1; }
+order=""
+for h in "## Quick start" "## Set it up for your inbox" "**1. Write the config" "**2. Your profile" \
+	"**3. The first poll" "**4. Scheduling" "**5. Your calendar" "## Using it"; do
+	order="$order $(at "$h")"
+done
+ok "README: quick start, then init, profile, first poll, scheduling, calendar, then the rest ($order)" \
+	sh -c "[ \$(echo '$order' | wc -w) -eq 8 ] && [ \$(grep -n -m1 -v '^#' '$readme' | cut -d: -f1) -lt \$(echo '$order' | awk '{print \$1}') ] && echo '$order' | tr ' ' '\n' | grep . | sort -n -c"
 
 "$GRAVITY" redo --help >"$T/redo-help.txt" 2>&1
 check "gravity help redo prints what redo --help does" "$(cat "$T/redo-help.txt")" "$(cat "$T/help-redo.txt")"

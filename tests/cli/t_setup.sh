@@ -7,7 +7,7 @@
 # overwriting a file.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 mktmp
-plan 52
+plan 58
 H="$T/home"
 mkdir -p "$H/Mail" "$H/.config/gravity"
 cp -R "$top_srcdir/contrib/demo/inbox" "$H/Mail/work"
@@ -48,6 +48,11 @@ msg1="$H/Mail/work/new/1763370000.M1P100.demo"
 check "classify reads it" cold_pitch "$("$GRAVITY" classify "$msg1" | awk '{print $1}')"
 ok "explain reads it (and shows the override)" sh -c \
 	"'$GRAVITY' explain '$msg1' | grep -q 'override: .*overrides:1'"
+"$GRAVITY" explain "$H/Mail/work/new/1763380000.M2P100.demo" >"$T/x2.txt" 2>&1
+ok "explain shows the text a rule matched" grep -q "^      matched: \"I'd like to introduce\"" "$T/x2.txt"
+"$GRAVITY" explain "$H/Mail/work/new/1763390000.M3P100.demo" >"$T/x3.txt" 2>&1
+ok "... and, out of scope, the services phrase that decided it and the file to change" \
+	grep -q "the scope came from the services phrase \"photographer\" of refer photography: change its phrases in $H/.config/gravity/rules/services" "$T/x3.txt"
 printf '%s\tinquiry\n' "$msg1" >"$T/labels.tsv"
 ok "eval reads it" sh -c "'$GRAVITY' eval '$T/labels.tsv' | grep -q 'labelled inquiry, got cold_pitch'"
 "$GRAVITY" poll --source "maildir:$H/Mail/work" --out "$T/o5" --state "$T/s5.db" -q >/dev/null 2>&1
@@ -151,6 +156,13 @@ check "hours that overlap: EX_USAGE, nothing written" "64 no" "$? $(test -e "$T/
 "$GRAVITY" init --non-interactive --hours "lun-ven 9h-17h" --config "$T/h6/config" >"$T/i6.txt" 2>&1
 check "hours in another language: EX_USAGE, one line with an example" "64 1" \
 	"$? $(grep -c "^gravity: --hours 'lun-ven 9h-17h': write days and a span, such as 'mon-fri 09:00-17:00'" "$T/i6.txt")"
+"$GRAVITY" init --non-interactive --timezone toronto --config "$T/h7/config" >"$T/i7.txt" 2>&1
+check "--timezone toronto: EX_USAGE, one line" "64 1" "$? $(wc -l <"$T/i7.txt")"
+ok "... asking whether America/Toronto was meant" grep -q "did you mean --timezone America/Toronto?" "$T/i7.txt"
+mkdir -p "$T/tz"; sed 's|^timezone .*|timezone America/Toronot|' "$top_srcdir/contrib/demo/rules/profile" >"$T/tz/profile"
+"$GRAVITY" rules check --rules "$T/tz" >"$T/tz.txt" 2>&1
+ok "a profile's mistyped zone: rules check asks whether America/Toronto was meant" \
+	grep -q "profile:[0-9]*:10: error: unknown time zone 'America/Toronot': did you mean America/Toronto?" "$T/tz.txt"
 # on a non-terminal, without --non-interactive, it asks nothing
 "$GRAVITY" init --config "$T/h3/config" </dev/null >"$T/i4.txt" 2>&1
 check "init on a non-terminal asks nothing and exits 0" 0 $?
@@ -164,6 +176,7 @@ import os, pty, sys, time, select
 gravity, cfg = sys.argv[1], sys.argv[2]
 answers = [("Your name", "Ines Duarte"),
            ("Your email address", "ines@duarte.example"),
+           ("Your time zone", "lisboa"),          # refused, with a guess
            ("Your time zone", "Europe/Lisbon"),
            ("Your business hours", ""),          # the default
            ("Your IMAP server", "mail.duarte.example:1993"),
@@ -198,13 +211,14 @@ status = r[1]
 sys.stdout.write(out.decode(errors="replace"))
 print("\nEXIT %d ASKED %d" % (os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1, i))
 PY
-	ok "init on a terminal asks seven questions and exits 0" grep -q "EXIT 0 ASKED 7" "$T/pty.txt"
+	ok "init on a terminal asks seven questions (one twice) and exits 0" grep -q "EXIT 0 ASKED 8" "$T/pty.txt"
+	ok "... a zone it does not know is asked again, with a guess" grep -q "did you mean Europe/Lisbon?" "$T/pty.txt"
 	ok "... the time zone question offers the system's zone" grep -q "Your time zone \[.*/.*\]:" "$T/pty.txt"
 	ok "... the answers are in the profile, the default hours too" sh -c \
 		"grep -q '^name \"Ines Duarte\"' '$T/h4/rules/profile' && grep -q '^timezone Europe/Lisbon ' '$T/h4/rules/profile' && grep -q '^hours mon-fri 09:00-17:00 ' '$T/h4/rules/profile'"
 	ok "... and the login defaults to the address (the server on a port of its own)" \
 		grep -q '^	source imaps://ines@duarte.example@mail.duarte.example:1993/INBOX$' "$T/h4/config"
 else
-	for i in 1 2 3 4; do skip "init on a terminal" "no python3 for a pseudo-terminal"; done
+	for i in 1 2 3 4 5; do skip "init on a terminal" "no python3 for a pseudo-terminal"; done
 fi
 done_testing

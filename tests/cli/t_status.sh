@@ -13,7 +13,7 @@ D="$T/dv"
 have_dv=0
 dv_have && have_dv=1
 trap 'dv_stop "$D" 2>/dev/null; rm -rf "$T"' EXIT
-plan 22
+plan 23
 lifecycle_mail
 PY=$(command -v /usr/bin/python3 || command -v python3)
 TZ=UTC; export TZ
@@ -77,6 +77,10 @@ ok "after the answer, Lena's draft is no longer listed" sh -c "! grep -qF '$lena
 ok "... and her reminder neither" sh -c "! grep -q 'Reply to Lena Ortiz' '$T/s2.txt'"
 ok "the introduction not thanked is listed" \
 	grep -q '^  2026-11-16  Priya Nair <priya.nair@northwind.example> introduced Tom Becker' "$T/s2.txt"
+
+"$GRAVITY" referrals --config "$T/config" >"$T/ref.txt" 2>&1
+ok "gravity referrals reads the state the config names" \
+	grep -q "Priya Nair <priya.nair@northwind.example>" "$T/ref.txt"
 
 # A refused login: failed, with the error, in the state and in log.jsonl.
 if [ $have_dv = 1 ]; then
