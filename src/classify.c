@@ -104,6 +104,7 @@ typedef struct ev {
 	int subj_offered, subj_referred;    /* service phrases in the subject */
 	gr_auto auto_level;
 	const char *auto_why;
+	unsigned signs;         /* gr_message_signs */
 	int known;
 	int forged;             /* Authentication-Results: no pass */
 	signed char pv[GR_PRED_COUNT];  /* predicate values, -1: not yet */
@@ -396,50 +397,22 @@ mailing_list(const gr_message *m)
 	return 0;
 }
 
+/* Precedence bulk/junk/list, a campaign or sending service's header. */
 static int
-bulk_mail(const gr_message *m)
+bulk_mail(const ev *e)
 {
-	static const char *const hdrs[] = {
-		"X-Campaign", "X-CampaignID", "X-Campaign-Id", "X-SES-Outgoing",
-		"X-SG-EID", "X-Mailgun-Sid", "X-MC-User", "X-Mailjet-Campaign",
-		"X-Newsletter", NULL
-	};
-	const char *v = gr_message_header(m, "Precedence");
-
-	if (v) {
-		while (*v == ' ' || *v == '\t')
-			v++;
-		if (gr_startswith_ci(v, "bulk") || gr_startswith_ci(v, "junk") ||
-		    gr_startswith_ci(v, "list"))
-			return 1;
-	}
-	for (int i = 0; hdrs[i]; i++)
-		if (gr_message_header(m, hdrs[i]))
-			return 1;
-	return 0;
+	return (e->signs & (GR_SIGN_PREC_BULK | GR_SIGN_PREC_JUNK |
+	                    GR_SIGN_PREC_LIST | GR_SIGN_CAMPAIGN |
+	                    GR_SIGN_ESP)) != 0;
 }
 
 /* Auto-Submitted other than "no" (RFC 3834), an auto-reply header, or an
  * auto-reply subject: an answering machine. */
 static int
-auto_submitted(const gr_message *m)
+auto_submitted(const ev *e)
 {
-	const char *v = gr_message_header(m, "Auto-Submitted");
-
-	if (v) {
-		while (*v == ' ' || *v == '\t')
-			v++;
-		if (!(gr_startswith_ci(v, "no") &&
-		      (v[2] == '\0' || v[2] == ';' || v[2] == ' ' ||
-		       v[2] == '\t')))
-			return 1;
-	}
-	return gr_message_header(m, "X-Autoreply") ||
-	       gr_message_header(m, "X-Autorespond") ||
-	       gr_message_header(m, "X-Auto-Reply") ||
-	       gr_message_header(m,
-	                         "X-MS-Exchange-Organization-AutoReplyType") ||
-	       gr_message_auto_reply_subject(m->subject);
+	return (e->signs & (GR_SIGN_AUTO_SUBMITTED | GR_SIGN_AUTOREPLY_HDR |
+	                    GR_SIGN_AUTOREPLY_SUBJ)) != 0;
 }
 
 /* A platform carries a person's words: a machine, platform or web-form
@@ -524,9 +497,7 @@ pred_value(ev *e, gr_pred p)
 	case GR_PRED_HTML_ONLY: return (m->flags & GR_MSG_HTML_ONLY) != 0;
 	case GR_PRED_IS_REPLY: return (m->flags & GR_MSG_IS_REPLY) != 0;
 	case GR_PRED_IS_FORWARD: return (m->flags & GR_MSG_IS_FORWARD) != 0;
-	case GR_PRED_IS_REPORT:
-		return (m->flags & GR_MSG_REPORT) ||
-		       gr_strcaseeq(m->content_type, "multipart/report");
+	case GR_PRED_IS_REPORT: return (e->signs & GR_SIGN_REPORT) != 0;
 	case GR_PRED_AUTOMATED: return e->auto_level != GR_AUTO_NONE;
 	/* the main ask's service; when no phrase matched, the loose match
 	 * of the services' words may find a referred-out one, and
@@ -542,15 +513,14 @@ pred_value(ev *e, gr_pred p)
 		quote_owners(e);
 		return e->q_owner;
 	case GR_PRED_LIST_UNSUBSCRIBE:
-		return gr_message_header(m, "List-Unsubscribe") != NULL;
+		return (e->signs & GR_SIGN_LIST_UNSUB) != 0;
 	case GR_PRED_MAILING_LIST: return mailing_list(m);
-	case GR_PRED_BULK_MAIL: return bulk_mail(m);
-	case GR_PRED_AUTO_SUBMITTED: return auto_submitted(m);
+	case GR_PRED_BULK_MAIL: return bulk_mail(e);
+	case GR_PRED_AUTO_SUBMITTED: return auto_submitted(e);
 	case GR_PRED_FEEDBACK_ID:
 		return gr_message_header(m, "Feedback-ID") != NULL;
 	case GR_PRED_FROM_MACHINE:
-		return gr_addr_is_machine(m->from.addr) ||
-		       gr_addr_is_machine(m->sender.addr);
+		return (e->signs & GR_SIGN_MACHINE_SENDER) != 0;
 	case GR_PRED_FROM_VIA:
 		return m->from.name && gr_strcasestr(m->from.name, " via ");
 	case GR_PRED_FROM_OWNER_DOMAIN: return from_owner_domain(o, m);
@@ -1289,6 +1259,7 @@ ev_init(ev *e, const gr_rules *r, const gr_message *m,
 	                           &gr_owner_profile(e->o)->authserv_ids) < 0;
 	e->known = !e->forged && sender_known(e->o, m, ctx);
 	e->auto_level = gr_message_auto_signs(m, &e->auto_why);
+	e->signs = gr_message_signs(m);
 	e->num[GR_NUM_RECIPIENTS] = (double)(m->to.n + m->cc.n);
 	e->num[GR_NUM_TO] = (double)m->to.n;
 	e->num[GR_NUM_CC] = (double)m->cc.n;
@@ -1421,25 +1392,18 @@ draft_class(gr_class c)
 static const char *
 machine_signs(ev *e, int *hard, int *soft)
 {
-	const gr_message *m = e->m;
-	const char *v = gr_message_header(m, "Precedence");
 	int is_relay = fact_pred(e, GR_PRED_RELAY);
 
 	*hard = *soft = 0;
-	while (v && (*v == ' ' || *v == '\t'))
-		v++;
 	if (fact_pred(e, GR_PRED_AUTO_SUBMITTED))
 		return *hard = 1, "an answering machine (Auto-Submitted, an "
 		       "auto-reply header or subject)";
 	if (fact_pred(e, GR_PRED_IS_REPORT))
 		return *hard = 1, "delivery or read report";
-	if ((v = gr_message_header(m, "Return-Path")) && strstr(v, "<>"))
+	if (e->signs & GR_SIGN_NULL_RETURN)
 		return *hard = 1, "null return path (RFC 3834)";
-	v = gr_message_header(m, "Precedence");
-	while (v && (*v == ' ' || *v == '\t'))
-		v++;
-	if (v && (gr_startswith_ci(v, "list") || gr_startswith_ci(v, "junk") ||
-	          gr_startswith_ci(v, "auto_reply")))
+	if (e->signs & (GR_SIGN_PREC_LIST | GR_SIGN_PREC_JUNK |
+	                GR_SIGN_PREC_AUTOREPLY))
 		return *hard = 1, "Precedence: list/junk";
 	if (fact_pred(e, GR_PRED_FROM_MACHINE) && !is_relay)
 		return *hard = 1, "sent from a no-reply/daemon address, "

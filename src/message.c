@@ -1262,48 +1262,100 @@ gr_message_auto_reply_subject(const char *subject)
 	return gr_pattern_match(re, subject, NULL, NULL, NULL);
 }
 
-/* The signs of gr_message_auto_signs; sender 0 leaves out the no-reply
- * From or Sender and the soft signs (gr_message_relay_signs). */
+unsigned
+gr_message_signs(const gr_message *m)
+{
+	static const char *const prec[] = { "bulk", "list", "junk",
+	                                     "auto_reply" };
+	static const char *const autoreply[] = {
+		"X-Autoreply", "X-Autorespond", "X-Auto-Reply",
+		"X-MS-Exchange-Organization-AutoReplyType"
+	};
+	static const char *const campaign[] = { "X-Campaign", "X-CampaignID" };
+	static const char *const esp[] = {
+		"X-Campaign-Id", "X-SES-Outgoing", "X-SG-EID", "X-Mailgun-Sid",
+		"X-MC-User", "X-Mailjet-Campaign", "X-Newsletter"
+	};
+	static const char *const no[] = { "no", NULL };
+	unsigned f = 0;
+	const char *v;
+
+	if (!m)
+		return 0;
+	if ((v = gr_message_header(m, "Auto-Submitted")) && !value_is(v, no, 0))
+		f |= GR_SIGN_AUTO_SUBMITTED;
+	for (size_t i = 0; i < sizeof autoreply / sizeof *autoreply; i++)
+		if (gr_message_header(m, autoreply[i]))
+			f |= GR_SIGN_AUTOREPLY_HDR;
+	if (gr_message_auto_reply_subject(m->subject))
+		f |= GR_SIGN_AUTOREPLY_SUBJ;
+	if ((v = gr_message_header(m, "Precedence")))
+		for (size_t i = 0; i < sizeof prec / sizeof *prec; i++) {
+			const char *w[] = { prec[i], NULL };
+
+			if (value_is(v, w, 1))
+				f |= GR_SIGN_PREC_BULK << i;
+		}
+	if (gr_message_header(m, "List-Id"))
+		f |= GR_SIGN_LIST_ID;
+	if ((m->flags & GR_MSG_REPORT) ||
+	    gr_strcaseeq(m->content_type, "multipart/report"))
+		f |= GR_SIGN_REPORT;
+	if (gr_addr_is_machine(m->from.addr) ||
+	    gr_addr_is_machine(m->sender.addr))
+		f |= GR_SIGN_MACHINE_SENDER;
+	if ((v = gr_message_header(m, "Return-Path")) && strstr(v, "<>"))
+		f |= GR_SIGN_NULL_RETURN;
+	if (gr_message_header(m, "List-Unsubscribe"))
+		f |= GR_SIGN_LIST_UNSUB;
+	for (size_t i = 0; i < sizeof campaign / sizeof *campaign; i++)
+		if (gr_message_header(m, campaign[i]))
+			f |= GR_SIGN_CAMPAIGN;
+	for (size_t i = 0; i < sizeof esp / sizeof *esp; i++)
+		if (gr_message_header(m, esp[i]))
+			f |= GR_SIGN_ESP;
+	return f;
+}
+
+/* The signs of gr_message_auto_signs, the first found; sender 0 leaves
+ * out the no-reply From or Sender and the soft signs
+ * (gr_message_relay_signs). */
 static gr_auto
 auto_signs(const gr_message *m, int sender, const char **why)
 {
-	static const char *const prec[] = { "bulk", "list", "junk",
-	                                     "auto_reply", NULL };
-	static const char *const no[] = { "no", NULL };
-	const char *v, *dummy;
+	static const struct {
+		unsigned sign;
+		const char *why;
+		int soft;               /* a bulk-mail sign; needs sender */
+	} order[] = {
+		{ GR_SIGN_AUTO_SUBMITTED, "Auto-Submitted header", 0 },
+		{ GR_SIGN_PREC_BULK | GR_SIGN_PREC_LIST | GR_SIGN_PREC_JUNK |
+		  GR_SIGN_PREC_AUTOREPLY, "Precedence: bulk/list/junk", 0 },
+		{ GR_SIGN_LIST_ID, "mailing-list List-Id", 0 },
+		{ GR_SIGN_REPORT, "delivery or read report", 0 },
+		{ GR_SIGN_MACHINE_SENDER, "sent from a no-reply/daemon address",
+		  0 },
+		{ GR_SIGN_AUTOREPLY_HDR, "auto-reply header", 0 },
+		{ GR_SIGN_NULL_RETURN, "null return path (RFC 3834)", 0 },
+		{ GR_SIGN_AUTOREPLY_SUBJ, "auto-reply subject", 0 },
+		{ GR_SIGN_LIST_UNSUB | GR_SIGN_CAMPAIGN,
+		  "sent by a bulk-mail tool (List-Unsubscribe)", 1 },
+	};
+	unsigned f = gr_message_signs(m);
+	const char *dummy;
 
 	if (!why)
 		why = &dummy;
 	*why = NULL;
-	if (!m)
-		return GR_AUTO_NONE;
-	if ((v = gr_message_header(m, "Auto-Submitted")) && !value_is(v, no, 0))
-		return *why = "Auto-Submitted header", GR_AUTO_HARD;
-	if ((v = gr_message_header(m, "Precedence")) && value_is(v, prec, 1))
-		return *why = "Precedence: bulk/list/junk", GR_AUTO_HARD;
-	if (gr_message_header(m, "List-Id"))
-		return *why = "mailing-list List-Id", GR_AUTO_HARD;
-	if ((m->flags & GR_MSG_REPORT) ||
-	    gr_strcaseeq(m->content_type, "multipart/report"))
-		return *why = "delivery or read report", GR_AUTO_HARD;
-	if (sender && (gr_addr_is_machine(m->from.addr) ||
-	               gr_addr_is_machine(m->sender.addr)))
-		return *why = "sent from a no-reply/daemon address",
-		       GR_AUTO_HARD;
-	if (gr_message_header(m, "X-Autoreply") ||
-	    gr_message_header(m, "X-Autorespond") ||
-	    gr_message_header(m, "X-Auto-Reply") ||
-	    gr_message_header(m, "X-MS-Exchange-Organization-AutoReplyType"))
-		return *why = "auto-reply header", GR_AUTO_HARD;
-	if ((v = gr_message_header(m, "Return-Path")) && strstr(v, "<>"))
-		return *why = "null return path (RFC 3834)", GR_AUTO_HARD;
-	if (gr_message_auto_reply_subject(m->subject))
-		return *why = "auto-reply subject", GR_AUTO_HARD;
-	if (sender && (gr_message_header(m, "List-Unsubscribe") ||
-	               gr_message_header(m, "X-Campaign") ||
-	               gr_message_header(m, "X-CampaignID")))
-		return *why = "sent by a bulk-mail tool (List-Unsubscribe)",
-		       GR_AUTO_SOFT;
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+		if (!(f & order[i].sign))
+			continue;
+		if (!sender && (order[i].soft ||
+		                order[i].sign == GR_SIGN_MACHINE_SENDER))
+			continue;
+		*why = order[i].why;
+		return order[i].soft ? GR_AUTO_SOFT : GR_AUTO_HARD;
+	}
 	return GR_AUTO_NONE;
 }
 

@@ -119,6 +119,31 @@ typedef enum gr_auto {
 	GR_AUTO_HARD            /* machine-generated */
 } gr_auto;
 
+/* Each machine sign of m's header, one bit (GR_SIGN_*): what
+ * gr_message_auto_signs weighs and the classifier's facts read, read in
+ * one place. */
+enum {
+	GR_SIGN_AUTO_SUBMITTED = 1u << 0,  /* Auto-Submitted but "no" (RFC 3834) */
+	GR_SIGN_AUTOREPLY_HDR  = 1u << 1,  /* X-Autoreply, X-Autorespond, ... */
+	GR_SIGN_AUTOREPLY_SUBJ = 1u << 2,  /* gr_message_auto_reply_subject */
+	GR_SIGN_PREC_BULK      = 1u << 3,  /* Precedence (RFC 2076): bulk */
+	GR_SIGN_PREC_LIST      = 1u << 4,  /* ... list */
+	GR_SIGN_PREC_JUNK      = 1u << 5,  /* ... junk */
+	GR_SIGN_PREC_AUTOREPLY = 1u << 6,  /* ... auto_reply */
+	GR_SIGN_LIST_ID        = 1u << 7,  /* List-Id (RFC 2919) */
+	GR_SIGN_REPORT         = 1u << 8,  /* multipart/report (RFC 6522) */
+	GR_SIGN_MACHINE_SENDER = 1u << 9,  /* no-reply/daemon From or Sender */
+	GR_SIGN_NULL_RETURN    = 1u << 10, /* Return-Path: <> (RFC 5321) */
+	GR_SIGN_LIST_UNSUB     = 1u << 11, /* List-Unsubscribe (RFC 2369) */
+	GR_SIGN_CAMPAIGN       = 1u << 12, /* X-Campaign, X-CampaignID */
+	GR_SIGN_ESP            = 1u << 13  /* a sending service's header
+	                                    * (X-SES-Outgoing, X-SG-EID, ...):
+	                                    * the classifier's bulk-mail fact
+	                                    * only, as transactional mail and
+	                                    * people's own carry them too */
+};
+unsigned gr_message_signs(const gr_message *m);
+
 /* The machine signs of m: Auto-Submitted other than "no" (RFC 3834),
  * Precedence bulk/list/junk/auto_reply (RFC 2076), List-Id (RFC 2919),
  * multipart/report (RFC 6522), a mailer-daemon, postmaster, bounce or

@@ -153,6 +153,56 @@ test_automated_signs(void **state)
 	fake_init(&f, "a@b.example", "Hi", "hi");
 	fake_header(&f, "List-Id", "<x.lists.example>");
 	assert_true(gr_message_auto_signs(&f.m, NULL));
+
+	/* Each sign read once (gr_message_signs), weighed by the RFC 3834
+	 * rule and read by the classifier's facts alike. */
+	{
+		static const struct {
+			const char *name, *value;
+			unsigned sign;
+			gr_auto level;
+		} hs[] = {
+			{ "Auto-Submitted", " Auto-Generated", GR_SIGN_AUTO_SUBMITTED,
+			  GR_AUTO_HARD },
+			{ "Auto-Submitted", "no ; x", 0, GR_AUTO_NONE },
+			{ "X-Autorespond", "yes", GR_SIGN_AUTOREPLY_HDR,
+			  GR_AUTO_HARD },
+			{ "Precedence", "bulk", GR_SIGN_PREC_BULK, GR_AUTO_HARD },
+			{ "Precedence", "LIST", GR_SIGN_PREC_LIST, GR_AUTO_HARD },
+			{ "Precedence", "junk", GR_SIGN_PREC_JUNK, GR_AUTO_HARD },
+			{ "Precedence", "auto_reply", GR_SIGN_PREC_AUTOREPLY,
+			  GR_AUTO_HARD },
+			{ "Precedence", "first-class", 0, GR_AUTO_NONE },
+			{ "List-Id", "<x.lists.example>", GR_SIGN_LIST_ID,
+			  GR_AUTO_HARD },
+			{ "Return-Path", "<>", GR_SIGN_NULL_RETURN, GR_AUTO_HARD },
+			{ "List-Unsubscribe", "<mailto:u@x.example>",
+			  GR_SIGN_LIST_UNSUB, GR_AUTO_SOFT },
+			{ "X-CampaignID", "42", GR_SIGN_CAMPAIGN, GR_AUTO_SOFT },
+			{ "X-SES-Outgoing", "2026.10.01", GR_SIGN_ESP, GR_AUTO_NONE },
+		};
+
+		for (size_t i = 0; i < sizeof hs / sizeof hs[0]; i++) {
+			fake_init(&f, "a@b.example", "Hi", "hi");
+			fake_header(&f, hs[i].name, hs[i].value);
+			assert_int_equal(gr_message_signs(&f.m), hs[i].sign);
+			assert_int_equal(gr_message_auto_signs(&f.m, NULL),
+			                 hs[i].level);
+			/* A relay excuses the soft signs only. */
+			assert_int_equal(gr_message_relay_signs(&f.m, NULL),
+			                 hs[i].level == GR_AUTO_SOFT ?
+			                 GR_AUTO_NONE : hs[i].level);
+		}
+		fake_init(&f, "noreply@b.example", "Automatic reply: hi", "hi");
+		assert_int_equal(gr_message_signs(&f.m),
+		                 GR_SIGN_MACHINE_SENDER | GR_SIGN_AUTOREPLY_SUBJ);
+		fake_init(&f, "noreply@b.example", "Hi", "hi");
+		assert_int_equal(gr_message_relay_signs(&f.m, NULL),
+		                 GR_AUTO_NONE);
+		fake_init(&f, "a@b.example", "Hi", "hi");
+		f.m.content_type = (char *)"multipart/report";
+		assert_int_equal(gr_message_signs(&f.m), GR_SIGN_REPORT);
+	}
 }
 
 static void
