@@ -13,10 +13,10 @@ box = os.path.join(d, "box")
 for sub in ("new", "cur", "tmp"):
     os.makedirs(os.path.join(box, sub), exist_ok=True)
 line = b"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\r\n"
-ask = b"Hi Maya,\r\n\r\nCould you send me a quote for a new website for my bakery?\r\n\r\nAna\r\n"
+ask = b"Hi Sam,\r\n\r\nCould you send me a quote for a new website for my bakery?\r\n\r\nAna\r\n"
 
 def head(mid, subj, extra=b""):
-    return (b"From: Ana Ruiz <ana@client.example>\r\nTo: Maya <maya@studio.example>\r\n"
+    return (b"From: Ana Ruiz <ana@client.example>\r\nTo: Sam Rivera <sam@riverastudio.example>\r\n"
             b"Subject: " + subj + b"\r\nMessage-ID: <" + mid + b">\r\n"
             b"Date: Mon, 10 Jun 2024 09:00:00 +0200\r\nMIME-Version: 1.0\r\n" + extra)
 

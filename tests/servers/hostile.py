@@ -18,11 +18,11 @@ def put(name, data):
         f.write(data)
 
 def head(mid, subj, extra=""):
-    return ("From: Ana Ruiz <ana@client.example>\r\nTo: Maya <maya@studio.example>\r\n"
+    return ("From: Ana Ruiz <ana@client.example>\r\nTo: Sam Rivera <sam@riverastudio.example>\r\n"
             "Subject: %s\r\nMessage-ID: <%s>\r\nDate: Mon, 10 Jun 2024 09:00:00 +0200\r\n%s"
             % (subj, mid, extra))
 
-ask = "Hi Maya,\r\n\r\nCould you send me a quote for a new website for my bakery? Our budget is about 5k.\r\n\r\nThanks,\r\nAna\r\n"
+ask = "Hi Sam,\r\n\r\nCould you send me a quote for a new website for my bakery? Our budget is about 5k.\r\n\r\nThanks,\r\nAna\r\n"
 put("normal1", head("normal-1@client.example", "Quote for a website?") + "\r\n" + ask)
 
 # MIME nested 5,000 deep
@@ -52,7 +52,7 @@ put("longheader", head("long@client.example", "Long header", "X-Long: " + "a" * 
 # 10,000 recipients
 rcpt = ",\r\n ".join("r%d@example.net" % i for i in range(10000))
 put("rcpts", head("rcpts@client.example", "Many recipients").replace(
-    "To: Maya <maya@studio.example>", "To: Maya <maya@studio.example>,\r\n " + rcpt) + "\r\n" + ask)
+    "To: Sam Rivera <sam@riverastudio.example>", "To: Sam Rivera <sam@riverastudio.example>,\r\n " + rcpt) + "\r\n" + ask)
 
 # invalid charsets
 put("charset", head("charset@client.example", "=?x-no-such-charset?B?aGVsbG8=?= =?utf-8?Q?=FF=FE?=",
