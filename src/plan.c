@@ -659,9 +659,10 @@ list_var(act_run *ar, const gr_strv *l, size_t max)
  * join with "; "; none gives "". */
 static const char *const ask_price[] = { "cost", "costs", "price",
 	"prices", "pricing", "rate", "rates", "fee", "fees", "how much",
-	"quote", "charge", "budget", "cuánto", "cuanto", "precio", "costo",
+	"quote", "charge", "budget", "package", "packages", "collections", "cuánto", "cuanto", "precio", "costo",
 	"coste", "tarifa", "tarifas", "presupuesto", "quanto", "preço",
-	"custo", "orçamento", "combien", "prix", "tarif", "coût", "devis",
+	"custo", "orçamento", "pacotes", "combien", "prix", "tarif", "tarifs",
+	"coût", "devis", "forfait", "forfaits", "paquetes",
 	"kosten", "kostet", "preis", "angebot", "honorar", "prezzo",
 	"preventivo", NULL };
 static const char *const ask_when[] = { "when", "what time", "available",
@@ -677,7 +678,9 @@ static const char *const ask_when[] = { "when", "what time", "available",
 	"disponibile", NULL };
 static const char *const ask_yes[] = { "can you", "could you", "do you",
 	"would you", "will you", "are you", "can we", "could we",
-	"is it possible", "is that", "is this", "puede", "podría", "podrían",
+	"is it possible", "is that", "is this", "es posible", "é possível",
+	"est-ce possible", "ist das möglich", "è possibile", "puede", "podría",
+	"podrían",
 	"podemos", "hace usted", "trabaja", "pode", "poderia", "consegue",
 	"faz", "podemos", "pouvez-vous", "pourriez-vous", "faites-vous",
 	"est-ce que vous", "pouvons-nous", "können sie", "könnten sie",
@@ -784,7 +787,10 @@ timing_only(act_run *ar, const char *lang)
 		for (size_t j = 0; j < ar->x.asks.n && !asked; j++)
 			asked = strstr(ar->x.asks.v[j], tm) ||
 			        strstr(tm, ar->x.asks.v[j]);
-		if (asked || !(c = gr_text_clean(tm, GR_NL_BLANK, 1024)))
+		/* A piece of a sentence ("au printemps, possiblement...")
+		 * is no sentence to quote back. */
+		if (asked || (*tm >= 'a' && *tm <= 'z') ||
+		    !(c = gr_text_clean(tm, GR_NL_BLANK, 1024)))
 			continue;
 		if (*c)
 			gr_buf_printf(&b, "%s%s\t%s", b.len ? "\n" : "", c,
