@@ -719,7 +719,10 @@ poll_record(struct poll_run *pr, gr_status st, const gr_error *err)
 			size_t n = strlen(s);
 
 			s[n] = '\n';   /* replaces the NUL: written by length */
-			if (write(pr->log_fd, s, n + 1) != (ssize_t)(n + 1))
+			/* On a full disk the poll's own error says so: its
+			 * copy that cannot be logged is no second error. */
+			if (write(pr->log_fd, s, n + 1) != (ssize_t)(n + 1) &&
+			    errno != ENOSPC && errno != EDQUOT && errno != EFBIG)
 				fprintf(stderr, "gravity: %s/log.jsonl: %s\n",
 				        o->out_dir, strerror(errno));
 		}
