@@ -40,6 +40,8 @@ struct gr_owner {
 	owner_partner *partners;
 	size_t npartners;
 	gr_strv contacts;       /* lowercased addresses */
+	gr_scanner *scanner;    /* the services' phrases, for one scan of a
+	                         * text for all of them (owned) */
 };
 
 static const char *const day_names[7] = {
@@ -831,6 +833,13 @@ gr_owner_parse_services(gr_owner *o, gr_conf *c, gr_diags *d)
 		gr_toks_free(&t);
 	}
 	svc_stems_finish(o);
+	/* Once: a pattern stays in the scanner it was put in (built at
+	 * its first match). */
+	if (!o->scanner && (o->scanner = gr_scanner_new()) != NULL)
+		for (size_t i = 0; i < o->nsvcs; i++)
+			for (size_t j = 0; j < o->svcs[i].npats; j++)
+				(void)gr_scanner_add(o->scanner,
+				                     o->svcs[i].pats[j]);
 }
 
 /* --- partners ----------------------------------------------------------- */
@@ -1003,6 +1012,7 @@ gr_owner_free(gr_owner *o)
 	}
 	free(o->partners);
 	gr_strv_free(&o->contacts);
+	gr_scanner_free(o->scanner);
 	free(o);
 }
 
@@ -1051,10 +1061,12 @@ gr_owner_service_hits(const gr_owner *o, size_t i, const char *text,
 {
 	int n = 0;
 
+	gr_matcher_pin(mm);     /* text and folded: one scan each */
 	for (size_t j = 0; i < o->nsvcs && j < o->svcs[i].npats; j++)
 		n += gr_pattern_match(o->svcs[i].pats[j],
 		                      o->svcs[i].folded[j] && folded ? folded :
 		                      text, mm, NULL, NULL);
+	gr_matcher_unpin(mm);
 	return n;
 }
 
@@ -1064,16 +1076,20 @@ gr_owner_service_excerpt(const gr_owner *o, size_t i, const char *text,
                          size_t len)
 {
 	size_t so, eo;
+	int hit = 0;
 
-	for (size_t j = 0; i < o->nsvcs && j < o->svcs[i].npats; j++) {
+	gr_matcher_pin(mm);
+	for (size_t j = 0; i < o->nsvcs && j < o->svcs[i].npats && !hit;
+	     j++) {
 		const char *t = o->svcs[i].folded[j] && folded ? folded : text;
 
 		if (gr_pattern_match(o->svcs[i].pats[j], t, mm, &so, &eo) > 0) {
 			snprintf(buf, len, "%.*s", (int)(eo - so), t + so);
-			return 1;
+			hit = 1;
 		}
 	}
-	return 0;
+	gr_matcher_unpin(mm);
+	return hit;
 }
 
 size_t

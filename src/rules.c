@@ -108,6 +108,9 @@ struct gr_rules {
 	gr_strmap wmap;
 	double *wt;             /* rows of GR_CLASS_COUNT */
 	size_t nwt;
+	/* every list's patterns and every regex of a rule, for one scan of
+	 * each text for all of them (pattern.h, "Scanners"); owned */
+	gr_scanner *scanner;
 };
 
 #define GR_DEFAULT_THRESHOLD 2.0
@@ -1204,6 +1207,24 @@ load_files(gr_rules *r, gr_diags *d)
 	}
 }
 
+/* One scanner for the patterns of every list and rule, built at the first
+ * match.  Without it (out of memory) each pattern is matched by PCRE2
+ * alone, as it would be. */
+static void
+make_scanner(gr_rules *r)
+{
+	if (!(r->scanner = gr_scanner_new()))
+		return;
+	for (size_t i = 0; i < r->nlists; i++)
+		for (size_t j = 0; j < r->lists[i].nres; j++)
+			(void)gr_scanner_add(r->scanner, r->lists[i].res[j]);
+	for (size_t i = 0; i < r->nrules; i++)
+		for (size_t k = 0; k < r->rules[i].nconds; k++)
+			if (r->rules[i].conds[k].re)
+				(void)gr_scanner_add(r->scanner,
+				                     r->rules[i].conds[k].re);
+}
+
 gr_status
 gr_rules_load(const char *const *dirs, size_t ndirs, gr_rules **out,
               gr_diags *diags)
@@ -1231,6 +1252,7 @@ gr_rules_load(const char *const *dirs, size_t ndirs, gr_rules **out,
 		gr_rules_free(r);
 		return GR_E_CONFIG;
 	}
+	make_scanner(r);
 	*out = r;
 	return GR_OK;
 }
@@ -1241,6 +1263,7 @@ gr_rules_free(gr_rules *r)
 	if (!r)
 		return;
 	gr_owner_free(r->owner);
+	gr_scanner_free(r->scanner);
 	for (size_t i = 0; i < r->nrules; i++) {
 		for (size_t k = 0; k < r->rules[i].nconds; k++)
 			cond_free(&r->rules[i].conds[k]);
@@ -1525,6 +1548,9 @@ gr_rules_eval_within(const gr_rules *r, const gr_facts *f, gr_matcher *mm,
 	memset(e.pred, -1, sizeof e.pred);
 	if (!(e.memo = calloc(r->nrules ? r->nrules : 1, 1)))
 		return GR_E_NOMEM;
+	/* the facts' texts stay as they are until the evaluation returns:
+	 * each is scanned once for all patterns */
+	gr_matcher_pin(mm);
 	if (b) {
 		b->cut = 0;
 		b->cut_rule = NULL;
@@ -1548,6 +1574,7 @@ gr_rules_eval_within(const gr_rules *r, const gr_facts *f, gr_matcher *mm,
 		gr_rules_rule_info(r, i, &ri);
 		st = fired(aux, &ri, e.excerpt);
 	}
+	gr_matcher_unpin(mm);
 	free(e.memo);
 	if (b) {
 		b->cut = e.cut;
@@ -1609,14 +1636,19 @@ gr_rules_list_match(const gr_rules *r, const char *name, const char *s,
 {
 	long li = r ? list_by_name(r, name) : -1;
 	const gr_list *l;
+	unsigned long pin;
+	int hit = 0;
 
 	if (li < 0)
 		return -1;
 	l = &r->lists[li];
-	for (size_t i = 0; s && i < l->nres; i++)
-		if (gr_pattern_match(l->res[i], s, mm, NULL, NULL))
-			return 1;
-	return 0;
+	/* s may be the caller's own string, made and freed during an
+	 * evaluation's pinned span: it is known by its bytes only */
+	pin = gr_matcher_pause(mm);
+	for (size_t i = 0; s && i < l->nres && !hit; i++)
+		hit = gr_pattern_match(l->res[i], s, mm, NULL, NULL);
+	gr_matcher_resume(mm, pin);
+	return hit;
 }
 
 /* --- overrides ---------------------------------------------------------- */

@@ -67,6 +67,47 @@ int gr_pattern_torture(const gr_pattern *p, gr_matcher *mm);
  * when the group did not take part.  Caller frees. */
 char *gr_matcher_group(const gr_matcher *mm, const char *s, unsigned n);
 
+/* --- scanners ------------------------------------------------------------
+ *
+ * A scanner holds many patterns (the phrase lists and regexes of the rules,
+ * the phrases of the owner's services) for one pass over a text: from each
+ * pattern's source it knows literal strings every match must begin with or
+ * contain (caseless, any run of blanks as one), and one automaton finds
+ * those of all its patterns in one scan.  gr_pattern_match of a pattern of
+ * a built scanner, with a matcher, scans the text once for all of them
+ * (the matcher keeps the scans of its last few texts), and runs PCRE2 only
+ * on a text where the pattern can match, from the first place where its
+ * match can start.  The result is always the one PCRE2 alone gives over
+ * the whole text: same match, same span.  A pattern of which nothing is
+ * known (a back reference, the x flag, strings shorter than two letters)
+ * is matched as before.
+ */
+typedef struct gr_scanner gr_scanner;
+
+gr_scanner *gr_scanner_new(void);
+/* Put p in sc (before sc is built).  0, or -1 when p is in a scanner
+ * already or out of memory: p is then matched by PCRE2 alone, as is a
+ * pattern of which the build finds nothing known.  sc must outlive every
+ * match of p. */
+int gr_scanner_add(gr_scanner *sc, gr_pattern *p);
+/* Make the automaton of every pattern added (else the first match of one
+ * of them does); GR_E_NOMEM (the patterns are then matched by PCRE2
+ * alone). */
+gr_status gr_scanner_build(gr_scanner *sc);
+void gr_scanner_free(gr_scanner *sc);
+
+/* Between pin and unpin the caller promises that a text pointer passed to
+ * gr_pattern_match with mm names the same bytes each time (the texts are
+ * neither changed nor freed), so its scan is found by the pointer alone.
+ * Outside, a kept scan is used only for a text of the same bytes.  Pins
+ * nest. */
+void gr_matcher_pin(gr_matcher *mm);
+void gr_matcher_unpin(gr_matcher *mm);
+/* Leave the pinned span for matches of texts the pin does not cover (a
+ * callee's own temporary strings), and come back with what pause gave. */
+unsigned long gr_matcher_pause(gr_matcher *mm);
+void gr_matcher_resume(gr_matcher *mm, unsigned long pin);
+
 /* The regex source of a plain phrase.  Caller frees; NULL when out of
  * memory. */
 char *gr_phrase_pattern(const char *phrase);

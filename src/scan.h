@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * scan.h - between pattern.c and scan.c: the literal strings a pattern's
+ * matches must begin with or contain, and the one-pass scan of a text for
+ * those of every pattern of a scanner (pattern.h, "Scanners").
+ */
+#ifndef GRAVITY_SCAN_H
+#define GRAVITY_SCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "gravity/pattern.h"
+
+typedef struct gr_lits gr_lits;
+
+/* What every match of the PCRE2 pattern pat (with gravity's flags) must
+ * begin with or contain, or NULL when nothing useful is known (the
+ * pattern is then always matched over the whole text). */
+gr_lits *gr_lits_of(const char *pat, const char *flags);
+void gr_lits_free(gr_lits *l);
+
+/* Give the pattern pat with flags (may be NULL) a slot of sc, taking both
+ * (read when sc is built): the slot, or -1 when out of memory or sc is
+ * built already. */
+long gr_scanner_add_src(gr_scanner *sc, char *pat, char *flags);
+size_t gr_scanner_slots(const gr_scanner *sc);
+/* 1 if the slot has prefixes or factors. */
+int gr_scanner_slot_filtered(const gr_scanner *sc, size_t slot);
+/* The states of a built scanner's automaton. */
+size_t gr_scanner_states(const gr_scanner *sc);
+/* 1 if the slot's prefixes (p) or factors (c) decide. */
+int gr_scanner_slot_has(const gr_scanner *sc, size_t slot, int prefix);
+int gr_scanner_built(const gr_scanner *sc);
+
+/* Where a slot's prefixes start. */
+typedef struct gr_scan_hit {
+	size_t slot;
+	size_t at;
+} gr_scan_hit;
+
+/* What one scan found, per slot of the scanner (arrays of
+ * gr_scanner_slots(sc) entries, hbeg one more, kept by the caller and
+ * grown by gr_scan_run). */
+typedef struct gr_scan_out {
+	size_t *first;          /* the byte where the first of the slot's
+	                         * prefixes starts, (size_t)-1: none */
+	unsigned char *seen;    /* 1 if one of its factors occurs */
+	gr_scan_hit *hits;      /* every prefix's start, by slot and byte,
+	                         * each once */
+	size_t nhits, hcap;
+	int overflow;           /* too many to keep: hits is incomplete */
+	size_t *hbeg;           /* slot k's hits: hits[hbeg[k] .. hbeg[k+1]) */
+	size_t nslots;          /* the arrays' size */
+} gr_scan_out;
+
+/* Scan len bytes of text once with a built sc into out (which it sizes).
+ * GR_E_NOMEM leaves out unusable. */
+gr_status gr_scan_run(const gr_scanner *sc, const char *text, size_t len,
+                      gr_scan_out *out);
+void gr_scan_out_free(gr_scan_out *out);
+
+/* The symbol of code point c (see scan.c): for tests. */
+unsigned gr_scan_symbol(uint32_t c);
+
+#endif
