@@ -83,10 +83,16 @@ check "every message is recorded once" "$(sqlite3 "$T/ref.db" 'SELECT count(*) F
 o="$T/overlap" db="$T/overlap.db"
 "$GRAVITY" poll --source "maildir:$box" --rules "$top_srcdir/contrib/demo/rules" \
 	--out "$o" --state "$db" >/dev/null 2>"$T/first.err" & pid=$!
-sleep 0.3
 # running PID: PID has not exited (kill -0 also succeeds on a zombie: the
 # first poll may have ended, not yet reaped, while the second one ran)
 running() { [ -r "/proc/$1/stat" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -c1)" != Z ]; }
+# the others start once the first holds OUT's lock (flock(2), as gravity
+# takes it): a fixed pause let a loaded machine start a second poll first
+i=0
+while running $pid && [ $i -lt 400 ]; do
+	[ -e "$o/.gravity.lock" ] && ! flock -n "$o/.gravity.lock" true 2>/dev/null && break
+	sleep 0.025; i=$((i + 1))
+done
 codes="" tries=0
 while running $pid && [ $tries -lt 50 ]; do
 	poll "$o" "$db"; c=$?
