@@ -1636,7 +1636,8 @@ extract_run(const char *text, const char *signature,
 		st = x->text ? classify_sentences(x, &sents) : GR_E_NOMEM;
 	}
 	if (st == GR_OK) {
-		x->budget = find_budget(&sents);
+		if (!x->budget)         /* a form's budget field first */
+			x->budget = find_budget(&sents);
 		x->excerpt = make_excerpt(&sents);
 		if (!x->excerpt)
 			st = GR_E_NOMEM;
