@@ -705,6 +705,32 @@ quoted_age_months(const gr_message *m)
 	return ((long)tm.tm_year + 1900) * 12 + tm.tm_mon - qm;
 }
 
+/* The length of the sentence at p: it ends after . ! ? followed by a
+ * blank, or at a line end. */
+static size_t
+sentence_len(const char *p)
+{
+	size_t n = 0;
+
+	while (p[n] && p[n] != '\n' &&
+	       !((p[n] == '.' || p[n] == '!' || p[n] == '?') &&
+	         (p[n + 1] == ' ' || p[n + 1] == '\n' || p[n + 1] == '\0')))
+		n++;
+	if (p[n] && p[n] != '\n')
+		n++;
+	return n;
+}
+
+/* The sentence after the one of n bytes at p, past blanks and line ends. */
+static const char *
+sentence_next(const char *p, size_t n)
+{
+	p += n;
+	while (*p == '\n' || *p == ' ')
+		p++;
+	return p;
+}
+
 /* 1 if a sentence of the subject or new text that says who sent the
  * writer (the list referred_me) names a person ("Lucas Tremblay suggested
  * I reach out", "de la part de Genevieve Roy"): an introducer the owner
@@ -719,16 +745,9 @@ referrer_named(ev *e)
 		const char *p = srcs[k] ? srcs[k] : "";
 
 		while (*p) {
-			size_t n = 0, so, eo;
+			size_t n = sentence_len(p), so, eo;
 			char *t;
 
-			while (p[n] && p[n] != '\n' &&
-			       !((p[n] == '.' || p[n] == '!' || p[n] == '?') &&
-			         (p[n + 1] == ' ' || p[n + 1] == '\n' ||
-			          p[n + 1] == '\0')))
-				n++;
-			if (p[n] && p[n] != '\n')
-				n++;
 			t = n > 0 ? gr_strndup(p, n) : NULL;
 			if (t && gr_rules_list_match(e->r, "referred_me", t,
 			                             e->mm) > 0)
@@ -748,9 +767,7 @@ referrer_named(ev *e)
 						break;
 				}
 			free(t);
-			p += n;
-			while (*p == '\n' || *p == ' ')
-				p++;
+			p = sentence_next(p, n);
 		}
 	}
 	return 0;
@@ -884,24 +901,13 @@ match_ask_services(ev *e)
 		const char *p = srcs[k] ? srcs[k] : "";
 
 		while (*p) {
-			size_t n = 0;
+			size_t n = sentence_len(p);
 
-			/* a sentence ends after . ! ? followed by a blank,
-			 * or at a line end */
-			while (p[n] && p[n] != '\n' &&
-			       !((p[n] == '.' || p[n] == '!' || p[n] == '?') &&
-			         (p[n + 1] == ' ' || p[n + 1] == '\n' ||
-			          p[n + 1] == '\0')))
-				n++;
-			if (p[n] && p[n] != '\n')
-				n++;
 			if (n > 0 && sentence_asks(e, p, n)) {
 				gr_buf_add(&b, p, n);
 				gr_buf_addstr(&b, "\n");
 			}
-			p += n;
-			while (*p == '\n' || *p == ' ')
-				p++;
+			p = sentence_next(p, n);
 		}
 	}
 	folded = b.data ? gr_fold_accents(b.data) : NULL;

@@ -509,43 +509,46 @@ svc_phrase(gr_conf *c, gr_diags *d, unsigned col, const char *phrase)
 /* --- loose matching: the words of the services --------------------------- */
 
 /* Words that say nothing about a trade, in the languages of the default
- * rules (folded, lowercase; words under four letters never count). */
+ * rules (en, de, fr, es, pt, it; folded, lowercase; words under four
+ * letters never count), in strcmp order: stem_word looks every word of
+ * every message up with bsearch. */
 static const char *const stop_words[] = {
-	/* en */
-	"about", "after", "again", "also", "been", "before", "being", "both",
-	"could", "does", "doing", "down", "each", "from", "have", "having",
-	"here", "into", "just", "more", "most", "much", "only", "other", "over",
-	"same", "should", "some", "such", "than", "that", "their", "them",
-	"then", "there", "these", "they", "this", "those", "through", "under",
-	"until", "very", "were", "what", "when", "where", "which", "while",
-	"will", "with", "would", "your", "yours", "hello", "dear", "thanks",
-	"thank", "please", "regards", "best", "kind", "help", "need", "needs",
-	"want", "wants", "like", "looking", "look", "service", "services",
-	"work", "working", "question", "questions", "time", "today", "week",
-	"month", "year", "good", "great", "well", "know", "make", "made",
-	"take", "first", "next", "last", "offer", "offers", "price", "quote",
-	/* de */
-	"aber", "alle", "auch", "bitte", "dann", "dass", "denn", "diese",
-	"dieser", "dieses", "eine", "einem", "einen", "einer", "eines", "haben",
-	"hallo", "hier", "ihre", "ihren", "ihrer", "immer", "kann", "konnen",
-	"konnten", "mehr", "mein", "meine", "mich", "nach", "nicht", "noch",
-	"oder", "sehr", "sind", "sich", "uber", "unter", "unsere", "unser",
-	"viele", "vielen", "wenn", "werden", "wird", "ware", "wurde", "danke",
-	"gruss", "grusse", "fragen", "frage",
-	/* fr */
-	"avec", "avoir", "bonjour", "cette", "dans", "elle", "etre", "faire",
-	"leur", "mais", "merci", "nous", "notre", "pour", "plus", "sans", "sont",
-	"sous", "tout", "tous", "tres", "vous", "votre", "aussi", "comme",
-	/* es, pt, it */
-	"como", "para", "pero", "esta", "este", "esto", "estos", "hola",
-	"gracias", "nuestra", "nuestro", "tambien", "tiene", "tengo", "hacer",
-	"usted", "ustedes", "sobre", "todo", "todos", "pelo", "pela", "mais",
-	"muito", "nossa", "nosso", "obrigado", "obrigada", "tenho", "fazer",
-	"voce", "voces", "della", "delle", "degli", "sono", "anche", "come",
-	"questo", "questa", "grazie", "ciao", "nostro", "nostra", "molto",
-	"fare", "servizio", "servicio", "servico", "dienst", "leistung",
-	NULL
+	"aber", "about", "after", "again", "alle", "also", "anche", "auch",
+	"aussi", "avec", "avoir", "been", "before", "being", "best", "bitte",
+	"bonjour", "both", "cette", "ciao", "come", "comme", "como", "could",
+	"danke", "dann", "dans", "dass", "dear", "degli", "della", "delle",
+	"denn", "dienst", "diese", "dieser", "dieses", "does", "doing", "down",
+	"each", "eine", "einem", "einen", "einer", "eines", "elle", "esta",
+	"este", "esto", "estos", "etre", "faire", "fare", "fazer", "first",
+	"frage", "fragen", "from", "good", "gracias", "grazie", "great",
+	"gruss", "grusse", "haben", "hacer", "hallo", "have", "having",
+	"hello", "help", "here", "hier", "hola", "ihre", "ihren", "ihrer",
+	"immer", "into", "just", "kann", "kind", "know", "konnen", "konnten",
+	"last", "leistung", "leur", "like", "look", "looking", "made", "mais",
+	"make", "mehr", "mein", "meine", "merci", "mich", "molto", "month",
+	"more", "most", "much", "muito", "nach", "need", "needs", "next",
+	"nicht", "noch", "nossa", "nosso", "nostra", "nostro", "notre", "nous",
+	"nuestra", "nuestro", "obrigada", "obrigado", "oder", "offer",
+	"offers", "only", "other", "over", "para", "pela", "pelo", "pero",
+	"please", "plus", "pour", "price", "questa", "question", "questions",
+	"questo", "quote", "regards", "same", "sans", "sehr", "service",
+	"services", "servicio", "servico", "servizio", "should", "sich",
+	"sind", "sobre", "some", "sono", "sont", "sous", "such", "take",
+	"tambien", "tengo", "tenho", "than", "thank", "thanks", "that",
+	"their", "them", "then", "there", "these", "they", "this", "those",
+	"through", "tiene", "time", "today", "todo", "todos", "tous", "tout",
+	"tres", "uber", "under", "unser", "unsere", "unter", "until", "usted",
+	"ustedes", "very", "viele", "vielen", "voce", "voces", "votre", "vous",
+	"want", "wants", "ware", "week", "well", "wenn", "werden", "were",
+	"what", "when", "where", "which", "while", "will", "wird", "with",
+	"work", "working", "would", "wurde", "year", "your", "yours",
 };
+
+static int
+cmp_word(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 /* The stem of one folded word w (n bytes) into out (at least 8 bytes):
  * lowercase, a plural s dropped, cut to six bytes (on a character
@@ -556,6 +559,7 @@ static size_t
 stem_word(const char *w, size_t n, char *out)
 {
 	char low[48];
+	const char *key = low;
 	size_t k;
 
 	if (n < 4 || n >= sizeof low)
@@ -563,9 +567,9 @@ stem_word(const char *w, size_t n, char *out)
 	for (k = 0; k < n; k++)
 		low[k] = (w[k] >= 'A' && w[k] <= 'Z') ? (char)(w[k] + 32) : w[k];
 	low[n] = '\0';
-	for (int i = 0; stop_words[i]; i++)
-		if (strcmp(low, stop_words[i]) == 0)
-			return 0;
+	if (bsearch(&key, stop_words, sizeof stop_words / sizeof *stop_words,
+	            sizeof *stop_words, cmp_word))
+		return 0;
 	if (n > 4 && low[n - 1] == 's' && low[n - 2] != 's')
 		n--;
 	if (n > 6) {

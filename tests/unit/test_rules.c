@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "gravity/classify.h"
+#include "gravity/owner.h"
 #include "gravity/pattern.h"
 #include "gravity/rules.h"
 
@@ -649,6 +650,31 @@ test_phrase_union(void **state)
 	gr_diags_free(&d);
 }
 
+/* The words of a text, as the loose service match sees them: stop words of
+ * each language (the first and last of the sorted table among them) give
+ * no stem, words of a trade give their six-byte stem once. */
+static void
+test_owner_stems(void **state)
+{
+	gr_strv sv = { 0 };
+	gr_strmap seen = { 0 };
+
+	(void)state;
+	assert_int_equal(gr_owner_stems("Aber about yours Leistung nuestra "
+	    "questo THROUGH mais bonjour obrigada servizio the and", &sv,
+	    &seen), GR_OK);
+	assert_int_equal(sv.n, 0);
+	assert_int_equal(gr_owner_stems("Translations, translating; the "
+	    "translator. Drone shots, Übersetzung", &sv, &seen), GR_OK);
+	assert_int_equal(sv.n, 4);
+	assert_string_equal(sv.v[0], "transl");
+	assert_string_equal(sv.v[1], "drone");
+	assert_string_equal(sv.v[2], "shot");
+	assert_string_equal(sv.v[3], "uberse");
+	gr_strv_free(&sv);
+	gr_strmap_free(&seen);
+}
+
 int
 main(void)
 {
@@ -670,6 +696,7 @@ main(void)
 		cmocka_unit_test(test_default_rules_clean),
 		cmocka_unit_test(test_phrase_matching),
 		cmocka_unit_test(test_phrase_union),
+		cmocka_unit_test(test_owner_stems),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
