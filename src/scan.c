@@ -232,38 +232,11 @@ lset_copy(lset *d, const lset *s)
 	return 0;
 }
 
-/* d = a x b (every string of a followed by every one of b). */
+/* d = a x b (every string of a followed by every one of b).  tail: keep
+ * the last LIT_MAX symbols of each string, so that the suffixes of the
+ * matches stay suffixes; else the first (lset_add cuts, and says so). */
 static void
-lset_cross(lset *d, const lset *a, const lset *b)
-{
-	char buf[2 * LIT_MAX + 1];
-
-	memset(d, 0, sizeof *d);
-	if (!a->ok || !b->ok || a->n * b->n > SET_CAP)
-		return;
-	for (size_t i = 0; i < a->n; i++) {
-		size_t la = strlen(a->v[i]);
-
-		for (size_t j = 0; j < b->n; j++) {
-			size_t lb = strlen(b->v[j]);
-
-			memcpy(buf, a->v[i], la);
-			memcpy(buf + la, b->v[j], lb);
-			if (lset_add(d, buf, la + lb) != 0) {
-				lset_free(d);
-				return;
-			}
-		}
-	}
-	d->ok = 1;
-	d->cut |= a->cut || b->cut;
-	lset_uniq(d);
-}
-
-/* d = a x b keeping the last LIT_MAX symbols of each string: the
- * suffixes of the matches stay suffixes. */
-static void
-lset_cross_tail(lset *d, const lset *a, const lset *b)
+lset_cross(lset *d, const lset *a, const lset *b, int tail)
 {
 	char buf[2 * LIT_MAX + 1];
 
@@ -275,17 +248,19 @@ lset_cross_tail(lset *d, const lset *a, const lset *b)
 
 		for (size_t j = 0; j < b->n; j++) {
 			size_t lb = strlen(b->v[j]), n = la + lb;
+			size_t skip = tail && n > LIT_MAX ? n - LIT_MAX : 0;
 
 			memcpy(buf, a->v[i], la);
 			memcpy(buf + la, b->v[j], lb);
-			if (lset_add(d, n > LIT_MAX ? buf + n - LIT_MAX : buf,
-			             n > LIT_MAX ? LIT_MAX : n) != 0) {
+			if (lset_add(d, buf + skip, n - skip) != 0) {
 				lset_free(d);
 				return;
 			}
 		}
 	}
 	d->ok = 1;
+	if (!tail)
+		d->cut |= a->cut || b->cut;
 	lset_uniq(d);
 }
 
@@ -379,7 +354,7 @@ info_concat(info *f, info *a, info *b)
 
 	memset(f, 0, sizeof *f);
 	if (a->e.ok && b->e.ok) {
-		lset_cross(&f->e, &a->e, &b->e);
+		lset_cross(&f->e, &a->e, &b->e, 0);
 		if (f->e.ok && f->e.cut) {
 			/* cut strings are prefixes, no longer exact */
 			f->p = f->e;
@@ -394,7 +369,7 @@ info_concat(info *f, info *a, info *b)
 	}
 	if (!f->p.ok) {
 		if (a->e.ok && bp)
-			lset_cross(&f->p, &a->e, bp);
+			lset_cross(&f->p, &a->e, bp, 0);
 		if (!f->p.ok && ap)
 			lset_copy(&f->p, ap);
 		if (!f->p.ok && a->e.ok && a->e.n == 1 && !a->e.v[0][0] && bp)
@@ -407,7 +382,7 @@ info_concat(info *f, info *a, info *b)
 		const lset *as = eff_s(a), *bs = eff_s(b);
 
 		if (b->e.ok && as)
-			lset_cross_tail(&f->s, as, &b->e);
+			lset_cross(&f->s, as, &b->e, 1);
 		else if (bs)
 			lset_copy(&f->s, bs);
 		if (f->s.ok && lset_has_empty(&f->s))
@@ -418,7 +393,7 @@ info_concat(info *f, info *a, info *b)
 	if (lset_better(eff_c(b), best))
 		best = eff_c(b);
 	if (eff_s(a) && bp) {
-		lset_cross(&t, eff_s(a), bp);
+		lset_cross(&t, eff_s(a), bp, 0);
 		if (t.ok && !lset_has_empty(&t) && lset_better(&t, best)) {
 			if (lset_better(eff_c(f), &t)) {
 				lset_free(&t);
