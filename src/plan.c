@@ -1968,6 +1968,28 @@ gr_actions_plan(const gr_policy *p, const gr_rules *r, const gr_message *m,
 	return st;
 }
 
+/* A message with no text from name <addr>, for the plans made from the
+ * state rather than from mail (follow-ups, introductions). */
+static void
+synth_message(gr_message *m, const char *name, const char *addr,
+              const char *subject, const char *message_id, time_t date)
+{
+	memset(m, 0, sizeof *m);
+	m->from.name = (char *)name;
+	m->from.addr = (char *)addr;
+	m->subject = (char *)(subject ? subject : "");
+	m->message_id = (char *)message_id;
+	m->date = date;
+	m->text = m->new_text = m->quoted = m->signature = (char *)"";
+}
+
+/* t when it is a time gone by, else now: when a planned message arrived. */
+static time_t
+past_or_now(time_t t, const gr_plan_ctx *ctx)
+{
+	return t > 0 && t <= ctx->now ? t : ctx->now;
+}
+
 /* A message the owner wrote, as a plan's message: for follow-ups. */
 gr_status
 gr_actions_followup(const gr_policy *p, const gr_rules *r,
@@ -1987,24 +2009,18 @@ gr_actions_followup(const gr_policy *p, const gr_rules *r,
 	if (!f->owner_msgid || !*f->owner_msgid || !f->peer_addr)
 		return gr_error_set(err, GR_E_INTERNAL, "follow-up without the "
 		                    "owner's message or a recipient");
-	memset(&m, 0, sizeof m);
+	synth_message(&m, f->peer_name, f->peer_addr, f->subject,
+	              f->owner_msgid, f->last_out);
 	memset(&v, 0, sizeof v);
-	m.from.name = (char *)f->peer_name;
-	m.from.addr = (char *)f->peer_addr;
-	m.subject = (char *)(f->subject ? f->subject : "");
-	m.message_id = (char *)f->owner_msgid;
 	if (f->thread && strcmp(f->thread, f->owner_msgid) != 0) {
 		refs[0] = (char *)f->thread;
 		refs[1] = NULL;
 		m.references.v = refs;
 		m.references.n = 1;
 	}
-	m.date = f->last_out;
-	m.text = m.new_text = m.quoted = m.signature = (char *)"";
 	v.cls = GR_CLASS_OTHER;
 	run_init(&ar, p, r, &m, &v, ctx, out, err);
-	ar.arrival = f->last_out > 0 && f->last_out <= ctx->now ? f->last_out :
-	             ctx->now;
+	ar.arrival = past_or_now(f->last_out, ctx);
 	snprintf(why, sizeof why, "you answered and have heard nothing back; "
 	         "one gentle follow-up (\"followup max\" in actions)");
 	ar.why = why;
@@ -2062,19 +2078,14 @@ gr_actions_introduce(const gr_policy *p, const gr_rules *r,
 	if (!in->contact_addr || !in->partner_addr)
 		return gr_error_set(err, GR_E_INTERNAL, "introduction without "
 		                    "both people");
-	memset(&m, 0, sizeof m);
 	memset(&v, 0, sizeof v);
 	memset(&pa, 0, sizeof pa);
-	m.from.name = (char *)in->contact_name;
-	m.from.addr = (char *)in->contact_addr;
-	m.subject = (char *)(in->subject ? in->subject : "");
 	/* Its own names: not the request's (whose reply reminder is
 	 * another), but derived from it, so a rerun makes the same. */
 	snprintf(mid, sizeof mid, "introduction.%s", in->message_id ?
 	         in->message_id : in->contact_addr);
-	m.message_id = mid;
-	m.date = in->at;
-	m.text = m.new_text = m.quoted = m.signature = (char *)"";
+	synth_message(&m, in->contact_name, in->contact_addr, in->subject, mid,
+	              in->at);
 	v.cls = GR_CLASS_OUT_OF_SCOPE;
 	v.service = in->service ? gr_owner_service_by_key(ow, in->service) : NULL;
 	for (size_t i = 0; in->service && !v.service &&
@@ -2091,7 +2102,7 @@ gr_actions_introduce(const gr_policy *p, const gr_rules *r,
 		v.partner = &pa;
 	}
 	run_init(&ar, p, r, &m, &v, ctx, out, err);
-	ar.arrival = in->at > 0 && in->at <= ctx->now ? in->at : ctx->now;
+	ar.arrival = past_or_now(in->at, ctx);
 	if (in->declined_by)
 		snprintf(why, sizeof why, "you asked both sides of an "
 		         "introduction and the %s said no (double opt-in, "
