@@ -534,7 +534,10 @@ gr_life_optin(gr_life *lf, const gr_message *m, const gr_plan_ctx *ctx,
 
 	*matched = 0;
 	memset(pl, 0, sizeof *pl);
-	if (!lf->state || auth_of(lf, m) < 0)
+	/* an answer refers to the ask or the offer: mail that refers to
+	 * nothing (most new mail) costs no query */
+	if (!lf->state || (!m->in_reply_to && m->references.n == 0) ||
+	    auth_of(lf, m) < 0)
 		return GR_OK;
 	st = gr_state_referral_open(lf->state, &l, err);
 	for (size_t i = 0; st == GR_OK && i < l.n && !side; i++) {
