@@ -569,6 +569,9 @@ pred_value(ev *e, gr_pred p)
 		return e->subj_offered > 0 && e->subj_referred == 0;
 	case GR_PRED_OLD_THREAD: return quoted_age_months(m) >= 3;
 	case GR_PRED_REFERRER_NAMED: return referrer_named(e);
+	case GR_PRED_SERVICE_UNNAMED:
+		return gr_owner_n_services(o) > 0 && !svc &&
+		       !e->loose_offered && !e->loose_referred;
 	default: return 0;
 	}
 }

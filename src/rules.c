@@ -211,7 +211,7 @@ static const char *const pred_names[GR_PRED_COUNT] = {
 	"short-text", "long-text", "owner-name-in-subject",
 	"owner-domain-mentioned",
 	"services-both", "ask-offered", "ask-referred",
-	"subject-offered", "old-thread", "referrer-named"
+	"subject-offered", "old-thread", "referrer-named", "service-unnamed"
 };
 
 const char *

@@ -720,6 +720,53 @@ test_relay_and_notice(void **state)
 	gr_rules_free(r);
 }
 
+/* 1 if the verdict's features hold NAME. */
+static int
+has_feature(const gr_verdict *v, const char *name)
+{
+	for (size_t i = 0; i < v->features.n; i++)
+		if (strcmp(v->features.v[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* service-unnamed: neither a phrase of the owner's services nor their
+ * words in the subject or new text. */
+static void
+test_service_unnamed(void **state)
+{
+	static const struct {
+		const char *subject, *body;
+		int unnamed;
+	} cases[] = {
+		{ "Question", "Could you tune the piano in our hall next "
+		  "week? What would it cost?", 1 },
+		{ "Question", "Could you design a logo for our bakery?", 0 },
+		{ "Quote", "Could you quote for our product photos?", 0 },
+		{ "New logos?", "What would it cost?", 0 },
+		/* a word of a phrase ("brand" of "brand identity") */
+		{ "Question", "Our brand needs a refresh, can we talk?", 0 },
+	};
+	gr_rules *r = load_default();
+	gr_classify_ctx ctx = { 0 };
+	gr_verdict v;
+	gr_error err;
+	fake f;
+
+	(void)state;
+	ctx.want_features = 1;
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		fake_init(&f, "jo@example.org", cases[i].subject,
+		          cases[i].body);
+		assert_int_equal(gr_classify(r, &f.m, &ctx, &v, &err), GR_OK);
+		if (has_feature(&v, "fact:service-unnamed") != cases[i].unnamed)
+			fail_msg("case %zu: service-unnamed %d, want %d", i,
+			         !cases[i].unnamed, cases[i].unnamed);
+		gr_verdict_free(&v);
+	}
+	gr_rules_free(r);
+}
+
 int
 main(void)
 {
@@ -736,6 +783,7 @@ main(void)
 		cmocka_unit_test(test_exset_roundtrip),
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_relay_and_notice),
+		cmocka_unit_test(test_service_unnamed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
