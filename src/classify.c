@@ -15,6 +15,7 @@
 #include "gravity/buf.h"
 #include "gravity/classify.h"
 #include "gravity/extract.h"
+#include "gravity/lang.h"
 #include "gravity/owner.h"
 #include "gravity/pattern.h"
 #include "gravity/train.h"
@@ -472,6 +473,26 @@ fact_pred(void *aux, gr_pred p)
 	return e->pv[p];
 }
 
+/* 1 unless the services are written in English only (no letter outside
+ * ASCII in any phrase) and the subject and new text in another language:
+ * such services cannot name what that mail asks for, so their silence
+ * says nothing (service-unnamed does not hold). */
+static int
+services_speak(ev *e)
+{
+	gr_buf b;
+	gr_lang l;
+
+	if (!gr_owner_services_ascii(e->o))
+		return 1;
+	gr_buf_init(&b, 1u << 20);
+	gr_buf_printf(&b, "%s\n%s", e->m->subject ? e->m->subject : "",
+	              e->m->new_text ? e->m->new_text : "");
+	l = b.data ? gr_lang_detect(b.data) : GR_LANG_UNKNOWN;
+	gr_buf_free(&b);
+	return l == GR_LANG_UNKNOWN || l == GR_LANG_EN;
+}
+
 static int
 pred_value(ev *e, gr_pred p)
 {
@@ -571,7 +592,8 @@ pred_value(ev *e, gr_pred p)
 	case GR_PRED_REFERRER_NAMED: return referrer_named(e);
 	case GR_PRED_SERVICE_UNNAMED:
 		return gr_owner_n_services(o) > 0 && !svc &&
-		       !e->loose_offered && !e->loose_referred;
+		       !e->loose_offered && !e->loose_referred &&
+		       services_speak(e);
 	default: return 0;
 	}
 }

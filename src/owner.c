@@ -42,6 +42,7 @@ struct gr_owner {
 	gr_strv contacts;       /* lowercased addresses */
 	gr_scanner *scanner;    /* the services' phrases, for one scan of a
 	                         * text for all of them (owned) */
+	int phrases_nonascii;   /* a phrase has a letter outside ASCII */
 };
 
 static const char *const day_names[7] = {
@@ -661,8 +662,8 @@ gr_owner_service_loose(const gr_owner *o, size_t i, const gr_strmap *stems)
 /* --- services file ------------------------------------------------------- */
 
 static void
-svc_phrases(owner_svc *s, gr_conf *c, gr_diags *d, const gr_toks *t,
-            size_t from)
+svc_phrases(gr_owner *o, owner_svc *s, gr_conf *c, gr_diags *d,
+            const gr_toks *t, size_t from)
 {
 	for (size_t i = from; i < t->n; i++) {
 		gr_tok *k = &t->v[i];
@@ -672,6 +673,9 @@ svc_phrases(owner_svc *s, gr_conf *c, gr_diags *d, const gr_toks *t,
 		gr_tok_strip_comma(k);
 		if (!*k->text)
 			continue;
+		for (const unsigned char *q = (const unsigned char *)k->text;
+		     *q && !o->phrases_nonascii; q++)
+			o->phrases_nonascii = *q >= 0x80;
 		if (k->regex) {
 			p = gr_pattern_compile_at(c, d, k->col, k->text, k->flags);
 		} else {
@@ -822,14 +826,14 @@ gr_owner_parse_services(gr_owner *o, gr_conf *c, gr_diags *d)
 			              "an offer/refer block");
 		} else if (strcmp(t.v[0].text, "phrases") == 0 &&
 		           !t.v[0].quoted) {
-			svc_phrases(&o->svcs[curi], c, d, &t, 1);
+			svc_phrases(o, &o->svcs[curi], c, d, &t, 1);
 			in_phrases = 1;
 		} else if (strcmp(t.v[0].text, "say") == 0 &&
 		           !t.v[0].quoted) {
 			svc_say(&o->svcs[curi].pub, c, d, &t);
 			in_phrases = 0;
 		} else if (in_phrases) {
-			svc_phrases(&o->svcs[curi], c, d, &t, 0);
+			svc_phrases(o, &o->svcs[curi], c, d, &t, 0);
 		} else {
 			gr_conf_error(c, d, t.v[0].col, "unknown service field "
 			              "'%s' (phrases, say)", t.v[0].text);
@@ -1042,6 +1046,12 @@ size_t
 gr_owner_n_services(const gr_owner *o)
 {
 	return o->nsvcs;
+}
+
+int
+gr_owner_services_ascii(const gr_owner *o)
+{
+	return !o->phrases_nonascii;
 }
 
 const gr_service *

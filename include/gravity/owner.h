@@ -97,6 +97,9 @@ int gr_owner_is_owner(const gr_owner *o, const char *addr);
 int gr_owner_is_contact(const gr_owner *o, const char *addr);
 
 size_t gr_owner_n_services(const gr_owner *o);
+/* 1 when no phrase of any service has a letter outside ASCII: as far as
+ * can be told, the services name things in English only. */
+int gr_owner_services_ascii(const gr_owner *o);
 /* The i-th service in file order, or NULL past the end. */
 const gr_service *gr_owner_service(const gr_owner *o, size_t i);
 const gr_service *gr_owner_service_by_key(const gr_owner *o, const char *key);

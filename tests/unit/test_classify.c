@@ -731,7 +731,7 @@ has_feature(const gr_verdict *v, const char *name)
 }
 
 /* service-unnamed: neither a phrase of the owner's services nor their
- * words in the subject or new text. */
+ * words in the subject or new text, in a language the services speak. */
 static void
 test_service_unnamed(void **state)
 {
@@ -746,6 +746,12 @@ test_service_unnamed(void **state)
 		{ "New logos?", "What would it cost?", 0 },
 		/* a word of a phrase ("brand" of "brand identity") */
 		{ "Question", "Our brand needs a refresh, can we talk?", 0 },
+		/* the services are in English only: mail in another
+		 * language is not named by them, nor known not to be */
+		{ "Una pregunta", "Hola, somos una escuela de música en "
+		  "Valencia. ¿Podría afinar el piano de nuestra sala la "
+		  "próxima semana? ¿Cuánto costaría? Muchas gracias por su "
+		  "ayuda.", 0 },
 	};
 	gr_rules *r = load_default();
 	gr_classify_ctx ctx = { 0 };
