@@ -1510,16 +1510,6 @@ ascii_word(unsigned char c)
 /* Hits kept per scan; beyond, a pattern is matched from its first. */
 #define HITS_MAX 65536
 
-static int
-cmp_hit(const void *a, const void *b)
-{
-	const gr_scan_hit *x = a, *y = b;
-
-	if (x->slot != y->slot)
-		return x->slot < y->slot ? -1 : 1;
-	return x->at < y->at ? -1 : x->at > y->at;
-}
-
 void
 gr_scan_out_free(gr_scan_out *out)
 {
@@ -1527,6 +1517,7 @@ gr_scan_out_free(gr_scan_out *out)
 	free(out->seen);
 	free(out->hits);
 	free(out->hbeg);
+	free(out->spare);
 	memset(out, 0, sizeof *out);
 }
 
@@ -1549,6 +1540,64 @@ add_hit(gr_scan_out *out, size_t slot, size_t at)
 	}
 	out->hits[out->nhits].slot = slot;
 	out->hits[out->nhits++].at = at;
+}
+
+/* Order out's hits by slot and place, each once, and set hbeg.  They come
+ * in the order their strings end: a counting pass by slot keeps that
+ * order, in which the places of one slot are nearly sorted already, and
+ * an insertion sort finishes each slot's run: linear in the hits.
+ * GR_E_NOMEM leaves out unusable. */
+static gr_status
+sort_hits(gr_scan_out *out, size_t nslots)
+{
+	size_t *hbeg = out->hbeg, n = 0;
+	gr_scan_hit *src = out->hits, *dst;
+
+	if (!hbeg)
+		return GR_OK;   /* no slots */
+	memset(hbeg, 0, (nslots + 1) * sizeof *hbeg);
+	if (out->nhits == 0)
+		return GR_OK;
+	if (out->scap < out->hcap) {
+		gr_scan_hit *nv = realloc(out->spare, out->hcap * sizeof *nv);
+
+		if (!nv)
+			return GR_E_NOMEM;
+		out->spare = nv;
+		out->scap = out->hcap;
+	}
+	dst = out->spare;
+	for (size_t i = 0; i < out->nhits; i++)
+		hbeg[src[i].slot + 1]++;
+	for (size_t k = 0; k < nslots; k++)
+		hbeg[k + 1] += hbeg[k];
+	/* hbeg[k]: where slot k's next hit goes, then where slot k+1's
+	 * begin: shifted back below */
+	for (size_t i = 0; i < out->nhits; i++)
+		dst[hbeg[src[i].slot]++] = src[i];
+	for (size_t k = nslots; k > 0; k--)
+		hbeg[k] = hbeg[k - 1];
+	hbeg[0] = 0;
+	for (size_t k = 0; k < nslots; k++) {
+		size_t b = n;
+
+		for (size_t i = hbeg[k]; i < hbeg[k + 1]; i++) {
+			size_t j = n, at = dst[i].at;
+
+			while (j > b && src[j - 1].at > at)
+				j--;
+			if (j > b && src[j - 1].at == at)
+				continue;       /* each once */
+			for (size_t m = n; m > j; m--)
+				src[m] = src[m - 1];
+			src[j] = dst[i];
+			n++;
+		}
+		hbeg[k] = b;
+	}
+	hbeg[nslots] = n;
+	out->nhits = n;
+	return GR_OK;
 }
 
 gr_status
@@ -1631,21 +1680,7 @@ gr_scan_run(const gr_scanner *sc, const char *text, size_t len,
 			}
 		}
 	}
-	/* the hits by slot and place, each once */
-	if (out->nhits > 1)
-		qsort(out->hits, out->nhits, sizeof *out->hits, cmp_hit);
-	n = 0;
-	for (size_t i = 0; i < out->nhits; i++)
-		if (!n || out->hits[n - 1].slot != out->hits[i].slot ||
-		    out->hits[n - 1].at != out->hits[i].at)
-			out->hits[n++] = out->hits[i];
-	out->nhits = n;
-	for (size_t i = 0, h = 0; i <= sc->nslots; i++) {
-		while (h < n && out->hits[h].slot < i)
-			h++;
-		out->hbeg[i] = h;
-	}
-	return GR_OK;
+	return sort_hits(out, sc->nslots);
 }
 
 int

@@ -51,6 +51,8 @@ typedef struct gr_scan_out {
 	int overflow;           /* too many to keep: hits is incomplete */
 	size_t *hbeg;           /* slot k's hits: hits[hbeg[k] .. hbeg[k+1]) */
 	size_t nslots;          /* the arrays' size */
+	gr_scan_hit *spare;     /* room for the sort (owned) */
+	size_t scap;
 } gr_scan_out;
 
 /* Scan len bytes of text once with a built sc into out (which it sizes).
