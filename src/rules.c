@@ -1344,6 +1344,9 @@ typedef struct eval {
 	const gr_facts *f;
 	gr_matcher *mm;
 	double deadline;                /* thread CPU seconds; 0: none */
+	double cpu_at, wall_at;         /* the CPU clock last read, and the
+	                                 * wall clock (WALL_CLOCK) just before */
+	double slack;                   /* how far behind the wall clock may be */
 	int cut;                        /* 1: the deadline passed */
 	unsigned char *memo;            /* per rule: 0 ?, 1 true, 2 false */
 	signed char pred[GR_PRED_COUNT];        /* -1 not asked yet */
@@ -1393,21 +1396,63 @@ list_test(eval *e, const gr_list *l, const char *s)
 }
 
 static double
-cpu_now(void)
+clock_now(clockid_t id)
 {
 	struct timespec ts;
 
-	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+	if (clock_gettime(id, &ts) != 0)
 		return 0;
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The thread's CPU time: a system call (the CPU clocks have no fast
+ * path), some microseconds. */
+static double
+cpu_now(void)
+{
+	return clock_now(CLOCK_THREAD_CPUTIME_ID);
+}
+
+/* A fast wall clock: a read costs nanoseconds, at the price of lagging up
+ * to its resolution behind the time. */
+#ifdef CLOCK_MONOTONIC_COARSE
+#define WALL_CLOCK CLOCK_MONOTONIC_COARSE
+#else
+#define WALL_CLOCK CLOCK_MONOTONIC
+#endif
+
+/* Start e's clocks for a deadline cpu_seconds of CPU time away. */
+static void
+deadline_start(eval *e, double cpu_seconds)
+{
+	struct timespec res;
+
+	e->slack = clock_getres(WALL_CLOCK, &res) == 0 ?
+	           (double)res.tv_sec + (double)res.tv_nsec / 1e9 : 0;
+	e->wall_at = clock_now(WALL_CLOCK);
+	e->cpu_at = cpu_now();
+	e->deadline = e->cpu_at + cpu_seconds;
+}
+
 /* 1 once the evaluation is past its deadline (asked before each match,
- * the only costly step). */
+ * the only costly step).  A thread uses no more CPU time than passes:
+ * while the CPU time last read plus the wall time since (and the wall
+ * clock's slack) is short of the deadline, the deadline has not come,
+ * and the slow CPU clock is not read. */
 static int
 past_deadline(eval *e)
 {
-	if (!e->cut && e->deadline > 0 && cpu_now() >= e->deadline)
+	double wall;
+
+	if (e->cut || e->deadline <= 0)
+		return e->cut;
+	wall = clock_now(WALL_CLOCK);
+	if (wall > 0 && e->wall_at > 0 &&
+	    e->cpu_at + (wall - e->wall_at) + e->slack < e->deadline)
+		return 0;
+	e->wall_at = wall;
+	e->cpu_at = cpu_now();
+	if (e->cpu_at >= e->deadline)
 		e->cut = 1;
 	return e->cut;
 }
@@ -1544,7 +1589,7 @@ gr_rules_eval_within(const gr_rules *r, const gr_facts *f, gr_matcher *mm,
 	e.f = f;
 	e.mm = mm;
 	if (b && b->cpu_seconds > 0)
-		e.deadline = cpu_now() + b->cpu_seconds;
+		deadline_start(&e, b->cpu_seconds);
 	memset(e.pred, -1, sizeof e.pred);
 	if (!(e.memo = calloc(r->nrules ? r->nrules : 1, 1)))
 		return GR_E_NOMEM;
