@@ -761,41 +761,56 @@ sentence_next(const char *p, size_t n)
  * I reach out", "de la part de Genevieve Roy"): an introducer the owner
  * can thank, not "I found your name somewhere". */
 static int
-referrer_named(ev *e)
+referrer_in(ev *e)
 {
 	const char *srcs[2] = { e->m->subject, e->m->new_text };
 	const char *owner = gr_owner_profile(e->o)->name;
 
 	for (int k = 0; k < 2; k++) {
-		const char *p = srcs[k] ? srcs[k] : "";
+		const char *src = srcs[k] ? srcs[k] : "", *p = src;
+		size_t len = strlen(src);
 
 		while (*p) {
 			size_t n = sentence_len(p), so, eo;
 			char *t;
 
-			t = n > 0 ? gr_strndup(p, n) : NULL;
-			if (t && gr_rules_list_match(e->r, "referred_me", t,
-			                             e->mm) > 0)
-				for (const char *q = t; *q &&
-				     gr_pattern_match(e->bi->full_name, q, e->mm,
-				                      &so, &eo) > 0; q += eo) {
-					char *name = gr_strndup(q + so, eo - so);
-					int own = name && owner &&
-					          gr_strcasestr(owner, name);
+			t = n > 0 && gr_rules_list_match_in(e->r, "referred_me",
+			                                    src, len,
+			                                    (size_t)(p - src), n,
+			                                    e->mm) > 0 ?
+			    gr_strndup(p, n) : NULL;
+			for (const char *q = t; q && *q &&
+			     gr_pattern_match(e->bi->full_name, q, e->mm, &so,
+			                      &eo) > 0; q += eo) {
+				char *name = gr_strndup(q + so, eo - so);
+				int own = name && owner && gr_strcasestr(owner, name);
 
-					free(name);
-					if (!own) {
-						free(t);
-						return 1;
-					}
-					if (eo == 0)
-						break;
+				free(name);
+				if (!own) {
+					free(t);
+					return 1;
 				}
+				if (eo == 0)
+					break;
+			}
 			free(t);
 			p = sentence_next(p, n);
 		}
 	}
 	return 0;
+}
+
+/* referrer_named: the subject and new text stay as they are, each
+ * scanned once for all its sentences. */
+static int
+referrer_named(ev *e)
+{
+	int named;
+
+	gr_matcher_pin(e->mm);
+	named = referrer_in(e);
+	gr_matcher_unpin(e->mm);
+	return named;
 }
 
 /* --- services ----------------------------------------------------------- */
@@ -888,22 +903,17 @@ match_loose(ev *e)
 	free(folded);
 }
 
-/* 1 if the sentence [s, s+n) asks: a question mark, or wording of the
- * lists request or recommend_ask. */
+/* 1 if the sentence src[a, a+n) (src: len bytes) asks: a question mark,
+ * or wording of the lists request or recommend_ask. */
 static int
-sentence_asks(ev *e, const char *s, size_t n)
+sentence_asks(ev *e, const char *src, size_t len, size_t a, size_t n)
 {
-	char *t;
-	int asks;
-
-	if (memchr(s, '?', n))
+	if (memchr(src + a, '?', n))
 		return 1;
-	if (!(t = gr_strndup(s, n)))
-		return 0;
-	asks = gr_rules_list_match(e->r, "request", t, e->mm) > 0 ||
-	       gr_rules_list_match(e->r, "recommend_ask", t, e->mm) > 0;
-	free(t);
-	return asks;
+	return gr_rules_list_match_in(e->r, "request", src, len, a, n,
+	                              e->mm) > 0 ||
+	       gr_rules_list_match_in(e->r, "recommend_ask", src, len, a, n,
+	                              e->mm) > 0;
 }
 
 /* Service phrases in the sentences of the subject and new text that ask
@@ -922,19 +932,25 @@ match_ask_services(ev *e)
 	if (nsvcs == 0)
 		return;
 	gr_buf_init(&b, 1u << 20);
+	/* the subject and new text stay as they are: each is scanned once
+	 * for the sentences of both */
+	gr_matcher_pin(e->mm);
 	for (int k = 0; k < 2; k++) {
-		const char *p = srcs[k] ? srcs[k] : "";
+		const char *src = srcs[k] ? srcs[k] : "", *p = src;
+		size_t len = strlen(src);
 
 		while (*p) {
 			size_t n = sentence_len(p);
 
-			if (n > 0 && sentence_asks(e, p, n)) {
+			if (n > 0 && sentence_asks(e, src, len,
+			                           (size_t)(p - src), n)) {
 				gr_buf_add(&b, p, n);
 				gr_buf_addstr(&b, "\n");
 			}
 			p = sentence_next(p, n);
 		}
 	}
+	gr_matcher_unpin(e->mm);
 	folded = b.data ? gr_fold_accents(b.data) : NULL;
 	for (size_t i = 0; b.data && b.len && i < nsvcs; i++) {
 		int n = gr_owner_service_hits(o, i, b.data, folded, e->mm);

@@ -432,6 +432,47 @@ gr_pattern_match(const gr_pattern *p, const char *s, gr_matcher *mm,
 	return match(p, s, mm, so, eo, 1);
 }
 
+/* The check mode: p must not match the piece s[a, a+n) that
+ * gr_pattern_may_match_in ruled out; else say so and stop. */
+static void
+check_piece(const gr_pattern *p, const char *s, size_t a, size_t n,
+            gr_matcher *mm)
+{
+	char *t = gr_strndup(s + a, n);
+	unsigned long pin = gr_matcher_pause(mm);
+	int hit = t && match(p, t, mm, NULL, NULL, 0);
+
+	gr_matcher_resume(mm, pin);
+	free(t);
+	if (!hit)
+		return;
+	fprintf(stderr, "gravity: scan check: pattern slot %zu ruled out but "
+	        "matches [%zu,%zu) of %zu bytes\n", p->slot, a, a + n,
+	        strlen(s));
+	fprintf(stderr, "text: %.*s\n", (int)(n < 4000 ? n : 4000), s + a);
+	abort();
+}
+
+int
+gr_pattern_may_match_in(const gr_pattern *p, const char *s, size_t len,
+                        size_t a, size_t n, gr_matcher *mm)
+{
+	const scan_ent *e;
+	int mode = match_mode();
+
+	if (!p || !s || !mm || !p->sc || mode == MODE_OLD ||
+	    !(gr_scanner_built(p->sc) ||
+	      gr_scanner_build((gr_scanner *)p->sc) == GR_OK) ||
+	    !gr_scanner_slot_filtered(p->sc, p->slot) ||
+	    !(e = scan_of(mm, p->sc, s, len)))
+		return 1;
+	if (gr_scan_piece_may(p->sc, &e->out, p->slot, s, len, a, n))
+		return 1;
+	if (mode == MODE_CHECK)
+		check_piece(p, s, a, n, mm);
+	return 0;
+}
+
 unsigned long
 gr_matcher_limits(const gr_matcher *mm)
 {

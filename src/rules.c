@@ -1696,6 +1696,31 @@ gr_rules_list_match(const gr_rules *r, const char *name, const char *s,
 	return hit;
 }
 
+int
+gr_rules_list_match_in(const gr_rules *r, const char *name, const char *s,
+                       size_t len, size_t a, size_t n, gr_matcher *mm)
+{
+	long li = r ? list_by_name(r, name) : -1;
+	const gr_list *l;
+	size_t i = 0;
+	char *t;
+	int hit;
+
+	if (li < 0)
+		return -1;
+	l = &r->lists[li];
+	while (s && i < l->nres &&
+	       !gr_pattern_may_match_in(l->res[i], s, len, a, n, mm))
+		i++;
+	if (!s || i == l->nres)
+		return 0;
+	if (!(t = gr_strndup(s + a, n)))
+		return 0;
+	hit = gr_rules_list_match(r, name, t, mm);
+	free(t);
+	return hit;
+}
+
 /* --- overrides ---------------------------------------------------------- */
 
 /* 1 if addr is at dom or one of its subdomains. */

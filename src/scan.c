@@ -1521,28 +1521,37 @@ gr_scan_out_free(gr_scan_out *out)
 	memset(out, 0, sizeof *out);
 }
 
+/* Keep a hit at byte at of a prefix (factor 0) or a factor (1) of the
+ * (virtual) slot k: HITS_MAX of each kind at most, beyond which the kind
+ * overflows. */
 static void
-add_hit(gr_scan_out *out, size_t slot, size_t at)
+add_hit(gr_scan_out *out, size_t k, size_t at, int factor)
 {
-	if (out->overflow)
+	int *ovf = factor ? &out->foverflow : &out->overflow;
+
+	if (*ovf)
 		return;
+	if (++out->nraw[factor] > HITS_MAX) {
+		*ovf = 1;
+		return;
+	}
 	if (out->nhits == out->hcap) {
 		size_t cap = out->hcap ? 2 * out->hcap : 64;
-		gr_scan_hit *nv;
+		gr_scan_hit *nv = realloc(out->hits, cap * sizeof *nv);
 
-		if (cap > HITS_MAX ||
-		    !(nv = realloc(out->hits, cap * sizeof *nv))) {
-			out->overflow = 1;
+		if (!nv) {
+			*ovf = 1;
 			return;
 		}
 		out->hits = nv;
 		out->hcap = cap;
 	}
-	out->hits[out->nhits].slot = slot;
+	out->hits[out->nhits].slot = k;
 	out->hits[out->nhits++].at = at;
 }
 
-/* Order out's hits by slot and place, each once, and set hbeg.  They come
+/* Order out's hits by slot (nslots of them: prefixes' and factors') and
+ * place, each once, and set hbeg.  They come
  * in the order their strings end: a counting pass by slot keeps that
  * order, in which the places of one slot are nearly sorted already, and
  * an insertion sort finishes each slot's run: linear in the hits.
@@ -1625,7 +1634,8 @@ gr_scan_run(const gr_scanner *sc, const char *text, size_t len,
 		if (!(sn = realloc(out->seen, sc->nslots)))
 			return GR_E_NOMEM;
 		out->seen = sn;
-		if (!(hb = realloc(out->hbeg, (sc->nslots + 1) * sizeof *hb)))
+		if (!(hb = realloc(out->hbeg,
+		                   (2 * sc->nslots + 1) * sizeof *hb)))
 			return GR_E_NOMEM;
 		out->hbeg = hb;
 		out->nslots = sc->nslots;
@@ -1633,7 +1643,8 @@ gr_scan_run(const gr_scanner *sc, const char *text, size_t len,
 	first = out->first;
 	seen = out->seen;
 	out->nhits = 0;
-	out->overflow = 0;
+	out->nraw[0] = out->nraw[1] = 0;
+	out->overflow = out->foverflow = 0;
 	for (size_t i = 0; i < sc->nslots; i++) {
 		first[i] = NONE;
 		seen[i] = 0;
@@ -1672,15 +1683,78 @@ gr_scan_run(const gr_scanner *sc, const char *text, size_t len,
 					continue;
 				if (!o->prefix) {
 					seen[o->slot] = 1;
+					add_hit(out, sc->nslots + o->slot, at,
+					        1);
 					continue;
 				}
 				if (at < first[o->slot])
 					first[o->slot] = at;
-				add_hit(out, o->slot, at);
+				add_hit(out, o->slot, at, 0);
 			}
 		}
 	}
-	return sort_hits(out, sc->nslots);
+	return sort_hits(out, 2 * sc->nslots);
+}
+
+/* 1 if one of out's hits of (virtual) slot k starts in [lo, hi). */
+static int
+hit_in(const gr_scan_out *out, size_t k, size_t lo, size_t hi)
+{
+	size_t b = out->hbeg[k], e = out->hbeg[k + 1];
+
+	while (b < e) {                 /* the first at or after lo */
+		size_t m = b + (e - b) / 2;
+
+		if (out->hits[m].at < lo)
+			b = m + 1;
+		else
+			e = m;
+	}
+	return b < out->hbeg[k + 1] && out->hits[b].at < hi;
+}
+
+/* 1 if a scan of s[a, a+n) alone sees what the scan of the whole of s
+ * sees from byte a on (up to a+n): no word character on either side
+ * (the checks of \b edges come out the same), a blank just before it,
+ * the same as the text's start, and a first character that is neither a
+ * blank (the whole scan takes it into the run before) nor inside a
+ * UTF-8 sequence. */
+static int
+piece_aligned(const gr_scanner *sc, const unsigned char *s, size_t len,
+              size_t a, size_t n)
+{
+	size_t k;
+	unsigned b, c;
+
+	if (a > len || n > len - a)
+		return 0;
+	if (a > 0 && s[a - 1] != ' ' && s[a - 1] != '\n')
+		return 0;
+	if (a + n < len && s[a + n] != ' ' && s[a + n] != '\n')
+		return 0;
+	if (a == 0 || n == 0)
+		return 1;
+	b = s[a];
+	if (b >= 0x80 && b < 0xc0)
+		return 0;
+	c = b < 0x80 ? sc->acls[b] : sc->cls[gr_scan_symbol(utf8_at(s, a, len,
+	                                                            &k))];
+	return c != 1;
+}
+
+int
+gr_scan_piece_may(const gr_scanner *sc, const gr_scan_out *out,
+                  size_t slot, const char *s, size_t len, size_t a, size_t n)
+{
+	if (!sc->built || slot >= sc->nslots ||
+	    !piece_aligned(sc, (const unsigned char *)s, len, a, n))
+		return 1;
+	if (sc->has_c[slot] && !out->foverflow &&
+	    !hit_in(out, sc->nslots + slot, a, a + n))
+		return 0;
+	if (sc->has_p[slot] && !out->overflow && !hit_in(out, slot, a, a + n))
+		return 0;
+	return 1;
 }
 
 int

@@ -39,17 +39,22 @@ typedef struct gr_scan_hit {
 } gr_scan_hit;
 
 /* What one scan found, per slot of the scanner (arrays of
- * gr_scanner_slots(sc) entries, hbeg one more, kept by the caller and
- * grown by gr_scan_run). */
+ * gr_scanner_slots(sc) entries, hbeg twice that and one more, kept by the
+ * caller and grown by gr_scan_run). */
 typedef struct gr_scan_out {
 	size_t *first;          /* the byte where the first of the slot's
 	                         * prefixes starts, (size_t)-1: none */
 	unsigned char *seen;    /* 1 if one of its factors occurs */
 	gr_scan_hit *hits;      /* every prefix's start, by slot and byte,
-	                         * each once */
+	                         * each once; then every factor's, the slot
+	                         * counted from nslots */
 	size_t nhits, hcap;
-	int overflow;           /* too many to keep: hits is incomplete */
-	size_t *hbeg;           /* slot k's hits: hits[hbeg[k] .. hbeg[k+1]) */
+	size_t nraw[2];         /* prefix and factor hits found */
+	int overflow;           /* too many prefixes to keep: their hits are
+	                         * incomplete */
+	int foverflow;          /* the same for the factors */
+	size_t *hbeg;           /* slot k's hits: hits[hbeg[k] .. hbeg[k+1]),
+	                         * its factors' from hbeg[nslots + k] */
 	size_t nslots;          /* the arrays' size */
 	gr_scan_hit *spare;     /* room for the sort (owned) */
 	size_t scap;
@@ -60,6 +65,15 @@ typedef struct gr_scan_out {
 gr_status gr_scan_run(const gr_scanner *sc, const char *text, size_t len,
                       gr_scan_out *out);
 void gr_scan_out_free(gr_scan_out *out);
+
+/* 0 if slot's pattern cannot match s[a, a+n) copied out and matched
+ * alone, as out, the scan of the whole of s (len bytes) by sc, shows: the
+ * piece holds none of the strings every match must begin with or
+ * contain.  1 if it may, or if the scan cannot tell (the piece has a word
+ * character or a blank at its edges, or too many hits were found). */
+int gr_scan_piece_may(const gr_scanner *sc, const gr_scan_out *out,
+                      size_t slot, const char *s, size_t len, size_t a,
+                      size_t n);
 
 /* The symbol of code point c (see scan.c): for tests. */
 unsigned gr_scan_symbol(uint32_t c);

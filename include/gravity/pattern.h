@@ -108,6 +108,14 @@ void gr_matcher_unpin(gr_matcher *mm);
 unsigned long gr_matcher_pause(gr_matcher *mm);
 void gr_matcher_resume(gr_matcher *mm, unsigned long pin);
 
+/* 0 if p cannot match the piece s[a, a+n) copied out as a string of its
+ * own, as the scan of the whole of s (len bytes, kept by mm like those of
+ * gr_pattern_match) shows; 1 if it may (then match the copy).  A piece
+ * with a word character or a blank on either side, a pattern outside a
+ * scanner, or too many hits in s always may. */
+int gr_pattern_may_match_in(const gr_pattern *p, const char *s, size_t len,
+                            size_t a, size_t n, gr_matcher *mm);
+
 /* The regex source of a plain phrase.  Caller frees; NULL when out of
  * memory. */
 char *gr_phrase_pattern(const char *phrase);

@@ -200,6 +200,14 @@ void gr_rules_lint_cost(const gr_rules *r, gr_diags *d);
  * matches s, 0 if not, -1 if no such list is defined. */
 int gr_rules_list_match(const gr_rules *r, const char *name, const char *s,
                         gr_matcher *mm);
+/* gr_rules_list_match of the piece s[a, a+n) of s (len bytes) as a
+ * string of its own, without copying it out where the scan of the whole
+ * of s shows that no pattern of the list can match it.  Between
+ * gr_matcher_pin and unpin of mm, s must be a text of the pinned span
+ * (found by its pointer). */
+int gr_rules_list_match_in(const gr_rules *r, const char *name,
+                           const char *s, size_t len, size_t a, size_t n,
+                           gr_matcher *mm);
 
 /* --- learned weights (gravity-rules(5), WEIGHTS) ------------------------ */
 
