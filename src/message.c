@@ -877,9 +877,14 @@ to_utf8(const char *s, size_t n, const char *cs, size_t *outlen)
 static void
 strip_cr(char *s, size_t *len)
 {
-	size_t i, o = 0;
+	char *cr = memchr(s, '\r', *len);
+	size_t i, o;
 
-	for (i = 0; i < *len; i++)
+	if (!cr) {
+		s[*len] = '\0';
+		return;
+	}
+	for (i = o = (size_t)(cr - s); i < *len; i++)
 		if (!(s[i] == '\r' && i + 1 < *len && s[i + 1] == '\n'))
 			s[o++] = s[i];
 	s[o] = '\0';
@@ -1009,11 +1014,14 @@ static char *
 copy_without_nul(const char *raw, size_t len, size_t *out)
 {
 	char *w = malloc(len + 1);
-	size_t i, o = 0;
+	const char *nul = memchr(raw, '\0', len);
+	size_t i, o;
 
 	if (!w)
 		return NULL;
-	for (i = 0; i < len; i++)
+	o = nul ? (size_t)(nul - raw) : len;
+	memcpy(w, raw, o);
+	for (i = o; i < len; i++)
 		if (raw[i])
 			w[o++] = raw[i];
 	w[o] = '\0';

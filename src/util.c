@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,12 +170,36 @@ gr_utf8_decode(const char *str, size_t n, uint32_t *cp)
 	return k;
 }
 
+/* How many bytes at the start of s (n bytes) are ASCII, and not NUL when
+ * nul_too: eight at a time. */
+static size_t
+ascii_run(const char *s, size_t n, int nul_too)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = ones << 7;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		if ((w & highs) || (nul_too && ((w - ones) & ~w & highs)))
+			break;
+	}
+	while (i < n && (unsigned char)s[i] < 0x80 && (!nul_too || s[i]))
+		i++;
+	return i;
+}
+
 int
 gr_utf8_valid(const char *s, size_t n)
 {
-	for (size_t i = 0, k; i < n; i += k)
+	size_t i = 0, k;
+
+	while ((i += ascii_run(s + i, n - i, 0)) < n) {
 		if ((k = gr_utf8_decode(s + i, n - i, NULL)) == 0)
 			return 0;
+		i += k;
+	}
 	return 1;
 }
 
@@ -206,25 +231,43 @@ gr_utf8_put(char *o, uint32_t cp)
 char *
 gr_utf8_sanitize(const char *s, size_t len, size_t *outlen)
 {
-	size_t i = 0, o = 0, k;
+	size_t i = 0, o = 0, k, cap = len + 1;
 	char *out;
 
 	if (len > (SIZE_MAX - 1) / 3)
 		return NULL;
-	out = malloc(len * 3 + 1);
+	/* room for every byte as it is; three times that once one is not
+	 * (a byte becomes at most three) */
+	out = malloc(cap);
 	if (!out)
 		return NULL;
 	while (i < len) {
+		k = ascii_run(s + i, len - i, 1);
+		memcpy(out + o, s + i, k);
+		o += k;
+		i += k;
+		if (i == len)
+			break;
 		k = gr_utf8_decode(s + i, len - i, NULL);
 		if (k && s[i]) {
 			memcpy(out + o, s + i, k);
 			o += k;
 			i += k;
-		} else {
-			memcpy(out + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
+			continue;
 		}
+		if (cap < len * 3 + 1) {
+			char *nv = realloc(out, len * 3 + 1);
+
+			if (!nv) {
+				free(out);
+				return NULL;
+			}
+			out = nv;
+			cap = len * 3 + 1;
+		}
+		memcpy(out + o, "\xef\xbf\xbd", 3);
+		o += 3;
+		i++;
 	}
 	out[o] = '\0';
 	if (outlen)

@@ -70,6 +70,57 @@ test_utf8_and_case(void **state)
 	assert_true(gr_utf8_valid("a\0b", 3));
 }
 
+/* gr_utf8_valid and gr_utf8_sanitize (which go eight ASCII bytes at a
+ * time) give what a walk of one character at a time gives, on random
+ * texts of mostly ASCII with NULs, UTF-8 and stray bytes at any place. */
+static void
+test_utf8_runs(void **state)
+{
+	static const char *const bits[] = { "a", "bcdefgh ", "\xc3\xa9",
+	                                    "\xe2\x80\x99", "\xf0\x9f\x98\x80",
+	                                    "\xff", "\x80", "\xc3", "\r\n" };
+	char s[256], want[256 * 3 + 1];
+
+	(void)state;
+	srand(11);
+	for (int round = 0; round < 4000; round++) {
+		size_t n = 0, w = 0, got;
+		int valid = 1;
+		char *out;
+
+		while (n < 200) {
+			int r = rand() % 40;
+			const char *b = r < 30 ? bits[r % 2] : r < 33 ? "\0" :
+			                bits[2 + r % 7];
+			size_t k = *b ? strlen(b) : 1;
+
+			memcpy(s + n, b, k);
+			n += k;
+			if (rand() % 8 == 0)
+				break;
+		}
+		for (size_t i = 0, k; i < n; i += k ? k : 1) {
+			k = gr_utf8_decode(s + i, n - i, NULL);
+			if (!k)
+				valid = 0;
+			if (k && s[i]) {
+				memcpy(want + w, s + i, k);
+				w += k;
+			} else {
+				memcpy(want + w, "\xef\xbf\xbd", 3);
+				w += 3;
+			}
+		}
+		assert_int_equal(gr_utf8_valid(s, n), valid);
+		out = gr_utf8_sanitize(s, n, &got);
+		assert_non_null(out);
+		assert_int_equal(got, w);
+		assert_memory_equal(out, want, w);
+		assert_int_equal(out[w], '\0');
+		free(out);
+	}
+}
+
 /* One decoder: lengths and code points, and the encoder undoes it. */
 static void
 test_utf8_decode(void **state)
@@ -411,6 +462,7 @@ main(void)
 		cmocka_unit_test(test_buf_bounded),
 		cmocka_unit_test(test_utf8_and_case),
 		cmocka_unit_test(test_utf8_decode),
+		cmocka_unit_test(test_utf8_runs),
 		cmocka_unit_test(test_expand_home),
 		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_text_clean),
