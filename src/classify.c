@@ -737,13 +737,14 @@ sentence_len(const char *p)
 {
 	size_t n = 0;
 
-	while (p[n] && p[n] != '\n' &&
-	       !((p[n] == '.' || p[n] == '!' || p[n] == '?') &&
-	         (p[n + 1] == ' ' || p[n + 1] == '\n' || p[n + 1] == '\0')))
+	for (;;) {
+		n += strcspn(p + n, "\n.!?");
+		if (!p[n] || p[n] == '\n')
+			return n;
+		if (p[n + 1] == ' ' || p[n + 1] == '\n' || p[n + 1] == '\0')
+			return n + 1;   /* with its mark */
 		n++;
-	if (p[n] && p[n] != '\n')
-		n++;
-	return n;
+	}
 }
 
 /* The sentence after the one of n bytes at p, past blanks and line ends. */
@@ -835,11 +836,14 @@ match_services(ev *e)
 		passes = 2;
 	for (int pass = 0; pass < passes && best == 0; pass++) {
 		gr_buf_init(&b, 1u << 20);
-		if (pass == 0)
-			gr_buf_printf(&b, "%s\n%s", e->m->subject ?
-			              e->m->subject : "", e->m->new_text ?
-			              e->m->new_text : "");
-		else
+		if (pass == 0 &&
+		    (gr_buf_addstr(&b, e->m->subject ? e->m->subject :
+		                   "") != GR_OK ||
+		     gr_buf_addstr(&b, "\n") != GR_OK ||
+		     gr_buf_addstr(&b, e->m->new_text ? e->m->new_text :
+		                   "") != GR_OK))
+			gr_buf_free(&b);        /* all of it or nothing */
+		else if (pass == 1)
 			gr_buf_addstr(&b, e->m->quoted ? e->m->quoted : "");
 		folded = b.data ? gr_fold_accents(b.data) : NULL;
 		for (size_t i = 0; b.data && i < nsvcs; i++) {
