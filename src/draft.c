@@ -498,10 +498,33 @@ gr_draft_wrap(const char *text, size_t width)
 	return gr_buf_steal(&b);
 }
 
+gr_status
+gr_draft_id(const unsigned char *key, const char *name, const char *domain,
+            char *out, size_t outlen)
+{
+	static unsigned char own[GR_DRAFT_KEY_LEN];
+	static int have_own;
+	char hex[65];
+	int n;
+
+	if (!key) {
+		if (!have_own && gr_random_bytes(own, sizeof own) != 0)
+			return GR_E_IO;
+		have_own = 1;
+		key = own;
+	}
+	gr_hmac_sha256_hex(key, GR_DRAFT_KEY_LEN, name, strlen(name), hex);
+	hex[32] = '\0';
+	n = snprintf(out, outlen, "gravity.%s%s", hex,
+	             domain ? domain : "@localhost");
+	return n > 0 && (size_t)n < outlen ? GR_OK : GR_E_NOMEM;
+}
+
+/* The ID of a draft given none: named by its date, subject and text. */
 static char *
 made_up_id(const gr_draft *d)
 {
-	char hex[65], *seed, *id;
+	char hex[65], *seed, id[320];
 	const char *dom = d->from.addr ? strchr(d->from.addr, '@') : NULL;
 	size_t n;
 
@@ -514,12 +537,12 @@ made_up_id(const gr_draft *d)
 	         d->subject ? d->subject : "", d->body ? d->body : "");
 	gr_sha256_hex(seed, strlen(seed), hex);
 	free(seed);
-	hex[24] = '\0';
-	n = 64 + (dom ? strlen(dom) : 0);
-	id = malloc(n);
-	if (id)
-		snprintf(id, n, "gravity.%s%s", hex, dom ? dom : "@localhost");
-	return id;
+	hex[16] = '\0';
+	if (dom && strlen(dom) > 200)
+		dom = NULL;
+	if (gr_draft_id(NULL, hex, dom, id, sizeof id) != GR_OK)
+		return NULL;
+	return gr_strdup(id);
 }
 
 static gr_status

@@ -326,6 +326,7 @@ referrals_sent(gr_life *lf, const gr_message *m, time_t at, gr_error *err)
 		            refers_to(m, r.offer_mid) ||
 		            refers_to(m, r.message_id))) {
 			r.offered_at = at;
+			r.offer_sent_mid = m->message_id;
 			chg = 1;
 		}
 		if (chg)
@@ -539,6 +540,11 @@ gr_life_optin(gr_life *lf, const gr_message *m, const gr_plan_ctx *ctx,
 	if (!lf->state || (!m->in_reply_to && m->references.n == 0) ||
 	    auth_of(lf, m) < 0)
 		return GR_OK;
+	/* An answer refers to what only its reader has: the draft's ID
+	 * (keyed by the state's secret, gr_draft_id) or the owner's sent
+	 * mail's; never to the request alone, whose Message-ID anyone who
+	 * saw the request knows (kept only for offers seen sent before their
+	 * ID was recorded, schema 10).  A quote refers to nothing. */
 	st = gr_state_referral_open(lf->state, &l, err);
 	for (size_t i = 0; st == GR_OK && i < l.n && !side; i++) {
 		gr_state_referral *c = &l.v[i];
@@ -551,7 +557,9 @@ gr_life_optin(gr_life *lf, const gr_message *m, const gr_plan_ctx *ctx,
 		else if ((gr_strcaseeq(m->from.addr, c->contact_addr) ||
 		          (ra && gr_strcaseeq(ra->addr, c->contact_addr))) &&
 		         (refers_to(m, c->offer_mid) ||
-		          (c->offered_at && refers_to(m, c->message_id))))
+		          refers_to(m, c->offer_sent_mid) ||
+		          (c->offered_at && !c->offer_sent_mid &&
+		           refers_to(m, c->message_id))))
 			side = 2;
 		if (side)
 			r = c;
@@ -739,7 +747,8 @@ static gr_status
 plan_followup(gr_life *lf, const gr_state_thread *t, gr_plan *pl,
               gr_error *err)
 {
-	gr_plan_ctx ctx = { lf->now, seq_of, lf->state, NULL, lf->cal };
+	gr_plan_ctx ctx = { lf->now, seq_of, lf->state, NULL, lf->cal, NULL,
+	                    gr_state_draft_key(lf->state) };
 	gr_followup f;
 
 	memset(&f, 0, sizeof f);

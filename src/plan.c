@@ -1573,12 +1573,19 @@ static gr_status
 draft_output(act_run *ar, const gr_action *it, gr_draft *d)
 {
 	const char *owner = ar->prof->emails.v[0];
-	char mid[256];
+	char name[128], mid[320];
 	gr_output *o;
 	gr_status st;
 
-	snprintf(mid, sizeof mid, "gravity.%s.%s%s", ar->id, it->action,
-	         strchr(owner, '@'));
+	/* Keyed: a reply that refers to an ask or an offer is taken as that
+	 * person's answer (gr_life_optin), so no one who saw the request may
+	 * be able to make the ID from it. */
+	snprintf(name, sizeof name, "%s-%s", ar->id, it->action);
+	st = gr_draft_id(ar->ctx->draft_key, name, strchr(owner, '@'), mid,
+	                 sizeof mid);
+	if (st != GR_OK)
+		return gr_error_set(ar->err, st, "plan: no Message-ID for the "
+		                    "draft %s", name);
 	d->message_id = mid;
 	if (!(o = new_output(ar, GR_OUT_DRAFT, it->action)))
 		return gr_error_set(ar->err, GR_E_NOMEM, "plan: out of memory");

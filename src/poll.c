@@ -29,6 +29,7 @@
 #include "gravity/caldav.h"
 #include "gravity/calendar.h"
 #include "gravity/classify.h"
+#include "gravity/draft.h"
 #include "gravity/fileio.h"
 #include "gravity/imap.h"
 #include "gravity/lifecycle.h"
@@ -38,6 +39,10 @@
 #include "gravity/state.h"
 #include "gravity/buf.h"
 #include "gravity/util.h"
+
+/* The state's key is the drafts' (gr_plan_ctx.draft_key). */
+_Static_assert(GR_STATE_DRAFT_KEY_LEN == GR_DRAFT_KEY_LEN,
+               "the state's draft key is a draft key");
 
 #define POLL_BATCH      100             /* messages per transaction */
 #define POLL_LOG_MAX    (64u << 20)     /* bytes of log lines held */
@@ -424,7 +429,8 @@ poll_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 	gr_plan pl = { 0 };
 	gr_classify_ctx cctx = { known_contact, pr->state };
 	gr_plan_ctx pctx = { pr->life.now, sequence_of, pr->state, NULL,
-	                     pr->life.cal, seen_from };
+	                     pr->life.cal, seen_from,
+	                     gr_state_draft_key(pr->state) };
 	gr_error perr;
 	gr_status st;
 	msg_key key;
@@ -1060,7 +1066,8 @@ redo_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 	struct redo_diff d;
 	gr_classify_ctx cctx = { known_contact, pr->state };
 	gr_plan_ctx pctx = { pr->life.now, sequence_of, pr->state, NULL,
-	                     pr->life.cal, seen_from };
+	                     pr->life.cal, seen_from,
+	                     gr_state_draft_key(pr->state) };
 	const char **cancelled = NULL;
 	size_t ncancelled = 0;
 	const gr_state_msg *row;

@@ -62,6 +62,11 @@
  *             introduction seen in the owner's sent mail: the referral is
  *             made), lang, area and urgent (what the introduction says
  *             of the need besides the service)
+ * Version 10 adds secrets(name PRIMARY KEY, value BLOB) with the row
+ *             'draft-ids': 32 random bytes (getrandom(2)) made once per
+ *             state, the key of the drafts' Message-IDs (gr_state_draft_key);
+ *             and referrals.offer_sent_mid (the owner's sent mail that
+ *             offered the requester the introduction)
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -240,6 +245,11 @@ static const char *const migrations[] = {
 	"ALTER TABLE referrals ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;"
 	/* Rows from before: a referral given was counted as made. */
 	"UPDATE referrals SET sent_at = at WHERE kind = 'given';",
+	/* 9 -> 10: the key that makes the drafts' Message-IDs unguessable
+	 * (its row is written by draft_key_make: SQL has no getrandom), and
+	 * the sent offer a requester's answer must refer to. */
+	"CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);"
+	"ALTER TABLE referrals ADD COLUMN offer_sent_mid TEXT;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -256,6 +266,7 @@ struct gr_state {
 		int out;                /* handed out, not yet given back */
 	} kept[STATE_KEPT];
 	size_t nkept;
+	unsigned char draft_key[GR_STATE_DRAFT_KEY_LEN];   /* secrets 'draft-ids' */
 };
 
 static gr_status
@@ -722,6 +733,51 @@ chmod_side_files(gr_state *st)
 	}
 }
 
+/* The state's 'draft-ids' key into st->draft_key, made (32 bytes from
+ * getrandom) when the state has none: in migrate()'s transaction, so two
+ * processes opening a new state never make two. */
+static gr_status
+draft_key_load(gr_state *st, gr_error *err)
+{
+	static const char q[] = "SELECT value FROM secrets WHERE name = "
+	                        "'draft-ids'";
+	unsigned char key[GR_STATE_DRAFT_KEY_LEN];
+	sqlite3_stmt *s;
+	int rc, found = 0;
+
+	if (sqlite3_prepare_v2(st->db, q, -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, err, "reading the draft key");
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) ==
+	    GR_STATE_DRAFT_KEY_LEN) {
+		memcpy(st->draft_key, sqlite3_column_blob(s, 0),
+		       GR_STATE_DRAFT_KEY_LEN);
+		found = 1;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(st, err, "reading the draft key");
+	if (found)
+		return GR_OK;
+	if (gr_random_bytes(key, sizeof key) != 0)
+		return gr_error_set(err, GR_E_STATE, "%s: getrandom: %s",
+		                    st->path, strerror(errno));
+	if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO secrets(name, "
+	                       "value) VALUES ('draft-ids', ?1)", -1, &s,
+	                       NULL) != SQLITE_OK)
+		return db_error(st, err, "writing the draft key");
+	sqlite3_bind_blob(s, 1, key, sizeof key, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		explicit_bzero(key, sizeof key);
+		return db_error(st, err, "writing the draft key");
+	}
+	memcpy(st->draft_key, key, sizeof key);
+	explicit_bzero(key, sizeof key);
+	return GR_OK;
+}
+
 static gr_status
 migrate(gr_state *st, gr_error *err)
 {
@@ -745,6 +801,8 @@ migrate(gr_state *st, gr_error *err)
 		                  SCHEMA_VERSION);
 	for (; rc == GR_OK && ver < SCHEMA_VERSION; ver++)
 		rc = exec(st, migrations[ver], err);
+	if (rc == GR_OK)
+		rc = draft_key_load(st, err);
 	if (rc == GR_OK) {
 		snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
 		         SCHEMA_VERSION);
@@ -817,11 +875,18 @@ gr_state_open(const char *path, gr_state **out, gr_error *err)
 	return GR_OK;
 }
 
+const unsigned char *
+gr_state_draft_key(const gr_state *st)
+{
+	return st ? st->draft_key : NULL;
+}
+
 void
 gr_state_close(gr_state *st)
 {
 	if (!st)
 		return;
+	explicit_bzero(st->draft_key, sizeof st->draft_key);
 	for (size_t i = 0; i < st->nkept; i++)
 		sqlite3_finalize(st->kept[i].s);
 	if (st->db) {
@@ -1534,13 +1599,14 @@ static const field ref_fields[] = {
 	FIELD(gr_state_referral, lang, F_TEXT),
 	FIELD(gr_state_referral, area, F_TEXT),
 	FIELD(gr_state_referral, urgent, F_BOOL),
+	FIELD(gr_state_referral, offer_sent_mid, F_TEXT),
 };
 #define NREF    (sizeof ref_fields / sizeof ref_fields[0])
 #define REF_COLS "kind, at, message_id, introducer_name, introducer_addr, " \
 	"contact_name, contact_addr, partner_name, partner_addr, service, " \
 	"subject, thanked, thanked_at, ask_mid, offer_mid, intro_mid, " \
 	"sent_mid, asked_at, offered_at, partner_said, contact_said, " \
-	"introduced_at, sent_at, lang, area, urgent"
+	"introduced_at, sent_at, lang, area, urgent, offer_sent_mid"
 ROWS_READER(ref_rows, gr_state_referrals, ref_fields, "referrals")
 
 void
@@ -1555,7 +1621,8 @@ gr_state_referral_add(gr_state *st, const gr_state_referral *r, gr_error *err)
 {
 	sqlite3_stmt *s = prep(st, "INSERT OR IGNORE INTO referrals(" REF_COLS
 	    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-	    "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
+	    "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, "
+	    "?27)",
 	    err);
 
 	if (!s)
@@ -1585,7 +1652,7 @@ gr_state_referral_update(gr_state *st, const gr_state_referral *r,
 	sqlite3_stmt *s = prep(st, "UPDATE referrals SET sent_mid = ?1, "
 	    "asked_at = ?2, offered_at = ?3, partner_said = ?4, "
 	    "contact_said = ?5, introduced_at = ?6, sent_at = ?7, "
-	    "intro_mid = ?8 WHERE id = ?9", err);
+	    "intro_mid = ?8, offer_sent_mid = ?9 WHERE id = ?10", err);
 	static const field f[] = {
 		FIELD(gr_state_referral, sent_mid, F_TEXT),
 		FIELD(gr_state_referral, asked_at, F_TIME0),
@@ -1595,6 +1662,7 @@ gr_state_referral_update(gr_state *st, const gr_state_referral *r,
 		FIELD(gr_state_referral, introduced_at, F_TIME0),
 		FIELD(gr_state_referral, sent_at, F_TIME0),
 		FIELD(gr_state_referral, intro_mid, F_TEXT),
+		FIELD(gr_state_referral, offer_sent_mid, F_TEXT),
 		FIELD(gr_state_referral, id, F_LONG),
 	};
 

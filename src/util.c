@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -396,6 +397,43 @@ gr_sha256_hex(const void *data, size_t len, char out[65])
 		out[2 * i + 1] = hex[d[i] & 15];
 	}
 	out[64] = '\0';
+}
+
+void
+gr_hmac_sha256_hex(const void *key, size_t klen, const void *data,
+                   size_t len, char out[65])
+{
+	unsigned char d[32];
+	static const char hex[] = "0123456789abcdef";
+
+	memset(d, 0, sizeof d);
+	(void)gnutls_hmac_fast(GNUTLS_MAC_SHA256, key, klen, data, len, d);
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+int
+gr_random_bytes(void *buf, size_t n)
+{
+	unsigned char *p = buf;
+
+	while (n) {
+		ssize_t got = getrandom(p, n, 0);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			if (got == 0)
+				errno = EIO;
+			return -1;
+		}
+		p += got;
+		n -= (size_t)got;
+	}
+	return 0;
 }
 
 gr_status

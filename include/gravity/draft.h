@@ -28,12 +28,27 @@ typedef struct gr_draft {
 	const char *subject;
 	const char *in_reply_to;        /* without <>; may be NULL */
 	const gr_strv *references;      /* without <>; may be NULL */
-	const char *message_id;         /* without <>; made up if NULL */
+	const char *message_id;         /* without <>; if NULL, gr_draft_id
+	                                 * with a key of this process's */
 	time_t date;
 	int utc_offset_min;             /* the Date's zone, minutes east of UTC */
 	int flowed;                     /* body is format=flowed (RFC 3676) */
 	const char *body;               /* UTF-8 text */
 } gr_draft;
+
+/* The Message-ID (without <>) of the draft called name (what names its
+ * outputs: the message's 16 hex digits and the action): "gravity.", 32 hex
+ * digits of HMAC-SHA256 under key (GR_DRAFT_KEY_LEN bytes, the state's
+ * secret, gr_state_draft_key) of name, and domain ("@example.com";
+ * "@localhost" when NULL).  The same key and name give the same ID on
+ * every run (a redo rewrites the same draft); without the key no one can
+ * make it from the request, so an answer that refers to it is an answer
+ * to the draft.  key NULL: one made at random once per process.
+ * GR_E_NOMEM when out is too short, GR_E_IO when no random key can be
+ * had. */
+#define GR_DRAFT_KEY_LEN 32
+gr_status gr_draft_id(const unsigned char *key, const char *name,
+                      const char *domain, char *out, size_t outlen);
 
 /* "Re: " + subject unless it already starts with Re:/RE:/Aw:/Sv: ...;
  * *out owned by caller. */

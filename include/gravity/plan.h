@@ -93,6 +93,10 @@ typedef struct gr_plan_ctx {
 	 * (then a quoted introduction is never taken as shown). */
 	int (*seen_from)(void *aux, const char *const *ids, size_t n,
 	                 const char *addr);
+	/* The state's key for the drafts' Message-IDs (gr_state_draft_key,
+	 * GR_DRAFT_KEY_LEN bytes; see gr_draft_id).  May be NULL: then a key
+	 * of this process's, and the IDs differ from run to run. */
+	const unsigned char *draft_key;
 } gr_plan_ctx;
 
 /* Render the outputs for message m classified as v.  *out filled; free with

@@ -31,6 +31,11 @@ typedef struct gr_state_mem gr_state_mem;       /* strings of a list */
  * process) holds the lock; GR_E_STATE naming path when the file cannot be
  * created, is not a gravity state database, is corrupt or is newer. */
 gr_status gr_state_open(const char *path, gr_state **out, gr_error *err);
+/* The state's secret key for the drafts' Message-IDs (schema 10): 32
+ * random bytes made when the state was created or migrated, the same for
+ * every later open; valid until gr_state_close.  NULL for st NULL. */
+#define GR_STATE_DRAFT_KEY_LEN 32
+const unsigned char *gr_state_draft_key(const gr_state *st);
 /* Rolls back an open transaction, closes and releases the lock. */
 void gr_state_close(gr_state *st);
 
@@ -326,6 +331,9 @@ typedef struct gr_state_referral {
 	 * request's language, area and urgency. */
 	const char *ask_mid, *offer_mid, *intro_mid, *sent_mid;
 	time_t asked_at, offered_at;
+	/* Schema 10: the owner's sent mail that offered the introduction
+	 * (NULL in rows offered before). */
+	const char *offer_sent_mid;
 	int partner_said, contact_said;
 	time_t introduced_at, sent_at;
 	const char *lang;
@@ -347,7 +355,8 @@ gr_status gr_state_referral_add(gr_state *st, const gr_state_referral *r,
 gr_status gr_state_referral_thank(gr_state *st, const char *introducer,
                                   time_t when, gr_error *err);
 /* Record the progress of referral r->id: sent_mid, asked_at, offered_at,
- * partner_said, contact_said, introduced_at, sent_at and intro_mid. */
+ * partner_said, contact_said, introduced_at, sent_at, intro_mid and
+ * offer_sent_mid. */
 gr_status gr_state_referral_update(gr_state *st, const gr_state_referral *r,
                                    gr_error *err);
 /* *out := the referrals given that are not made yet and that no side

@@ -81,6 +81,12 @@ void gr_warnings_reset(void);
 
 /* SHA-256 of data as 64 lowercase hex digits plus NUL. */
 void gr_sha256_hex(const void *data, size_t len, char out[65]);
+/* HMAC-SHA256 of data under key, as 64 lowercase hex digits plus NUL. */
+void gr_hmac_sha256_hex(const void *key, size_t klen, const void *data,
+                        size_t len, char out[65]);
+/* n bytes from the kernel's random source (getrandom(2)); 0, or -1 with
+ * errno set. */
+int gr_random_bytes(void *buf, size_t n);
 
 /* Growable vector of owned strings. */
 typedef struct gr_strv {

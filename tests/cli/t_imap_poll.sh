@@ -172,7 +172,18 @@ check "each with the \\Draft flag" "$nd" "$(dv_doveadm "$D" fetch -u test flags 
 mid=$(sed -n 's/^Message-ID: *//p' "$(ls "$T"/out-drafts/drafts/*.eml | head -n 1)" | tr -d '\r')
 check "found by its Message-ID" 1 "$(dv_doveadm "$D" search -u test mailbox Drafts header message-id "$mid" 2>/dev/null | wc -l)"
 check "INBOX flags still unchanged" "$before" "$(flags)"
-rm -rf "$T/out-drafts" "$T"/state-drafts.db*   # a rerun from scratch (lost state)
+# A rerun from scratch as after a crash before the commit: no output and
+# nothing recorded, but the state's key (made when the state was opened,
+# before any draft) is kept, so the drafts get the same Message-IDs.
+rm -rf "$T/out-drafts"
+/usr/bin/python3 - "$T/state-drafts.db" <<'EOF2'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                       "AND name NOT IN ('secrets', 'counters')").fetchall():
+    db.execute("DELETE FROM %s" % t)
+db.commit()
+EOF2
 gpoll drafts
 check "a rerun appends nothing twice" "0 $nd" "$RC $(ndrafts)"
 "$GRAVITY" poll --config "$T/main.conf" --append-drafts >/dev/null 2>&1

@@ -15,6 +15,7 @@
 
 #include <libical/ical.h>
 
+#include "gravity/draft.h"
 #include "gravity/plan.h"
 #include "gravity/util.h"
 
@@ -203,9 +204,12 @@ test_inquiry(void **state)
 	gr_plan_ctx ctx = { NOW, NULL, NULL, NULL };
 	gr_error err;
 	const gr_output *rem, *dr;
-	char want[256];
+	char want[256], hex[65];
+	unsigned char key[GR_DRAFT_KEY_LEN];
 	const char *id = expect_id("abc123@mail.example.com");
 
+	memset(key, 0x5a, sizeof key);
+	ctx.draft_key = key;
 	msg_init(&m, NULL, 0);
 	verdict_init(&v, GR_CLASS_INQUIRY);
 	v.service = gr_owner_service_by_key(gr_rules_owner(f->r), "buying");
@@ -239,9 +243,15 @@ test_inquiry(void **state)
 	assert_non_null(dr);
 	snprintf(want, sizeof want, "drafts/%s-reply.eml", id);
 	assert_string_equal(dr->relpath, want);
-	snprintf(want, sizeof want, "gravity.%s.reply@torreshomes.com", id);
+	/* The draft's Message-ID: keyed by the state's secret, not made
+	 * from the request's Message-ID alone. */
+	snprintf(want, sizeof want, "%s-reply", id);
+	gr_hmac_sha256_hex(key, sizeof key, want, strlen(want), hex);
+	snprintf(want, sizeof want, "gravity.%.32s@torreshomes.com", hex);
 	assert_string_equal(dr->uid, want);
-	assert_non_null(strstr(dr->content, "\r\nMessage-ID: <gravity."));
+	assert_null(strstr(dr->uid, id));
+	snprintf(want, sizeof want, "\r\nMessage-ID: <%s>\r\n", dr->uid);
+	assert_non_null(strstr(dr->content, want));
 	assert_non_null(strstr(dr->content, "From: Maya Torres "
 	                       "<maya@torreshomes.com>\r\n"));
 	assert_non_null(strstr(dr->content, "To: Dana Lee <dana@example.com>\r\n"));
@@ -286,6 +296,15 @@ test_inquiry(void **state)
 	assert_int_equal(find_out(&pl2, GR_OUT_REMINDER, "reply")->sequence, 4);
 	assert_non_null(strstr(find_out(&pl2, GR_OUT_REMINDER, "reply")->content,
 	                "SEQUENCE:4"));
+	gr_plan_free(&pl2);
+	/* Another key (another state): the same names, another Message-ID. */
+	key[0] ^= 1;
+	assert_int_equal(gr_actions_plan(f->p, f->r, &m, &v, &ctx, &pl2, &err),
+	                 GR_OK);
+	assert_string_equal(find_out(&pl2, GR_OUT_DRAFT, "reply")->relpath,
+	                    dr->relpath);
+	assert_string_not_equal(find_out(&pl2, GR_OUT_DRAFT, "reply")->uid,
+	                        dr->uid);
 	gr_plan_free(&pl);
 	gr_plan_free(&pl2);
 }

@@ -393,6 +393,44 @@ test_reply_subject(void **state)
 	}
 }
 
+/* gr_draft_id: "gravity.", 32 hex digits, the domain; the same for the
+ * same key and name, another for another key or name; a buffer too short
+ * is an error, not a cut ID. */
+static void
+test_draft_id(void **state)
+{
+	unsigned char k1[GR_DRAFT_KEY_LEN], k2[GR_DRAFT_KEY_LEN];
+	char a[128], b[128], c[128], small[40];
+
+	(void)state;
+	memset(k1, 1, sizeof k1);
+	memcpy(k2, k1, sizeof k2);
+	k2[31] ^= 0x80;
+	assert_int_equal(gr_draft_id(k1, "0123456789abcdef-ask-partner",
+	                 "@x.example", a, sizeof a), GR_OK);
+	assert_int_equal(strlen(a), strlen("gravity.") + 32 +
+	                 strlen("@x.example"));
+	assert_int_equal(strncmp(a, "gravity.", 8), 0);
+	assert_int_equal(strspn(a + 8, "0123456789abcdef"), 32);
+	assert_string_equal(a + 40, "@x.example");
+	assert_int_equal(gr_draft_id(k1, "0123456789abcdef-ask-partner",
+	                 "@x.example", b, sizeof b), GR_OK);
+	assert_string_equal(a, b);
+	assert_int_equal(gr_draft_id(k2, "0123456789abcdef-ask-partner",
+	                 "@x.example", c, sizeof c), GR_OK);
+	assert_string_not_equal(a, c);
+	assert_int_equal(gr_draft_id(k1, "0123456789abcdef-offer",
+	                 "@x.example", c, sizeof c), GR_OK);
+	assert_string_not_equal(a, c);
+	/* no key: one of this process's, the same for its life */
+	assert_int_equal(gr_draft_id(NULL, "n", NULL, b, sizeof b), GR_OK);
+	assert_int_equal(gr_draft_id(NULL, "n", NULL, c, sizeof c), GR_OK);
+	assert_string_equal(b, c);
+	assert_string_equal(b + 40, "@localhost");
+	assert_int_equal(gr_draft_id(k1, "n", "@x.example", small, sizeof small),
+	                 GR_E_NOMEM);
+}
+
 int
 main(void)
 {
@@ -403,6 +441,7 @@ main(void)
 		cmocka_unit_test(test_addr_spec),
 		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_reply_subject),
+		cmocka_unit_test(test_draft_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -716,8 +716,14 @@ test_failed_retry(void **state)
 	gr_state_close(st);
 }
 
+/* Schema 10's table and column, dropped to make a state file of before
+ * it. */
+#define DROP_V10 \
+	"DROP TABLE secrets;" \
+	"ALTER TABLE referrals DROP COLUMN offer_sent_mid;"
+
 /* Schema 9's columns, dropped to make a state file of before it. */
-#define DROP_V9 \
+#define DROP_V9 DROP_V10 \
 	"ALTER TABLE threads DROP COLUMN lead_addr;" \
 	"ALTER TABLE threads DROP COLUMN lead_name;" \
 	"ALTER TABLE threads DROP COLUMN open_question;" \
@@ -854,6 +860,65 @@ test_migrate_from_7(void **state)
 		assert_null(tl.v[0].lead_addr);
 		gr_state_threads_free(&tl);
 	}
+	gr_state_close(st);
+}
+
+/* The drafts' key: 32 bytes made once per state and kept, another in
+ * another state; a state of schema 9 gets one when migrated, and its
+ * referrals keep their progress (no sent offer recorded yet). */
+static void
+test_draft_key(void **state)
+{
+	struct fx *fx = *state;
+	unsigned char k1[GR_STATE_DRAFT_KEY_LEN], k2[GR_STATE_DRAFT_KEY_LEN];
+	unsigned char zero[GR_STATE_DRAFT_KEY_LEN] = { 0 };
+	char other[PATH_MAX + 16];
+	gr_state *st = open_ok(fx->db), *st2;
+	gr_state_referrals rl;
+	gr_state_referral r;
+	sqlite3 *db;
+	gr_error e;
+
+	assert_null(gr_state_draft_key(NULL));
+	memcpy(k1, gr_state_draft_key(st), sizeof k1);
+	assert_memory_not_equal(k1, zero, sizeof k1);
+	gr_state_close(st);
+	st = open_ok(fx->db);
+	assert_memory_equal(gr_state_draft_key(st), k1, sizeof k1);
+	snprintf(other, sizeof other, "%s/other.db", fx->dir);
+	st2 = open_ok(other);
+	assert_memory_not_equal(gr_state_draft_key(st2), k1, sizeof k1);
+	gr_state_close(st2);
+	gr_state_close(st);
+
+	/* from schema 9 */
+	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, DROP_V10 "PRAGMA user_version = 9;"
+	    "INSERT INTO referrals(kind, at, message_id, contact_addr, "
+	    "partner_addr, ask_mid, offer_mid, offered_at) VALUES ('given', 7, "
+	    "'req@x', 'c@x', 'p@x', 'a@x', 'o@x', 8);", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	st = open_ok(fx->db);
+	memcpy(k2, gr_state_draft_key(st), sizeof k2);
+	assert_memory_not_equal(k2, zero, sizeof k2);
+	assert_memory_not_equal(k2, k1, sizeof k2);
+	assert_int_equal(gr_state_referral_open(st, &rl, &e), GR_OK);
+	assert_int_equal(rl.n, 1);
+	assert_string_equal(rl.v[0].offer_mid, "o@x");
+	assert_int_equal((long)rl.v[0].offered_at, 8);
+	assert_null(rl.v[0].offer_sent_mid);
+	r = rl.v[0];
+	r.offer_sent_mid = "sent-offer@x";
+	assert_int_equal(gr_state_referral_update(st, &r, &e), GR_OK);
+	gr_state_referrals_free(&rl);
+	gr_state_close(st);
+	st = open_ok(fx->db);
+	assert_memory_equal(gr_state_draft_key(st), k2, sizeof k2);
+	assert_int_equal(gr_state_referral_open(st, &rl, &e), GR_OK);
+	assert_int_equal(rl.n, 1);
+	assert_string_equal(rl.v[0].offer_sent_mid, "sent-offer@x");
+	gr_state_referrals_free(&rl);
 	gr_state_close(st);
 }
 
@@ -1030,6 +1095,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_polls_and_outputs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_msgid_match, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_7, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_draft_key, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
