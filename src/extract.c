@@ -108,15 +108,37 @@ phrase_at(const char *s, const char *ph)
 	return (size_t)(p - (const unsigned char *)s);
 }
 
+/* Add to set the bytes (through lower_c) a match of phrase ph can start
+ * with, as phrase_at matches its first byte. */
+static void
+first_bytes(unsigned char set[256], const char *ph)
+{
+	unsigned char q = (unsigned char)ph[0];
+
+	if (q == ' ') {
+		set[' '] = set['\t'] = set['\n'] = set['\r'] = set['-'] = 1;
+		return;
+	}
+	if (q == '\'')
+		set[0xE2] = 1;
+	set[lower_c(q)] = 1;
+}
+
 /* First match of any of the NUL-separated, double-NUL-ended phrases in
  * text, at a word start.  Returns its start or NULL. */
 static const char *
 find_any(const char *text, const char *list, size_t *len)
 {
+	unsigned char set[256] = { 0 };
+
+	for (const char *ph = list; *ph; ph += strlen(ph) + 1)
+		first_bytes(set, ph);
 	for (const char *t = text; *t; t++) {
 		if (t > text && word_byte((unsigned char)t[-1]) &&
 		    word_byte((unsigned char)*t))
 			continue;
+		if (!set[lower_c((unsigned char)*t)])
+			continue;       /* no phrase starts so */
 		for (const char *ph = list; *ph; ph += strlen(ph) + 1) {
 			size_t n = phrase_at(t, ph);
 
@@ -134,14 +156,21 @@ int
 gr_extract_phrase_in(const char *text, const gr_strv *phrases,
                      const char **which)
 {
+	unsigned char set[256] = { 0 };
+
 	if (which)
 		*which = NULL;
 	if (!text || !phrases)
 		return 0;
+	for (size_t i = 0; i < phrases->n; i++)
+		if (phrases->v[i][0])
+			first_bytes(set, phrases->v[i]);
 	for (const char *t = text; *t; t++) {
 		if (t > text && word_byte((unsigned char)t[-1]) &&
 		    word_byte((unsigned char)*t))
 			continue;
+		if (!set[lower_c((unsigned char)*t)])
+			continue;       /* no phrase starts so */
 		for (size_t i = 0; i < phrases->n; i++)
 			if (phrases->v[i][0] && phrase_at(t, phrases->v[i])) {
 				if (which)
