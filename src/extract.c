@@ -124,6 +124,18 @@ first_bytes(unsigned char set[256], const char *ph)
 	set[lower_c(q)] = 1;
 }
 
+/* 0 if phrase_at(t, ph) is 0 for sure, by t's first byte c: an empty
+ * phrase, or one that starts with a byte that is not a blank or an
+ * apostrophe (which match more) and differs from c caselessly. */
+static int
+may_start(const char *ph, char c)
+{
+	unsigned char q = (unsigned char)ph[0];
+
+	return q && (q == ' ' || q == '\'' ||
+	             lower_c(q) == lower_c((unsigned char)c));
+}
+
 /* First match of any of the NUL-separated, double-NUL-ended phrases in
  * text, at a word start.  Returns its start or NULL. */
 static const char *
@@ -140,7 +152,7 @@ find_any(const char *text, const char *list, size_t *len)
 		if (!set[lower_c((unsigned char)*t)])
 			continue;       /* no phrase starts so */
 		for (const char *ph = list; *ph; ph += strlen(ph) + 1) {
-			size_t n = phrase_at(t, ph);
+			size_t n = may_start(ph, *t) ? phrase_at(t, ph) : 0;
 
 			if (n) {
 				if (len)
@@ -172,7 +184,8 @@ gr_extract_phrase_in(const char *text, const gr_strv *phrases,
 		if (!set[lower_c((unsigned char)*t)])
 			continue;       /* no phrase starts so */
 		for (size_t i = 0; i < phrases->n; i++)
-			if (phrases->v[i][0] && phrase_at(t, phrases->v[i])) {
+			if (may_start(phrases->v[i], *t) &&
+			    phrase_at(t, phrases->v[i])) {
 				if (which)
 					*which = phrases->v[i];
 				return 1;

@@ -9,6 +9,7 @@
  * few letters add to one language's count.  The winner needs 3 points and
  * a clear lead over the second.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -328,8 +329,15 @@ cues(const char *text, const char *list, int cased)
 		size_t k = strcspn(p, "|");
 
 		for (const char *t = text; *t; t++) {
-			int eq = cased ? strncmp(t, p, k) == 0 :
-			         strncasecmp(t, p, k) == 0;
+			int eq;
+
+			/* the first byte as the comparison takes it, inline */
+			if (k > 0 && (cased ? *t != *p :
+			              tolower((unsigned char)*t) !=
+			              tolower((unsigned char)*p)))
+				continue;
+			eq = cased ? strncmp(t, p, k) == 0 :
+			     strncasecmp(t, p, k) == 0;
 			const unsigned char *a = (const unsigned char *)t;
 
 			if (!eq)
