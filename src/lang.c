@@ -324,7 +324,10 @@ cues(const char *text, const char *list, int cased)
 {
 	int n = 0;
 	const char *p = list;
+	unsigned char low[256];         /* tolower, as strncasecmp takes it */
 
+	for (int c = 0; c < 256; c++)
+		low[c] = (unsigned char)tolower(c);
 	while (*p) {
 		size_t k = strcspn(p, "|");
 
@@ -333,8 +336,8 @@ cues(const char *text, const char *list, int cased)
 
 			/* the first byte as the comparison takes it, inline */
 			if (k > 0 && (cased ? *t != *p :
-			              tolower((unsigned char)*t) !=
-			              tolower((unsigned char)*p)))
+			              low[(unsigned char)*t] !=
+			              low[(unsigned char)*p]))
 				continue;
 			eq = cased ? strncmp(t, p, k) == 0 :
 			     strncasecmp(t, p, k) == 0;
