@@ -42,7 +42,10 @@ if [ $rc -ne 0 ]; then
 	done
 fi
 if [ $distcheck -eq 1 ] && [ $rc -eq 0 ]; then
-	GR_SHARED="$top/$build/no-shared" make -s distcheck >distcheck.log 2>&1 ||
+	# -j as for make check: distcheck's own build and check would run
+	# one job at a time
+	GR_SHARED="$top/$build/no-shared" make -s -j"$(nproc)" distcheck \
+		>distcheck.log 2>&1 ||
 		{ tail -n 40 distcheck.log; rc=1; echo "distcheck failed"; }
 fi
 count() { sed -n "s/^# $1: *\([0-9]*\).*/\1/p" test-suite.log 2>/dev/null | head -n 1; }
