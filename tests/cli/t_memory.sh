@@ -10,7 +10,7 @@
 command -v python3 >/dev/null 2>&1 || { echo "1..0 # SKIP python3 is needed"; exit 0; }
 mktmp
 plan 9
-BOUND_KB=65536          # 64 MiB: README "Limits and safety"
+BOUND_KB=49152          # 48 MiB for big messages: README "Limits and safety"
 # A sanitizer build's RSS is mostly the sanitizer's (shadow memory,
 # quarantine): the bound is checked on normal builds only.
 san=""
