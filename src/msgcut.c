@@ -473,6 +473,19 @@ tail(gr_msgin *in, const char *s, size_t n, int nl)
 	return GR_OK;
 }
 
+/* The first "\n--" in p[0, n), or NULL: memchr finds each '-' (a
+ * base64 body has none), so a long body is not compared byte by byte. */
+static const char *
+delim_start(const char *p, size_t n)
+{
+	const char *d = n >= 3 ? memchr(p + 1, '-', n - 2) : NULL;
+
+	for (; d; d = memchr(d + 1, '-', (size_t)(p + n - 2 - d)))
+		if (d[-1] == '\n' && d[1] == '-')
+			return d - 1;
+	return NULL;
+}
+
 /* Bytes of the message, NUL bytes already dropped. */
 static gr_status
 cut_add(gr_msgin *in, const char *p, size_t n)
@@ -487,7 +500,7 @@ cut_add(gr_msgin *in, const char *p, size_t n)
 		    !in->keep && !(p[0] == '-' && (n == 1 || p[1] == '-'))) {
 			/* A dropped body, at the start of a line that is no
 			 * delimiter: skip to the next line that may be one. */
-			const char *hit = memmem(p, n, "\n--", 3);
+			const char *hit = delim_start(p, n);
 
 			nl = hit ? hit : memrchr(p, '\n', n);
 			if (nl) {

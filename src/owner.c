@@ -511,8 +511,8 @@ svc_phrase(gr_conf *c, gr_diags *d, unsigned col, const char *phrase)
 
 /* Words that say nothing about a trade, in the languages of the default
  * rules (en, de, fr, es, pt, it; folded, lowercase; words under four
- * letters never count), in strcmp order: stem_word looks every word of
- * every message up with a binary search. */
+ * letters never count), in strcmp order: gr_owner_stems looks a word
+ * of a message up with a binary search when its stem is new. */
 static const char *const stop_words[] = {
 	"aber", "about", "after", "again", "alle", "also", "anche", "auch",
 	"aussi", "avec", "avoir", "been", "before", "being", "best", "bitte",
@@ -574,21 +574,19 @@ is_stop_word(const char *w)
 /* The stem of one folded word w (n bytes) into out (at least 8 bytes):
  * lowercase, a plural s dropped, cut to six bytes (on a character
  * boundary), so that "translations", "translating" and "translator"
- * meet, and "traducao" and "traduccion".  0 if the word does not count:
- * under four letters, or a stop word. */
+ * meet, and "traducao" and "traduccion".  The word lowercased into low
+ * (48 bytes), for the stop words.  0 if the word does not count by its
+ * length: under four letters, or too long. */
 static size_t
-stem_word(const char *w, size_t n, char *out)
+stem_word(const char *w, size_t n, char *low, char *out)
 {
-	char low[48];
 	size_t k;
 
-	if (n < 4 || n >= sizeof low)
+	if (n < 4 || n >= 48)
 		return 0;
 	for (k = 0; k < n; k++)
 		low[k] = (w[k] >= 'A' && w[k] <= 'Z') ? (char)(w[k] + 32) : w[k];
 	low[n] = '\0';
-	if (is_stop_word(low))
-		return 0;
 	if (n > 4 && low[n - 1] == 's' && low[n - 2] != 's')
 		n--;
 	if (n > 6) {
@@ -614,7 +612,7 @@ gr_owner_stems(const char *text, gr_strv *out, gr_strmap *seen)
 		return GR_E_NOMEM;
 	while (f[i] && st == GR_OK) {
 		size_t j = i;
-		char stem[16];
+		char stem[16], low[48];
 
 		while (f[j] && (((f[j] | 0x20) >= 'a' && (f[j] | 0x20) <= 'z') ||
 		                (unsigned char)f[j] >= 0x80))
@@ -623,8 +621,10 @@ gr_owner_stems(const char *text, gr_strv *out, gr_strmap *seen)
 			i++;
 			continue;
 		}
-		if (stem_word(f + i, j - i, stem) > 0 &&
-		    gr_strmap_get(seen, stem) < 0) {
+		/* a stem seen before adds nothing, stop word or not: the
+		 * stop words are looked up only for a new one */
+		if (stem_word(f + i, j - i, low, stem) > 0 &&
+		    gr_strmap_get(seen, stem) < 0 && !is_stop_word(low)) {
 			st = gr_strmap_put(seen, stem, out->n);
 			if (st == GR_OK)
 				st = gr_strv_push(out, stem);

@@ -92,15 +92,25 @@ gr_startswith_ci(const char *s, const char *prefix)
 const char *
 gr_strcasestr(const char *hay, const char *needle)
 {
+	char first[3];
 	size_t n;
 
 	if (!hay || !needle)
 		return NULL;
 	n = strlen(needle);
-	for (; *hay; hay++)
-		if (gr_strncaseeq(hay, needle, n))
+	if (n == 0)
+		return hay;
+	/* strcspn skips to the next place where the needle's first byte
+	 * (either case) stands; only there are the rest compared */
+	first[0] = (char)lower((unsigned char)*needle);
+	first[1] = (char)(first[0] >= 'a' && first[0] <= 'z' ?
+	                  first[0] - 32 : first[0]);
+	first[2] = '\0';
+	for (hay += strcspn(hay, first); *hay;
+	     hay += 1 + strcspn(hay + 1, first))
+		if (gr_strncaseeq(hay + 1, needle + 1, n - 1))
 			return hay;
-	return n == 0 ? hay : NULL;
+	return NULL;
 }
 
 void
@@ -668,10 +678,17 @@ gr_fold_accents(const char *s)
 	if (!out)
 		return NULL;
 	for (size_t i = 0; i < n;) {
-		unsigned char c = (unsigned char)s[i];
+		unsigned char c;
 		unsigned cp;
 		char b = '?';
+		size_t a = ascii_run(s + i, n - i, 0);
 
+		/* ASCII is copied as it is, a run at a time */
+		memcpy(out + o, s + i, a);
+		o += a;
+		if ((i += a) >= n)
+			break;
+		c = (unsigned char)s[i];
 		if ((c == 0xC3 || c == 0xC4 || c == 0xC5) && i + 1 < n &&
 		    ((unsigned char)s[i + 1] & 0xC0) == 0x80) {
 			cp = ((unsigned)(c & 0x1F) << 6) |

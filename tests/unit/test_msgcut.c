@@ -173,7 +173,9 @@ big_message(size_t att, size_t *len)
 	assert_int_equal(gr_buf_addstr(&b, "--IN--\r\n\r\n--OUT\r\n"
 	    "Content-Type: application/pdf\r\n"
 	    "Content-Disposition: attachment; filename=brief.pdf\r\n"
-	    "Content-Transfer-Encoding: base64\r\n\r\n"), GR_OK);
+	    "Content-Transfer-Encoding: base64\r\n\r\n"
+	    /* dashes in a dropped body that start no delimiter */
+	    "-x\r\n--not-OUT\r\n---\r\na-b--c\r\n-\r\n"), GR_OK);
 	while (b.len < att)
 		assert_int_equal(gr_buf_addstr(&b, line), GR_OK);
 	/* a line far longer than any the cut looks at, then the end */

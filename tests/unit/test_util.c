@@ -161,6 +161,20 @@ test_utf8_decode(void **state)
 	assert_true(gr_strcaseeq("List-Id", "list-ID"));
 	assert_non_null(gr_strcasestr("Hello World", "WORLD"));
 	assert_null(gr_strcasestr("Hello", "xyz"));
+	/* the first byte of the needle in either case, the rest compared
+	 * only where it stands; a first byte that is no letter */
+	{
+		const char *h = "aaAb wORLDs aab";
+
+		assert_ptr_equal(gr_strcasestr(h, "ab"), h + 2);
+		assert_ptr_equal(gr_strcasestr(h, "Aab"), h + 1);
+		assert_ptr_equal(gr_strcasestr(h, "worlds"), h + 5);
+		assert_ptr_equal(gr_strcasestr(h, " aab"), h + 11);
+		assert_ptr_equal(gr_strcasestr(h, "B"), h + 3);
+		assert_ptr_equal(gr_strcasestr(h, ""), h);
+		assert_null(gr_strcasestr(h, "aabx"));
+		assert_null(gr_strcasestr("", "a"));
+	}
 }
 
 static void
@@ -357,6 +371,12 @@ test_fold_and_map(void **state)
 	f = gr_fold_accents("Tradu\xc3\xa7\xc3\xa3o \xc5\x81\xc3\xb3" "d\xc5\xba "
 	                    "na\xc3\xafve \xe2\x82\xac");
 	assert_string_equal(f, "Traducao Lodz naive \xe2\x82\xac");
+	free(f);
+	/* runs of ASCII longer and shorter than eight bytes around them */
+	f = gr_fold_accents("a long ascii run \xc3\xa9t\xc3\xa9 x\xc3\xa0"
+	                    "\xc3\xa0\xc3\xa9 another long run\xc3");
+	assert_string_equal(f, "a long ascii run ete xaae another long run"
+	                    "\xc3");
 	free(f);
 	for (int i = 0; i < 500; i++) {
 		snprintf(key, sizeof key, "word:%d", i);
