@@ -384,6 +384,7 @@ static const char partners_text[] =
 "#       email ADDRESS     required: where the introduction goes\n"
 "#       org \"Name\"        their business (optional)\n"
 "#       serves KEY        a key from a 'refer' line of services\n"
+"#   (partner \"Full Name\" <ADDRESS> gives the address on the first line)\n"
 "#\n"
 "# Example:\n"
 "#partner \"Jo Example\"\n"

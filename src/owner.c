@@ -275,6 +275,21 @@ valid_email(const char *s)
 	       !strpbrk(s, " \t<>,;\"");
 }
 
+/* An address as people write one: "jo@x.example", or "<jo@x.example>"
+ * as in a From line (the brackets are dropped in place).  1 if what
+ * remains is an address. */
+static int
+addr_token(char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= 2 && s[0] == '<' && s[n - 1] == '>') {
+		memmove(s, s + 1, n - 2);
+		s[n - 2] = '\0';
+	}
+	return valid_email(s);
+}
+
 /* An authserv-id (RFC 8601 section 2.5): a word of printable ASCII
  * without ';', '(' or a quote; the receiving server's name, in practice. */
 static int
@@ -313,7 +328,7 @@ profile_line(gr_owner *o, gr_conf *c, gr_diags *d, const gr_toks *t,
 	} else if (strcmp(k, "email") == 0) {
 		for (size_t i = 1; i < t->n; i++) {
 			gr_tok_strip_comma(&t->v[i]);
-			if (!valid_email(t->v[i].text)) {
+			if (!addr_token(t->v[i].text)) {
 				gr_conf_error(c, d, t->v[i].col, "bad address "
 				              "'%s'", t->v[i].text);
 				continue;
@@ -879,7 +894,7 @@ partner_field(gr_owner *o, owner_partner *p, gr_conf *c, gr_diags *d,
 	if (t->n < 2) {
 		gr_conf_error(c, d, t->v[0].col, "'%s' needs a value", k);
 	} else if (strcmp(k, "email") == 0) {
-		if (t->n != 2 || !valid_email(t->v[1].text)) {
+		if (t->n != 2 || !addr_token(t->v[1].text)) {
 			gr_conf_error(c, d, t->v[1].col, "bad address '%s'",
 			              t->v[1].text);
 			return;
@@ -912,12 +927,31 @@ partner_field(gr_owner *o, owner_partner *p, gr_conf *c, gr_diags *d,
 	}
 }
 
+/* "partner "Full Name"", or with the address after the name as in a From
+ * line: "partner "Full Name" <jo@x.example>" (or without the brackets). */
+static void
+partner_head(owner_partner *p, gr_toks *t)
+{
+	size_t n = t->n;
+
+	if (n >= 3 && addr_token(t->v[n - 1].text)) {
+		p->pub.email = gr_strdup(t->v[n - 1].text);
+		if (p->pub.email)
+			gr_str_lower(p->pub.email);
+		t->n = n - 1;   /* the name is the words before it */
+	}
+	p->pub.name = join_toks(t, 1);
+	t->n = n;
+}
+
 static void
 partner_end(const owner_partner *p, gr_conf *c, gr_diags *d)
 {
 	if (p && !p->pub.email)
 		gr_diag_add(d, gr_conf_path(c), p->line, 1, "partner '%s' has "
-		            "no email address", p->pub.name);
+		            "no email address: add an indented line 'email "
+		            "ADDRESS' under it, or write 'partner \"Name\" "
+		            "ADDRESS'", p->pub.name);
 }
 
 void
@@ -950,7 +984,7 @@ gr_owner_parse_partners(gr_owner *o, gr_conf *c, gr_diags *d)
 			if (nv) {
 				o->partners = nv;
 				memset(&nv[o->npartners], 0, sizeof *nv);
-				nv[o->npartners].pub.name = join_toks(&t, 1);
+				partner_head(&nv[o->npartners], &t);
 				nv[o->npartners].line = gr_conf_lineno(c);
 				cur = (long)o->npartners++;
 			}

@@ -256,6 +256,49 @@ test_lint_partners(void **state)
 	sc_free(&s);
 }
 
+/* Addresses as people copy them from a From line: "<ann@x.example>" in
+ * the profile, "partner "Name" <address>" (or the bare address) on a
+ * partner's first line. */
+static void
+test_address_forms(void **state)
+{
+	scratch s;
+	gr_diags d = { 0 };
+	gr_rules *r = NULL;
+	const gr_owner *o;
+
+	(void)state;
+	sc_init(&s);
+	sc_file(&s, "profile", "name Ann Lee\nemail <Ann@Lee.example>\n"
+	        "timezone Europe/Berlin\nhours mon-fri 09:00-17:00\n");
+	sc_file(&s, "services", "refer photo \"Photography\"\n"
+	        "\tphrases photographer\n");
+	sc_file(&s, "partners", "partner \"Bea Lund\" <Bea@Lund.example>\n"
+	        "\tserves photo\n"
+	        "partner Cy Ode cy@ode.example\n\tserves photo\n"
+	        "partner \"Di Fox\"\n\temail <di@fox.example>\n");
+	assert_int_equal(sc_load(&s, &d, &r), GR_OK);
+	o = gr_rules_owner(r);
+	assert_string_equal(gr_owner_profile(o)->emails.v[0], "ann@lee.example");
+	assert_int_equal(gr_owner_n_partners(o), 3);
+	assert_string_equal(gr_owner_partner(o, 0)->name, "Bea Lund");
+	assert_string_equal(gr_owner_partner(o, 0)->email, "bea@lund.example");
+	assert_string_equal(gr_owner_partner(o, 1)->name, "Cy Ode");
+	assert_string_equal(gr_owner_partner(o, 1)->email, "cy@ode.example");
+	assert_string_equal(gr_owner_partner(o, 2)->email, "di@fox.example");
+	gr_rules_free(r);
+	gr_diags_free(&d);
+	sc_free(&s);
+	/* a name alone still wants an address, and says how to give one */
+	sc_init(&s);
+	sc_file(&s, "partners", "partner \"No Mail\"\n");
+	assert_int_equal(sc_load(&s, &d, &r), GR_E_CONFIG);
+	assert_true(has_diag(&d, "partners", 1, 1, "has no email address: add "
+	                     "an indented line 'email ADDRESS'", 0));
+	gr_diags_free(&d);
+	sc_free(&s);
+}
+
 static void
 test_lint_profile(void **state)
 {
@@ -687,6 +730,7 @@ main(void)
 		cmocka_unit_test(test_lint_class_reached_by_override),
 		cmocka_unit_test(test_lint_cycle_and_lists),
 		cmocka_unit_test(test_lint_partners),
+		cmocka_unit_test(test_address_forms),
 		cmocka_unit_test(test_lint_profile),
 		cmocka_unit_test(test_lint_overrides),
 		cmocka_unit_test(test_profile_values),
