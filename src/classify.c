@@ -1023,15 +1023,20 @@ static unsigned
 utf8_next(const unsigned char *s, size_t n, size_t *len)
 {
 	uint32_t cp;
-	size_t k = gr_utf8_decode((const char *)s, n, &cp);
+	size_t k;
 
+	if (*s < 0x80) {
+		*len = 1;
+		return *s;
+	}
+	k = gr_utf8_decode((const char *)s, n, &cp);
 	*len = k ? k : 1;
 	return k ? cp : 0xFFFD;
 }
 
 /* Letters of words: Latin, Greek, Cyrillic and the other alphabets up to
  * U+1FFF, kana and CJK; not digits, marks of punctuation or symbols. */
-static int
+static inline int
 is_letter(unsigned cp)
 {
 	if (cp < 0x80)
@@ -1087,10 +1092,12 @@ add_words(const char *s, size_t n, gr_strmap *seen, gr_strv *out)
 			continue;
 		}
 		while (i < n && is_letter(cp = utf8_next(p + i, n - i, &len))) {
-			if (k + 4 <= 5 + WORD_MAX)
-				k += gr_utf8_put(w + k, to_lower(cp));
-			else
+			if (k + 4 > 5 + WORD_MAX)
 				too_long = 1;
+			else if (cp < 0x80)     /* a letter A-Z or a-z */
+				w[k++] = (char)(cp | 0x20);
+			else
+				k += gr_utf8_put(w + k, to_lower(cp));
 			letters++;
 			i += len;
 		}

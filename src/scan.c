@@ -1609,18 +1609,49 @@ sort_hits(gr_scan_out *out, size_t nslots)
 	return GR_OK;
 }
 
+/* The outputs of state v (a row offset) reached at byte i of s (len
+ * bytes): ring holds where each of the last symbols began, k counts
+ * them. */
+static void
+scan_outs(const gr_scanner *sc, gr_scan_out *out, const unsigned char *s,
+          size_t len, size_t i, const size_t *ring, size_t k, size_t v)
+{
+	size_t st = v / sc->nclass;
+
+	for (uint32_t j = sc->ostart[st]; j < sc->ostart[st + 1]; j++) {
+		const outrec *o = &sc->outs[j];
+		size_t at = ring[(k - o->len) & 31];
+
+		if (o->left && at > 0 && ascii_word(s[at - 1]))
+			continue;
+		if (o->right && i + 1 < len && ascii_word(s[i + 1]))
+			continue;
+		if (!o->prefix) {
+			out->seen[o->slot] = 1;
+			add_hit(out, sc->nslots + o->slot, at, 1);
+			continue;
+		}
+		if (at < out->first[o->slot])
+			out->first[o->slot] = at;
+		add_hit(out, o->slot, at, 0);
+	}
+}
+
 gr_status
 gr_scan_run(const gr_scanner *sc, const char *text, size_t len,
             gr_scan_out *out)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	const uint32_t *delta = sc->delta;
+	const unsigned char *acls = sc->acls;
 	size_t *first;
 	unsigned char *seen;
 	size_t ring[32];
 	size_t k = 0, n;
 	size_t v = 0;
 	const size_t out_from = sc->out_from;
+	/* no automaton: no hits */
+	const size_t end = sc->built && sc->nstates > 1 ? len : 0;
 	int ws = 0;
 
 	if (sc->nslots > out->nslots) {
@@ -1649,49 +1680,23 @@ gr_scan_run(const gr_scanner *sc, const char *text, size_t len,
 		first[i] = NONE;
 		seen[i] = 0;
 	}
-	for (size_t i = 0; sc->built && sc->nstates > 1 && i < len; i++) {
+	for (size_t i = 0; i < end; i++) {
 		unsigned b = s[i], c;
 
 		if (b < 0x80) {
-			c = sc->acls[b];
+			c = acls[b];
 		} else if (b < 0xc0) {
 			continue;       /* inside a character */
 		} else {
 			c = sc->cls[gr_scan_symbol(utf8_at(s, i, len, &n))];
 		}
-		if (c == 1) {           /* a blank: a run is one */
-			if (ws)
-				continue;
-			ws = 1;
-		} else {
-			ws = 0;
-		}
+		if (c == 1 && ws)       /* a blank: a run is one */
+			continue;
+		ws = c == 1;
 		ring[k++ & 31] = i;
 		v = delta[v + c];
-		if (v >= out_from) {
-			size_t st = v / sc->nclass;
-
-			for (uint32_t j = sc->ostart[st]; j < sc->ostart[st + 1];
-			     j++) {
-				const outrec *o = &sc->outs[j];
-				size_t at = ring[(k - o->len) & 31];
-
-				if (o->left && at > 0 && ascii_word(s[at - 1]))
-					continue;
-				if (o->right && i + 1 < len &&
-				    ascii_word(s[i + 1]))
-					continue;
-				if (!o->prefix) {
-					seen[o->slot] = 1;
-					add_hit(out, sc->nslots + o->slot, at,
-					        1);
-					continue;
-				}
-				if (at < first[o->slot])
-					first[o->slot] = at;
-				add_hit(out, o->slot, at, 0);
-			}
-		}
+		if (v >= out_from)
+			scan_outs(sc, out, s, len, i, ring, k, v);
 	}
 	return sort_hits(out, 2 * sc->nslots);
 }

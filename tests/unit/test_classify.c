@@ -668,9 +668,12 @@ test_words(void **state)
 	(void)state;
 	fake_init(&f, "a@b.example", "Tradu\xc3\xa7\xc3\xa3o DO Site",
 	          "\xc3\x9c""ber 2 X site, \xd0\x9f\xd1\x80\xd0\xb8\xd0"
-	          "\xb2\xd0\xb5\xd1\x82 co-op!");
+	          "\xb2\xd0\xb5\xd1\x82 co-op! ABCDEFGHIJKLMNOPQRSTUVWXYZabc "
+	          "abcdefghijklmnopqrstuvwxyzabcd");
 	assert_int_equal(gr_classify_words(&f.m, &w), GR_OK);
-	assert_int_equal(w.n, 7);
+	/* 29 letters still count, 30 are too long */
+	assert_int_equal(w.n, 8);
+	assert_string_equal(w.v[7], "word:abcdefghijklmnopqrstuvwxyzabc");
 	assert_string_equal(w.v[0], "word:tradu\xc3\xa7\xc3\xa3o");
 	assert_string_equal(w.v[1], "word:do");
 	assert_string_equal(w.v[2], "word:site");
