@@ -635,35 +635,64 @@ check_boundary_value(const char *s, size_t n, int *bad)
 		*bad = 1;
 }
 
+/* The place a "message/rfc822" with its '/' at p would begin in s (n
+ * bytes), or n if none does. */
+static size_t
+rfc822_at(const char *s, size_t n, size_t p)
+{
+	size_t i = p - 7;
+
+	return p >= 7 && i + 14 <= n &&
+	       gr_strncaseeq(s + i, "message/rfc822", 14) ? i : n;
+}
+
+/* The place a "boundary" parameter name with its '=' at q (after blanks
+ * or none) would begin in s, or n if none does. */
+static size_t
+boundary_at(const char *s, size_t n, size_t q)
+{
+	size_t e = q, i;
+
+	while (e > 0 && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+		e--;
+	i = e - 8;
+	return e >= 8 && gr_strncaseeq(s + i, "boundary", 8) ? i : n;
+}
+
 /* Neutralise the boundary parameters libetpan would crash on (and any
  * beyond the nesting budget) by renaming them, in the working copy.  Does
- * the same to message/rfc822 types beyond the budget: both nest. */
+ * the same to message/rfc822 types beyond the budget: both nest.  Each
+ * '/' and '=' is a place one may end: memchr goes from one to the next,
+ * in the order of the text (the budget counts in that order). */
 static void
 guard_mime(struct ctx *c)
 {
 	char *s = c->work;
 	size_t n = c->wlen, i, j, budget, kept = 0;
+	const char *sl = memchr(s, '/', n), *eq = memchr(s, '=', n);
 
 	budget = c->lim->max_parts < 1000 ? c->lim->max_parts : 1000;
-	for (i = 0; i + 8 < n; i++) {
+	while (sl || eq) {
 		int bad = 0;
-		if ((s[i] | 0x20) == 'm' && i + 14 <= n &&
-		    gr_strncaseeq(s + i, "message/rfc822", 14)) {
-			if (++kept > budget)
+
+		if (sl && (!eq || sl < eq)) {
+			i = rfc822_at(s, n, (size_t)(sl - s));
+			sl = memchr(sl + 1, '/', n - (size_t)(sl + 1 - s));
+			if (i < n && ++kept > budget)
 				s[i] = 'x';
 			continue;
 		}
-		if ((s[i] | 0x20) != 'b' || !gr_strncaseeq(s + i, "boundary", 8))
+		i = boundary_at(s, n, (size_t)(eq - s));
+		eq = memchr(eq + 1, '=', n - (size_t)(eq + 1 - s));
+		if (i == n)
 			continue;
-		/* a parameter: ';' before, '=' after */
+		/* a parameter: ';' before */
 		for (j = i; j > 0 && strchr(" \t\r\n", s[j - 1]); j--)
 			;
 		if (j == 0 || s[j - 1] != ';')
 			continue;
 		for (j = i + 8; j < n && (s[j] == ' ' || s[j] == '\t'); j++)
 			;
-		if (j >= n || s[j] != '=')
-			continue;
 		check_boundary_value(s + j + 1, n - j - 1, &bad);
 		if (bad || ++kept > budget)
 			s[i] = 'x';
@@ -884,9 +913,22 @@ strip_cr(char *s, size_t *len)
 		s[*len] = '\0';
 		return;
 	}
-	for (i = o = (size_t)(cr - s); i < *len; i++)
-		if (!(s[i] == '\r' && i + 1 < *len && s[i + 1] == '\n'))
-			s[o++] = s[i];
+	/* the bytes up to each CR move down as one piece */
+	i = o = (size_t)(cr - s);
+	while (i < *len) {
+		size_t k;
+
+		cr = memchr(s + i, '\r', *len - i);
+		k = (cr ? (size_t)(cr - s) : *len) - i;
+		memmove(s + o, s + i, k);
+		o += k;
+		i += k;
+		if (!cr)
+			break;
+		if (!(i + 1 < *len && s[i + 1] == '\n'))
+			s[o++] = '\r';         /* a CR alone stays */
+		i++;
+	}
 	s[o] = '\0';
 	*len = o;
 }

@@ -103,6 +103,20 @@ is_attribution(struct line l)
 	return 0;
 }
 
+/* 0 if no line that begins with l can be an attribution: l, past the
+ * dashes and blanks is_attribution skips, is at least as long as every
+ * one of on_prefixes and begins with none of them. */
+static int
+may_open_attribution(struct line l)
+{
+	while (l.n && (*l.s == '-' || *l.s == ' '))
+		l.s++, l.n--;
+	for (const char *const *p = on_prefixes; *p; p++)
+		if (l.n < strlen(*p) || starts_ci(l, *p))
+			return 1;
+	return 0;
+}
+
 /* "On <date>, <name> wrote:" on one line or wrapped over two or three:
  * the number of lines it takes, 0 if none. */
 static size_t
@@ -114,7 +128,7 @@ on_wrote(const struct split *sp, size_t i)
 
 	if (is_attribution(a))
 		return 1;
-	if (a.n > 300 || a.n == 0)
+	if (a.n > 300 || a.n == 0 || !may_open_attribution(a))
 		return 0;
 	memcpy(tmp, a.s, a.n);
 	len = a.n;
@@ -210,6 +224,8 @@ dashed_title(struct line l)
 static int
 title_is(struct line t, const char *const *set)
 {
+	if (t.n == 0)           /* no title: most lines */
+		return 0;
 	for (; *set; set++)
 		if (t.n == strlen(*set) && gr_strncaseeq(t.s, *set, t.n))
 			return 1;

@@ -290,6 +290,64 @@ test_split_styles(void **state)
 	}
 }
 
+/* Attributions wrapped over lines, one of them opening with a line
+ * shorter than any "On" word; lines that cannot open one. */
+static void
+test_split_wrapped_attribution(void **state)
+{
+	static const struct {
+		const char *text, *new_text;
+	} cases[] = {
+		{ "Hi.\n\nOn Mon, 5 Feb 2024 at 10:00, Ana Ruiz\n"
+		  "<ana@example.com> wrote:\n> old\n", "Hi." },
+		{ "Hi.\n\nW\ndniu 5 lutego 2024 Ana <a@example.com> pisze:\n"
+		  "> old\n", "Hi." },
+		{ "Hi.\n\n--\nOn Mon, 5 Feb 2024, Ana <a@example.com> wrote:\n"
+		  "> old\n", "Hi." },
+	};
+	gr_text_parts tp;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_int_equal(gr_text_split(cases[i].text, &tp), GR_OK);
+		if (strcmp(tp.new_text, cases[i].new_text) != 0 ||
+		    !strstr(tp.quoted, "old"))
+			fail_msg("case %zu: new=[%s] quoted=[%s]", i,
+			         tp.new_text, tp.quoted);
+		gr_text_parts_free(&tp);
+	}
+	/* no "On" word: the lines stay new text */
+	assert_int_equal(gr_text_split("Hi.\n\nMonday, 5 Feb 2024, Ana\n"
+	                               "wrote:\nmore\n", &tp), GR_OK);
+	assert_non_null(strstr(tp.new_text, "more"));
+	gr_text_parts_free(&tp);
+}
+
+/* CRLF becomes LF; a CR alone stays where it is; a "boundary" with
+ * blanks before its '=' is still guarded. */
+static void
+test_line_ends_and_guard(void **state)
+{
+	const char *raw = "From: x@example.com\r\nSubject: cr\r\n\r\n"
+	                  "one\rtwo\r\nthree\r\n\r";
+	const char *guard = "From: x@example.com\nSubject: b\n"
+	                    "Content-Type: multipart/mixed; boundary  =\"\\\"\"\n"
+	                    "\n--\"\nx\n";
+	gr_message *m = NULL;
+	gr_error err;
+	gr_status st;
+
+	(void)state;
+	assert_int_equal(gr_message_parse(raw, strlen(raw), NULL, &m, &err),
+	                 GR_OK);
+	assert_string_equal(m->text, "one\rtwo\nthree\n\r");
+	gr_message_free(m);
+	m = NULL;
+	st = gr_message_parse(guard, strlen(guard), NULL, &m, &err);
+	assert_true(st == GR_OK || st == GR_E_PARSE);
+	gr_message_free(m);
+}
+
 static void
 test_split_in_message(void **state)
 {
@@ -909,6 +967,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rfc2047),
+		cmocka_unit_test(test_split_wrapped_attribution),
+		cmocka_unit_test(test_line_ends_and_guard),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_alternative),
 		cmocka_unit_test(test_html_only),
