@@ -586,32 +586,47 @@ is_stop_word(const char *w)
 	return 0;
 }
 
+static char
+low_ascii(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
+
 /* The stem of one folded word w (n bytes) into out (at least 8 bytes):
  * lowercase, a plural s dropped, cut to six bytes (on a character
  * boundary), so that "translations", "translating" and "translator"
- * meet, and "traducao" and "traduccion".  The word lowercased into low
- * (48 bytes), for the stop words.  0 if the word does not count by its
- * length: under four letters, or too long. */
+ * meet, and "traducao" and "traduccion".  0 if the word does not count
+ * by its length: under four letters, or too long (48 bytes or more). */
 static size_t
-stem_word(const char *w, size_t n, char *low, char *out)
+stem_word(const char *w, size_t n, char *out)
 {
 	size_t k;
 
 	if (n < 4 || n >= 48)
 		return 0;
-	for (k = 0; k < n; k++)
-		low[k] = (w[k] >= 'A' && w[k] <= 'Z') ? (char)(w[k] + 32) : w[k];
-	low[n] = '\0';
-	if (n > 4 && low[n - 1] == 's' && low[n - 2] != 's')
+	if (n > 4 && low_ascii(w[n - 1]) == 's' && low_ascii(w[n - 2]) != 's')
 		n--;
 	if (n > 6) {
 		n = 6;
-		while (n > 0 && ((unsigned char)low[n] & 0xC0) == 0x80)
+		while (n > 0 && ((unsigned char)w[n] & 0xC0) == 0x80)
 			n--;
 	}
-	memcpy(out, low, n);
+	for (k = 0; k < n; k++)
+		out[k] = low_ascii(w[k]);
 	out[n] = '\0';
 	return n;
+}
+
+/* 1 if the folded word w (n bytes, under 48) is a stop word. */
+static int
+is_stop(const char *w, size_t n)
+{
+	char low[48];
+
+	for (size_t k = 0; k < n; k++)
+		low[k] = low_ascii(w[k]);
+	low[n] = '\0';
+	return is_stop_word(low);
 }
 
 gr_status
@@ -627,7 +642,7 @@ gr_owner_stems(const char *text, gr_strv *out, gr_strmap *seen)
 		return GR_E_NOMEM;
 	while (f[i] && st == GR_OK) {
 		size_t j = i;
-		char stem[16], low[48];
+		char stem[16];
 
 		while (f[j] && (((f[j] | 0x20) >= 'a' && (f[j] | 0x20) <= 'z') ||
 		                (unsigned char)f[j] >= 0x80))
@@ -637,9 +652,10 @@ gr_owner_stems(const char *text, gr_strv *out, gr_strmap *seen)
 			continue;
 		}
 		/* a stem seen before adds nothing, stop word or not: the
-		 * stop words are looked up only for a new one */
-		if (stem_word(f + i, j - i, low, stem) > 0 &&
-		    gr_strmap_get(seen, stem) < 0 && !is_stop_word(low)) {
+		 * whole word is lowercased and looked up in the stop words
+		 * only for a new one */
+		if (stem_word(f + i, j - i, stem) > 0 &&
+		    gr_strmap_get(seen, stem) < 0 && !is_stop(f + i, j - i)) {
 			st = gr_strmap_put(seen, stem, out->n);
 			if (st == GR_OK)
 				st = gr_strv_push(out, stem);
