@@ -74,13 +74,18 @@ join_toks(const gr_toks *t, size_t from)
 	return gr_buf_steal(&b);
 }
 
-/* "HH:MM" (or "H:MM") -> minutes, or -1. */
+/* "HH:MM" (or "H:MM", or a whole hour "9", "17") -> minutes, or -1. */
 static int
 parse_hhmm(const char *s, size_t n)
 {
 	size_t hl = n == 4 ? 1 : 2;     /* 9:00 or 09:00 */
 	int h = 0, m;
 
+	if ((n == 1 || n == 2) && s[0] >= '0' && s[0] <= '9' &&
+	    (n == 1 || (s[1] >= '0' && s[1] <= '9'))) {
+		h = n == 1 ? s[0] - '0' : (s[0] - '0') * 10 + (s[1] - '0');
+		return h <= 24 ? h * 60 : -1;
+	}
 	if ((n != 4 && n != 5) || s[hl] != ':')
 		return -1;
 	for (size_t i = 0; i < n; i++)

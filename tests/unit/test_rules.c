@@ -414,6 +414,7 @@ test_owner_extras(void **state)
 	sc_file(&s, "profile", "name Ann\nemail ann@lee.example\n"
 	        "timezone Europe/Berlin\nhours mon-fri 09:00-12:30\n"
 	        "hours mon-fri 13:30-18:00\nhours sat 08:00-10:00,16:00-18:00\n"
+	        "hours sun 9-13\n"
 	        "holiday 2026-12-24..2027-01-02 2027-05-01\n");
 	sc_file(&s, "services", "offer buying \"Buyer representation\"\n"
 	        "\tphrases buy\n\tsay \"buying a home\"\n"
@@ -435,6 +436,9 @@ test_owner_extras(void **state)
 	assert_int_equal(p->week[1].more[0].close, 18 * 60);
 	assert_int_equal(p->week[6].n_more, 1);
 	assert_int_equal(p->week[6].more[0].open, 16 * 60);
+	/* whole hours */
+	assert_int_equal(p->week[0].open, 9 * 60);
+	assert_int_equal(p->week[0].close, 13 * 60);
 	assert_string_equal(p->holidays.v[0], "2026-12-24..2027-01-02");
 	assert_string_equal(p->holidays.v[1], "2027-05-01");
 	sv = gr_owner_service_by_key(gr_rules_owner(r), "buying");
