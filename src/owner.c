@@ -777,6 +777,11 @@ svc_head(gr_owner *o, gr_conf *c, gr_diags *d, const gr_toks *t)
 	const char *k = t->v[0].text;
 	owner_svc *s;
 
+	if (strcmp(k, "phrases") == 0 || strcmp(k, "say") == 0) {
+		gr_conf_error(c, d, t->v[0].col, "'%s' belongs to the offer "
+		              "or refer line above it: indent it", k);
+		return NULL;
+	}
 	if (strcmp(k, "offer") != 0 && strcmp(k, "refer") != 0) {
 		gr_conf_error(c, d, t->v[0].col, "unknown services keyword '%s' "
 		              "(offer KEY \"Label\" or refer KEY \"Label\")", k);

@@ -238,7 +238,7 @@ test_lint_partners(void **state)
 	sc_init(&s);
 	sc_file(&s, "services", "offer web \"Websites\"\n\tphrases website\n"
 	        "refer photo \"Photography\"\n\tphrases photographer\n"
-	        "sell x \"y\"\n");
+	        "sell x \"y\"\nphrases photo\n");
 	sc_file(&s, "partners", "partner \"No Mail\"\n\tserves photo\n"
 	        "partner \"Ann\"\n\temail ann@photo.example\n"
 	        "\tserves photo, video\n\tfax 123\n");
@@ -246,6 +246,8 @@ test_lint_partners(void **state)
 	assert_null(r);
 	assert_true(has_diag(&d, "services", 5, 1, "unknown services keyword "
 	                     "'sell'", 0));
+	assert_true(has_diag(&d, "services", 6, 1, "'phrases' belongs to the "
+	                     "offer or refer line above it: indent it", 0));
 	assert_true(has_diag(&d, "partners", 1, 1, "partner 'No Mail' has no "
 	                     "email", 0));
 	assert_true(has_diag(&d, "partners", 5, 16, "unknown service 'video'",
