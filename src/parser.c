@@ -24,6 +24,10 @@
  *   request:  u64 length, raw message bytes
  *   reply:    u32 status, u64 length, then either the packed message
  *             (status GR_OK, see msgpack.c) or a one-line error message.
+ * One request at a time, but the poller need not wait for its reply:
+ * gr_parser_submit() sends it and gr_parser_collect() reads the reply
+ * later, so the worker parses the next message while the poller
+ * classifies the one before.
  *
  * The worker holds only its socket (and /dev/null on 0-2), runs under
  * rlimits (address space, core dumps, open files) and an alarm per message.
@@ -102,6 +106,12 @@ struct gr_parser {
 	int fd;                 /* poller's end of the worker's socket */
 	unsigned timeout;       /* seconds per message */
 	int died;               /* the worker died on the last request */
+	const char *raw;        /* submitted, not yet collected (caller's) */
+	size_t rawlen;
+	int inflight;           /* a message was submitted */
+	gr_status sent;         /* how its sending went */
+	gr_error senterr;       /* why it failed, when it did */
+	struct timespec dl;     /* its reply is due by then */
 #ifdef GR_TEST_HOOKS
 	char *crash_marker;     /* test hooks, see the banner */
 	char *hang_marker;
@@ -838,12 +848,11 @@ read_reply(gr_parser *p, const struct timespec *dl, gr_message **out,
 	return st;
 }
 
-/* One request to the worker (started first when none runs). */
+/* Send one request to the worker (started first when none runs); its
+ * reply is due by p->dl. */
 static gr_status
-parse_once(gr_parser *p, const char *raw, size_t len, gr_message **out,
-           gr_error *err)
+send_req(gr_parser *p, const char *raw, size_t len, gr_error *err)
 {
-	struct timespec dl;
 	unsigned char h[8];
 	gr_status st;
 	int r;
@@ -851,33 +860,79 @@ parse_once(gr_parser *p, const char *raw, size_t len, gr_message **out,
 	p->died = 0;
 	if (p->pid <= 0 && (st = spawn(p, err)) != GR_OK)
 		return st;      /* GR_E_INTERNAL: no worker can be had */
-	clock_gettime(CLOCK_MONOTONIC, &dl);
-	dl.tv_sec += p->timeout + 2;
+	clock_gettime(CLOCK_MONOTONIC, &p->dl);
+	p->dl.tv_sec += p->timeout + 2;
 	be32(h, (uint32_t)((uint64_t)len >> 32));
 	be32(h + 4, (uint32_t)len);
-	if ((r = write_all(p->fd, h, sizeof h, &dl)) != 0 ||
-	    (r = write_all(p->fd, raw, len, &dl)) != 0)
+	if ((r = write_all(p->fd, h, sizeof h, &p->dl)) != 0 ||
+	    (r = write_all(p->fd, raw, len, &p->dl)) != 0)
 		return worker_failed(p, r == -2, err);
+	return GR_OK;
+}
+
+/* The reply to the request sent last.  The worker had until p->dl; a
+ * caller that comes later (busy with the message before) still waits a
+ * second, for a reply it has not read yet is not a hung worker's. */
+static gr_status
+recv_reply(gr_parser *p, gr_message **out, gr_error *err)
+{
+	struct timespec dl;
+
+	if (ms_left(&p->dl) < 1000) {
+		clock_gettime(CLOCK_MONOTONIC, &dl);
+		dl.tv_sec += 1;
+	} else {
+		dl = p->dl;
+	}
 	return read_reply(p, &dl, out, err);
 }
 
-gr_status
-gr_parser_parse(gr_parser *p, const char *raw, size_t len, gr_message **out,
-                gr_error *err)
+void
+gr_parser_submit(gr_parser *p, const char *raw, size_t len)
 {
+	int status;
+
+	if (p->inflight && p->sent == GR_OK)
+		reap(p, 0, &status);    /* never collected: its reply is void */
+	p->raw = raw;
+	p->rawlen = len;
+	p->inflight = 1;
+	gr_error_clear(&p->senterr);
+	p->sent = len > p->lim.max_raw ? GR_OK : send_req(p, raw, len,
+	                                                  &p->senterr);
+}
+
+gr_status
+gr_parser_collect(gr_parser *p, gr_message **out, gr_error *err)
+{
+	const char *raw = p->raw;
+	size_t len = p->rawlen;
 	gr_status st;
 
 	*out = NULL;
+	if (!p->inflight)
+		return gr_error_set(err, GR_E_INTERNAL, "parser: nothing was "
+		                    "submitted");
+	p->inflight = 0;
+	p->raw = NULL;
 	if (len > p->lim.max_raw)
 		return gr_error_set(err, GR_E_LIMIT,
 		    "message of %zu bytes exceeds the %zu-byte limit", len,
 		    p->lim.max_raw);
-	st = parse_once(p, raw, len, out, err);
+	if (p->sent != GR_OK) {
+		if (err)
+			*err = p->senterr;
+		st = p->sent;
+	} else {
+		st = recv_reply(p, out, err);
+	}
 	if (!p->died)
 		return st;
 	/* Once more, alone, in the fresh worker that replaced the dead one:
 	 * a death that does not happen again was not this message's. */
-	st = parse_once(p, raw, len, out, err);
+	st = send_req(p, raw, len, err);
+	if (st == GR_OK)
+		st = recv_reply(p, out, err);
 	if (p->died && err) {
 		size_t n = strlen(err->msg);
 
@@ -885,6 +940,14 @@ gr_parser_parse(gr_parser *p, const char *raw, size_t len, gr_message **out,
 		         "retried in a fresh worker");
 	}
 	return st;
+}
+
+gr_status
+gr_parser_parse(gr_parser *p, const char *raw, size_t len, gr_message **out,
+                gr_error *err)
+{
+	gr_parser_submit(p, raw, len);
+	return gr_parser_collect(p, out, err);
 }
 
 void

@@ -12,7 +12,8 @@
  * durable (instead of two fsyncs per file).  A crash before the commit
  * means the batch is processed again and the same files are rewritten;
  * nothing is lost and nothing doubles.  Log lines are written after the
- * commit that records their messages.
+ * commit that records their messages.  The parser worker parses the next
+ * message while this process classifies and plans the one before.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -419,29 +420,52 @@ plan_message(struct poll_run *pr, const gr_message *m, const gr_verdict *v,
 	return st;
 }
 
+/* 1 if the state has recorded the message source_id names. */
+static int
+poll_seen(struct poll_run *pr, const char *source_id)
+{
+	return pr->state && gr_state_seen(pr->state, source_id, NULL) == 1;
+}
+
+static gr_status poll_parsed(struct poll_run *pr, const gr_raw_msg *raw,
+                             gr_status st, gr_message *m,
+                             const gr_error *perr, gr_error *err);
+
 /* Process one raw message.  Returns non-OK only for errors that must stop
  * the poll (state or output directory failures, the owner's setup). */
 static gr_status
 poll_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 {
 	gr_message *m = NULL;
+	gr_error perr;
+	gr_status st;
+
+	if (poll_seen(pr, raw->source_id)) {
+		pr->stats->skipped++;
+		return GR_OK;
+	}
+	gr_error_clear(&perr);
+	st = gr_parser_parse(pr->parser, raw->data, raw->len, &m, &perr);
+	return poll_parsed(pr, raw, st, m, &perr, err);
+}
+
+/* poll_one() after the parse: st and m (owned), perr what the parser
+ * said. */
+static gr_status
+poll_parsed(struct poll_run *pr, const gr_raw_msg *raw, gr_status st,
+            gr_message *m, const gr_error *perr_in, gr_error *err)
+{
 	gr_verdict v;
 	gr_plan pl = { 0 };
 	gr_classify_ctx cctx = { known_contact, pr->state };
 	gr_plan_ctx pctx = { pr->life.now, sequence_of, pr->state, NULL,
 	                     pr->life.cal, seen_from,
 	                     gr_state_draft_key(pr->state) };
-	gr_error perr;
-	gr_status st;
+	gr_error perr = *perr_in;
 	msg_key key;
 	int match = GR_MSGID_NEW;
 
 	memset(&v, 0, sizeof v);
-	if (pr->state && gr_state_seen(pr->state, raw->source_id, NULL) == 1) {
-		pr->stats->skipped++;
-		return GR_OK;
-	}
-	st = gr_parser_parse(pr->parser, raw->data, raw->len, &m, &perr);
 	if (st == GR_E_INTERNAL) {
 		/* No worker can be had (src/parser.c): not this message's
 		 * fault, so record nothing; stop, and the next poll retries. */
@@ -1269,53 +1293,138 @@ redo_summary(const gr_poll_opts *o, const gr_poll_stats *s)
 	fprintf(o->summary, "\n");
 }
 
+/* A message read ahead of the one being processed: what next() said, with
+ * the source's strings copied (they last only until its next next()), and,
+ * on a poll, whether the parser worker has it. */
+struct ahead {
+	gr_status st;           /* next()'s */
+	gr_error serr;
+	gr_raw_msg raw;         /* source_id and folder point into ids */
+	char *ids;
+	int parsing;            /* submitted to the parser */
+	gr_status pst;          /* once collected: the parse */
+	gr_message *m;
+	gr_error perr;
+};
+
+static void
+ahead_clear(struct ahead *a)
+{
+	free(a->ids);
+	gr_message_free(a->m);
+	memset(a, 0, sizeof *a);
+}
+
+/* Read the next message of src into a; on a poll, hand it to the parser
+ * worker unless the state has it already.  GR_E_NOMEM only. */
+static gr_status
+read_ahead(struct poll_run *pr, gr_source *src, struct ahead *a)
+{
+	size_t ns, nf;
+
+	memset(a, 0, sizeof *a);
+	a->st = gr_source_next(src, &a->raw, &a->serr);
+	if (!a->raw.source_id)
+		return GR_OK;
+	ns = strlen(a->raw.source_id) + 1;
+	nf = a->raw.folder ? strlen(a->raw.folder) + 1 : 0;
+	if (!(a->ids = malloc(ns + nf)))
+		return GR_E_NOMEM;
+	memcpy(a->ids, a->raw.source_id, ns);
+	a->raw.source_id = a->ids;
+	if (nf) {
+		memcpy(a->ids + ns, a->raw.folder, nf);
+		a->raw.folder = a->ids + ns;
+	}
+	if (a->st == GR_OK && !pr->o->redo && !poll_seen(pr, a->ids)) {
+		gr_parser_submit(pr->parser, a->raw.data, a->raw.len);
+		a->parsing = 1;
+	}
+	return GR_OK;
+}
+
+/* One message of read_source(). */
+static gr_status
+source_one(struct poll_run *pr, struct ahead *a, gr_error *err)
+{
+	gr_raw_msg *raw = &a->raw;
+	gr_status st;
+
+	pr->stats->seen++;
+	if (a->st == GR_E_IO) {
+		/* Transient (a file vanished mid-read): say so, do not record
+		 * it, so the next poll tries again. */
+		pr->stats->failed++;
+		gr_term_line(stderr, "gravity: %s: %s (will retry)",
+		             raw->source_id, a->serr.msg);
+		return GR_OK;
+	}
+	if (a->st != GR_OK)
+		return poll_failed(pr, raw, &a->serr);
+	if (pr->o->redo)
+		return redo_one(pr, raw, err);
+	if (!a->parsing) {
+		pr->stats->skipped++;   /* recorded before */
+		return GR_OK;
+	}
+	st = poll_parsed(pr, raw, a->pst, a->m, &a->perr, err);
+	a->m = NULL;                /* poll_parsed() freed it */
+	return st;
+}
+
 /* Hand every message of src to poll_one() (redo_one() on a redo),
- * committing a batch every POLL_BATCH.  *src_failed: the source itself
- * failed (err says why); what came before it is complete. */
+ * committing a batch every POLL_BATCH.  On a poll, the next message is
+ * read and handed to the parser worker before the current one is
+ * classified, so the worker parses while the poller classifies (and the
+ * poller does not wait for it).  *src_failed: the source itself failed
+ * (err says why); what came before it is complete. */
 static gr_status
 read_source(struct poll_run *pr, gr_source *src, int *src_failed,
             gr_error *err)
 {
-	const gr_poll_opts *o = pr->o;
-	gr_poll_stats *stats = pr->stats;
-	gr_status st = GR_OK;
+	struct ahead cur, next;
+	gr_status st;
 
 	pr->src = src;
+	st = read_ahead(pr, src, &next);
 	while (st == GR_OK) {
-		gr_raw_msg raw = { 0 };
-		gr_error serr;
-
-		st = gr_source_next(src, &raw, &serr);
-		if (st == GR_DONE) {
-			st = GR_OK;
+		cur = next;
+		memset(&next, 0, sizeof next);
+		if (cur.st == GR_DONE) {
+			ahead_clear(&cur);
 			break;
 		}
-		if (st != GR_OK && !raw.source_id) {
-			*err = serr;        /* the source itself failed */
+		if (cur.st != GR_OK && !cur.raw.source_id) {
+			*err = cur.serr;    /* the source itself failed */
 			*src_failed = 1;
+			st = cur.st;
+			ahead_clear(&cur);
 			break;
 		}
-		stats->seen++;
-		if (st == GR_E_IO) {
-			/* Transient (a file vanished mid-read): say so, do not
-			 * record it, so the next poll tries again. */
-			stats->failed++;
-			gr_term_line(stderr, "gravity: %s: %s (will retry)",
-			             raw.source_id, serr.msg);
-			st = GR_OK;
-			continue;
+		if (cur.parsing) {
+			gr_error_clear(&cur.perr);
+			cur.pst = gr_parser_collect(pr->parser, &cur.m,
+			                            &cur.perr);
 		}
-		if (st != GR_OK)
-			st = poll_failed(pr, &raw, &serr);
-		else if (o->redo)
-			st = redo_one(pr, &raw, err);
-		else
-			st = poll_one(pr, &raw, err);
-		if (st == GR_OK && !o->dry_run)
-			st = gr_source_done(src, &raw, err);
+		/* A poll needs cur's bytes no more: read the next message
+		 * now.  A redo parses cur itself, so it reads on after. */
+		if (!pr->o->redo)
+			st = read_ahead(pr, src, &next);
+		if (st == GR_OK)
+			st = source_one(pr, &cur, err);
+		if (st == GR_OK && !pr->o->dry_run)
+			st = gr_source_done(src, &cur.raw, err);
 		if (st == GR_OK && pr->in_batch && ++pr->batch_n >= POLL_BATCH)
 			st = batch_commit(pr, err);
+		if (st == GR_OK && pr->o->redo)
+			st = read_ahead(pr, src, &next);
+		ahead_clear(&cur);
 	}
+	if (st == GR_E_NOMEM)
+		gr_error_set(err, st, "out of memory");
+	/* A message left with the worker is dropped with it
+	 * (gr_parser_stop). */
+	ahead_clear(&next);
 	return st;
 }
 

@@ -206,6 +206,15 @@ gr_status gr_parser_start(const gr_parse_limits *lim, gr_parser **out,
  * before this returns, so the next call works. */
 gr_status gr_parser_parse(gr_parser *p, const char *raw, size_t len,
                           gr_message **out, gr_error *err);
+/* The same in two halves, so the worker parses one message while the
+ * caller works on the one before: submit hands raw to the worker and
+ * returns; collect waits for the result, exactly what gr_parser_parse
+ * would have given (a message that killed the worker is sent once more
+ * to its replacement, so raw stays the caller's and must stay valid and
+ * unchanged until collect returns).  One message at a time: every submit
+ * is followed by one collect before the next submit. */
+void gr_parser_submit(gr_parser *p, const char *raw, size_t len);
+gr_status gr_parser_collect(gr_parser *p, gr_message **out, gr_error *err);
 void gr_parser_stop(gr_parser *p);
 
 #endif

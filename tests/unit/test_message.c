@@ -788,6 +788,67 @@ test_parser_retry(void **state)
 	assert_true(waitpid(-1, &status, WNOHANG) <= 0);
 }
 
+/* Submit and collect: the worker parses while the caller does something
+ * else, and collect gives what gr_parser_parse would have: a crash is
+ * retried in a fresh worker, a reply collected long after its worker's
+ * bound is still the reply (not a hang), a submit that was never collected
+ * is dropped with its worker (the next collect gets its own message, not
+ * the stale reply), and a collect without a submit is refused. */
+static void
+test_parser_pipeline(void **state)
+{
+	const char *one = "From: a@example.com\nSubject: one\n\nx\n";
+	const char *two = "From: b@example.com\nSubject: two\n\ny\n";
+	const char *boom = "From: a@example.com\nSubject: CRASH-ME-NOW\n\nx\n";
+	gr_parser *p = NULL;
+	gr_message *m = NULL;
+	gr_error err;
+	pid_t w1;
+	int status;
+
+	(void)state;
+	setenv("GR_PARSER_CRASH_ON", "CRASH-ME-NOW", 1);
+	setenv("GR_PARSER_TIMEOUT", "1", 1);
+	assert_int_equal(gr_parser_start(NULL, &p, &err), GR_OK);
+	unsetenv("GR_PARSER_CRASH_ON");
+	unsetenv("GR_PARSER_TIMEOUT");
+	assert_int_equal(gr_parser_collect(p, &m, &err), GR_E_INTERNAL);
+	assert_null(m);
+
+	gr_parser_submit(p, one, strlen(one));
+	assert_int_equal(gr_parser_collect(p, &m, &err), GR_OK);
+	assert_string_equal(m->subject, "one");
+	gr_message_free(m);
+
+	gr_parser_submit(p, boom, strlen(boom));
+	assert_int_equal(gr_parser_collect(p, &m, &err), GR_E_CRASH);
+	assert_null(m);
+	assert_non_null(strstr(err.msg, "again when retried in a fresh worker"));
+
+	/* collected 4 s later: the worker's bound (1 s + 2 s) is past, its
+	 * reply waits in the socket, and the worker is not taken for hung */
+	w1 = gr_parser_worker_pid(p);
+	gr_parser_submit(p, two, strlen(two));
+	sleep(4);
+	assert_int_equal(gr_parser_collect(p, &m, &err), GR_OK);
+	assert_string_equal(m->subject, "two");
+	assert_int_equal(gr_parser_worker_pid(p), w1);
+	gr_message_free(m);
+
+	/* one never collected: the next collect is the next message's */
+	gr_parser_submit(p, one, strlen(one));
+	gr_parser_submit(p, two, strlen(two));
+	assert_int_equal(gr_parser_collect(p, &m, &err), GR_OK);
+	assert_string_equal(m->subject, "two");
+	assert_true(gr_parser_worker_pid(p) != w1);
+	gr_message_free(m);
+
+	/* stopped with a message in the worker */
+	gr_parser_submit(p, one, strlen(one));
+	gr_parser_stop(p);
+	assert_true(waitpid(-1, &status, WNOHANG) <= 0);
+}
+
 /* The parent pid of pid, from /proc/PID/stat; -1 when unreadable. */
 static pid_t
 ppid_of(pid_t pid)
@@ -991,6 +1052,7 @@ main(void)
 		cmocka_unit_test(test_parser_worker),
 		cmocka_unit_test(test_parser_timeout),
 		cmocka_unit_test(test_parser_retry),
+		cmocka_unit_test(test_parser_pipeline),
 		cmocka_unit_test(test_parser_spawner),
 #endif
 		cmocka_unit_test(test_corpus),
