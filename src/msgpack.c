@@ -15,6 +15,18 @@
  *
  *   str = u32 length (0xffffffff for NULL) then that many bytes, no NUL.
  *
+ * and of a gr_extract (the worker's reading of a message's new text):
+ *
+ *   "GRX1"
+ *   u32 lang, u32 formal, str text
+ *   4 x strv                          questions, availability, timing, asks
+ *   str budget, 2 x strv              phones, places
+ *   str excerpt, signoff, form_name, form_email
+ *   6 x u32                           web_form, wants_call, no_rush, later,
+ *                                     copy_asked, moved_to_bcc
+ *
+ *   strv = u32 n, n x str (not NULL)
+ *
  * The unpacker trusts nothing: every length and count is checked against
  * the bytes left and a cap before anything is allocated.
  */
@@ -23,9 +35,11 @@
 #include <string.h>
 
 #include "gravity/buf.h"
+#include "gravity/extract.h"
 #include "gravity/message.h"
 
 #define PACK_MAGIC      "GRM2"
+#define XPACK_MAGIC     "GRX1"
 #define PACK_MAX        ((size_t)1 << 31)
 #define PACK_NULL       0xffffffffU
 #define COUNT_MAX       ((uint32_t)1 << 22)
@@ -138,6 +152,70 @@ gr_message_pack(const gr_message *m, char **out, size_t *len)
 	*len = 0;
 	gr_buf_init(&b, PACK_MAX);
 	st = pack_into(&b, m);
+	if (st != GR_OK) {
+		gr_buf_free(&b);
+		return st;
+	}
+	*len = b.len;
+	*out = gr_buf_steal(&b);
+	return *out ? GR_OK : GR_E_NOMEM;
+}
+
+static gr_status
+put_strv(gr_buf *b, const gr_strv *v)
+{
+	gr_status st;
+
+	if (v->n > COUNT_MAX)
+		return GR_E_LIMIT;
+	st = put_u32(b, (uint32_t)v->n);
+	for (size_t i = 0; i < v->n && st == GR_OK; i++)
+		st = put_str(b, v->v[i]);
+	return st;
+}
+
+static gr_status
+xpack_into(gr_buf *b, const gr_extract *x)
+{
+	const gr_strv *lists[] = { &x->questions, &x->availability,
+	                           &x->timing, &x->asks };
+	const char *strs[] = { x->excerpt, x->signoff, x->form_name,
+	                       x->form_email };
+	const int flags[] = { x->web_form, x->wants_call, x->no_rush, x->later,
+	                      x->copy_asked, x->moved_to_bcc };
+	gr_status st = gr_buf_add(b, XPACK_MAGIC, 4);
+
+	if (st == GR_OK)
+		st = put_u32(b, (uint32_t)x->lang);
+	if (st == GR_OK)
+		st = put_u32(b, (uint32_t)x->formal);
+	if (st == GR_OK)
+		st = put_str(b, x->text);
+	for (size_t i = 0; i < 4 && st == GR_OK; i++)
+		st = put_strv(b, lists[i]);
+	if (st == GR_OK)
+		st = put_str(b, x->budget);
+	if (st == GR_OK)
+		st = put_strv(b, &x->phones);
+	if (st == GR_OK)
+		st = put_strv(b, &x->places);
+	for (size_t i = 0; i < 4 && st == GR_OK; i++)
+		st = put_str(b, strs[i]);
+	for (size_t i = 0; i < 6 && st == GR_OK; i++)
+		st = put_u32(b, (uint32_t)flags[i]);
+	return st;
+}
+
+gr_status
+gr_extract_pack(const gr_extract *x, char **out, size_t *len)
+{
+	gr_buf b;
+	gr_status st;
+
+	*out = NULL;
+	*len = 0;
+	gr_buf_init(&b, PACK_MAX);
+	st = xpack_into(&b, x);
 	if (st != GR_OK) {
 		gr_buf_free(&b);
 		return st;
@@ -330,5 +408,81 @@ gr_message_unpack(const char *data, size_t len, gr_message **out,
 		                    r.what ? r.what : "data");
 	}
 	*out = m;
+	return GR_OK;
+}
+
+static void
+get_strv(struct rd *r, gr_strv *v, const char *what)
+{
+	size_t n = get_count(r, 4, what);
+
+	for (size_t i = 0; i < n && r->st == GR_OK; i++) {
+		char *s = get_str(r, 0, what);
+
+		if (s && gr_strv_push_owned(v, s) != GR_OK) {
+			free(s);
+			rd_fail(r, GR_E_NOMEM, what);
+		}
+	}
+}
+
+/* A flag or a small number; above max it is refused. */
+static int
+get_small(struct rd *r, uint32_t max, const char *what)
+{
+	uint32_t v = get_u32(r, what);
+
+	if (r->st == GR_OK && v > max)
+		rd_fail(r, GR_E_PARSE, what);
+	return r->st == GR_OK ? (int)v : 0;
+}
+
+static void
+xunpack_into(struct rd *r, gr_extract *x)
+{
+	gr_strv *lists[] = { &x->questions, &x->availability, &x->timing,
+	                     &x->asks };
+	char **strs[] = { &x->excerpt, &x->signoff, &x->form_name,
+	                  &x->form_email };
+	int *flags[] = { &x->web_form, &x->wants_call, &x->no_rush, &x->later,
+	                 &x->copy_asked, &x->moved_to_bcc };
+
+	if (r->left < 4 || memcmp(r->p, XPACK_MAGIC, 4) != 0) {
+		rd_fail(r, GR_E_PARSE, "magic");
+		return;
+	}
+	r->p += 4;
+	r->left -= 4;
+	x->lang = (gr_lang)get_small(r, GR_LANG_COUNT - 1, "language");
+	x->formal = get_small(r, 1, "formal");
+	x->text = get_str(r, 1, "text");
+	for (size_t i = 0; i < 4; i++)
+		get_strv(r, lists[i], "list");
+	x->budget = get_str(r, 1, "budget");
+	get_strv(r, &x->phones, "phones");
+	get_strv(r, &x->places, "places");
+	for (size_t i = 0; i < 4; i++)
+		*strs[i] = get_str(r, 1, "string");
+	for (size_t i = 0; i < 6; i++)
+		*flags[i] = get_small(r, 1, "flag");
+	if (r->st == GR_OK && r->left != 0)
+		rd_fail(r, GR_E_PARSE, "trailing bytes");
+}
+
+gr_status
+gr_extract_unpack(const char *data, size_t len, gr_extract *out,
+                  gr_error *err)
+{
+	struct rd r = { (const unsigned char *)data, len, GR_OK, NULL };
+
+	memset(out, 0, sizeof *out);
+	if (!data)
+		return gr_error_set(err, GR_E_PARSE, "packed reading: no data");
+	xunpack_into(&r, out);
+	if (r.st != GR_OK) {
+		gr_extract_free(out);
+		return gr_error_set(err, r.st, "packed reading: bad %s",
+		                    r.what ? r.what : "data");
+	}
 	return GR_OK;
 }

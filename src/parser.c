@@ -21,9 +21,13 @@
  *             grace ms for it to exit, then SIGKILLs it)
  *
  * Worker protocol, over a stream socketpair (integers big-endian):
- *   request:  u64 length, raw message bytes
+ *   request:  u64 length, raw message bytes, u32 reading (0 none, 1 with
+ *             no phones excluded, 2 then u32 length and the text whose
+ *             phone numbers are never the sender's)
  *   reply:    u32 status, u64 length, then either the packed message
- *             (status GR_OK, see msgpack.c) or a one-line error message.
+ *             (status GR_OK, see msgpack.c) or a one-line error message;
+ *             with a reading asked and status GR_OK, u64 length and the
+ *             packed reading (gr_extract_message) follow.
  * One request at a time, but the poller need not wait for its reply:
  * gr_parser_submit() sends it and gr_parser_collect() reads the reply
  * later, so the worker parses the next message while the poller
@@ -76,6 +80,8 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include "gravity/buf.h"
+#include "gravity/extract.h"
 #include "gravity/message.h"
 #include "gravity/util.h"
 #include "parser.h"
@@ -112,6 +118,10 @@ struct gr_parser {
 	gr_status sent;         /* how its sending went */
 	gr_error senterr;       /* why it failed, when it did */
 	struct timespec dl;     /* its reply is due by then */
+	int read_on;            /* the worker also reads each message */
+	const char *read_excl;  /* the caller's: gr_parser_read_too() */
+	int read_sent;          /* the request in flight asked for it */
+	gr_extract *reading;    /* the last collect's, until taken */
 #ifdef GR_TEST_HOOKS
 	char *crash_marker;     /* test hooks, see the banner */
 	char *hang_marker;
@@ -293,8 +303,10 @@ isolate(int sock, pid_t parent)
 #endif
 }
 
+/* The reply: status, len (of the message or the error line), then the
+ * total bytes of data (the message and, asked, its reading). */
 static int
-worker_reply(gr_status st, const char *data, size_t len)
+worker_reply(gr_status st, const char *data, size_t len, size_t total)
 {
 	unsigned char h[12];
 
@@ -303,7 +315,74 @@ worker_reply(gr_status st, const char *data, size_t len)
 	be32(h + 8, (uint32_t)len);
 	if (write_all(WORKER_FD, h, sizeof h, NULL) != 0)
 		return -1;
-	return write_all(WORKER_FD, data, len, NULL);
+	return write_all(WORKER_FD, data, total, NULL);
+}
+
+/* The reading part of a request: *ask 0 (none) or 1, *excl the text of
+ * excluded phones (owned) or NULL.  0 ok, -1 a broken request. */
+static int
+worker_read_req(const gr_parser *p, int *ask, char **excl)
+{
+	unsigned char h[4];
+	uint32_t kind, n;
+
+	*ask = 0;
+	*excl = NULL;
+	if (read_all(WORKER_FD, h, 4, NULL) != 0 || (kind = rd32(h)) > 2)
+		return -1;
+	*ask = kind != 0;
+	if (kind != 2)
+		return 0;
+	if (read_all(WORKER_FD, h, 4, NULL) != 0 ||
+	    (n = rd32(h)) > p->lim.max_raw || !(*excl = malloc((size_t)n + 1)))
+		return -1;
+	if (read_all(WORKER_FD, *excl, n, NULL) != 0) {
+		free(*excl);
+		*excl = NULL;
+		return -1;
+	}
+	(*excl)[n] = '\0';
+	return 0;
+}
+
+/* Parse raw, and read it when asked: the packed message (*mlen bytes),
+ * then (asked) u64 length and the packed reading, in *out. */
+static gr_status
+worker_work(const gr_parser *p, const char *raw, size_t len, int ask,
+            const char *excl, gr_buf *out, size_t *mlen, gr_error *err)
+{
+	gr_message *m = NULL;
+	gr_extract x;
+	char *packed = NULL;
+	size_t plen = 0;
+	unsigned char h[8];
+	gr_status st = gr_message_parse(raw, len, &p->lim, &m, err);
+
+	if (st != GR_OK)
+		return st;
+	st = gr_message_pack(m, &packed, &plen);
+	if (st == GR_OK)
+		st = gr_buf_add(out, packed, plen);
+	free(packed);
+	*mlen = out->len;
+	if (st == GR_OK && ask) {
+		st = gr_extract_message(m, excl, &x);
+		if (st == GR_OK) {
+			st = gr_extract_pack(&x, &packed, &plen);
+			gr_extract_free(&x);
+		}
+		be32(h, (uint32_t)((uint64_t)plen >> 32));
+		be32(h + 4, (uint32_t)plen);
+		if (st == GR_OK)
+			st = gr_buf_add(out, h, 8);
+		if (st == GR_OK)
+			st = gr_buf_add(out, packed, plen);
+		free(packed);
+	}
+	gr_message_free(m);
+	if (st != GR_OK)
+		gr_error_set(err, st, "cannot pack the parsed message");
+	return st;
 }
 
 #ifdef GR_TEST_HOOKS
@@ -344,12 +423,12 @@ worker_one(const gr_parser *p, unsigned timeout)
 {
 	unsigned char h[8];
 	uint64_t len;
-	char *raw, *packed = NULL;
-	size_t plen = 0;
-	gr_message *m = NULL;
+	char *raw, *excl = NULL;
+	gr_buf out;
 	gr_error err;
 	gr_status st;
-	int r;
+	size_t mlen = 0;
+	int r, ask = 0;
 
 	if (read_all(WORKER_FD, h, sizeof h, NULL) != 0)
 		return -1;
@@ -357,7 +436,8 @@ worker_one(const gr_parser *p, unsigned timeout)
 	if (len > p->lim.max_raw)
 		return -1;
 	raw = malloc(len ? (size_t)len : 1);
-	if (!raw || read_all(WORKER_FD, raw, (size_t)len, NULL) != 0) {
+	if (!raw || read_all(WORKER_FD, raw, (size_t)len, NULL) != 0 ||
+	    worker_read_req(p, &ask, &excl) != 0) {
 		free(raw);
 		return -1;
 	}
@@ -369,20 +449,16 @@ worker_one(const gr_parser *p, unsigned timeout)
 	worker_hooks(p, raw, (size_t)len, 1);
 #endif
 	gr_error_clear(&err);
-	st = gr_message_parse(raw, (size_t)len, &p->lim, &m, &err);
+	gr_buf_init(&out, (size_t)-1);
+	st = worker_work(p, raw, (size_t)len, ask, excl, &out, &mlen, &err);
 	free(raw);
-	if (st == GR_OK) {
-		st = gr_message_pack(m, &packed, &plen);
-		gr_message_free(m);
-		if (st != GR_OK)
-			gr_error_set(&err, st, "cannot pack the parsed message");
-	}
+	free(excl);
 	alarm(0);
 	if (st == GR_OK)
-		r = worker_reply(GR_OK, packed, plen);
+		r = worker_reply(GR_OK, out.data, mlen, out.len);
 	else
-		r = worker_reply(st, err.msg, strlen(err.msg));
-	free(packed);
+		r = worker_reply(st, err.msg, strlen(err.msg), strlen(err.msg));
+	gr_buf_free(&out);
 	return r;
 }
 
@@ -808,6 +884,44 @@ worker_failed(gr_parser *p, int timed_out, gr_error *err)
 	return st;
 }
 
+/* The reading that follows a message's reply, into p->reading. */
+static gr_status
+read_reading(gr_parser *p, const struct timespec *dl, gr_error *err)
+{
+	unsigned char h[8];
+	uint64_t len;
+	char *buf;
+	gr_extract *x;
+	gr_status st;
+	int r;
+
+	if ((r = read_all(p->fd, h, sizeof h, dl)) != 0)
+		return worker_failed(p, r == -2, err);
+	len = (uint64_t)rd32(h) << 32 | rd32(h + 4);
+	if (len > p->lim.max_raw * 4 + REPLY_SLACK)
+		return worker_failed(p, 0, err);
+	buf = malloc((size_t)len + 1);
+	x = calloc(1, sizeof *x);
+	if (!buf || !x) {
+		free(buf);
+		free(x);
+		return gr_error_set(err, GR_E_NOMEM, "parser worker: out of memory");
+	}
+	if ((r = read_all(p->fd, buf, (size_t)len, dl)) != 0) {
+		free(buf);
+		free(x);
+		return worker_failed(p, r == -2, err);
+	}
+	st = gr_extract_unpack(buf, (size_t)len, x, err);
+	free(buf);
+	if (st != GR_OK) {
+		free(x);
+		return st;
+	}
+	p->reading = x;
+	return GR_OK;
+}
+
 static gr_status
 read_reply(gr_parser *p, const struct timespec *dl, gr_message **out,
            gr_error *err)
@@ -845,7 +959,36 @@ read_reply(gr_parser *p, const struct timespec *dl, gr_message **out,
 	}
 	st = gr_message_unpack(buf, (size_t)len, out, err);
 	free(buf);
+	if (st != GR_OK && p->read_sent) {
+		int status;
+
+		reap(p, 0, &status);    /* its reading is unread: start anew */
+		return st;
+	}
+	if (st == GR_OK && p->read_sent &&
+	    (st = read_reading(p, dl, err)) != GR_OK) {
+		gr_message_free(*out);
+		*out = NULL;
+	}
 	return st;
+}
+
+/* The reading part of a request (the banner); 0 ok, -1 error, -2 timeout. */
+static int
+send_read_req(gr_parser *p, const struct timespec *dl)
+{
+	unsigned char h[8];
+	size_t n = p->read_excl ? strlen(p->read_excl) : 0;
+	int r;
+
+	p->read_sent = p->read_on;
+	be32(h, !p->read_on ? 0 : p->read_excl ? 2 : 1);
+	be32(h + 4, (uint32_t)n);
+	if (!p->read_on || !p->read_excl)
+		return write_all(p->fd, h, 4, dl);
+	if ((r = write_all(p->fd, h, 8, dl)) != 0)
+		return r;
+	return write_all(p->fd, p->read_excl, n, dl);
 }
 
 /* Send one request to the worker (started first when none runs); its
@@ -865,7 +1008,8 @@ send_req(gr_parser *p, const char *raw, size_t len, gr_error *err)
 	be32(h, (uint32_t)((uint64_t)len >> 32));
 	be32(h + 4, (uint32_t)len);
 	if ((r = write_all(p->fd, h, sizeof h, &p->dl)) != 0 ||
-	    (r = write_all(p->fd, raw, len, &p->dl)) != 0)
+	    (r = write_all(p->fd, raw, len, &p->dl)) != 0 ||
+	    (r = send_read_req(p, &p->dl)) != 0)
 		return worker_failed(p, r == -2, err);
 	return GR_OK;
 }
@@ -885,6 +1029,30 @@ recv_reply(gr_parser *p, gr_message **out, gr_error *err)
 		dl = p->dl;
 	}
 	return read_reply(p, &dl, out, err);
+}
+
+static void
+reading_drop(gr_parser *p)
+{
+	gr_extract_free(p->reading);
+	free(p->reading);
+	p->reading = NULL;
+}
+
+void
+gr_parser_read_too(gr_parser *p, const char *exclude_phones)
+{
+	p->read_on = 1;
+	p->read_excl = exclude_phones;
+}
+
+gr_extract *
+gr_parser_reading(gr_parser *p)
+{
+	gr_extract *x = p->reading;
+
+	p->reading = NULL;
+	return x;
 }
 
 void
@@ -910,6 +1078,7 @@ gr_parser_collect(gr_parser *p, gr_message **out, gr_error *err)
 	gr_status st;
 
 	*out = NULL;
+	reading_drop(p);
 	if (!p->inflight)
 		return gr_error_set(err, GR_E_INTERNAL, "parser: nothing was "
 		                    "submitted");
@@ -976,6 +1145,7 @@ gr_parser_stop(gr_parser *p)
 		while (waitpid(p->spawner, &status, 0) < 0 && errno == EINTR)
 			;
 	}
+	reading_drop(p);
 	test_hooks_free(p);
 	free(p);
 }

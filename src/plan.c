@@ -1859,8 +1859,14 @@ read_message(act_run *ar)
 {
 	const gr_strv *care[2] = { gr_policy_care(ar->pol, GR_CARE_SENSITIVE),
 	                           gr_policy_care(ar->pol, GR_CARE_URGENT) };
-	gr_status st = gr_extract_message(ar->m, ar->prof->signature, &ar->x);
+	gr_status st = GR_OK;
 
+	if (ar->ctx->reading) {         /* taken: the worker read it */
+		ar->x = *ar->ctx->reading;
+		memset(ar->ctx->reading, 0, sizeof *ar->ctx->reading);
+	} else {
+		st = gr_extract_message(ar->m, ar->prof->signature, &ar->x);
+	}
 	if (st != GR_OK)
 		return gr_error_set(ar->err, st, "plan: out of memory");
 	ar->auth = gr_extract_auth(ar->m, &ar->prof->authserv_ids);

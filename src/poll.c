@@ -31,6 +31,7 @@
 #include "gravity/calendar.h"
 #include "gravity/classify.h"
 #include "gravity/draft.h"
+#include "gravity/extract.h"
 #include "gravity/fileio.h"
 #include "gravity/imap.h"
 #include "gravity/lifecycle.h"
@@ -428,8 +429,11 @@ poll_seen(struct poll_run *pr, const char *source_id)
 }
 
 static gr_status poll_parsed(struct poll_run *pr, const gr_raw_msg *raw,
-                             gr_status st, gr_message *m,
+                             gr_status st, gr_message *m, gr_extract *x,
                              const gr_error *perr, gr_error *err);
+static gr_status poll_read(struct poll_run *pr, const gr_raw_msg *raw,
+                           gr_status st, gr_message *m, gr_extract *x,
+                           const gr_error *perr, gr_error *err);
 
 /* Process one raw message.  Returns non-OK only for errors that must stop
  * the poll (state or output directory failures, the owner's setup). */
@@ -446,21 +450,35 @@ poll_one(struct poll_run *pr, const gr_raw_msg *raw, gr_error *err)
 	}
 	gr_error_clear(&perr);
 	st = gr_parser_parse(pr->parser, raw->data, raw->len, &m, &perr);
-	return poll_parsed(pr, raw, st, m, &perr, err);
+	return poll_parsed(pr, raw, st, m, gr_parser_reading(pr->parser),
+	                   &perr, err);
 }
 
-/* poll_one() after the parse: st and m (owned), perr what the parser
- * said. */
+/* poll_one() after the parse: st and m, x m's reading or NULL (both
+ * owned, freed here), perr what the parser said. */
 static gr_status
 poll_parsed(struct poll_run *pr, const gr_raw_msg *raw, gr_status st,
-            gr_message *m, const gr_error *perr_in, gr_error *err)
+            gr_message *m, gr_extract *x, const gr_error *perr_in,
+            gr_error *err)
+{
+	gr_status r = poll_read(pr, raw, st, m, x, perr_in, err);
+
+	gr_extract_free(x);
+	free(x);
+	return r;
+}
+
+static gr_status
+poll_read(struct poll_run *pr, const gr_raw_msg *raw, gr_status st,
+          gr_message *m, gr_extract *x, const gr_error *perr_in,
+          gr_error *err)
 {
 	gr_verdict v;
 	gr_plan pl = { 0 };
 	gr_classify_ctx cctx = { known_contact, pr->state };
 	gr_plan_ctx pctx = { pr->life.now, sequence_of, pr->state, NULL,
 	                     pr->life.cal, seen_from,
-	                     gr_state_draft_key(pr->state) };
+	                     gr_state_draft_key(pr->state), x };
 	gr_error perr = *perr_in;
 	msg_key key;
 	int match = GR_MSGID_NEW;
@@ -1304,6 +1322,7 @@ struct ahead {
 	int parsing;            /* submitted to the parser */
 	gr_status pst;          /* once collected: the parse */
 	gr_message *m;
+	gr_extract *x;          /* and the worker's reading of m, or NULL */
 	gr_error perr;
 };
 
@@ -1312,6 +1331,8 @@ ahead_clear(struct ahead *a)
 {
 	free(a->ids);
 	gr_message_free(a->m);
+	gr_extract_free(a->x);
+	free(a->x);
 	memset(a, 0, sizeof *a);
 }
 
@@ -1367,8 +1388,9 @@ source_one(struct poll_run *pr, struct ahead *a, gr_error *err)
 		pr->stats->skipped++;   /* recorded before */
 		return GR_OK;
 	}
-	st = poll_parsed(pr, raw, a->pst, a->m, &a->perr, err);
-	a->m = NULL;                /* poll_parsed() freed it */
+	st = poll_parsed(pr, raw, a->pst, a->m, a->x, &a->perr, err);
+	a->m = NULL;                /* poll_parsed() freed them */
+	a->x = NULL;
 	return st;
 }
 
@@ -1405,6 +1427,7 @@ read_source(struct poll_run *pr, gr_source *src, int *src_failed,
 			gr_error_clear(&cur.perr);
 			cur.pst = gr_parser_collect(pr->parser, &cur.m,
 			                            &cur.perr);
+			cur.x = gr_parser_reading(pr->parser);
 		}
 		/* A poll needs cur's bytes no more: read the next message
 		 * now.  A redo parses cur itself, so it reads on after. */
@@ -1604,6 +1627,11 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 	 * an open mailbox connection. */
 	gr_parse_limits_default(&lim);
 	st = gr_parser_start(&lim, &pr.parser, err);
+	/* A poll's plans read each message (gr_actions_plan): the worker
+	 * does it, beside this process's classifying the one before. */
+	if (st == GR_OK && !o->redo)
+		gr_parser_read_too(pr.parser, gr_owner_profile(
+		                   gr_rules_owner(o->rules))->signature);
 	if (st == GR_OK && !o->dry_run)
 		st = poll_prepare(&pr, err);
 	so.state = pr.state;

@@ -183,6 +183,13 @@ int gr_addr_is_machine(const char *addr);
 gr_status gr_message_pack(const gr_message *m, char **out, size_t *len);
 gr_status gr_message_unpack(const char *data, size_t len, gr_message **out,
                             gr_error *err);
+/* The same for a reading (extract.h), which the worker sends after its
+ * message; gr_extract_unpack fills *out (free with gr_extract_free). */
+struct gr_extract;
+gr_status gr_extract_pack(const struct gr_extract *x, char **out,
+                          size_t *len);
+gr_status gr_extract_unpack(const char *data, size_t len,
+                            struct gr_extract *out, gr_error *err);
 
 /*
  * gr_parser: parsing in other processes.  gr_parser_start forks a small
@@ -215,6 +222,14 @@ gr_status gr_parser_parse(gr_parser *p, const char *raw, size_t len,
  * is followed by one collect before the next submit. */
 void gr_parser_submit(gr_parser *p, const char *raw, size_t len);
 gr_status gr_parser_collect(gr_parser *p, gr_message **out, gr_error *err);
+/* From now on the worker also reads each message it parses, as
+ * gr_extract_message(m, exclude_phones) would (exclude_phones stays the
+ * caller's and unchanged, NULL allowed), so that reading is done beside
+ * the caller's work too.  After a collect that gave GR_OK,
+ * gr_parser_reading() hands over that message's reading (free it with
+ * gr_extract_free, then free), or NULL when there is none. */
+void gr_parser_read_too(gr_parser *p, const char *exclude_phones);
+struct gr_extract *gr_parser_reading(gr_parser *p);
 void gr_parser_stop(gr_parser *p);
 
 #endif

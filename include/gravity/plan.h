@@ -97,6 +97,11 @@ typedef struct gr_plan_ctx {
 	 * GR_DRAFT_KEY_LEN bytes; see gr_draft_id).  May be NULL: then a key
 	 * of this process's, and the IDs differ from run to run. */
 	const unsigned char *draft_key;
+	/* m's reading, made beforehand as gr_extract_message(m, the
+	 * profile's signature) does (by the parser worker), or NULL: then
+	 * gr_actions_plan reads m itself.  gr_actions_plan takes what it
+	 * points to (leaves it empty); the struct stays the caller's. */
+	struct gr_extract *reading;
 } gr_plan_ctx;
 
 /* Render the outputs for message m classified as v.  *out filled; free with
