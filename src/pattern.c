@@ -220,6 +220,32 @@ gr_matcher_resume(gr_matcher *mm, unsigned long pin)
 		mm->pin = pin;
 }
 
+/* Scan s (len bytes) by sc into e: going on from the kept scan of the
+ * longest text s begins with (the new text of a message begins its
+ * whole text), else from the start. */
+static gr_status
+scan_new(gr_matcher *mm, scan_ent *e, const gr_scanner *sc, const char *s,
+         size_t len)
+{
+	const scan_ent *from = NULL;
+	int done = 0;
+	gr_status st;
+
+	for (int i = 0; i < GR_SCAN_CACHE; i++) {
+		const scan_ent *p = &mm->ents[i];
+
+		if (p != e && p->sc == sc && p->len > 0 && p->len < len &&
+		    p->out.resumable && p->out.scanned == p->len &&
+		    (!from || p->len > from->len) &&
+		    memcmp(p->copy, s, p->len) == 0)
+			from = p;
+	}
+	if (from && (st = gr_scan_resume(sc, &from->out, s, len, &e->out,
+	                                 &done)) != GR_OK)
+		return st;
+	return done ? GR_OK : gr_scan_run(sc, s, len, &e->out);
+}
+
 /* The scan of s (len bytes) by sc: kept from before when the same text
  * was scanned (the same pointer in the current pinned span, else the same
  * bytes), else made now.  NULL when out of memory. */
@@ -253,7 +279,7 @@ scan_of(gr_matcher *mm, const gr_scanner *sc, const char *s, size_t len)
 	}
 	memcpy(e->copy, s, len);
 	e->copy[len] = '\0';
-	if (gr_scan_run(sc, s, len, &e->out) != GR_OK)
+	if (scan_new(mm, e, sc, s, len) != GR_OK)
 		return NULL;
 	e->sc = sc;
 	e->ptr = s;

@@ -1637,50 +1637,42 @@ scan_outs(const gr_scanner *sc, gr_scan_out *out, const unsigned char *s,
 	}
 }
 
-gr_status
-gr_scan_run(const gr_scanner *sc, const char *text, size_t len,
-            gr_scan_out *out)
+/* Size out's arrays for sc's slots. */
+static gr_status
+out_size(const gr_scanner *sc, gr_scan_out *out)
 {
-	const unsigned char *s = (const unsigned char *)text;
+	size_t *f, *hb;
+	unsigned char *sn;
+
+	if (sc->nslots <= out->nslots)
+		return GR_OK;
+	if (!(f = realloc(out->first, sc->nslots * sizeof *f)))
+		return GR_E_NOMEM;
+	out->first = f;
+	if (!(sn = realloc(out->seen, sc->nslots)))
+		return GR_E_NOMEM;
+	out->seen = sn;
+	if (!(hb = realloc(out->hbeg, (2 * sc->nslots + 1) * sizeof *hb)))
+		return GR_E_NOMEM;
+	out->hbeg = hb;
+	out->nslots = sc->nslots;
+	return GR_OK;
+}
+
+/* Scan s[from, len) (s: len bytes) on from the state in out->at, adding
+ * hits to out; leaves the state where the scan ends, with the outputs of
+ * its last step (when they were found at the last byte) in out->tail. */
+static void
+scan_bytes(const gr_scanner *sc, gr_scan_out *out, const unsigned char *s,
+           size_t from, size_t len)
+{
 	const uint32_t *delta = sc->delta;
 	const unsigned char *acls = sc->acls;
-	size_t *first;
-	unsigned char *seen;
-	size_t ring[32];
-	size_t k = 0, n;
-	size_t v = 0;
 	const size_t out_from = sc->out_from;
-	/* no automaton: no hits */
-	const size_t end = sc->built && sc->nstates > 1 ? len : 0;
-	int ws = 0;
+	gr_scan_state st = out->at;
+	size_t n, mark = 0, mark_i = NONE;
 
-	if (sc->nslots > out->nslots) {
-		size_t *f = realloc(out->first, sc->nslots * sizeof *f);
-		unsigned char *sn;
-		size_t *hb;
-
-		if (!f)
-			return GR_E_NOMEM;
-		out->first = f;
-		if (!(sn = realloc(out->seen, sc->nslots)))
-			return GR_E_NOMEM;
-		out->seen = sn;
-		if (!(hb = realloc(out->hbeg,
-		                   (2 * sc->nslots + 1) * sizeof *hb)))
-			return GR_E_NOMEM;
-		out->hbeg = hb;
-		out->nslots = sc->nslots;
-	}
-	first = out->first;
-	seen = out->seen;
-	out->nhits = 0;
-	out->nraw[0] = out->nraw[1] = 0;
-	out->overflow = out->foverflow = 0;
-	for (size_t i = 0; i < sc->nslots; i++) {
-		first[i] = NONE;
-		seen[i] = 0;
-	}
-	for (size_t i = 0; i < end; i++) {
+	for (size_t i = from; i < len; i++) {
 		unsigned b = s[i], c;
 
 		if (b < 0x80) {
@@ -1690,15 +1682,149 @@ gr_scan_run(const gr_scanner *sc, const char *text, size_t len,
 		} else {
 			c = sc->cls[gr_scan_symbol(utf8_at(s, i, len, &n))];
 		}
-		if (c == 1 && ws)       /* a blank: a run is one */
+		if (c == 1 && st.ws)    /* a blank: a run is one */
 			continue;
-		ws = c == 1;
-		ring[k++ & 31] = i;
-		v = delta[v + c];
-		if (v >= out_from)
-			scan_outs(sc, out, s, len, i, ring, k, v);
+		st.ws = c == 1;
+		st.ring[st.k++ & 31] = i;
+		st.v = delta[st.v + c];
+		if (st.v >= out_from) {
+			mark = out->nhits;
+			mark_i = i;
+			scan_outs(sc, out, s, len, i, st.ring, st.k, st.v);
+		}
 	}
-	return sort_hits(out, 2 * sc->nslots);
+	out->at = st;
+	/* the outputs of a step at the last byte passed their right edge
+	 * tests without a byte after them: a longer text tests them again */
+	out->ntail = 0;
+	out->tail_ok = 1;
+	if (len > 0 && mark_i == len - 1) {
+		size_t nt = out->nhits - mark;
+
+		if (nt > GR_SCAN_TAIL || out->overflow || out->foverflow)
+			out->tail_ok = 0;
+		else if (nt > 0)
+			memcpy(out->tail, out->hits + mark, nt * sizeof *out->tail);
+		out->ntail = out->tail_ok ? nt : 0;
+	}
+}
+
+/* Keep the hits as they were found (a copy of each, by slot) for
+ * gr_scan_resume, then sort them. */
+static gr_status
+scan_finish(const gr_scanner *sc, gr_scan_out *out, size_t len)
+{
+	gr_status st;
+
+	out->nkept = out->nhits;
+	st = sort_hits(out, 2 * sc->nslots);
+	out->scanned = len;
+	out->resumable = st == GR_OK && out->tail_ok && !out->overflow &&
+	                 !out->foverflow && sc->built && sc->nstates > 1;
+	return st;
+}
+
+gr_status
+gr_scan_run(const gr_scanner *sc, const char *text, size_t len,
+            gr_scan_out *out)
+{
+	if (out_size(sc, out) != GR_OK)
+		return GR_E_NOMEM;
+	out->nhits = 0;
+	out->nraw[0] = out->nraw[1] = 0;
+	out->overflow = out->foverflow = 0;
+	out->resumable = 0;
+	memset(&out->at, 0, sizeof out->at);
+	for (size_t i = 0; i < sc->nslots; i++) {
+		out->first[i] = NONE;
+		out->seen[i] = 0;
+	}
+	out->ntail = 0;
+	out->tail_ok = 1;
+	/* no automaton: no hits */
+	if (sc->built && sc->nstates > 1)
+		scan_bytes(sc, out, (const unsigned char *)text, 0, len);
+	return scan_finish(sc, out, len);
+}
+
+/* 1 if the first n bytes of s end on a whole character: no UTF-8
+ * sequence begun there needs the bytes after them. */
+static int
+ends_whole(const unsigned char *s, size_t n)
+{
+	for (size_t j = n; j > 0 && n - j < 4; j--) {
+		unsigned char b = s[j - 1];
+
+		if (b < 0x80)
+			return 1;
+		if (b >= 0xc0)
+			return j - 1 + (b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2) <= n;
+	}
+	return 1;
+}
+
+gr_status
+gr_scan_resume(const gr_scanner *sc, const gr_scan_out *prev,
+               const char *text, size_t len, gr_scan_out *out, int *done)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t plen = prev->scanned, n;
+
+	*done = 0;
+	if (!prev->resumable || plen >= len || prev->nslots < sc->nslots ||
+	    (s[plen] & 0xc0) == 0x80 || !ends_whole(s, plen))
+		return GR_OK;
+	if (out_size(sc, out) != GR_OK)
+		return GR_E_NOMEM;
+	if (out->hcap < prev->nkept) {
+		gr_scan_hit *nv = realloc(out->hits,
+		                          prev->nkept * sizeof *nv);
+
+		if (!nv)
+			return GR_E_NOMEM;
+		out->hits = nv;
+		out->hcap = prev->nkept;
+	}
+	/* the hits prev found, but for its last step's */
+	n = prev->nkept;
+	if (n > 0)
+		memcpy(out->hits, prev->spare, n * sizeof *out->hits);
+	out->nraw[0] = prev->nraw[0];
+	out->nraw[1] = prev->nraw[1];
+	for (size_t t = 0; t < prev->ntail; t++) {
+		const gr_scan_hit *h = &prev->tail[t];
+
+		for (size_t j = 0; j < n; j++)
+			if (out->hits[j].slot == h->slot &&
+			    out->hits[j].at == h->at) {
+				out->hits[j] = out->hits[--n];
+				break;
+			}
+		out->nraw[h->slot >= sc->nslots]--;
+	}
+	out->nhits = n;
+	out->overflow = out->foverflow = 0;
+	for (size_t i = 0; i < sc->nslots; i++) {
+		out->first[i] = NONE;
+		out->seen[i] = 0;
+	}
+	for (size_t j = 0; j < n; j++) {
+		size_t k = out->hits[j].slot;
+
+		if (k >= sc->nslots)
+			out->seen[k - sc->nslots] = 1;
+		else if (out->hits[j].at < out->first[k])
+			out->first[k] = out->hits[j].at;
+	}
+	out->at = prev->at;
+	/* the last step's outputs, with the byte after them now known (an
+	 * output its left edge turned down then is turned down again) */
+	if (prev->ntail > 0)
+		scan_outs(sc, out, s, len, plen - 1, out->at.ring, out->at.k,
+		          out->at.v);
+	scan_bytes(sc, out, s, plen, len);
+	*done = 1;
+	return scan_finish(sc, out, len);
 }
 
 /* 1 if one of out's hits of (virtual) slot k starts in [lo, hi). */

@@ -38,6 +38,18 @@ typedef struct gr_scan_hit {
 	size_t at;
 } gr_scan_hit;
 
+/* Where a scan stands: the automaton's state (a row offset), how many
+ * symbols it read and where the last 32 began, and whether the last was
+ * a blank. */
+typedef struct gr_scan_state {
+	size_t v, k;
+	size_t ring[32];
+	int ws;
+} gr_scan_state;
+
+/* Hits of one step kept for gr_scan_resume. */
+#define GR_SCAN_TAIL 32
+
 /* What one scan found, per slot of the scanner (arrays of
  * gr_scanner_slots(sc) entries, hbeg twice that and one more, kept by the
  * caller and grown by gr_scan_run). */
@@ -56,8 +68,18 @@ typedef struct gr_scan_out {
 	size_t *hbeg;           /* slot k's hits: hits[hbeg[k] .. hbeg[k+1]),
 	                         * its factors' from hbeg[nslots + k] */
 	size_t nslots;          /* the arrays' size */
-	gr_scan_hit *spare;     /* room for the sort (owned) */
-	size_t scap;
+	gr_scan_hit *spare;     /* room for the sort (owned); after it, the
+	                         * first nkept are the hits as found (by
+	                         * slot, some twice) */
+	size_t scap, nkept;
+	/* for gr_scan_resume: the text's length, the state at its end, the
+	 * hits of the last step when it was at the last byte */
+	int resumable;
+	size_t scanned;
+	gr_scan_state at;
+	gr_scan_hit tail[GR_SCAN_TAIL];
+	size_t ntail;
+	int tail_ok;
 } gr_scan_out;
 
 /* Scan len bytes of text once with a built sc into out (which it sizes).
@@ -65,6 +87,16 @@ typedef struct gr_scan_out {
 gr_status gr_scan_run(const gr_scanner *sc, const char *text, size_t len,
                       gr_scan_out *out);
 void gr_scan_out_free(gr_scan_out *out);
+
+/* The scan of text (len bytes) by sc into out made from prev, a scan by
+ * sc of its first prev->scanned bytes, going on from where prev stopped:
+ * the same as gr_scan_run's.  *done is 0 (out untouched but for its
+ * sizes) when prev cannot be gone on from: it was not kept for that (too
+ * many hits), or its end is not on a character boundary of text.  prev
+ * and out are not the same.  GR_E_NOMEM leaves out unusable. */
+gr_status gr_scan_resume(const gr_scanner *sc, const gr_scan_out *prev,
+                         const char *text, size_t len, gr_scan_out *out,
+                         int *done);
 
 /* 0 if slot's pattern cannot match s[a, a+n) copied out and matched
  * alone, as out, the scan of the whole of s (len bytes) by sc, shows: the

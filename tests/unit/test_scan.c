@@ -230,6 +230,44 @@ static const char *const texts[] = {
 	NULL
 };
 
+/* The scan of s (len bytes) made by going on from the scan of its first
+ * plen bytes is the scan of the whole (when it can be gone on from);
+ * returns 1 if it could. */
+static int
+same_resumed(const gr_scanner *sc, const char *s, size_t len, size_t plen)
+{
+	gr_scan_out whole = { 0 }, part = { 0 }, on = { 0 };
+	char *pre = strndup(s, plen);
+	size_t slots = gr_scanner_slots(sc);
+	int done = 0;
+
+	assert_non_null(pre);
+	assert_int_equal(gr_scan_run(sc, s, len, &whole), GR_OK);
+	assert_int_equal(gr_scan_run(sc, pre, plen, &part), GR_OK);
+	free(pre);
+	assert_int_equal(gr_scan_resume(sc, &part, s, len, &on, &done),
+	                 GR_OK);
+	if (done) {
+		assert_int_equal(on.nhits, whole.nhits);
+		assert_int_equal(on.nraw[0], whole.nraw[0]);
+		assert_int_equal(on.nraw[1], whole.nraw[1]);
+		assert_int_equal(on.overflow, whole.overflow);
+		assert_int_equal(on.foverflow, whole.foverflow);
+		assert_memory_equal(on.hits, whole.hits,
+		                    whole.nhits * sizeof *whole.hits);
+		assert_memory_equal(on.hbeg, whole.hbeg,
+		                    (2 * slots + 1) * sizeof *whole.hbeg);
+		assert_memory_equal(on.first, whole.first,
+		                    slots * sizeof *whole.first);
+		assert_memory_equal(on.seen, whole.seen, slots);
+		assert_int_equal(on.resumable, whole.resumable);
+	}
+	gr_scan_out_free(&whole);
+	gr_scan_out_free(&part);
+	gr_scan_out_free(&on);
+	return done;
+}
+
 static void
 test_scan_same_as_alone(void **state)
 {
@@ -238,7 +276,7 @@ test_scan_same_as_alone(void **state)
 	const char *src[64];
 	gr_matcher *mm = gr_matcher_new();
 	gr_strv all = { 0 };
-	size_t n = 0, ntexts = 0, ruled = 0;
+	size_t n = 0, ntexts = 0, ruled = 0, resumed = 0;
 
 	(void)state;
 	for (size_t i = 0; phrases[i]; i++) {
@@ -299,10 +337,23 @@ test_scan_same_as_alone(void **state)
 			same_match(p[i], q[i], mm, src[i], b.data);
 			same_pieces(p[i], q[i], mm, src[i], b.data, &ruled);
 		}
+		/* the scan of a beginning of it, gone on from: at every
+		 * byte (some inside a character, some inside a blank run
+		 * or at a word's edge) */
+		for (size_t k = 1; b.data && k < b.len; k++)
+			resumed += same_resumed(sc, b.data, b.len, k);
+		/* the matcher goes on from the kept scan of b's beginning */
+		if (b.data) {
+			gr_buf_addstr(&b, texts[(size_t)rand() % ntexts]);
+			for (size_t i = 0; i < n; i++)
+				same_match(p[i], q[i], mm, src[i], b.data);
+		}
 		gr_buf_free(&b);
 	}
-	/* the scan does rule pieces out (else it saves nothing) */
+	/* the scan does rule pieces out (else it saves nothing), and is
+	 * gone on from */
 	assert_true(ruled > 1000);
+	assert_true(resumed > 1000);
 	for (size_t i = 0; i < n; i++) {
 		gr_pattern_free(p[i]);
 		gr_pattern_free(q[i]);
