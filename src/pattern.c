@@ -52,7 +52,9 @@ struct gr_matcher {
 	pcre2_match_data *md;   /* owned */
 	pcre2_match_context *mctx;      /* owned: the limits */
 	unsigned long limits;           /* matches stopped by a limit */
-	scan_ent ents[GR_SCAN_CACHE];
+	scan_ent *ents;         /* GR_SCAN_CACHE of them, made at the first
+	                         * scan (owned): a matcher of patterns in no
+	                         * scanner costs nothing for them */
 	unsigned long tick;
 	unsigned long pin, pins;        /* current pinned span, the last one */
 	unsigned pin_depth;
@@ -252,8 +254,11 @@ scan_new(gr_matcher *mm, scan_ent *e, const gr_scanner *sc, const char *s,
 static const scan_ent *
 scan_of(gr_matcher *mm, const gr_scanner *sc, const char *s, size_t len)
 {
-	scan_ent *e, *old = &mm->ents[0];
+	scan_ent *e, *old;
 
+	if (!mm->ents && !(mm->ents = calloc(GR_SCAN_CACHE, sizeof *mm->ents)))
+		return NULL;
+	old = &mm->ents[0];
 	for (int i = 0; i < GR_SCAN_CACHE; i++) {
 		e = &mm->ents[i];
 		if (e->sc == sc && e->len == len &&
@@ -315,10 +320,11 @@ gr_matcher_free(gr_matcher *mm)
 	pcre2_match_data_free(mm->md);
 	pcre2_match_data_free(mm->md2);
 	pcre2_match_context_free(mm->mctx);
-	for (int i = 0; i < GR_SCAN_CACHE; i++) {
+	for (int i = 0; mm->ents && i < GR_SCAN_CACHE; i++) {
 		free(mm->ents[i].copy);
 		gr_scan_out_free(&mm->ents[i].out);
 	}
+	free(mm->ents);
 	free(mm);
 }
 
