@@ -140,22 +140,42 @@ parse_since(const char *s)
 	return -1;
 }
 
-static int poll_or_redo(int argc, char **argv, int redo);
+static int poll_or_redo(int argc, char **argv, int redo, gr_parser *parser);
+
+/* The parser's processes are forked before anything else: before the
+ * config and the rules are loaded (so they hold a copy of neither, and
+ * each stays a few MB), and before any credential.  NULL when that failed:
+ * the poll then starts its own and reports why it cannot. */
+static int
+with_parser(int argc, char **argv, int redo)
+{
+	gr_parser *p = NULL;
+	gr_parse_limits lim;
+	gr_error err;
+	int rc;
+
+	gr_parse_limits_default(&lim);
+	if (gr_parser_start(&lim, &p, &err) != GR_OK)
+		p = NULL;
+	rc = poll_or_redo(argc, argv, redo, p);
+	gr_parser_stop(p);
+	return rc;
+}
 
 int
 gr_cmd_poll(int argc, char **argv)
 {
-	return poll_or_redo(argc, argv, 0);
+	return with_parser(argc, argv, 0);
 }
 
 int
 gr_cmd_redo(int argc, char **argv)
 {
-	return poll_or_redo(argc, argv, 1);
+	return with_parser(argc, argv, 1);
 }
 
 static int
-poll_or_redo(int argc, char **argv, int redo)
+poll_or_redo(int argc, char **argv, int redo, gr_parser *parser)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -311,6 +331,7 @@ poll_or_redo(int argc, char **argv, int redo)
 	}
 	o.rules = r;
 	o.policy = pol;
+	o.parser = parser;
 	o.summary = quiet ? NULL : stdout;
 #ifdef GR_TEST_HOOKS
 	/* Tests make time pass: GRAVITY_NOW=epoch seconds (a test hook:

@@ -1612,7 +1612,7 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 	gr_source *src = NULL;
 	gr_source_opts so = { 0 };
 	gr_parse_limits lim;
-	gr_status st;
+	gr_status st = GR_OK;
 	int src_failed = 0;
 
 	memset(stats, 0, sizeof *stats);
@@ -1626,7 +1626,10 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 	/* The parser worker is forked first: it never holds a credential or
 	 * an open mailbox connection. */
 	gr_parse_limits_default(&lim);
-	st = gr_parser_start(&lim, &pr.parser, err);
+	if (o->parser)
+		pr.parser = o->parser;
+	else
+		st = gr_parser_start(&lim, &pr.parser, err);
 	/* A poll's plans read each message (gr_actions_plan): the worker
 	 * does it, beside this process's classifying the one before. */
 	if (st == GR_OK && !o->redo)
@@ -1663,7 +1666,8 @@ gr_poll_run(const gr_poll_opts *o, gr_poll_stats *stats, gr_error *err)
 		batch_abort(&pr);
 	}
 	gr_source_close(src);
-	gr_parser_stop(pr.parser);
+	if (!o->parser)
+		gr_parser_stop(pr.parser);
 	/* Time passes even when no mail came: follow-ups, then the feed. */
 	if (st == GR_OK && pr.state && !o->redo)
 		st = gr_life_tick(&pr.life, o->summary, err);

@@ -50,6 +50,10 @@ typedef struct gr_poll_opts {
 	 * longer planned is removed unless the owner edited it (and a draft
 	 * the owner edited is never replaced).  Not with dry_run. */
 	const gr_redo *redo;
+	/* Foreign, or NULL: the poll starts (and stops) its own.  A caller
+	 * that starts it before loading the rules keeps its processes small
+	 * (they are forked copies of the caller). */
+	gr_parser *parser;
 } gr_poll_opts;
 
 typedef struct gr_poll_stats {

@@ -9,7 +9,7 @@
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 command -v python3 >/dev/null 2>&1 || { echo "1..0 # SKIP python3 is needed"; exit 0; }
 mktmp
-plan 9
+plan 10
 BOUND_KB=49152          # 48 MiB for big messages: README "Limits and safety"
 # A sanitizer build's RSS is mostly the sanitizer's (shadow memory,
 # quarantine): the bound is checked on normal builds only.
@@ -27,6 +27,13 @@ read -r kb n _ < "$T/rss1"
 diag "Maildir: peak summed RSS $kb KiB over $n processes (bound $BOUND_KB KiB)"
 rss_ok "summed RSS of the process tree under the bound (Maildir)" "$kb"
 ok "the parser's processes were part of the sum" test "$n" -ge 2
+# The parser's spawner is forked before the config and the rules are
+# loaded: it holds its own small image, not a copy of gravity's heap (which
+# it held, and the worker after it, when it was forked by the poll: 6 MB).
+spawner=$(awk '$1 == "child" { if ($3 > m) m = $3 } END { print m + 0 }' "$T/rss1")
+diag "Maildir: the parser spawner's peak RSS $spawner KiB"
+if [ -n "$san" ]; then skip "the parser spawner stays small" "$san"
+else ok "the parser spawner stays small (under 4 MiB)" test "$spawner" -gt 0 -a "$spawner" -lt 4096; fi
 check "every big message processed" 3 "$(grep -c '"status":"ok"' "$T/out1/log.jsonl")"
 check "the ones with text classified from it" 2 \
 	"$(grep -E 'big200|oneline' "$T/out1/log.jsonl" | grep -c '"class":"inquiry"')"

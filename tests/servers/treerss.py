@@ -7,7 +7,8 @@
 # when the kernel lacks that file).
 # Writes "PEAK_KIB NPROCS USER_S SYS_S" (the largest sum, how many processes
 # made it, and the CPU seconds of CMD and the descendants it waited for) to
-# OUT; exits with CMD's status.  A sum of RSS counts shared pages once
+# OUT, then one line "child PID PEAK_KIB" per child of CMD (gravity's parser
+# spawner) with the largest RSS seen of it; exits with CMD's status.  A sum of RSS counts shared pages once
 # per process, so it is never below the memory the tree really holds.
 import os, subprocess, sys, time
 
@@ -17,16 +18,25 @@ def rss_kib(pid):
     with open("/proc/%d/statm" % pid) as f:
         return int(f.read().split()[1]) * PAGE_KIB
 
+kids = {}     # child of CMD -> its peak RSS
+
 def tree_rss(root):
     total, n, todo = 0, 0, [root]
     while todo:
         pid = todo.pop()
         try:
-            total += rss_kib(pid)
+            r = rss_kib(pid)
+            total += r
             n += 1
+            if pid in kids:
+                kids[pid] = max(kids[pid], r)
             for t in os.listdir("/proc/%d/task" % pid):
                 with open("/proc/%d/task/%s/children" % (pid, t)) as f:
-                    todo.extend(int(c) for c in f.read().split())
+                    cs = [int(c) for c in f.read().split()]
+                    todo.extend(cs)
+                    if pid == root:
+                        for c in cs:
+                            kids.setdefault(c, 0)
         except FileNotFoundError as e:
             if "children" in str(e) and pid == root:
                 return None
@@ -68,4 +78,7 @@ while True:
     time.sleep(0.002)
 with open(out, "w") as f:
     f.write("%d %d %.3f %.3f\n" % (peak, procs, ru.ru_utime, ru.ru_stime))
+    for c, r in sorted(kids.items()):
+        if r:
+            f.write("child %d %d\n" % (c, r))
 sys.exit(os.waitstatus_to_exitcode(status))
