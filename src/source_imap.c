@@ -447,17 +447,28 @@ reexamine(imap_src *s, folder *f, gr_error *err)
 
 /* --- batches -------------------------------------------------------------- */
 
+/* Free what was fetched of r (the rebuilt message is kept). */
 static void
-rec_clear(rec *r)
+rec_drop_pieces(rec *r)
 {
 	free(r->header);
+	r->header = NULL;
 	for (size_t i = 0; i < MAX_PARTS; i++) {
 		free(r->mime[i]);
 		free(r->inhdr[i]);
 		free(r->text[i]);
+		r->mime[i] = r->inhdr[i] = r->text[i] = NULL;
 	}
 	free(r->items);
+	r->items = NULL;
+}
+
+static void
+rec_clear(rec *r)
+{
+	rec_drop_pieces(r);
 	free(r->msg);
+	r->msg = NULL;
 }
 
 static void
@@ -831,6 +842,7 @@ fetch_batch(imap_src *s, folder *f, gr_error *err)
 	fetch_ctx fc = { s, s->o.text_cap };
 	gr_buf cmd;
 	gr_status st;
+	char *shrunk;
 
 	if (n > s->o.batch)
 		n = s->o.batch;
@@ -871,10 +883,15 @@ fetch_batch(imap_src *s, folder *f, gr_error *err)
 			return gr_error_set(err, st, "%s: cannot rebuild message",
 			                    r->source_id);
 		}
+		/* Only the rebuilt message is held from here on, in no more
+		 * bytes than it has. */
+		rec_drop_pieces(r);
 		r->msglen = b.len;
 		r->msg = gr_buf_steal(&b);
 		if (!r->msg)
 			return gr_error_set(err, GR_E_NOMEM, "out of memory");
+		if ((shrunk = realloc(r->msg, r->msglen + 1)))
+			r->msg = shrunk;
 	}
 	return GR_OK;
 }
@@ -1057,6 +1074,14 @@ imap_next(void *handle, gr_raw_msg *msg, gr_error *err)
 		folder *f;
 		gr_status st;
 
+		if (s->ibatch > 0 && s->ibatch <= s->nbatch) {
+			/* The message handed out before: its bytes were the
+			 * caller's until this call. */
+			rec *done = &s->batch[s->ibatch - 1];
+
+			free(done->msg);
+			done->msg = NULL;
+		}
 		if (s->ibatch < s->nbatch) {
 			rec *r = &s->batch[s->ibatch++];
 
