@@ -56,6 +56,7 @@ struct gr_matcher {
 	                         * scan (owned): a matcher of patterns in no
 	                         * scanner costs nothing for them */
 	unsigned long tick;
+	const scan_ent *last;           /* the scan returned last, or NULL */
 	unsigned long pin, pins;        /* current pinned span, the last one */
 	unsigned pin_depth;
 	pcre2_match_data *md2;          /* the check mode's second match */
@@ -222,6 +223,13 @@ gr_matcher_resume(gr_matcher *mm, unsigned long pin)
 		mm->pin = pin;
 }
 
+/* 1 if e holds the text at s as it is in the current pinned span. */
+static int
+pinned(const gr_matcher *mm, const scan_ent *e, const char *s)
+{
+	return mm->pin && e->pin == mm->pin && e->ptr == s;
+}
+
 /* Scan s (len bytes) by sc into e: going on from the kept scan of the
  * longest text s begins with (the new text of a message begins its
  * whole text), else from the start. */
@@ -258,15 +266,22 @@ scan_of(gr_matcher *mm, const gr_scanner *sc, const char *s, size_t len)
 
 	if (!mm->ents && !(mm->ents = calloc(GR_SCAN_CACHE, sizeof *mm->ents)))
 		return NULL;
+	/* the patterns of one list or rule ask for one text in turn */
+	if (mm->last && mm->last->sc == sc && pinned(mm, mm->last, s) &&
+	    mm->last->len == len) {
+		e = (scan_ent *)mm->last;
+		e->used = ++mm->tick;
+		return e;
+	}
 	old = &mm->ents[0];
 	for (int i = 0; i < GR_SCAN_CACHE; i++) {
 		e = &mm->ents[i];
 		if (e->sc == sc && e->len == len &&
-		    ((mm->pin && e->pin == mm->pin && e->ptr == s) ||
-		     memcmp(e->copy, s, len) == 0)) {
+		    (pinned(mm, e, s) || memcmp(e->copy, s, len) == 0)) {
 			e->ptr = s;
 			e->pin = mm->pin;
 			e->used = ++mm->tick;
+			mm->last = e;
 			return e;
 		}
 		if (e->used < old->used)
@@ -291,6 +306,7 @@ scan_of(gr_matcher *mm, const gr_scanner *sc, const char *s, size_t len)
 	e->len = len;
 	e->pin = mm->pin;
 	e->used = ++mm->tick;
+	mm->last = e;
 	return e;
 }
 
@@ -398,7 +414,8 @@ match(const gr_pattern *p, const char *s, gr_matcher *mm, size_t *so,
 		return 0;
 	if (!mm && !(mm = own = gr_matcher_new()))
 		return 0;
-	len = strlen(s);
+	/* a pinned text does not change: its length is the one kept */
+	len = mm->last && pinned(mm, mm->last, s) ? mm->last->len : strlen(s);
 	/* the automaton is made when first needed: a command that matches
 	 * nothing does not pay for it (gravity matches in one thread) */
 	if (p->sc && !own && use_scan && mode != MODE_OLD &&

@@ -97,6 +97,7 @@ struct gr_rules {
 	size_t nrules;
 	gr_list *lists;
 	size_t nlists;
+	gr_strmap lmap;         /* a list's name -> its index */
 	gr_override *ovr;
 	size_t novr;
 	gr_fileent *files;
@@ -182,10 +183,7 @@ rule_by_name(const gr_rules *r, const char *name, size_t *idx)
 static long
 list_by_name(const gr_rules *r, const char *name)
 {
-	for (size_t i = 0; i < r->nlists; i++)
-		if (strcmp(r->lists[i].name, name) == 0)
-			return (long)i;
-	return -1;
+	return gr_strmap_get(&r->lmap, name);
 }
 
 /* --- conditions --------------------------------------------------------- */
@@ -617,8 +615,11 @@ list_new(gr_rules *r, gr_conf *c, gr_diags *d, const gr_toks *t)
 	nv[r->nlists].name = gr_strdup(t->v[1].text);
 	nv[r->nlists].file = intern(r, gr_conf_path(c));
 	nv[r->nlists].line = gr_conf_lineno(c);
-	if (gr_strv_push(&nv[r->nlists].files, gr_conf_path(c)) != GR_OK) {
+	if (!nv[r->nlists].name ||
+	    gr_strv_push(&nv[r->nlists].files, gr_conf_path(c)) != GR_OK ||
+	    gr_strmap_put(&r->lmap, nv[r->nlists].name, r->nlists) != GR_OK) {
 		free(nv[r->nlists].name);
+		gr_strv_free(&nv[r->nlists].files);
 		return NULL;
 	}
 	list_phrases(c, d, &nv[r->nlists], t, 2);
@@ -1295,6 +1296,7 @@ gr_rules_free(gr_rules *r)
 	free(r->files);
 	gr_strv_free(&r->paths);
 	gr_strmap_free(&r->wmap);
+	gr_strmap_free(&r->lmap);
 	free(r->wt);
 	free(r);
 }
