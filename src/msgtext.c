@@ -46,10 +46,21 @@ line_blank(struct line l)
 }
 
 static int
+low_ascii(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+static int
 starts_ci(struct line l, const char *p)
 {
-	size_t k = strlen(p);
+	size_t k;
 
+	/* most lines part at the first byte */
+	if (*p && (l.n == 0 || low_ascii((unsigned char)*l.s) !=
+	                       low_ascii((unsigned char)*p)))
+		return 0;
+	k = strlen(p);
 	return l.n >= k && gr_strncaseeq(l.s, p, k);
 }
 
@@ -103,16 +114,29 @@ is_attribution(struct line l)
 	return 0;
 }
 
+/* 1 if a line that begins with l may begin with p (no case): l begins
+ * with p, or l is the beginning of p. */
+static int
+may_begin(struct line l, const char *p)
+{
+	size_t i = 0;
+
+	while (i < l.n && p[i] && low_ascii((unsigned char)l.s[i]) ==
+	                          low_ascii((unsigned char)p[i]))
+		i++;
+	return !p[i] || i == l.n;
+}
+
 /* 0 if no line that begins with l can be an attribution: l, past the
- * dashes and blanks is_attribution skips, is at least as long as every
- * one of on_prefixes and begins with none of them. */
+ * dashes and blanks is_attribution skips, may begin none of
+ * on_prefixes. */
 static int
 may_open_attribution(struct line l)
 {
 	while (l.n && (*l.s == '-' || *l.s == ' '))
 		l.s++, l.n--;
 	for (const char *const *p = on_prefixes; *p; p++)
-		if (l.n < strlen(*p) || starts_ci(l, *p))
+		if (may_begin(l, *p))
 			return 1;
 	return 0;
 }
