@@ -39,8 +39,10 @@
 /* Longest literal kept (symbols), and most strings in one set. */
 #define LIT_MAX 16
 /* Longest string of the automaton: longer ones are cut (a prefix of a
- * prefix, a part of a factor), which keeps it small. */
-#define KEY_MAX 8
+ * prefix, a part of a factor).  As long as a literal: a shorter cut keeps
+ * the automaton smaller but names more places where PCRE2 must try
+ * ("booking " of "booking confirmed" at every "booking"). */
+#define KEY_MAX LIT_MAX
 #define SET_CAP 4096
 /* Deepest nesting of groups the reader follows. */
 #define DEPTH_MAX 200
