@@ -31,7 +31,7 @@
 
 #define BUILTIN_FILE "(built-in)"
 /* Stems of referred-out services a loose match needs
- * (gr_owner_service_loose). */
+ * (gr_owner_loose_counts). */
 #define LOOSE_MIN 2
 
 /* Tie order: on equal totals the class listed first wins. */
@@ -869,32 +869,29 @@ match_services(ev *e)
 	}
 }
 
-/* The loose match (gr_owner_service_loose) over the subject and new text,
+/* The loose match (gr_owner_loose_counts) over the subject and new text,
  * and the phrases of the subject alone. */
 static void
 match_loose(ev *e)
 {
 	const gr_owner *o = e->o;
 	size_t nsvcs = gr_owner_n_services(o);
-	gr_strmap seen = { 0 };
-	gr_strv stems = { 0 };
 	const char *subj = e->m->subject ? e->m->subject : "";
+	const char *texts[2] = { subj, e->m->new_text };
+	int *counts;
 	char *folded;
 
 	if (nsvcs == 0)
 		return;
-	if (gr_owner_stems(subj, &stems, &seen) == GR_OK &&
-	    gr_owner_stems(e->m->new_text, &stems, &seen) == GR_OK)
+	if ((counts = malloc(nsvcs * sizeof *counts)) != NULL &&
+	    gr_owner_loose_counts(o, texts, 2, counts) == GR_OK)
 		for (size_t i = 0; i < nsvcs; i++) {
-			int n = gr_owner_service_loose(o, i, &seen);
-
 			if (gr_owner_service(o, i)->offered)
-				e->loose_offered += n;
+				e->loose_offered += counts[i];
 			else
-				e->loose_referred += n;
+				e->loose_referred += counts[i];
 		}
-	gr_strmap_free(&seen);
-	gr_strv_free(&stems);
+	free(counts);
 	folded = gr_fold_accents(subj);
 	for (size_t i = 0; folded && i < nsvcs; i++) {
 		int n = gr_owner_service_hits(o, i, subj, folded, e->mm);

@@ -7,6 +7,7 @@
  * (RFC 3339 full-date).
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@ typedef struct owner_svc {
 	size_t npats;
 	gr_strv stems;          /* the stems of its label's and phrases'
 	                         * words that no service of the other kind
-	                         * has (gr_owner_service_loose) */
+	                         * has (gr_owner_loose_counts) */
 } owner_svc;
 
 typedef struct owner_partner {
@@ -43,6 +44,11 @@ struct gr_owner {
 	gr_scanner *scanner;    /* the services' phrases, for one scan of a
 	                         * text for all of them (owned) */
 	int phrases_nonascii;   /* a phrase has a letter outside ASCII */
+	/* the services' stems, each once, packed (stem_key) in an open
+	 * table of lcap slots (0: free) with its number in the values */
+	uint64_t *lkeys;
+	uint32_t *lvals;
+	size_t lcap, nlstems;
 };
 
 static const char *const day_names[7] = {
@@ -671,6 +677,152 @@ gr_owner_stems(const char *text, gr_strv *out, gr_strmap *seen)
 	return st;
 }
 
+/* A stem (at most six bytes, see stem_word) as one number, never 0. */
+static uint64_t
+stem_key(const char *stem, size_t n)
+{
+	uint64_t k = 0;
+
+	memcpy(&k, stem, n < 8 ? n : 8);
+	return k;
+}
+
+/* The slot of key k in o's table: where it is, or the free one where it
+ * would go. */
+static size_t
+lslot(const gr_owner *o, uint64_t k)
+{
+	size_t i = (size_t)((k * 0x9E3779B97F4A7C15ull) >> 32) & (o->lcap - 1);
+
+	while (o->lkeys[i] && o->lkeys[i] != k)
+		i = (i + 1) & (o->lcap - 1);
+	return i;
+}
+
+/* The number of stem (n bytes) among the services', or -1. */
+static long
+lstem(const gr_owner *o, const char *stem, size_t n)
+{
+	size_t i;
+
+	if (!o->lcap)
+		return -1;
+	i = lslot(o, stem_key(stem, n));
+	return o->lkeys[i] ? (long)o->lvals[i] : -1;
+}
+
+/* Make o's table of the services' stems. */
+static void
+lstems_make(gr_owner *o)
+{
+	size_t n = 0;
+
+	free(o->lkeys);
+	free(o->lvals);
+	o->lkeys = NULL;
+	o->lvals = NULL;
+	o->lcap = o->nlstems = 0;
+	for (size_t i = 0; i < o->nsvcs; i++)
+		n += o->svcs[i].stems.n;
+	if (n == 0)
+		return;
+	for (o->lcap = 16; o->lcap < 2 * n; o->lcap *= 2)
+		;
+	o->lkeys = calloc(o->lcap, sizeof *o->lkeys);
+	o->lvals = calloc(o->lcap, sizeof *o->lvals);
+	if (!o->lkeys || !o->lvals) {
+		free(o->lkeys);
+		free(o->lvals);
+		o->lkeys = NULL;
+		o->lvals = NULL;
+		o->lcap = 0;
+		return;
+	}
+	for (size_t i = 0; i < o->nsvcs; i++)
+		for (size_t j = 0; j < o->svcs[i].stems.n; j++) {
+			const char *t = o->svcs[i].stems.v[j];
+			uint64_t k = stem_key(t, strlen(t));
+			size_t at = lslot(o, k);
+
+			if (!o->lkeys[at]) {
+				o->lkeys[at] = k;
+				o->lvals[at] = (uint32_t)o->nlstems++;
+			}
+		}
+}
+
+/* Mark in found the services' stems that the words of text have, made
+ * as gr_owner_stems makes them (a stop word marks nothing). */
+static void
+loose_mark(const gr_owner *o, const char *text, unsigned char *found)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0;
+
+	while (s[i]) {
+		size_t j = i, wn, sn;
+		char fw[96], stem[16];
+		const char *w = text + i;
+		unsigned hi = 0;
+		long k;
+
+		/* a word: letters and bytes outside ASCII (those of the
+		 * letters gr_fold_accents folds among them) */
+		for (;; j++) {
+			unsigned c = s[j];
+
+			if (c >= 0x80)
+				hi = 1;
+			else if ((unsigned)((c | 0x20) - 'a') >= 26)
+				break;
+		}
+		if (j == i) {
+			i++;
+			continue;
+		}
+		wn = j - i;
+		i = j;
+		/* folded, a word is at least half as long: one of 96 bytes
+		 * is too long for a stem either way */
+		if (wn >= sizeof fw)
+			continue;
+		if (hi) {
+			wn = gr_fold_accents_n(w, wn, fw);
+			w = fw;
+		}
+		if ((sn = stem_word(w, wn, stem)) == 0 ||
+		    (k = lstem(o, stem, sn)) < 0 || found[k])
+			continue;
+		if (!is_stop(w, wn))
+			found[k] = 1;
+	}
+}
+
+gr_status
+gr_owner_loose_counts(const gr_owner *o, const char *const *texts,
+                      size_t ntexts, int *counts)
+{
+	unsigned char *found;
+
+	for (size_t i = 0; i < o->nsvcs; i++)
+		counts[i] = 0;
+	if (o->nlstems == 0)
+		return GR_OK;
+	if (!(found = calloc(o->nlstems, 1)))
+		return GR_E_NOMEM;
+	for (size_t t = 0; t < ntexts; t++)
+		if (texts[t])
+			loose_mark(o, texts[t], found);
+	for (size_t i = 0; i < o->nsvcs; i++)
+		for (size_t j = 0; j < o->svcs[i].stems.n; j++) {
+			const char *st = o->svcs[i].stems.v[j];
+
+			counts[i] += found[lstem(o, st, strlen(st))];
+		}
+	free(found);
+	return GR_OK;
+}
+
 /* Keep only the stems no service of the other kind (offered, referred)
  * has: a word of both says nothing about which it is. */
 static void
@@ -701,16 +853,7 @@ svc_stems_finish(gr_owner *o)
 out:
 	gr_strmap_free(&kind[0]);
 	gr_strmap_free(&kind[1]);
-}
-
-int
-gr_owner_service_loose(const gr_owner *o, size_t i, const gr_strmap *stems)
-{
-	int n = 0;
-
-	for (size_t j = 0; i < o->nsvcs && j < o->svcs[i].stems.n; j++)
-		n += gr_strmap_get(stems, o->svcs[i].stems.v[j]) >= 0;
-	return n;
+	lstems_make(o);
 }
 
 /* --- services file ------------------------------------------------------- */
@@ -1099,6 +1242,8 @@ gr_owner_free(gr_owner *o)
 	free(o->partners);
 	gr_strv_free(&o->contacts);
 	gr_scanner_free(o->scanner);
+	free(o->lkeys);
+	free(o->lvals);
 	free(o);
 }
 

@@ -662,8 +662,8 @@ gr_strmap_free(gr_strmap *m)
 
 /* --- accents ------------------------------------------------------------ */
 
-char *
-gr_fold_accents(const char *s)
+size_t
+gr_fold_accents_n(const char *s, size_t n, char *out)
 {
 	/* base letters of U+00C0..U+00FF and U+0100..U+017F; '?' keeps the
 	 * character as it is */
@@ -672,11 +672,8 @@ gr_fold_accents(const char *s)
 	static const char ext_a[] =
 		"AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIiIiJjKkkLlLlLlLl"
 		"LlNnNnNnnNnOoOoOoOoRrRrRrSsSsSsSsTtTtTtUuUuUuUuUuUuWwYyYZzZzZzs";
-	size_t n = s ? strlen(s) : 0, o = 0;
-	char *out = malloc(n + 1);
+	size_t o = 0;
 
-	if (!out)
-		return NULL;
 	for (size_t i = 0; i < n;) {
 		unsigned char c;
 		unsigned cp;
@@ -705,7 +702,18 @@ gr_fold_accents(const char *s)
 		}
 		out[o++] = s[i++];
 	}
-	out[o] = '\0';
+	return o;
+}
+
+char *
+gr_fold_accents(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	char *out = malloc(n + 1);
+
+	if (!out)
+		return NULL;
+	out[gr_fold_accents_n(s, n, out)] = '\0';
 	return out;
 }
 

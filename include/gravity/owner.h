@@ -114,11 +114,14 @@ int gr_owner_service_hits(const gr_owner *o, size_t i, const char *text,
  * dropped, cut to six bytes; no words under four letters, no stop words)
  * not in seen yet, appended to out and added to seen. */
 gr_status gr_owner_stems(const char *text, gr_strv *out, gr_strmap *seen);
-/* How many of the i-th service's stems (of its label's and phrases'
- * words, but none a service of the other kind also has) are in stems: a
- * loose match that does not hinge on the owner's exact wording. */
-int gr_owner_service_loose(const gr_owner *o, size_t i,
-                           const gr_strmap *stems);
+/* How many of each service's stems (of its label's and phrases' words,
+ * but none a service of the other kind also has) the words of the texts
+ * have (ntexts of them, NULL ones skipped; stems as gr_owner_stems makes
+ * them), into counts (gr_owner_n_services(o) of them): a loose match that
+ * does not hinge on the owner's exact wording.  GR_E_NOMEM leaves counts
+ * 0. */
+gr_status gr_owner_loose_counts(const gr_owner *o, const char *const *texts,
+                                size_t ntexts, int *counts);
 /* What the i-th service's first matching phrase matched (in folded, the
  * text with accents folded, for the phrases that match so; else in text),
  * into buf (cut to len - 1 bytes); 0 when none matches.  mm may be NULL. */

@@ -61,6 +61,9 @@ char *gr_text_clean(const char *s, int nl, size_t max);
  * Extended-A as their base letter ("tradução" -> "traducao", "Ł" -> "L");
  * other bytes unchanged.  Caller frees; NULL on allocation failure. */
 char *gr_fold_accents(const char *s);
+/* The same for the n bytes at s, into out (room for n bytes); the length
+ * of the folded text (not terminated). */
+size_t gr_fold_accents_n(const char *s, size_t n, char *out);
 
 /* Terminal output.  Print one line to fp (the '\n' is added) from fmt,
  * with every control character (C0 with tab and line feed, DEL, C1),

@@ -724,6 +724,46 @@ test_owner_stems(void **state)
 	gr_strmap_free(&seen);
 }
 
+/* The loose match counts a service's stems the words of the texts have:
+ * once each, over all the texts; not through a stop word of the same stem
+ * ("services"), but through another word of it ("servicing"); accents
+ * folded; not a stem both kinds of service have ("design"). */
+static void
+test_owner_loose_counts(void **state)
+{
+	scratch s;
+	gr_diags d = { 0 };
+	gr_rules *r = NULL;
+	const gr_owner *o;
+	int counts[2];
+	const char *t1[] = { "Services", NULL, "the DRONE" };
+	const char *t2[] = { "\xc3\x9c" "bersetzungen and servicing",
+	                     "drones, drone shots" };
+	const char *t3[] = { "design design designs" };
+
+	(void)state;
+	sc_init(&s);
+	sc_file(&s, "services", "offer transl \"Translation\"\n"
+	        "\tphrases \"ubersetzung\", \"servicing\", \"design\"\n"
+	        "refer drone \"Drone photography\"\n"
+	        "\tphrases \"drone shots\", \"web design\"\n");
+	assert_int_equal(sc_load(&s, &d, &r), GR_OK);
+	o = gr_rules_owner(r);
+	assert_int_equal(gr_owner_n_services(o), 2);
+	assert_int_equal(gr_owner_loose_counts(o, t1, 3, counts), GR_OK);
+	assert_int_equal(counts[0], 0);
+	assert_int_equal(counts[1], 1);
+	assert_int_equal(gr_owner_loose_counts(o, t2, 2, counts), GR_OK);
+	assert_int_equal(counts[0], 2);
+	assert_int_equal(counts[1], 2);
+	assert_int_equal(gr_owner_loose_counts(o, t3, 1, counts), GR_OK);
+	assert_int_equal(counts[0], 0);
+	assert_int_equal(counts[1], 0);
+	gr_rules_free(r);
+	gr_diags_free(&d);
+	sc_free(&s);
+}
+
 int
 main(void)
 {
@@ -747,6 +787,7 @@ main(void)
 		cmocka_unit_test(test_phrase_matching),
 		cmocka_unit_test(test_phrase_union),
 		cmocka_unit_test(test_owner_stems),
+		cmocka_unit_test(test_owner_loose_counts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
