@@ -603,15 +603,27 @@ low_ascii(char c)
 	return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
 }
 
-/* The stem of one folded word w (n bytes) into out (at least 8 bytes):
+/* A stem (at most six bytes) as one number, never 0: its bytes, the
+ * first lowest. */
+static uint64_t
+stem_key(const char *stem, size_t n)
+{
+	uint64_t k = 0;
+
+	while (n-- > 0)
+		k = (k << 8) | (unsigned char)stem[n];
+	return k;
+}
+
+/* The stem of one folded word w (n bytes) as its key (stem_key):
  * lowercase, a plural s dropped, cut to six bytes (on a character
  * boundary), so that "translations", "translating" and "translator"
  * meet, and "traducao" and "traduccion".  0 if the word does not count
  * by its length: under four letters, or too long (48 bytes or more). */
-static size_t
-stem_word(const char *w, size_t n, char *out)
+static uint64_t
+word_key(const char *w, size_t n)
 {
-	size_t k;
+	uint64_t k = 0;
 
 	if (n < 4 || n >= 48)
 		return 0;
@@ -622,10 +634,22 @@ stem_word(const char *w, size_t n, char *out)
 		while (n > 0 && ((unsigned char)w[n] & 0xC0) == 0x80)
 			n--;
 	}
-	for (k = 0; k < n; k++)
-		out[k] = low_ascii(w[k]);
-	out[n] = '\0';
-	return n;
+	while (n-- > 0)
+		k = (k << 8) | (unsigned char)low_ascii(w[n]);
+	return k;
+}
+
+/* The stem of one folded word w (n bytes, see word_key) into out (at
+ * least 8 bytes); 0 if the word does not count by its length. */
+static size_t
+stem_word(const char *w, size_t n, char *out)
+{
+	size_t m = 0;
+
+	for (uint64_t k = word_key(w, n); k; k >>= 8)
+		out[m++] = (char)(k & 0xff);
+	out[m] = '\0';
+	return m;
 }
 
 /* 1 if the folded word w (n bytes, under 48) is a stop word. */
@@ -677,16 +701,6 @@ gr_owner_stems(const char *text, gr_strv *out, gr_strmap *seen)
 	return st;
 }
 
-/* A stem (at most six bytes, see stem_word) as one number, never 0. */
-static uint64_t
-stem_key(const char *stem, size_t n)
-{
-	uint64_t k = 0;
-
-	memcpy(&k, stem, n < 8 ? n : 8);
-	return k;
-}
-
 /* The slot of key k in o's table: where it is, or the free one where it
  * would go. */
 static size_t
@@ -699,15 +713,15 @@ lslot(const gr_owner *o, uint64_t k)
 	return i;
 }
 
-/* The number of stem (n bytes) among the services', or -1. */
+/* The number of the stem of key k among the services', or -1. */
 static long
-lstem(const gr_owner *o, const char *stem, size_t n)
+lstem(const gr_owner *o, uint64_t k)
 {
 	size_t i;
 
-	if (!o->lcap)
+	if (!o->lcap || !k)
 		return -1;
-	i = lslot(o, stem_key(stem, n));
+	i = lslot(o, k);
 	return o->lkeys[i] ? (long)o->lvals[i] : -1;
 }
 
@@ -760,8 +774,8 @@ loose_mark(const gr_owner *o, const char *text, unsigned char *found)
 	size_t i = 0;
 
 	while (s[i]) {
-		size_t j = i, wn, sn;
-		char fw[96], stem[16];
+		size_t j = i, wn;
+		char fw[96];
 		const char *w = text + i;
 		unsigned hi = 0;
 		long k;
@@ -790,8 +804,7 @@ loose_mark(const gr_owner *o, const char *text, unsigned char *found)
 			wn = gr_fold_accents_n(w, wn, fw);
 			w = fw;
 		}
-		if ((sn = stem_word(w, wn, stem)) == 0 ||
-		    (k = lstem(o, stem, sn)) < 0 || found[k])
+		if ((k = lstem(o, word_key(w, wn))) < 0 || found[k])
 			continue;
 		if (!is_stop(w, wn))
 			found[k] = 1;
@@ -817,7 +830,7 @@ gr_owner_loose_counts(const gr_owner *o, const char *const *texts,
 		for (size_t j = 0; j < o->svcs[i].stems.n; j++) {
 			const char *st = o->svcs[i].stems.v[j];
 
-			counts[i] += found[lstem(o, st, strlen(st))];
+			counts[i] += found[lstem(o, stem_key(st, strlen(st)))];
 		}
 	free(found);
 	return GR_OK;
