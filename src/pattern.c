@@ -502,24 +502,41 @@ check_piece(const gr_pattern *p, const char *s, size_t a, size_t n,
 	abort();
 }
 
+size_t
+gr_pattern_first_may_match_in(const gr_pattern *const *ps, size_t np,
+                              const char *s, size_t len, size_t a, size_t n,
+                              gr_matcher *mm)
+{
+	const scan_ent *e = NULL;
+	int mode = match_mode();
+
+	for (size_t i = 0; i < np; i++) {
+		const gr_pattern *p = ps[i];
+
+		if (!p || !s || !mm || !p->sc || mode == MODE_OLD ||
+		    !(gr_scanner_built(p->sc) ||
+		      gr_scanner_build((gr_scanner *)p->sc) == GR_OK) ||
+		    !gr_scanner_slot_filtered(p->sc, p->slot))
+			return i;
+		/* the patterns of a list share a scanner: one look-up */
+		if ((!e || e->sc != p->sc || !pinned(mm, e, s)) &&
+		    !(e = scan_of(mm, p->sc, s, len)))
+			return i;
+		if (gr_scan_piece_may(p->sc, &e->out, p->slot, s, len, a, n))
+			return i;
+		if (mode == MODE_CHECK) {
+			check_piece(p, s, a, n, mm);
+			e = NULL;       /* the check's matches may reuse it */
+		}
+	}
+	return np;
+}
+
 int
 gr_pattern_may_match_in(const gr_pattern *p, const char *s, size_t len,
                         size_t a, size_t n, gr_matcher *mm)
 {
-	const scan_ent *e;
-	int mode = match_mode();
-
-	if (!p || !s || !mm || !p->sc || mode == MODE_OLD ||
-	    !(gr_scanner_built(p->sc) ||
-	      gr_scanner_build((gr_scanner *)p->sc) == GR_OK) ||
-	    !gr_scanner_slot_filtered(p->sc, p->slot) ||
-	    !(e = scan_of(mm, p->sc, s, len)))
-		return 1;
-	if (gr_scan_piece_may(p->sc, &e->out, p->slot, s, len, a, n))
-		return 1;
-	if (mode == MODE_CHECK)
-		check_piece(p, s, a, n, mm);
-	return 0;
+	return gr_pattern_first_may_match_in(&p, 1, s, len, a, n, mm) == 0;
 }
 
 unsigned long

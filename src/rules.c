@@ -1704,17 +1704,15 @@ gr_rules_list_match_in(const gr_rules *r, const char *name, const char *s,
 {
 	long li = r ? list_by_name(r, name) : -1;
 	const gr_list *l;
-	size_t i = 0;
 	char *t;
 	int hit;
 
 	if (li < 0)
 		return -1;
 	l = &r->lists[li];
-	while (s && i < l->nres &&
-	       !gr_pattern_may_match_in(l->res[i], s, len, a, n, mm))
-		i++;
-	if (!s || i == l->nres)
+	if (!s || gr_pattern_first_may_match_in((const gr_pattern *const *)
+	                                        l->res, l->nres, s, len, a, n,
+	                                        mm) == l->nres)
 		return 0;
 	if (!(t = gr_strndup(s + a, n)))
 		return 0;

@@ -115,6 +115,11 @@ void gr_matcher_resume(gr_matcher *mm, unsigned long pin);
  * scanner, or too many hits in s always may. */
 int gr_pattern_may_match_in(const gr_pattern *p, const char *s, size_t len,
                             size_t a, size_t n, gr_matcher *mm);
+/* The first of the np patterns at ps that may match s[a, a+n) so (as
+ * gr_pattern_may_match_in says), or np when none may. */
+size_t gr_pattern_first_may_match_in(const gr_pattern *const *ps, size_t np,
+                                     const char *s, size_t len, size_t a,
+                                     size_t n, gr_matcher *mm);
 
 /* The regex source of a plain phrase.  Caller frees; NULL when out of
  * memory. */
